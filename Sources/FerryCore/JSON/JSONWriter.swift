@@ -1,0 +1,78 @@
+/// Writes ``JSONValue``s as UTF-8 bytes: compact, members in their order, strings escaped as
+/// RFC 8785 does (non-ASCII unescaped, `/` not escaped, control characters as `\n` or `\u001f`).
+///
+/// The writer appends to a byte buffer the caller owns and may reuse between records
+/// (`removeAll(keepingCapacity: true)`), so the hot path allocates nothing per record.
+public struct JSONWriter: Sendable {
+    /// How numbers and member order are written.
+    public enum Form: Sendable {
+        /// Members in their order, numbers with the fraction digits the source wrote.
+        case ordered
+        /// RFC 8785 canonical form: members sorted by UTF-16 code units, numbers in their
+        /// shortest exact decimal form. Record ids hash this form.
+        case canonical
+    }
+
+    /// The form written.
+    public var form: Form
+
+    /// Creates a writer.
+    public init(form: Form = .ordered) { self.form = form }
+
+    /// Appends the value's bytes to `buffer`.
+    public func write(_ value: JSONValue, into buffer: inout [UInt8]) {
+        switch value {
+        case .null: buffer.append(contentsOf: "null".utf8)
+        case .bool(let b): buffer.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): buffer.append(contentsOf: (form == .canonical ? n.canonicalText : n.text).utf8)
+        case .string(let s): Self.writeString(s, into: &buffer)
+        case .array(let elements):
+            buffer.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { buffer.append(UInt8(ascii: ",")) }
+                write(element, into: &buffer)
+            }
+            buffer.append(UInt8(ascii: "]"))
+        case .object(let object):
+            buffer.append(UInt8(ascii: "{"))
+            let members = form == .canonical
+                ? object.members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+                : object.members
+            for (i, member) in members.enumerated() {
+                if i > 0 { buffer.append(UInt8(ascii: ",")) }
+                Self.writeString(member.key, into: &buffer)
+                buffer.append(UInt8(ascii: ":"))
+                write(member.value, into: &buffer)
+            }
+            buffer.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The value's bytes.
+    public func bytes(_ value: JSONValue) -> [UInt8] {
+        var buffer: [UInt8] = []
+        write(value, into: &buffer)
+        return buffer
+    }
+
+    /// Appends a JSON string literal.
+    public static func writeString(_ string: String, into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: buffer.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: buffer.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: buffer.append(byte)
+            }
+        }
+        buffer.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,171 @@
+/// A declarative binding of one XML format to one record type, loaded from `mappings/*.yaml`.
+///
+/// Rules are written in the reading direction (XML → canonical). The writing direction is
+/// derived from them where each rule has an inverse; a mapping says which directions it
+/// supports, and a rule without an inverse in a mapping that writes is an error at load time.
+/// See `docs/mapping-language.md`.
+public struct Mapping: Sendable {
+    /// Which ways a mapping converts.
+    public enum Direction: String, Sendable {
+        /// XML to canonical records and back.
+        case both
+        /// XML to canonical records only.
+        case read
+        /// Canonical records to XML only.
+        case write
+
+        public var reads: Bool { self != .write }
+        public var writes: Bool { self != .read }
+    }
+
+    /// The mapping's name (its file name without `.yaml`).
+    public var name: String
+    /// Where the mapping was loaded from.
+    public var path: String
+    /// The schema file, relative to the mapping file, as written.
+    public var schemaReference: String
+    /// The schema, once resolved.
+    public var schema: Schema
+    /// `source` of the records: a URI for the system.
+    public var source: String
+    /// Which ways it converts.
+    public var direction: Direction
+    /// The XML side.
+    public var xml: XMLBinding
+    /// Where `time` comes from, if anywhere.
+    public var time: FieldRule?
+    /// The field rules of the record, in schema order.
+    public var fields: [FieldBinding]
+    /// XPath expressions the rules use, indexed by ``FieldRule/Source/xpath(_:)``, with where each is written.
+    public var xpathExpressions: [(expression: String, location: DocumentLocation)]
+    /// Namespace prefixes for XPath expressions.
+    public var namespaces: [(prefix: String, uri: String)]
+}
+
+/// How the XML documents of a format look.
+public struct XMLBinding: Sendable {
+    /// The encoding written in the reverse direction.
+    public var encoding: String
+    /// The element path from the root to each record, root included.
+    public var recordPath: [NodePath.Name]
+    /// Constant attributes of the root written in the reverse direction.
+    public var rootAttributes: [(name: String, value: String)]
+    /// The namespace written as the default (unprefixed) namespace, if any.
+    public var defaultNamespace: String?
+    /// Paths inside records that the mapping ignores on purpose.
+    public var ignored: [NodePath]
+}
+
+/// One canonical field and the rule that fills it.
+public struct FieldBinding: Sendable {
+    /// The schema field.
+    public var field: FieldDefinition
+    /// How its value is read.
+    public var rule: FieldRule
+}
+
+/// How one value is read from XML and, where possible, written back.
+public struct FieldRule: Sendable {
+    /// Where the raw text comes from.
+    public indirect enum Source: Sendable {
+        /// A simple path.
+        case path(NodePath)
+        /// An XPath 1.0 expression (index into ``Mapping/xpathExpressions``), evaluated as a string.
+        case xpath(Int)
+        /// Several paths' values joined by a separator; empty ones are skipped.
+        case join([NodePath], separator: String)
+        /// The first rule that yields a value.
+        case first([FieldRule])
+        /// The n-th (1-based) separator-delimited part of the value at a path. Written back by
+        /// joining the parts in order.
+        case part(NodePath, index: Int, separator: String)
+        /// A fixed value.
+        case constant(String)
+        /// `true` when the path has a non-empty value, else `false`.
+        case present(NodePath)
+        /// Nested fields read relative to each element at a path (objects, lists of objects).
+        case object(NodePath, [FieldBinding])
+    }
+
+    /// How raw text becomes a typed value.
+    public indirect enum Parser: Sendable {
+        case text
+        case integer
+        case decimal(DecimalFormat)
+        case boolean(trueWords: [String], falseWords: [String])
+        case date(DatePattern?)
+        /// A date-time in a pattern, with the offset read from a path or fixed; nil pattern: RFC 3339 as given.
+        case datetime(DatePattern?, offset: FieldRule?)
+        case code(CodeTable)
+    }
+
+    /// How white space is treated before parsing.
+    public enum WhiteSpace: String, Sendable {
+        /// Trim and fold inner runs of white space (no-break space included) to one space.
+        case fold
+        /// Trim only.
+        case trim
+        /// Keep as is.
+        case keep
+    }
+
+    public var source: Source
+    public var parser: Parser
+    public var whiteSpace: WhiteSpace
+    /// A value used when the source yields none (already in the field's type, as text).
+    public var defaultValue: String?
+    /// Whether the format requires a value (a record without one is rejected, in either direction).
+    public var isRequiredByFormat: Bool
+    /// Where the rule is written.
+    public var location: DocumentLocation
+    /// Why the rule cannot be written back, or nil when it can.
+    public var irreversibleReason: String?
+}
+
+/// How a format writes decimals.
+public struct DecimalFormat: Sendable, Hashable {
+    /// The decimal separator.
+    public var point: Character = "."
+    /// Characters that group thousands and are dropped.
+    public var grouping: [Character] = []
+    /// Whether `E` notation is accepted (`xs:double`).
+    public var allowsExponent = false
+}
+
+/// A code table: source words to schema codes.
+public struct CodeTable: Sendable {
+    /// What happens with a word the table lacks.
+    public enum NotFound: String, Sendable {
+        /// The record is rejected.
+        case reject
+        /// The word is kept as is (the schema then decides).
+        case keep
+    }
+
+    public var name: String
+    public var caseInsensitive: Bool
+    public var notFound: NotFound
+    /// Source word to code, in table order, as written in the mapping.
+    public var entries: [(word: String, code: String)]
+    private var lookup: [String: String]
+
+    /// Creates a table.
+    public init(name: String, caseInsensitive: Bool, notFound: NotFound, entries: [(String, String)]) {
+        self.name = name
+        self.caseInsensitive = caseInsensitive
+        self.notFound = notFound
+        self.entries = entries.map { (word: $0.0, code: $0.1) }
+        lookup = Dictionary(entries.map { (caseInsensitive ? $0.0.lowercased() : $0.0, $0.1) },
+                            uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The code for a word.
+    public func code(for word: String) -> String? {
+        lookup[caseInsensitive ? word.lowercased() : word]
+    }
+
+    /// The word written back for a code: the first entry with that code.
+    public func word(for code: String) -> String? {
+        entries.first { $0.code == code }?.word
+    }
+}

@@ -1,0 +1,234 @@
+/// Applies a ``Mapping`` to one input record: selects raw text, folds and normalizes it,
+/// parses it into the schema's types, and builds the record's `data` in schema order.
+///
+/// The mapper never half-converts: a record yields either data and `time`, or the list of
+/// every problem found. It is immutable and shared; selectors carry per-record state.
+public struct RecordMapper: Sendable {
+    /// The mapping applied.
+    public let mapping: Mapping
+
+    /// Creates a mapper.
+    public init(mapping: Mapping) { self.mapping = mapping }
+
+    /// The outcome of mapping one record.
+    public struct Outcome: Sendable {
+        /// The record's fields, when every rule succeeded.
+        public var data: JSONObject
+        /// The record's `time`, when the mapping gives one.
+        public var time: String?
+        /// Every problem found; empty when the record converted.
+        public var problems: [RecordProblem]
+        /// The record's key as read, even when the record is rejected.
+        public var key: String?
+    }
+
+    /// Maps one record.
+    public func map<Selector: RecordSelector>(_ record: Selector.Element, with selector: Selector) -> Outcome {
+        var problems: [RecordProblem] = []
+        let data = mapObject(mapping.fields, from: record, selector: selector, pointer: "/data", problems: &problems)
+        var time: String?
+        if let rule = mapping.time {
+            if case .string(let value)? = mapScalar(rule, type: .datetime, from: record, selector: selector,
+                                                     pointer: "/time", problems: &problems) {
+                time = value
+            }
+        }
+        var key: String?
+        switch data[mapping.schema.keyField] {
+        case .string(let s)?: key = s
+        case .number(let n)?: key = n.text
+        default: key = nil
+        }
+        return Outcome(data: data, time: time, problems: problems, key: key)
+    }
+
+    // MARK: - Objects and lists
+
+    private func mapObject<S: RecordSelector>(
+        _ bindings: [FieldBinding], from element: S.Element, selector: S, pointer: String, problems: inout [RecordProblem]
+    ) -> JSONObject {
+        var object = JSONObject()
+        for binding in bindings {
+            let field = binding.field
+            let fieldPointer = "\(pointer)/\(pointerToken(field.name))"
+            if let value = mapField(binding, from: element, selector: selector, pointer: fieldPointer, problems: &problems) {
+                object[field.name] = value
+            } else if binding.rule.isRequiredByFormat {
+                problems.append(RecordProblem(code: "mapping.required-by-format", pointer: fieldPointer,
+                                              message: "the format requires \(field.name), and the record has none"))
+            }
+        }
+        return object
+    }
+
+    private func mapField<S: RecordSelector>(
+        _ binding: FieldBinding, from element: S.Element, selector: S, pointer: String, problems: inout [RecordProblem]
+    ) -> JSONValue? {
+        let field = binding.field
+        let rule = binding.rule
+        if case .object(let path, let nested) = rule.source {
+            let elements = path.isSelf ? [element] : selector.elements(at: path, from: element)
+            if field.isList {
+                var items: [JSONValue] = []
+                for (index, item) in elements.enumerated() {
+                    let object = mapObject(nested, from: item, selector: selector, pointer: "\(pointer)/\(index)",
+                                           problems: &problems)
+                    if !object.isEmpty { items.append(.object(object)) }
+                }
+                return items.isEmpty ? nil : .array(items)
+            }
+            guard let first = elements.first else { return nil }
+            if elements.count > 1 {
+                problems.append(tooMany(field, count: elements.count, pointer: pointer))
+                return nil
+            }
+            let object = mapObject(nested, from: first, selector: selector, pointer: pointer, problems: &problems)
+            return object.isEmpty ? nil : .object(object)
+        }
+        if field.isList, case .path(let path) = rule.source {
+            var items: [JSONValue] = []
+            for (index, text) in selector.texts(at: path, from: element).enumerated() {
+                if let value = convert(text, rule: rule, type: field.type, from: element, selector: selector,
+                                       pointer: "\(pointer)/\(index)", problems: &problems) {
+                    items.append(value)
+                }
+            }
+            return items.isEmpty ? nil : .array(items)
+        }
+        return mapScalar(rule, type: field.type, from: element, selector: selector, pointer: pointer, problems: &problems)
+    }
+
+    // MARK: - Scalars
+
+    private func mapScalar<S: RecordSelector>(
+        _ rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: String,
+        problems: inout [RecordProblem]
+    ) -> JSONValue? {
+        if case .present(let path) = rule.source {
+            let present = selector.texts(at: path, from: element).contains { !TextNormalization.fold($0).isEmpty }
+            return .bool(present)
+        }
+        guard let raw = rawText(rule, from: element, selector: selector, pointer: pointer, problems: &problems) else {
+            return nil
+        }
+        return convert(raw, rule: rule, type: type, from: element, selector: selector, pointer: pointer, problems: &problems)
+    }
+
+    /// The rule's raw text before white-space handling; nil when the source yields nothing.
+    private func rawText<S: RecordSelector>(
+        _ rule: FieldRule, from element: S.Element, selector: S, pointer: String, problems: inout [RecordProblem]
+    ) -> String? {
+        switch rule.source {
+        case .path(let path):
+            if path.isAbsolute { return selector.headerValue(at: path) }
+            let texts = selector.texts(at: path, from: element)
+            if texts.count > 1 {
+                let nonEmpty = texts.filter { !TextNormalization.fold($0).isEmpty }
+                if nonEmpty.count > 1 {
+                    problems.append(RecordProblem(code: "mapping.cardinality", pointer: pointer,
+                                                  message: "found \(nonEmpty.count) values at \(path) for a single-valued field"))
+                    return nil
+                }
+                return nonEmpty.first
+            }
+            return texts.first
+        case .part(let path, let index, let separator):
+            guard let whole = selector.texts(at: path, from: element).first else { return nil }
+            let parts = TextNormalization.fold(whole).split(separator: separator).map(String.init)
+            return index <= parts.count ? parts[index - 1] : nil
+        case .xpath(let index):
+            return selector.xpathString(index, from: element)
+        case .join(let paths, let separator):
+            let values = paths.flatMap { path in
+                path.isAbsolute ? [selector.headerValue(at: path)].compactMap { $0 } : selector.texts(at: path, from: element)
+            }.map(TextNormalization.fold).filter { !$0.isEmpty }
+            return values.isEmpty ? nil : values.joined(separator: separator)
+        case .first(let rules):
+            for candidate in rules {
+                if let text = rawText(candidate, from: element, selector: selector, pointer: pointer, problems: &problems),
+                    !TextNormalization.fold(text).isEmpty
+                {
+                    return text
+                }
+            }
+            return nil
+        case .constant(let value):
+            return value
+        case .present, .object:
+            return nil
+        }
+    }
+
+    private func convert<S: RecordSelector>(
+        _ raw: String, rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: String,
+        problems: inout [RecordProblem]
+    ) -> JSONValue? {
+        var text: String
+        switch rule.whiteSpace {
+        case .fold: text = TextNormalization.fold(raw)
+        case .trim: text = TextNormalization.trim(raw)
+        case .keep: text = raw
+        }
+        text = TextNormalization.nfc(text)
+        if text.isEmpty {
+            guard let defaultValue = rule.defaultValue else { return nil }
+            text = defaultValue
+        }
+        func fail(_ message: String) -> JSONValue? {
+            problems.append(RecordProblem(code: "mapping.value", pointer: pointer, message: message))
+            return nil
+        }
+        switch rule.parser {
+        case .text:
+            return .string(text)
+        case .integer:
+            let digits = text.hasPrefix("+") ? String(text.dropFirst()) : text
+            guard let value = Int64(digits) else { return fail("not a 64-bit integer") }
+            return .number(ExactDecimal(parsing: String(value)[...])!)
+        case .decimal(let format):
+            let stripped = format.grouping.isEmpty ? text : String(text.filter { !format.grouping.contains($0) })
+            guard let value = ExactDecimal(parsing: stripped[...], point: format.point, allowExponent: format.allowsExponent)
+            else {
+                return fail("not a decimal number with '\(format.point)' as the decimal separator")
+            }
+            return .number(value)
+        case .boolean(let trueWords, let falseWords):
+            let word = text.lowercased()
+            if trueWords.contains(where: { $0.lowercased() == word }) { return .bool(true) }
+            if falseWords.contains(where: { $0.lowercased() == word }) { return .bool(false) }
+            return fail("not a boolean word (\((trueWords + falseWords).joined(separator: ", ")))")
+        case .date(let pattern):
+            if let pattern {
+                guard let parts = pattern.parse(text[...]) else { return fail("not an existing date in the pattern \(pattern)") }
+                return .string(parts.date.description)
+            }
+            guard CalendarDate(iso: text[...]) != nil else { return fail("not an existing date YYYY-MM-DD") }
+            return .string(text)
+        case .datetime(let pattern, let offsetRule):
+            guard let pattern else {
+                guard DateTimeText.isValid(text[...]) else { return fail("not an RFC 3339 date-time with an offset") }
+                return .string(text)
+            }
+            guard let parts = pattern.parse(text[...]) else { return fail("not an existing date-time in the pattern \(pattern)") }
+            guard let offsetRule,
+                let offsetText = rawText(offsetRule, from: element, selector: selector, pointer: pointer, problems: &problems)
+            else {
+                return fail("the date-time has no offset")
+            }
+            guard let offset = DateTimeText.normalizedOffset(TextNormalization.fold(offsetText)[...]) else {
+                return fail("the offset is not ±HH:MM")
+            }
+            return .string(parts.rfc3339(offset: offset))
+        case .code(let table):
+            if let code = table.code(for: text) { return .string(code) }
+            if table.notFound == .keep { return .string(text) }
+            return fail("not a word of the code table \(table.name)")
+        }
+    }
+
+    private func tooMany(_ field: FieldDefinition, count: Int, pointer: String) -> RecordProblem {
+        RecordProblem(code: "mapping.cardinality", pointer: pointer,
+                      message: "found \(count) elements for the single-valued field \(field.name)")
+    }
+}
+

@@ -1,0 +1,69 @@
+import Crypto
+
+/// A canonical record: the CloudEvents 1.0 envelope of `canonical-model.md` around the data.
+public struct CanonicalRecord: Sendable, Hashable {
+    /// The record type, e.g. `personnel.record`.
+    public var type: String
+    /// URI of the system the record came from.
+    public var source: String
+    /// The record's key as a string.
+    public var subject: String
+    /// Lowercase hex SHA-256 of `source`, `type` and the canonical data, joined by newlines.
+    public var id: String
+    /// `urn:ferry:schema:<type>:<major>`.
+    public var dataschema: String
+    /// When the source exported or published the record, RFC 3339.
+    public var time: String?
+    /// The record-level marking.
+    public var classification: Marking
+    /// The fields, in schema order.
+    public var data: JSONObject
+
+    /// Builds a record, computing its id.
+    public init(type: String, source: String, subject: String, dataschema: String, time: String?,
+                classification: Marking, data: JSONObject) {
+        self.type = type
+        self.source = source
+        self.subject = subject
+        self.dataschema = dataschema
+        self.time = time
+        self.classification = classification
+        self.data = data
+        id = Self.id(source: source, type: type, data: data)
+    }
+
+    /// The deterministic id: SHA-256 over `source\ntype\n<RFC 8785 data>` with numbers in
+    /// their shortest exact decimal form, as lowercase hex.
+    public static func id(source: String, type: String, data: JSONObject) -> String {
+        var bytes = Array(source.utf8)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: type.utf8)
+        bytes.append(0x0A)
+        JSONWriter(form: .canonical).write(.object(data), into: &bytes)
+        let digest = SHA256.hash(data: bytes)
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The envelope as JSON, members in the order the canonical model gives.
+    public var jsonValue: JSONValue {
+        var envelope = JSONObject()
+        envelope["specversion"] = .string("1.0")
+        envelope["type"] = .string(type)
+        envelope["source"] = .string(source)
+        envelope["subject"] = .string(subject)
+        envelope["id"] = .string(id)
+        envelope["dataschema"] = .string(dataschema)
+        if let time { envelope["time"] = .string(time) }
+        envelope["datacontenttype"] = .string("application/json")
+        envelope["classification"] = .string(classification.rawValue)
+        envelope["data"] = .object(data)
+        return .object(envelope)
+    }
+}

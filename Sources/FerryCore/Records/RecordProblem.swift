@@ -1,0 +1,31 @@
+/// Why a record is not valid, with the JSON pointer of the offending value.
+public struct RecordProblem: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A stable code such as `record.required`.
+    public var code: String
+    /// RFC 6901 pointer into the canonical record, e.g. `/data/awards/0/code`.
+    public var pointer: String
+    /// What is wrong. Values are named only when the schema's own lists hold them (enum codes).
+    public var message: String
+
+    /// Creates a problem.
+    public init(code: String, pointer: String, message: String) {
+        self.code = code
+        self.pointer = pointer
+        self.message = message
+    }
+
+    /// `pointer: message`.
+    public var description: String { "\(pointer): \(message)" }
+}
+
+/// RFC 6901 escaping of one reference token.
+func pointerToken(_ name: String) -> String {
+    name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

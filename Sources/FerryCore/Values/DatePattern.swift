@@ -1,0 +1,167 @@
+/// A date or date-time layout such as `DD.MM.YYYY` or `DD.MM.YYYY HH:mm[:ss]`, compiled once.
+///
+/// Tokens: `YYYY` year, `MM` month, `DD` day, `HH` hour, `mm` minute, `ss` second, each a fixed
+/// number of ASCII digits; `[...]` encloses an optional tail; anything else is literal.
+/// A missing optional second reads as `00`.
+public struct DatePattern: Sendable, Hashable, CustomStringConvertible {
+    enum Token: Sendable, Hashable {
+        case year, month, day, hour, minute, second
+        case literal(Character)
+        case optional([Token])
+
+        var width: Int { self == .year ? 4 : 2 }
+    }
+
+    let tokens: [Token]
+    /// The pattern as written.
+    public let description: String
+
+    /// Compiles a pattern.
+    /// - Throws: a message naming the first problem, such as an unclosed `[`.
+    public init(_ pattern: String) throws(PatternError) {
+        description = pattern
+        var index = pattern.startIndex
+        tokens = try Self.parse(pattern, &index, nested: false)
+        let flat = Self.flatten(tokens)
+        guard flat.contains(.year), flat.contains(.month), flat.contains(.day) else {
+            throw PatternError(message: "a date pattern needs YYYY, MM and DD")
+        }
+    }
+
+    /// A problem in a pattern.
+    public struct PatternError: Error, Sendable { public let message: String }
+
+    private static func parse(_ p: String, _ i: inout String.Index, nested: Bool) throws(PatternError) -> [Token] {
+        var result: [Token] = []
+        while i < p.endIndex {
+            let rest = p[i...]
+            if rest.hasPrefix("YYYY") {
+                result.append(.year); i = p.index(i, offsetBy: 4)
+            } else if rest.hasPrefix("MM") {
+                result.append(.month); i = p.index(i, offsetBy: 2)
+            } else if rest.hasPrefix("DD") {
+                result.append(.day); i = p.index(i, offsetBy: 2)
+            } else if rest.hasPrefix("HH") {
+                result.append(.hour); i = p.index(i, offsetBy: 2)
+            } else if rest.hasPrefix("mm") {
+                result.append(.minute); i = p.index(i, offsetBy: 2)
+            } else if rest.hasPrefix("ss") {
+                result.append(.second); i = p.index(i, offsetBy: 2)
+            } else if p[i] == "[" {
+                i = p.index(after: i)
+                result.append(.optional(try parse(p, &i, nested: true)))
+            } else if p[i] == "]" {
+                guard nested else { throw PatternError(message: "unbalanced ']'") }
+                i = p.index(after: i)
+                return result
+            } else {
+                result.append(.literal(p[i])); i = p.index(after: i)
+            }
+        }
+        if nested { throw PatternError(message: "unclosed '['") }
+        return result
+    }
+
+    private static func flatten(_ tokens: [Token]) -> [Token] {
+        tokens.flatMap { token -> [Token] in
+            if case .optional(let inner) = token { return flatten(inner) }
+            return [token]
+        }
+    }
+
+    /// Whether the pattern has a time of day.
+    public var hasTime: Bool { Self.flatten(tokens).contains(.hour) }
+
+    /// The parts read from a value.
+    public struct Parts: Sendable, Hashable {
+        public var date: CalendarDate
+        public var hour = 0, minute = 0, second = 0
+
+        /// Midnight of a date, or a time of day on it.
+        public init(date: CalendarDate, hour: Int = 0, minute: Int = 0, second: Int = 0) {
+            self.date = date
+            self.hour = hour
+            self.minute = minute
+            self.second = second
+        }
+    }
+
+    /// Reads a value; nil when it does not have the pattern's shape or the date does not exist.
+    public func parse(_ text: Substring) -> Parts? {
+        var fields = [Token: Int]()
+        var chars = Array(text)[...]
+        guard Self.match(tokens, &chars, &fields), chars.isEmpty,
+            let date = CalendarDate(year: fields[.year] ?? 0, month: fields[.month] ?? 0, day: fields[.day] ?? 0)
+        else { return nil }
+        var parts = Parts(date: date)
+        parts.hour = fields[.hour] ?? 0
+        parts.minute = fields[.minute] ?? 0
+        parts.second = fields[.second] ?? 0
+        guard parts.hour < 24, parts.minute < 60, parts.second < 60 else { return nil }
+        return parts
+    }
+
+    private static func match(_ tokens: [Token], _ chars: inout ArraySlice<Character>, _ fields: inout [Token: Int]) -> Bool {
+        for token in tokens {
+            switch token {
+            case .literal(let c):
+                guard chars.first == c else { return false }
+                chars = chars.dropFirst()
+            case .optional(let inner):
+                var attempt = chars
+                var attemptFields = fields
+                if match(inner, &attempt, &attemptFields) {
+                    chars = attempt
+                    fields = attemptFields
+                }
+            default:
+                let digits = chars.prefix(token.width)
+                guard digits.count == token.width, digits.allSatisfy(\.isASCIIDigit), let value = Int(String(digits)) else {
+                    return false
+                }
+                fields[token] = value
+                chars = chars.dropFirst(token.width)
+            }
+        }
+        return true
+    }
+
+    /// Writes parts in this pattern, optional parts included.
+    public func format(_ parts: Parts) -> String {
+        Self.format(tokens, parts)
+    }
+
+    private static func format(_ tokens: [Token], _ parts: Parts) -> String {
+        var out = ""
+        for token in tokens {
+            switch token {
+            case .year: out += pad(parts.date.year, 4)
+            case .month: out += pad(parts.date.month, 2)
+            case .day: out += pad(parts.date.day, 2)
+            case .hour: out += pad(parts.hour, 2)
+            case .minute: out += pad(parts.minute, 2)
+            case .second: out += pad(parts.second, 2)
+            case .literal(let c): out.append(c)
+            case .optional(let inner): out += format(inner, parts)
+            }
+        }
+        return out
+    }
+}
+
+extension DatePattern.Parts {
+    /// RFC 3339 with the given offset: `2026-11-26T06:00:00+03:00`.
+    public func rfc3339(offset: String) -> String {
+        "\(date)T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))\(offset)"
+    }
+
+    /// Reads the date and time of an RFC 3339 text (fraction and offset ignored).
+    public init?(rfc3339 text: Substring) {
+        guard DateTimeText.isValid(text), let date = CalendarDate(iso: text.prefix(10)) else { return nil }
+        let b = Array(text.utf8)
+        self.date = date
+        hour = CalendarDate.number(b[11..<13]) ?? 0
+        minute = CalendarDate.number(b[14..<16]) ?? 0
+        second = CalendarDate.number(b[17..<19]) ?? 0
+    }
+}

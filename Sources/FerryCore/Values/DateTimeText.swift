@@ -1,0 +1,59 @@
+/// Checks and builds RFC 3339 date-times with an offset, as the canonical model writes them.
+public enum DateTimeText {
+    /// Whether `text` is an RFC 3339 date-time with an offset (`Z` or `±HH:MM`), with a real date
+    /// and time. Fractional seconds are allowed and kept.
+    public static func isValid(_ text: Substring) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, let date = CalendarDate(iso: text.prefix(10)), date.year > 0,
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let hour = CalendarDate.number(bytes[11..<13]), hour < 24,
+            let minute = CalendarDate.number(bytes[14..<16]), minute < 60,
+            let second = CalendarDate.number(bytes[17..<19]), second < 61
+        else { return false }
+        var index = 19
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, bytes[index] >= 0x30 && bytes[index] <= 0x39 { index += 1 }
+            guard index > start else { return false }
+        }
+        return isOffset(bytes[index...])
+    }
+
+    /// Whether the bytes are `Z` or `±HH:MM` with HH < 24 and MM < 60.
+    static func isOffset(_ bytes: ArraySlice<UInt8>) -> Bool {
+        if bytes.count == 1 { return bytes.first == UInt8(ascii: "Z") || bytes.first == UInt8(ascii: "z") }
+        let b = Array(bytes)
+        guard b.count == 6, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"), b[3] == UInt8(ascii: ":"),
+            let h = CalendarDate.number(b[1..<3]), h < 24, let m = CalendarDate.number(b[4..<6]), m < 60
+        else { return false }
+        return true
+    }
+
+    /// Normalizes an offset written as `+03:00`, `+0300`, `+3` or `Z` to `+03:00` / `Z`.
+    public static func normalizedOffset(_ text: Substring) -> String? {
+        if text == "Z" || text == "z" { return "Z" }
+        guard let sign = text.first, sign == "+" || sign == "-" else { return nil }
+        let body = text.dropFirst()
+        var hours: Int?
+        var minutes = 0
+        if let colon = body.firstIndex(of: ":") {
+            hours = Int(body[..<colon])
+            guard let m = Int(body[body.index(after: colon)...]), body[body.index(after: colon)...].count == 2 else {
+                return nil
+            }
+            minutes = m
+        } else if body.count == 4 {
+            hours = Int(body.prefix(2))
+            guard let m = Int(body.suffix(2)) else { return nil }
+            minutes = m
+        } else if (1...2).contains(body.count) {
+            hours = Int(body)
+        }
+        guard let h = hours, body.allSatisfy({ $0.isASCIIDigit || $0 == ":" }), h < 24, minutes < 60 else {
+            return nil
+        }
+        return "\(sign)\(pad(h, 2)):\(pad(minutes, 2))"
+    }
+}

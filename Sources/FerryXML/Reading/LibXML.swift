@@ -1,0 +1,29 @@
+internal import CLibXML2
+
+/// libxml2's one-time set-up, run before any parser is created.
+enum LibXML {
+    /// Initializes the library once per process (thread-safe through Swift's lazy globals).
+    static let initialized: Void = {
+        xmlInitParser()
+    }()
+
+    /// Parser options for untrusted documents: no network, no entity substitution, no DTD
+    /// loading, CDATA merged into text, compact text nodes.
+    static let untrustedOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue
+        | XML_PARSE_COMPACT.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOERROR.rawValue)
+}
+
+extension UnsafePointer<xmlChar> {
+    /// The NUL-terminated UTF-8 text as a String.
+    var string: String { String(cString: UnsafeRawPointer(self).assumingMemoryBound(to: CChar.self)) }
+
+    /// Whether the NUL-terminated bytes equal `bytes` exactly.
+    func equals(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            if self[index] != bytes[index] { return false }
+            index += 1
+        }
+        return self[index] == 0
+    }
+}

@@ -1,0 +1,139 @@
+import FerryCore
+
+/// Watches the raw bytes of an XML document on their way to libxml2 and stops a start tag
+/// with too many attributes or bytes before the parser spends quadratic time on it.
+///
+/// It tracks just enough of XML's lexical structure (tags, quoted values, comments, CDATA,
+/// processing instructions) to count attributes outside quotes. It reads code units of one
+/// or two bytes, so UTF-16 documents are watched as correctly as ASCII-compatible ones.
+struct MarkupGuard: ByteStream {
+    private var input: any ByteStream
+    private let limits: XMLLimits
+    private let path: String
+    private var state = State.text
+    private var tagBytes = 0
+    private var attributes = 0
+    private var line = 1
+    private var unitWidth = 0  // 0 until the first bytes tell; then 1, or 2 for UTF-16
+    private var bigEndian = false
+    private var pendingByte: UInt8?
+    private var seen: [UInt8] = []
+    private var bangPrefix: [UInt16] = []
+    private static let commentOpening: [UInt16] = [0x2D, 0x2D]
+    private static let cdataOpening: [UInt16] = [0x5B, 0x43, 0x44, 0x41, 0x54, 0x41, 0x5B]
+    /// The error that stopped the stream, reported by the reader instead of libxml2's I/O error.
+    private(set) var failure: XMLReadError?
+
+    private enum State {
+        case text, afterOpen, startTag, quoted(UInt16), otherTag, bang, comment(Int), cdata(Int), pi(Bool)
+    }
+
+    init(_ input: any ByteStream, limits: XMLLimits, path: String) {
+        self.input = input
+        self.limits = limits
+        self.path = path
+    }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try input.read(into: buffer)
+        for index in 0..<count { consume(buffer[index]) }
+        if let failure { throw failure }
+        return count
+    }
+
+    private mutating func consume(_ byte: UInt8) {
+        if unitWidth == 0 {
+            seen.append(byte)
+            guard seen.count >= 2 else { return }
+            // UTF-16 shows as a BOM or as '<' beside a zero byte; anything else is byte-wise.
+            switch (seen[0], seen[1]) {
+            case (0xFE, 0xFF), (0x00, 0x3C): (unitWidth, bigEndian) = (2, true)
+            case (0xFF, 0xFE), (0x3C, 0x00): (unitWidth, bigEndian) = (2, false)
+            default: unitWidth = 1
+            }
+            let buffered = seen
+            seen = []
+            buffered.forEach { consume($0) }
+            return
+        }
+        if unitWidth == 1 { return step(UInt16(byte)) }
+        if let first = pendingByte {
+            pendingByte = nil
+            step(bigEndian ? UInt16(first) << 8 | UInt16(byte) : UInt16(byte) << 8 | UInt16(first))
+        } else {
+            pendingByte = byte
+        }
+    }
+
+    private mutating func step(_ unit: UInt16) {
+        guard failure == nil else { return }
+        if unit == 0x0A { line += 1 }
+        switch state {
+        case .text:
+            if unit == 0x3C { state = .afterOpen }
+        case .afterOpen:
+            switch unit {
+            case 0x21:  // <!
+                state = .bang
+                bangPrefix.removeAll(keepingCapacity: true)
+            case 0x3F: state = .pi(false)  // <?
+            case 0x2F: state = .otherTag  // </
+            default:
+                state = .startTag
+                tagBytes = 2
+                attributes = 0
+            }
+        case .startTag:
+            tagBytes += unitWidth
+            switch unit {
+            case 0x3E: state = .text
+            case 0x22, 0x27: state = .quoted(unit)
+            case 0x3D:
+                attributes += 1
+                if attributes > limits.maximumAttributesPerElement {
+                    fail("an element has more than \(limits.maximumAttributesPerElement) attributes")
+                }
+            default: break
+            }
+            if tagBytes > limits.maximumStartTagBytes {
+                fail("a start tag is longer than \(limits.maximumStartTagBytes) bytes")
+            }
+        case .quoted(let quote):
+            tagBytes += unitWidth
+            if unit == quote { state = .startTag }
+            if tagBytes > limits.maximumStartTagBytes {
+                fail("a start tag is longer than \(limits.maximumStartTagBytes) bytes")
+            }
+        case .otherTag:
+            if unit == 0x3E { state = .text }
+        case .bang:
+            // Tell <!-- and <![CDATA[ from <!DOCTYPE; the DOCTYPE itself is refused by the reader.
+            bangPrefix.append(unit)
+            if bangPrefix == Self.commentOpening {
+                state = .comment(0)
+            } else if bangPrefix == Self.cdataOpening {
+                state = .cdata(0)
+            } else if !Self.commentOpening.starts(with: bangPrefix) && !Self.cdataOpening.starts(with: bangPrefix) {
+                state = unit == 0x3E ? .text : .otherTag
+            }
+        case .comment(let dashes):
+            if unit == 0x2D {
+                state = .comment(dashes + 1)
+            } else {
+                state = unit == 0x3E && dashes >= 2 ? .text : .comment(0)
+            }
+        case .cdata(let brackets):
+            if unit == 0x5D {
+                state = .cdata(brackets + 1)
+            } else {
+                state = unit == 0x3E && brackets >= 2 ? .text : .cdata(0)
+            }
+        case .pi(let question):
+            state = unit == 0x3E && question ? .text : .pi(unit == 0x3F)
+        }
+    }
+
+    private mutating func fail(_ message: String) {
+        failure = XMLReadError(.limit, message, at: DocumentLocation(path: path, line: line, column: 1))
+    }
+}

@@ -1,0 +1,66 @@
+internal import CLibXML2
+import FerryCore
+
+/// An element of a record being read; valid only while its reader stays on that record.
+public struct XMLElement {
+    let node: xmlNodePtr
+
+    init(_ node: xmlNodePtr) { self.node = node }
+
+    /// Whether the element has the namespace URI and local name of `name`.
+    func matches(_ name: NodePath.Name) -> Bool {
+        guard let local = node.pointee.name, UnsafePointer(local).equals(name.local) else { return false }
+        if let href = node.pointee.ns?.pointee.href { return UnsafePointer(href).equals(name.namespace) }
+        return name.namespace.isEmpty
+    }
+
+    /// Child elements with a name, in document order.
+    func children(named name: NodePath.Name, into result: inout [XMLElement]) {
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE, XMLElement(current).matches(name) {
+                result.append(XMLElement(current))
+            }
+            child = current.pointee.next
+        }
+    }
+
+    /// The value of an attribute, when present.
+    func attribute(_ name: NodePath.Name) -> String? {
+        var attribute = node.pointee.properties
+        while let current = attribute {
+            if let local = current.pointee.name, UnsafePointer(local).equals(name.local) {
+                let namespace = current.pointee.ns?.pointee.href
+                let sameNamespace = namespace.map { UnsafePointer($0).equals(name.namespace) } ?? name.namespace.isEmpty
+                if sameNamespace { return Self.attributeValue(current) }
+            }
+            attribute = current.pointee.next
+        }
+        return nil
+    }
+
+    /// The element's string value: the text of all its descendants, CDATA included.
+    var stringValue: String {
+        // The common case, one text child, needs no copy in C.
+        if let child = node.pointee.children, child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE,
+            let content = child.pointee.content
+        {
+            return UnsafePointer(content).string
+        }
+        if node.pointee.children == nil { return "" }
+        guard let content = xmlNodeGetContent(node) else { return "" }
+        defer { ferry_xmlFree(content) }
+        return UnsafePointer(content).string
+    }
+
+    static func attributeValue(_ attribute: xmlAttrPtr) -> String {
+        if let child = attribute.pointee.children, child.pointee.next == nil, let content = child.pointee.content {
+            return UnsafePointer(content).string
+        }
+        guard let content = xmlNodeGetContent(UnsafeMutableRawPointer(attribute).assumingMemoryBound(to: xmlNode.self)) else {
+            return ""
+        }
+        defer { ferry_xmlFree(content) }
+        return UnsafePointer(content).string
+    }
+}

@@ -1,0 +1,150 @@
+public import ArgumentParser
+import FerryConvert
+import FerryCore
+
+/// `ferry convert`: legacy XML to canonical NDJSON through a mapping, back with `--reverse`,
+/// or between XML, JSON, NDJSON and YAML without one.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert exports to canonical records (NDJSON), records back to XML, or between formats.",
+        discussion: """
+            With -m, each FILE (or ZIP archive of files; - or none for standard input) is read as the \
+            mapping's XML format and every record is written to standard output as one canonical JSON \
+            line, in input order. Records that do not convert go to --rejects, or to standard error.
+
+            With -m and --reverse, canonical records (NDJSON or a JSON array) are written as one XML \
+            document in the mapping's format.
+
+            Without -m, --from and --to convert between xml, json, ndjson and yaml \
+            (see docs/xml-json-convention.md).
+
+            Exit status: 0 all converted; 1 some records rejected; 64 usage; 65 an input not \
+            well-formed; 66 an input cannot be opened; 78 a schema or mapping is invalid. The highest wins.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "A mapping file, or a name looked up as mappings/NAME.yaml.")
+    var mapping: String?
+
+    @Flag(help: "Write canonical records as the mapping's XML format.")
+    var reverse = false
+
+    @Option(help: "Input format without a mapping: xml, json, ndjson or yaml.")
+    var from: FormatConverter.Format?
+
+    @Option(help: "Output format without a mapping: json, ndjson, yaml or xml.")
+    var to: FormatConverter.Format?
+
+    @Option(help: "The records' source URI, instead of the mapping's.")
+    var source: String?
+
+    @Option(help: "Write rejected records to this file, one JSON line each.")
+    var rejects: String?
+
+    @Argument(help: "Input files or ZIP archives; - or none for standard input.")
+    var files: [String] = []
+
+    func validate() throws {
+        if mapping == nil {
+            guard from != nil, to != nil else {
+                throw ValidationError("give -m MAPPING, or both --from and --to")
+            }
+            if reverse || source != nil || rejects != nil {
+                throw ValidationError("--reverse, --source and --rejects need -m MAPPING")
+            }
+        } else if from != nil || to != nil {
+            throw ValidationError("--from and --to convert without a mapping; drop -m or drop them")
+        }
+        if reverse && files.count > 1 {
+            throw ValidationError("--reverse writes one XML document: give one input")
+        }
+    }
+
+    func run() throws {
+        let output = OutputStream.standardOutput()
+        let errors = OutputStream.standardError()
+        defer {
+            output.flush()
+            errors.flush()
+        }
+        var report = ConversionReport()
+        let inputs = InputSet(paths: files)
+        guard let mappingReference = mapping else {
+            let converter = FormatConverter(from: from ?? .json, to: to ?? .json)
+            inputs.forEach(report: &report) { document, report in converter.convert(document, output: output, report: &report) }
+            try finish(report, errors: errors)
+            return
+        }
+        var loader = ProjectLoader()
+        guard let mapping = loader.mapping(mappingReference) else {
+            errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
+        let rejectSink = try RejectSink(path: rejects, errors: errors)
+        if reverse {
+            guard mapping.direction.writes else {
+                errors.write("\(mapping.path): error: mapping \(mapping.name) only reads (direction: read); it cannot write XML [mapping.direction]\n")
+                throw ExitCode(ExitStatus.configuration.rawValue)
+            }
+            let converter = try ReverseConverter(mapping: mapping)
+            inputs.forEach(report: &report) { document, report in
+                var stream = document.stream
+                do {
+                    let bytes = try stream.readAll()
+                    try converter.convert(bytes: bytes, path: document.displayPath, output: output, report: &report,
+                                          reject: rejectSink.write)
+                } catch {
+                    report.malformed.append(Diagnostic(.error, code: "convert.reverse", message: "\(error)",
+                                                       at: DocumentLocation(path: document.displayPath, line: 1, column: 1)))
+                }
+            }
+        } else {
+            let converter = try RecordConverter(mapping: mapping, sourceOverride: source)
+            var line: [UInt8] = []
+            let writer = JSONWriter()
+            inputs.forEach(report: &report) { document, report in
+                converter.convert(document, report: &report, emit: { record in
+                    line.removeAll(keepingCapacity: true)
+                    writer.write(record.jsonValue, into: &line)
+                    line.append(0x0A)
+                    output.write(line)
+                }, reject: rejectSink.write)
+            }
+        }
+        try finish(report, errors: errors)
+    }
+
+    private func finish(_ report: ConversionReport, errors: OutputStream) throws {
+        for diagnostic in report.warnings + report.unopenable + report.malformed {
+            errors.write(diagnostic.description + "\n")
+        }
+        if report.exitStatus != .success { throw ExitCode(report.exitStatus.rawValue) }
+    }
+}
+
+extension FormatConverter.Format: ExpressibleByArgument {}
+
+/// Where rejected records go: a file of JSON lines, or one diagnostic line each on standard error.
+final class RejectSink {
+    private let file: OutputStream?
+    private let errors: OutputStream
+
+    init(path: String?, errors: OutputStream) throws {
+        self.errors = errors
+        do {
+            file = try path.map { path throws(InputOpenError) in try OutputStream(creating: path) }
+        } catch {
+            errors.write("error: cannot create the rejects file \(error.path): \(error.reason)\n")
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        }
+    }
+
+    func write(_ reject: Reject) {
+        if let file {
+            file.write(JSONWriter().bytes(reject.jsonValue))
+            file.write("\n")
+        } else {
+            errors.write(reject.diagnosticLine + "\n")
+        }
+    }
+}

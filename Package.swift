@@ -52,10 +52,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"]),
-        .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryYAML", "FerryConvert"]),
-        .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML"]),
-        .testTarget(name: "FerryCLITests", dependencies: ["FerryCore"]),
+        .target(
+            name: "FerryTesting",
+            dependencies: ["FerryCore"],
+            path: "Sources/FerryTesting"
+        ),
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTesting"]),
+        .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
+        .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
+        .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
+        .testTarget(
+            name: "FerryCLITests",
+            dependencies: [
+                "ferry", "FerryTesting",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
     ]
 )
 

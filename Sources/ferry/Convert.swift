@@ -71,7 +71,9 @@ struct Convert: ParsableCommand {
         let inputs = InputSet(paths: files)
         guard let mappingReference = mapping else {
             let converter = FormatConverter(from: from ?? .json, to: to ?? .json)
-            inputs.forEach(report: &report) { document, report in converter.convert(document, output: output, report: &report) }
+            inputs.forEach(report: &report) { document, report in
+                converter.convert(document, report: &report, write: output.write)
+            }
             try finish(report, errors: errors)
             return
         }
@@ -91,8 +93,8 @@ struct Convert: ParsableCommand {
                 var stream = document.stream
                 do {
                     let bytes = try stream.readAll()
-                    try converter.convert(bytes: bytes, path: document.displayPath, output: output, report: &report,
-                                          reject: rejectSink.write)
+                    try converter.convert(bytes: bytes, path: document.displayPath, report: &report,
+                                          write: output.write, reject: rejectSink.write)
                 } catch {
                     report.malformed.append(Diagnostic(.error, code: "convert.reverse", message: "\(error)",
                                                        at: DocumentLocation(path: document.displayPath, line: 1, column: 1)))

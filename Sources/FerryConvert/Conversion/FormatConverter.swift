@@ -22,7 +22,7 @@ public struct FormatConverter {
     }
 
     /// Converts one input; values that cannot be read or written are reported in `report`.
-    public func convert(_ document: InputSet.Document, output: OutputStream, report: inout ConversionReport) {
+    public func convert(_ document: InputSet.Document, report: inout ConversionReport, write output: ([UInt8]) -> Void) {
         let location = DocumentLocation(path: document.displayPath, line: 1, column: 1)
         var values: [JSONValue] = []
         do {
@@ -72,30 +72,28 @@ public struct FormatConverter {
         return try stream.readAll()
     }
 
-    private func write(_ values: [JSONValue], to output: OutputStream) throws {
+    private func write(_ values: [JSONValue], to output: ([UInt8]) -> Void) throws {
         let writer = JSONWriter()
         switch to {
         case .json:
             for value in values {
-                output.write(writer.bytes(value))
-                output.write("\n")
+                output(writer.bytes(value) + [0x0A])
             }
         case .ndjson:
             for value in values {
                 for item in value.arrayValue ?? [value] {
-                    output.write(writer.bytes(item))
-                    output.write("\n")
+                    output(writer.bytes(item) + [0x0A])
                 }
             }
         case .yaml:
             let emitter = YAMLEmitter()
             for value in values {
                 try emitter.emit(value)
-                output.write(emitter.takeOutput())
+                output(emitter.takeOutput())
             }
-            output.write(try emitter.finish())
+            output(try emitter.finish())
         case .xml:
-            for value in values { output.write(try XMLJSONConvention.xml(fromJSON: value)) }
+            for value in values { output(try XMLJSONConvention.xml(fromJSON: value)) }
         }
     }
 }

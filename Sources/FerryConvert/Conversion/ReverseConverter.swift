@@ -17,10 +17,11 @@ public struct ReverseConverter {
         ])
     }
 
-    /// Converts the records of one input (NDJSON or a JSON array) into one XML document.
+    /// Converts the records of one input (NDJSON or a JSON array) into one XML document, handed to
+    /// `write` piece by piece as records are written.
     /// - Throws: ``XMLWriteError`` when the writer fails.
     public func convert(
-        bytes: [UInt8], path: String, output: OutputStream, report: inout ConversionReport, reject: (Reject) -> Void
+        bytes: [UInt8], path: String, report: inout ConversionReport, write: ([UInt8]) -> Void, reject: (Reject) -> Void
     ) throws(XMLWriteError) {
         let writer = XMLRecordWriter(mapping: mapping)
         try writer.begin()
@@ -45,7 +46,7 @@ public struct ReverseConverter {
                     do {
                         try writer.write(record.data)
                         report.converted += 1
-                        output.write(writer.takeOutput())
+                        write(writer.takeOutput())
                     } catch {
                         refuse(error.problems)
                     }
@@ -56,6 +57,6 @@ public struct ReverseConverter {
                                                at: DocumentLocation(path: path, line: error.line, column: error.column)))
         }
         try writer.finish()
-        output.write(writer.takeOutput())
+        write(writer.takeOutput())
     }
 }

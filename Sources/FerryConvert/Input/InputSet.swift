@@ -24,6 +24,13 @@ public struct InputSet {
         public let stream: any ByteStream
         /// Whether it is an entry of an archive (archives skip entries that are not records).
         public let isArchiveEntry: Bool
+
+        /// Creates a document from any byte stream.
+        public init(displayPath: String, stream: any ByteStream, isArchiveEntry: Bool = false) {
+            self.displayPath = displayPath
+            self.stream = stream
+            self.isArchiveEntry = isArchiveEntry
+        }
     }
 
     /// Calls `body` for each document in order; reports inputs that cannot be opened and

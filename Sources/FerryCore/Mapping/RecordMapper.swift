@@ -108,9 +108,8 @@ public struct RecordMapper: Sendable {
             let present = selector.texts(at: path, from: element).contains { !TextNormalization.fold($0).isEmpty }
             return .bool(present)
         }
-        guard let raw = rawText(rule, from: element, selector: selector, pointer: pointer, problems: &problems) else {
-            return nil
-        }
+        // No text at all reads like empty text, so a default applies to both.
+        let raw = rawText(rule, from: element, selector: selector, pointer: pointer, problems: &problems) ?? ""
         return convert(raw, rule: rule, type: type, from: element, selector: selector, pointer: pointer, problems: &problems)
     }
 

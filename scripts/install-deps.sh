@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Ferry builds and runs with, when any is missing.
+# Build: libxml2 and libyaml headers (with pkg-config), zlib for ZIP archives, SQLite for the
+# gateway's store. Tests and benchmarks: libxml2-utils (xmllint), xsltproc, python3.
+set -euo pipefail
+packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing missing Debian packages: ${missing[*]}" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

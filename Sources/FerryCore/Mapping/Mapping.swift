@@ -57,11 +57,19 @@ public struct XMLBinding: Sendable {
 }
 
 /// One canonical field and the rule that fills it.
-public struct FieldBinding: Sendable {
+///
+/// A class, so the record loop passes one reference instead of copying the field's and the
+/// rule's many members for every record.
+public final class FieldBinding: Sendable {
     /// The schema field.
-    public var field: FieldDefinition
+    public let field: FieldDefinition
     /// How its value is read.
-    public var rule: FieldRule
+    public let rule: FieldRule
+
+    init(field: FieldDefinition, rule: FieldRule) {
+        self.field = field
+        self.rule = rule
+    }
 }
 
 /// How one value is read from XML and, where possible, written back.

@@ -45,16 +45,16 @@ public struct RecordMapper: Sendable {
     // MARK: - Objects and lists
 
     private func mapObject<S: RecordSelector>(
-        _ bindings: [FieldBinding], from element: S.Element, selector: S, pointer: String, problems: inout [RecordProblem]
+        _ bindings: [FieldBinding], from element: S.Element, selector: S, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> JSONObject {
         var object = JSONObject()
         for binding in bindings {
             let field = binding.field
-            let fieldPointer = "\(pointer)/\(pointerToken(field.name))"
-            if let value = mapField(binding, from: element, selector: selector, pointer: fieldPointer, problems: &problems) {
+            func fieldPointer() -> String { "\(pointer())/\(pointerToken(field.name))" }
+            if let value = mapField(binding, from: element, selector: selector, pointer: fieldPointer(), problems: &problems) {
                 object[field.name] = value
             } else if binding.rule.isRequiredByFormat {
-                problems.append(RecordProblem(code: "mapping.required-by-format", pointer: fieldPointer,
+                problems.append(RecordProblem(code: "mapping.required-by-format", pointer: fieldPointer(),
                                               message: "the format requires \(field.name), and the record has none"))
             }
         }
@@ -62,7 +62,7 @@ public struct RecordMapper: Sendable {
     }
 
     private func mapField<S: RecordSelector>(
-        _ binding: FieldBinding, from element: S.Element, selector: S, pointer: String, problems: inout [RecordProblem]
+        _ binding: FieldBinding, from element: S.Element, selector: S, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> JSONValue? {
         let field = binding.field
         let rule = binding.rule
@@ -71,7 +71,7 @@ public struct RecordMapper: Sendable {
             if field.isList {
                 var items: [JSONValue] = []
                 for (index, item) in elements.enumerated() {
-                    let object = mapObject(nested, from: item, selector: selector, pointer: "\(pointer)/\(index)",
+                    let object = mapObject(nested, from: item, selector: selector, pointer: "\(pointer())/\(index)",
                                            problems: &problems)
                     if !object.isEmpty { items.append(.object(object)) }
                 }
@@ -79,29 +79,29 @@ public struct RecordMapper: Sendable {
             }
             guard let first = elements.first else { return nil }
             if elements.count > 1 {
-                problems.append(tooMany(field, count: elements.count, pointer: pointer))
+                problems.append(tooMany(field, count: elements.count, pointer: pointer()))
                 return nil
             }
-            let object = mapObject(nested, from: first, selector: selector, pointer: pointer, problems: &problems)
+            let object = mapObject(nested, from: first, selector: selector, pointer: pointer(), problems: &problems)
             return object.isEmpty ? nil : .object(object)
         }
         if field.isList, case .path(let path) = rule.source {
             var items: [JSONValue] = []
             for (index, text) in selector.texts(at: path, from: element).enumerated() {
                 if let value = convert(text, rule: rule, type: field.type, from: element, selector: selector,
-                                       pointer: "\(pointer)/\(index)", problems: &problems) {
+                                       pointer: "\(pointer())/\(index)", problems: &problems) {
                     items.append(value)
                 }
             }
             return items.isEmpty ? nil : .array(items)
         }
-        return mapScalar(rule, type: field.type, from: element, selector: selector, pointer: pointer, problems: &problems)
+        return mapScalar(rule, type: field.type, from: element, selector: selector, pointer: pointer(), problems: &problems)
     }
 
     // MARK: - Scalars
 
     private func mapScalar<S: RecordSelector>(
-        _ rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: String,
+        _ rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
         if case .present(let path) = rule.source {
@@ -109,13 +109,13 @@ public struct RecordMapper: Sendable {
             return .bool(present)
         }
         // No text at all reads like empty text, so a default applies to both.
-        let raw = rawText(rule, from: element, selector: selector, pointer: pointer, problems: &problems) ?? ""
-        return convert(raw, rule: rule, type: type, from: element, selector: selector, pointer: pointer, problems: &problems)
+        let raw = rawText(rule, from: element, selector: selector, pointer: pointer(), problems: &problems) ?? ""
+        return convert(raw, rule: rule, type: type, from: element, selector: selector, pointer: pointer(), problems: &problems)
     }
 
     /// The rule's raw text before white-space handling; nil when the source yields nothing.
     private func rawText<S: RecordSelector>(
-        _ rule: FieldRule, from element: S.Element, selector: S, pointer: String, problems: inout [RecordProblem]
+        _ rule: FieldRule, from element: S.Element, selector: S, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> String? {
         switch rule.source {
         case .path(let path):
@@ -124,7 +124,7 @@ public struct RecordMapper: Sendable {
             if texts.count > 1 {
                 let nonEmpty = texts.filter { !TextNormalization.fold($0).isEmpty }
                 if nonEmpty.count > 1 {
-                    problems.append(RecordProblem(code: "mapping.cardinality", pointer: pointer,
+                    problems.append(RecordProblem(code: "mapping.cardinality", pointer: pointer(),
                                                   message: "found \(nonEmpty.count) values at \(path) for a single-valued field"))
                     return nil
                 }
@@ -144,7 +144,7 @@ public struct RecordMapper: Sendable {
             return values.isEmpty ? nil : values.joined(separator: separator)
         case .first(let rules):
             for candidate in rules {
-                if let text = rawText(candidate, from: element, selector: selector, pointer: pointer, problems: &problems),
+                if let text = rawText(candidate, from: element, selector: selector, pointer: pointer(), problems: &problems),
                     !TextNormalization.fold(text).isEmpty
                 {
                     return text
@@ -159,7 +159,7 @@ public struct RecordMapper: Sendable {
     }
 
     private func convert<S: RecordSelector>(
-        _ raw: String, rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: String,
+        _ raw: String, rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
         var text: String
@@ -174,7 +174,7 @@ public struct RecordMapper: Sendable {
             text = defaultValue
         }
         func fail(_ message: String) -> JSONValue? {
-            problems.append(RecordProblem(code: "mapping.value", pointer: pointer, message: message))
+            problems.append(RecordProblem(code: "mapping.value", pointer: pointer(), message: message))
             return nil
         }
         switch rule.parser {
@@ -210,7 +210,7 @@ public struct RecordMapper: Sendable {
             }
             guard let parts = pattern.parse(text[...]) else { return fail("not an existing date-time in the pattern \(pattern)") }
             guard let offsetRule,
-                let offsetText = rawText(offsetRule, from: element, selector: selector, pointer: pointer, problems: &problems)
+                let offsetText = rawText(offsetRule, from: element, selector: selector, pointer: pointer(), problems: &problems)
             else {
                 return fail("the date-time has no offset")
             }

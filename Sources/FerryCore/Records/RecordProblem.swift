@@ -18,14 +18,16 @@ public struct RecordProblem: Sendable, Hashable, Codable, CustomStringConvertibl
     public var description: String { "\(pointer): \(message)" }
 }
 
-/// RFC 6901 escaping of one reference token.
+/// RFC 6901 escaping of one reference token (`~` as `~0`, `/` as `~1`).
 func pointerToken(_ name: String) -> String {
-    name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    guard name.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return name }
+    var escaped = ""
+    for character in name {
+        switch character {
+        case "~": escaped += "~0"
+        case "/": escaped += "~1"
+        default: escaped.append(character)
+        }
     }
+    return escaped
 }

@@ -88,47 +88,47 @@ private struct CompiledObject: Sendable {
         self.fields = fields
     }
 
-    func validate(_ object: JSONObject, pointer: String, into problems: inout [RecordProblem]) {
+    func validate(_ object: JSONObject, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
         for member in object.members where type.field(named: member.key) == nil {
-            problems.append(RecordProblem(code: "record.unknown-field", pointer: "\(pointer)/\(pointerToken(member.key))",
+            problems.append(RecordProblem(code: "record.unknown-field", pointer: "\(pointer())/\(pointerToken(member.key))",
                                           message: "unknown field \(member.key) (the schema has no such field)"))
         }
         for field in fields {
             let definition = field.definition
-            let fieldPointer = "\(pointer)/\(pointerToken(definition.name))"
+            func fieldPointer() -> String { "\(pointer())/\(pointerToken(definition.name))" }
             guard let value = object[definition.name], value != .null else {
                 if object[definition.name] == .null {
-                    problems.append(RecordProblem(code: "record.null", pointer: fieldPointer,
+                    problems.append(RecordProblem(code: "record.null", pointer: fieldPointer(),
                                                   message: "a field with no value is omitted, never null"))
                 } else if definition.isRequired {
-                    problems.append(RecordProblem(code: "record.required", pointer: fieldPointer,
+                    problems.append(RecordProblem(code: "record.required", pointer: fieldPointer(),
                                                   message: "required field \(definition.name) is missing"))
                 }
                 continue
             }
             if definition.isList {
                 guard case .array(let items) = value else {
-                    problems.append(RecordProblem(code: "record.type", pointer: fieldPointer,
+                    problems.append(RecordProblem(code: "record.type", pointer: fieldPointer(),
                                                   message: "expected a list, found \(value.kindName)"))
                     continue
                 }
                 if items.isEmpty {
-                    problems.append(RecordProblem(code: "record.empty-list", pointer: fieldPointer,
+                    problems.append(RecordProblem(code: "record.empty-list", pointer: fieldPointer(),
                                                   message: "an empty list is omitted, never written"))
                 }
                 if let minItems = definition.minItems, items.count < minItems {
-                    problems.append(RecordProblem(code: "record.min-items", pointer: fieldPointer,
+                    problems.append(RecordProblem(code: "record.min-items", pointer: fieldPointer(),
                                                   message: "needs at least \(minItems) items, found \(items.count)"))
                 }
                 if let maxItems = definition.maxItems, items.count > maxItems {
-                    problems.append(RecordProblem(code: "record.max-items", pointer: fieldPointer,
+                    problems.append(RecordProblem(code: "record.max-items", pointer: fieldPointer(),
                                                   message: "allows at most \(maxItems) items, found \(items.count)"))
                 }
                 for (index, item) in items.enumerated() {
-                    field.validateValue(item, pointer: "\(fieldPointer)/\(index)", into: &problems)
+                    field.validateValue(item, pointer: "\(fieldPointer())/\(index)", into: &problems)
                 }
             } else {
-                field.validateValue(value, pointer: fieldPointer, into: &problems)
+                field.validateValue(value, pointer: fieldPointer(), into: &problems)
             }
         }
         for field in fields {
@@ -138,7 +138,7 @@ private struct CompiledObject: Sendable {
             else { continue }
             // Dates compare as text; date-times compare on their instants when the offsets agree.
             if a < b && (a.count == 10 || a.suffix(6) == b.suffix(6)) {
-                problems.append(RecordProblem(code: "record.order", pointer: "\(pointer)/\(pointerToken(field.definition.name))",
+                problems.append(RecordProblem(code: "record.order", pointer: "\(pointer())/\(pointerToken(field.definition.name))",
                                               message: "\(field.definition.name) is before \(other)"))
             }
         }
@@ -151,14 +151,20 @@ private final class Box<Value: Sendable>: Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-private struct CompiledField: Sendable {
+private final class CompiledField: Sendable {
     let definition: FieldDefinition
     let matcher: (any PatternMatcher)?
     let object: Box<CompiledObject>?
 
-    func validateValue(_ value: JSONValue, pointer: String, into problems: inout [RecordProblem]) {
+    init(definition: FieldDefinition, matcher: (any PatternMatcher)?, object: Box<CompiledObject>?) {
+        self.definition = definition
+        self.matcher = matcher
+        self.object = object
+    }
+
+    func validateValue(_ value: JSONValue, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
         func problem(_ code: String, _ message: String) {
-            problems.append(RecordProblem(code: code, pointer: pointer, message: message))
+            problems.append(RecordProblem(code: code, pointer: pointer(), message: message))
         }
         switch (definition.type, value) {
         case (.string, .string(let s)):
@@ -199,7 +205,7 @@ private struct CompiledField: Sendable {
             if o.isEmpty {
                 problem("record.empty-object", "an object whose fields are all absent is omitted")
             }
-            object?.value.validate(o, pointer: pointer, into: &problems)
+            object?.value.validate(o, pointer: pointer(), into: &problems)
         default:
             problem("record.type", "expected \(definition.type.name), found \(value.kindName)")
         }

@@ -88,39 +88,57 @@ public struct DatePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a value; nil when it does not have the pattern's shape or the date does not exist.
     public func parse(_ text: Substring) -> Parts? {
-        var fields = [Token: Int]()
-        var chars = Array(text)[...]
-        guard Self.match(tokens, &chars, &fields), chars.isEmpty,
-            let date = CalendarDate(year: fields[.year] ?? 0, month: fields[.month] ?? 0, day: fields[.day] ?? 0)
+        var fields = Fields()
+        var text = text
+        let matched = text.withUTF8 { bytes -> Bool in
+            var position = 0
+            return Self.match(tokens, bytes, &position, &fields) && position == bytes.count
+        }
+        guard matched, let date = CalendarDate(year: fields.year, month: fields.month, day: fields.day),
+            fields.hour < 24, fields.minute < 60, fields.second < 60
         else { return nil }
-        var parts = Parts(date: date)
-        parts.hour = fields[.hour] ?? 0
-        parts.minute = fields[.minute] ?? 0
-        parts.second = fields[.second] ?? 0
-        guard parts.hour < 24, parts.minute < 60, parts.second < 60 else { return nil }
-        return parts
+        return Parts(date: date, hour: fields.hour, minute: fields.minute, second: fields.second)
     }
 
-    private static func match(_ tokens: [Token], _ chars: inout ArraySlice<Character>, _ fields: inout [Token: Int]) -> Bool {
+    private struct Fields {
+        var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
+    }
+
+    /// Matches tokens against UTF-8 bytes from `position`, advancing it.
+    private static func match(
+        _ tokens: [Token], _ bytes: UnsafeBufferPointer<UInt8>, _ position: inout Int, _ fields: inout Fields
+    ) -> Bool {
         for token in tokens {
             switch token {
-            case .literal(let c):
-                guard chars.first == c else { return false }
-                chars = chars.dropFirst()
+            case .literal(let character):
+                for byte in character.utf8 {
+                    guard position < bytes.count, bytes[position] == byte else { return false }
+                    position += 1
+                }
             case .optional(let inner):
-                var attempt = chars
+                var attempt = position
                 var attemptFields = fields
-                if match(inner, &attempt, &attemptFields) {
-                    chars = attempt
+                if match(inner, bytes, &attempt, &attemptFields) {
+                    position = attempt
                     fields = attemptFields
                 }
             default:
-                let digits = chars.prefix(token.width)
-                guard digits.count == token.width, digits.allSatisfy(\.isASCIIDigit), let value = Int(String(digits)) else {
-                    return false
+                guard position + token.width <= bytes.count else { return false }
+                var value = 0
+                for offset in 0..<token.width {
+                    let byte = bytes[position + offset]
+                    guard byte >= 0x30 && byte <= 0x39 else { return false }
+                    value = value * 10 + Int(byte - 0x30)
                 }
-                fields[token] = value
-                chars = chars.dropFirst(token.width)
+                position += token.width
+                switch token {
+                case .year: fields.year = value
+                case .month: fields.month = value
+                case .day: fields.day = value
+                case .hour: fields.hour = value
+                case .minute: fields.minute = value
+                default: fields.second = value
+                }
             }
         }
         return true

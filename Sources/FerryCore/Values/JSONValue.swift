@@ -43,8 +43,14 @@ public enum JSONValue: Sendable, Hashable {
 
 /// A JSON object: members in insertion order, keys unique.
 public struct JSONObject: Sendable, Hashable {
+    /// One member of an object.
+    public struct Member: Sendable, Hashable {
+        public var key: String
+        public var value: JSONValue
+    }
+
     /// The members, in order.
-    public private(set) var members: [(key: String, value: JSONValue)] = []
+    public private(set) var members: [Member] = []
 
     /// Creates an empty object.
     public init() {}
@@ -61,7 +67,7 @@ public struct JSONObject: Sendable, Hashable {
             if let index = members.firstIndex(where: { $0.key == key }) {
                 if let newValue { members[index].value = newValue } else { members.remove(at: index) }
             } else if let newValue {
-                members.append((key, newValue))
+                members.append(Member(key: key, value: newValue))
             }
         }
     }
@@ -72,15 +78,4 @@ public struct JSONObject: Sendable, Hashable {
     /// The keys in order.
     public var keys: [String] { members.map(\.key) }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.members.count == rhs.members.count
-            && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        for member in members {
-            hasher.combine(member.key)
-            hasher.combine(member.value)
-        }
-    }
 }

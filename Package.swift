@@ -57,7 +57,10 @@ let package = Package(
             dependencies: ["FerryCore"],
             path: "Sources/FerryTesting"
         ),
-        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTesting"]),
+        .testTarget(
+            name: "FerryCoreTests",
+            dependencies: ["FerryCore", "FerryTesting", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),

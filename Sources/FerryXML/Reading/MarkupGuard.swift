@@ -1,7 +1,9 @@
 import FerryCore
 
-/// Watches the raw bytes of an XML document on their way to libxml2 and stops a start tag
-/// with too many attributes or bytes before the parser spends quadratic time on it.
+/// Watches the raw bytes of an XML document on their way to libxml2 and stops, before the
+/// parser spends time or memory on them: a DOCTYPE (so no entity is ever declared), elements
+/// nested too deep, and a start tag with too many attributes or bytes (libxml2 2.9's
+/// duplicate-attribute check is quadratic).
 ///
 /// It tracks just enough of XML's lexical structure (tags, quoted values, comments, CDATA,
 /// processing instructions) to count attributes outside quotes. It reads code units of one
@@ -13,6 +15,8 @@ struct MarkupGuard: ByteStream {
     private var state = State.text
     private var tagBytes = 0
     private var attributes = 0
+    private var depth = 0
+    private var previousUnit: UInt16 = 0
     private var line = 1
     private var unitWidth = 0  // 0 until the first bytes tell; then 1, or 2 for UTF-16
     private var bigEndian = false
@@ -21,11 +25,12 @@ struct MarkupGuard: ByteStream {
     private var bangPrefix: [UInt16] = []
     private static let commentOpening: [UInt16] = [0x2D, 0x2D]
     private static let cdataOpening: [UInt16] = [0x5B, 0x43, 0x44, 0x41, 0x54, 0x41, 0x5B]
+    private static let doctypeOpening: [UInt16] = Array("DOCTYPE".utf16)
     /// The error that stopped the stream, reported by the reader instead of libxml2's I/O error.
     private(set) var failure: XMLReadError?
 
     private enum State {
-        case text, afterOpen, startTag, quoted(UInt16), otherTag, bang, comment(Int), cdata(Int), pi(Bool)
+        case text, afterOpen, startTag, quoted(UInt16), endTag, otherTag, bang, comment(Int), cdata(Int), pi(Bool)
     }
 
     init(_ input: any ByteStream, limits: XMLLimits, path: String) {
@@ -67,6 +72,7 @@ struct MarkupGuard: ByteStream {
 
     private mutating func step(_ unit: UInt16) {
         guard failure == nil else { return }
+        defer { previousUnit = unit }
         if unit == 0x0A { line += 1 }
         switch state {
         case .text:
@@ -77,7 +83,7 @@ struct MarkupGuard: ByteStream {
                 state = .bang
                 bangPrefix.removeAll(keepingCapacity: true)
             case 0x3F: state = .pi(false)  // <?
-            case 0x2F: state = .otherTag  // </
+            case 0x2F: state = .endTag  // </
             default:
                 state = .startTag
                 tagBytes = 2
@@ -86,34 +92,48 @@ struct MarkupGuard: ByteStream {
         case .startTag:
             tagBytes += unitWidth
             switch unit {
-            case 0x3E: state = .text
+            case 0x3E:
+                state = .text
+                if previousUnit != 0x2F {
+                    depth += 1
+                    if depth > limits.maximumDepth {
+                        fail(.limit, "elements nest deeper than \(limits.maximumDepth) levels")
+                    }
+                }
             case 0x22, 0x27: state = .quoted(unit)
             case 0x3D:
                 attributes += 1
                 if attributes > limits.maximumAttributesPerElement {
-                    fail("an element has more than \(limits.maximumAttributesPerElement) attributes")
+                    fail(.limit, "an element has more than \(limits.maximumAttributesPerElement) attributes")
                 }
             default: break
             }
             if tagBytes > limits.maximumStartTagBytes {
-                fail("a start tag is longer than \(limits.maximumStartTagBytes) bytes")
+                fail(.limit, "a start tag is longer than \(limits.maximumStartTagBytes) bytes")
             }
         case .quoted(let quote):
             tagBytes += unitWidth
             if unit == quote { state = .startTag }
             if tagBytes > limits.maximumStartTagBytes {
-                fail("a start tag is longer than \(limits.maximumStartTagBytes) bytes")
+                fail(.limit, "a start tag is longer than \(limits.maximumStartTagBytes) bytes")
+            }
+        case .endTag:
+            if unit == 0x3E {
+                state = .text
+                depth -= 1
             }
         case .otherTag:
             if unit == 0x3E { state = .text }
         case .bang:
             // Tell <!-- and <![CDATA[ from <!DOCTYPE; the DOCTYPE itself is refused by the reader.
             bangPrefix.append(unit)
-            if bangPrefix == Self.commentOpening {
+            if bangPrefix == Self.doctypeOpening {
+                fail(.doctype, "the document has a DOCTYPE; exports have none, so it is refused as a whole")
+            } else if bangPrefix == Self.commentOpening {
                 state = .comment(0)
             } else if bangPrefix == Self.cdataOpening {
                 state = .cdata(0)
-            } else if !Self.commentOpening.starts(with: bangPrefix) && !Self.cdataOpening.starts(with: bangPrefix) {
+            } else if ![Self.commentOpening, Self.cdataOpening, Self.doctypeOpening].contains(where: { $0.starts(with: bangPrefix) }) {
                 state = unit == 0x3E ? .text : .otherTag
             }
         case .comment(let dashes):
@@ -133,7 +153,7 @@ struct MarkupGuard: ByteStream {
         }
     }
 
-    private mutating func fail(_ message: String) {
-        failure = XMLReadError(.limit, message, at: DocumentLocation(path: path, line: line, column: 1))
+    private mutating func fail(_ kind: XMLReadError.Kind, _ message: String) {
+        failure = XMLReadError(kind, message, at: DocumentLocation(path: path, line: line, column: 1))
     }
 }

@@ -1,7 +1,8 @@
 /// Bounds on what one XML document may make the reader do. Exports never come near them;
 /// hostile documents hit them and get a clear error instead of exhausting memory or time.
 public struct XMLLimits: Sendable {
-    /// Deepest element nesting. Default 256, libxml2's own bound without `XML_PARSE_HUGE`.
+    /// Deepest element nesting. Default 256, libxml2's own bound without `XML_PARSE_HUGE`;
+    /// checked on the raw bytes, so Ferry's message comes first. At most 256.
     public var maximumDepth = 256
     /// Most attributes on one element. Default 256. Checked on the raw bytes before libxml2
     /// sees the start tag, since libxml2 2.9's duplicate-attribute check is quadratic.

@@ -2,8 +2,8 @@ internal import CLibXML2
 import FerryCore
 
 /// The hardened libxml2 `xmlTextReader` every Ferry XML reader stands on: input pulled through
-/// ``MarkupGuard``, no network, no entity substitution, DOCTYPE refused, depth bounded, and the
-/// first error kept with its line and column.
+/// ``MarkupGuard`` (DOCTYPE, depth and start-tag limits), no network, no entity substitution,
+/// and the first error kept with its line and column.
 ///
 /// Single-owner; freed on deinit.
 final class XMLStreamReader {
@@ -79,11 +79,6 @@ final class XMLStreamReader {
         case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
             throw XMLReadError(.doctype, "the document has a DOCTYPE; exports have none, so it is refused as a whole",
                                at: location(line: Int(xmlTextReaderGetParserLineNumber(reader)), column: 1))
-        case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-            if Int(xmlTextReaderDepth(reader)) >= limits.maximumDepth {
-                throw XMLReadError(.limit, "elements nest deeper than \(limits.maximumDepth) levels",
-                                   at: location(line: Int(xmlTextReaderGetParserLineNumber(reader)), column: 1))
-            }
         default:
             break
         }

@@ -1,0 +1,100 @@
+import FerryCore
+import FerryTesting
+import FerryXML
+import Foundation
+import Testing
+
+/// Untrusted XML gets a clear error, in bounded time, and loads nothing from outside.
+struct HostileInputTests {
+    static let recordPath = [NodePath.Name(namespace: "", local: "r", prefix: nil),
+                             NodePath.Name(namespace: "", local: "e", prefix: nil)]
+
+    /// Reads every record and returns the error that stopped the reader.
+    func failure(of document: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> XMLReadError? {
+        let reader = XMLRecordReader(input: MemoryByteStream(document), path: "hostile.xml", recordPath: Self.recordPath)
+        do {
+            while try reader.next() != nil {}
+            Issue.record("the document was accepted", sourceLocation: sourceLocation)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func refusesBillionLaughs() {
+        var doctype = "<!DOCTYPE r [<!ENTITY l0 \"ha\">"
+        for level in 1...10 {
+            doctype += "<!ENTITY l\(level) \"" + String(repeating: "&l\(level - 1);", count: 10) + "\">"
+        }
+        doctype += "]>"
+        let document = Array("<?xml version=\"1.0\"?>\n\(doctype)\n<r><e>&l10;</e></r>".utf8)
+        let error = failure(of: document)
+        #expect(error?.kind == .doctype)
+        #expect(error?.location.line == 2)
+    }
+
+    @Test func neverReadsLocalFilesThroughExternalEntities() throws {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-secret-\(UUID().uuidString)")
+        try Data("TOP-SECRET".utf8).write(to: secret)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        for entity in ["<!ENTITY x SYSTEM \"file://\(secret.path)\">",
+                       "<!ENTITY % p SYSTEM \"file://\(secret.path)\"> %p;",
+                       "<!ENTITY x SYSTEM \"http://127.0.0.1:9/x\">"] {
+            let document = Array("<?xml version=\"1.0\"?><!DOCTYPE r [\(entity)]><r><e>&x;</e></r>".utf8)
+            let error = failure(of: document)
+            #expect(error?.kind == .doctype, "\(entity)")
+            #expect(!(error?.description.contains("TOP-SECRET") ?? false))
+        }
+    }
+
+    @Test func boundsNesting() {
+        let document = Array(("<r>" + String(repeating: "<e>", count: 100_000)).utf8)
+        let error = failure(of: document)
+        #expect(error?.kind == .limit || error?.kind == .notWellFormed)
+        #expect(error?.message.contains("deep") ?? false, "\(String(describing: error))")
+    }
+
+    @Test func stopsAttributeFloodsBeforeLibxml2SeesTheTag() {
+        var tag = "<r><e"
+        for index in 0..<100_000 { tag += " a\(index)=\"\"" }
+        let document = Array((tag + "/></r>").utf8)
+        let clock = ContinuousClock()
+        var error: XMLReadError?
+        let elapsed = clock.measure { error = failure(of: document) }
+        #expect(error?.kind == .limit)
+        #expect(error?.message.contains("attributes") ?? false)
+        #expect(elapsed < .seconds(5), "guards against libxml2's quadratic attribute check, not a benchmark")
+    }
+
+    @Test func reportsBytesThatDoNotMatchTheDeclaredEncoding() {
+        let document = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<r>\n<e>".utf8) + [0xC8, 0xE2, 0xE0] + Array("</e></r>".utf8)
+        let error = failure(of: document)
+        #expect(error?.kind == .encoding || error?.kind == .notWellFormed)
+        #expect(error?.location.line == 3)
+    }
+
+    @Test func cutsOffTheRecordATruncationStrikes() throws {
+        let document = Array("<r>\n<e><a>1</a></e>\n<e><a>2</a>".utf8)
+        let reader = XMLRecordReader(input: MemoryByteStream(document), path: "cut.xml", recordPath: Self.recordPath)
+        #expect(try reader.next()?.line == 2)
+        do {
+            _ = try reader.next()
+            Issue.record("a truncated record was returned whole")
+        } catch {
+            #expect(error.kind == .notWellFormed)
+            #expect(error.interruptedRecord?.line == 3)
+            #expect(error.interruptedRecord?.text.contains("<a>2</a>") ?? false)
+        }
+    }
+
+    @Test func refusesUndeclaredNamespacePrefixes() {
+        let error = failure(of: Array("<r><x:e/></r>".utf8))
+        #expect(error?.kind == .notWellFormed)
+    }
+
+    @Test func boundsAHugeTextNode() {
+        let document = Array("<r><e>".utf8) + Array(repeating: UInt8(ascii: "a"), count: 12_000_000) + Array("</e></r>".utf8)
+        let error = failure(of: document)
+        #expect(error?.kind == .notWellFormed)
+    }
+}

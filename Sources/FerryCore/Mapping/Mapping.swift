@@ -155,6 +155,8 @@ public struct CodeTable: Sendable {
     public var notFound: NotFound
     /// Source word to code, in table order, as written in the mapping.
     public var entries: [(word: String, code: String)]
+    /// Where each entry's code is written, in table order (empty for implicit tables).
+    public var codeLocations: [DocumentLocation] = []
     private var lookup: [String: String]
 
     /// Creates a table.

@@ -533,9 +533,10 @@ public struct MappingLoader {
     private func checkCodes(_ table: CodeTable, against field: FieldDefinition, at location: DocumentLocation,
                             diagnostics: inout DiagnosticList) {
         guard case .enumeration(let e) = field.type else { return }
-        for entry in table.entries where !e.codes.contains(entry.code) {
+        for (index, entry) in table.entries.enumerated() where !e.codes.contains(entry.code) {
+            let entryLocation = index < table.codeLocations.count ? table.codeLocations[index] : location
             diagnostics.error("mapping.code-not-in-enum", "code table \(table.name) yields '\(entry.code)', not a code of \(e.name)",
-                              at: location)
+                              at: entryLocation)
         }
         for code in e.codes where !table.entries.contains(where: { $0.code == code }) {
             diagnostics.note("mapping.code-never-produced", "code table \(table.name) never yields \(e.name) code '\(code)'",
@@ -579,9 +580,11 @@ public struct MappingLoader {
         guard let valuesNode = reader.require("values", diagnostics: &diagnostics) else { return nil }
         let values = NodeReader(valuesNode, context: "values of \(name)", allowed: [], diagnostics: &diagnostics)
         var entries: [(String, String)] = []
+        var codeLocations: [DocumentLocation] = []
         var seen = Set<String>()
         for word in values.orderedKeys {
-            guard let code = values.string(word, diagnostics: &diagnostics) else { continue }
+            guard let code = values.string(word, diagnostics: &diagnostics), let codeNode = values[word] else { continue }
+            codeLocations.append(codeNode.location)
             let folded = TextNormalization.fold(word)
             let key = caseInsensitive ? folded.lowercased() : folded
             if !seen.insert(key).inserted {
@@ -590,7 +593,9 @@ public struct MappingLoader {
             }
             entries.append((folded, code))
         }
-        return (CodeTable(name: name, caseInsensitive: caseInsensitive, notFound: notFound, entries: entries), node.location)
+        var table = CodeTable(name: name, caseInsensitive: caseInsensitive, notFound: notFound, entries: entries)
+        table.codeLocations = codeLocations
+        return (table, node.location)
     }
 }
 

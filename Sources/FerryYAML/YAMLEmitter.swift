@@ -55,7 +55,7 @@ public final class YAMLEmitter {
 
     /// Returns the output written so far and clears it.
     public func takeOutput() -> [UInt8] {
-        yaml_emitter_flush(&emitter)
+        if started { yaml_emitter_flush(&emitter) }
         defer { output.removeAll(keepingCapacity: true) }
         return output
     }

@@ -87,6 +87,21 @@ struct HostileInputTests {
         }
     }
 
+    @Test func keepsEveryCompleteRecordLibxml2ParsedAheadOfAFault() throws {
+        // Small records all fit in the chunk libxml2 parses at once, fault included.
+        let document = Array("<r>\n<e>1</e>\n<e>2</e>\n<e>3</e>\n<e>4</x>\n</r>".utf8)
+        let reader = XMLRecordReader(input: MemoryByteStream(document), path: "ahead.xml", recordPath: Self.recordPath)
+        var lines: [Int] = []
+        do {
+            while let record = try reader.next() { lines.append(record.line) }
+            Issue.record("the fault was not reported")
+        } catch {
+            #expect(error.kind == .notWellFormed)
+            #expect(error.interruptedRecord?.line == 5)
+        }
+        #expect(lines == [2, 3, 4])
+    }
+
     @Test func refusesUndeclaredNamespacePrefixes() {
         let error = failure(of: Array("<r><x:e/></r>".utf8))
         #expect(error?.kind == .notWellFormed)

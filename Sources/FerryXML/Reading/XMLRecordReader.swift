@@ -25,6 +25,8 @@ public final class XMLRecordReader {
     private var matchedDepth = 0
     private var positionedOnNext = false
     private var mustSkipRecord = false
+    private var lastLine = 0
+    private var salvage: Salvage?
     private(set) var headerAttributes: [(depth: Int, name: NodePath.Name, value: String)] = []
     private var sawRoot = false
     /// Whether the document's root element is the first step of the record path.
@@ -50,9 +52,21 @@ public final class XMLRecordReader {
     /// Advances to the next record.
     /// - Returns: the record, or nil at the end of the document.
     /// - Throws: ``XMLReadError`` when the document is not well-formed, has a DOCTYPE,
-    ///   exceeds a limit or cannot be read. Records before the fault were returned already;
-    ///   a record the fault cut off is in the error's `interruptedRecord`.
+    ///   exceeds a limit or cannot be read. Every record completed before the fault is returned
+    ///   first; a record the fault cut off is in the error's `interruptedRecord`.
     public func next() throws(XMLReadError) -> Record? {
+        if let salvage { return try salvageNext(salvage) }
+        do {
+            return try advance()
+        } catch {
+            // libxml2 parses ahead of the reader: records it completed before the fault are in the tree.
+            let pending = Salvage(error: error, queue: recordsInTree(after: lastLine))
+            salvage = pending
+            return try salvageNext(pending)
+        }
+    }
+
+    private func advance() throws(XMLReadError) -> Record? {
         if mustSkipRecord {
             // The last record stayed expanded while the caller read it; move past it now.
             mustSkipRecord = false
@@ -77,7 +91,11 @@ public final class XMLRecordReader {
                 guard depth == matchedDepth, depth < recordPath.count, XMLElement(node).matches(recordPath[depth]) else {
                     continue
                 }
-                if depth == recordPath.count - 1 { return try record(node) }
+                if depth == recordPath.count - 1 {
+                    let expanded = try stream.expand()
+                    mustSkipRecord = true
+                    return record(expanded)
+                }
                 captureHeader(node, depth: depth)
                 if !stream.isEmptyElement { matchedDepth = depth + 1 }
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
@@ -88,19 +106,55 @@ public final class XMLRecordReader {
         }
     }
 
-    private func record(_ node: xmlNodePtr) throws(XMLReadError) -> Record {
+    private func record(_ node: xmlNodePtr) -> Record {
         let line = Int(xmlGetLineNo(node))
-        let expanded: xmlNodePtr
-        do {
-            expanded = try stream.expand()
-        } catch {
-            // The fault cut this record off: it goes to the rejects with what was read of it.
-            var interrupted = error
-            interrupted.interruptedRecord = (line, XMLStreamReader.dump(node))
-            throw interrupted
+        lastLine = line
+        return Record(element: XMLElement(node), line: line)
+    }
+
+    /// What is left to return after a fault.
+    private struct Salvage {
+        let error: XMLReadError
+        var queue: [xmlNodePtr]
+    }
+
+    /// Returns the next record completed before the fault, or throws the fault, with the record
+    /// it cut off when it struck inside one.
+    private func salvageNext(_ pending: Salvage) throws(XMLReadError) -> Record? {
+        var pending = pending
+        guard !pending.queue.isEmpty else { throw pending.error }
+        let node = pending.queue.removeFirst()
+        salvage = pending
+        if Self.isClosed(node) { return record(node) }
+        salvage = Salvage(error: pending.error, queue: [])
+        var interrupted = pending.error
+        interrupted.interruptedRecord = (Int(xmlGetLineNo(node)), XMLStreamReader.dump(node))
+        throw interrupted
+    }
+
+    /// The record elements still in libxml2's tree that start after `line`, in document order.
+    private func recordsInTree(after line: Int) -> [xmlNodePtr] {
+        guard let first = recordPath.first, let root = stream.document.flatMap({ xmlDocGetRootElement($0) }),
+            XMLElement(root).matches(first)
+        else { return [] }
+        var level = [XMLElement(root)]
+        for step in recordPath.dropFirst() {
+            var next: [XMLElement] = []
+            for element in level { element.children(named: step, into: &next) }
+            level = next
         }
-        mustSkipRecord = true
-        return Record(element: XMLElement(expanded), line: line)
+        return level.map(\.node).filter { Int(xmlGetLineNo($0)) > line }
+    }
+
+    /// Whether libxml2 has seen an element's end tag: the tree builder adds a following node,
+    /// here or above, only after it.
+    private static func isClosed(_ node: xmlNodePtr) -> Bool {
+        var current: xmlNodePtr? = node
+        while let element = current, element.pointee.type == XML_ELEMENT_NODE {
+            if element.pointee.next != nil { return true }
+            current = element.pointee.parent
+        }
+        return false
     }
 
     private func captureHeader(_ node: xmlNodePtr, depth: Int) {

@@ -88,6 +88,8 @@ final class XMLStreamReader {
     var nodeType: Int32 { reader.map { xmlTextReaderNodeType($0) } ?? 0 }
     /// The depth of the current node, 0 for the root.
     var depth: Int { reader.map { Int(xmlTextReaderDepth($0)) } ?? 0 }
+    /// The document libxml2 is building, once parsing has started.
+    var document: xmlDocPtr? { reader.flatMap { xmlTextReaderCurrentDoc($0) } }
     /// The current node.
     var currentNode: xmlNodePtr? { reader.flatMap { xmlTextReaderCurrentNode($0) } }
     /// Whether the current element is written `<a/>`.

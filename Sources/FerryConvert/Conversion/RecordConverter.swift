@@ -40,7 +40,7 @@ public struct RecordConverter {
         do {
             while let record = try reader.next() {
                 records += 1
-                let outcome = mapper.map(record.element, with: selector)
+                let outcome = mapper.map(record.node, with: selector)
                 var problems = outcome.problems
                 if problems.isEmpty { problems = validator.validate(outcome.data) }
                 if problems.isEmpty, let key = outcome.key {

@@ -23,7 +23,7 @@ public struct RecordMapper: Sendable {
     }
 
     /// Maps one record.
-    public func map<Selector: RecordSelector>(_ record: Selector.Element, with selector: Selector) -> Outcome {
+    public func map(_ record: RecordNode, with selector: any RecordSelector) -> Outcome {
         var problems: [RecordProblem] = []
         let data = mapObject(mapping.fields, from: record, selector: selector, pointer: "/data", problems: &problems)
         var time: String?
@@ -44,15 +44,15 @@ public struct RecordMapper: Sendable {
 
     // MARK: - Objects and lists
 
-    private func mapObject<S: RecordSelector>(
-        _ bindings: [FieldBinding], from element: S.Element, selector: S, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
+    private func mapObject(
+        _ bindings: [FieldBinding], from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> JSONObject {
         var object = JSONObject()
         for binding in bindings {
             let field = binding.field
             func fieldPointer() -> String { "\(pointer())/\(pointerToken(field.name))" }
             if let value = mapField(binding, from: element, selector: selector, pointer: fieldPointer(), problems: &problems) {
-                object[field.name] = value
+                object.appendNew(field.name, value)
             } else if binding.rule.isRequiredByFormat {
                 problems.append(RecordProblem(code: "mapping.required-by-format", pointer: fieldPointer(),
                                               message: "the format requires \(field.name), and the record has none"))
@@ -61,8 +61,8 @@ public struct RecordMapper: Sendable {
         return object
     }
 
-    private func mapField<S: RecordSelector>(
-        _ binding: FieldBinding, from element: S.Element, selector: S, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
+    private func mapField(
+        _ binding: FieldBinding, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> JSONValue? {
         let field = binding.field
         let rule = binding.rule
@@ -100,8 +100,8 @@ public struct RecordMapper: Sendable {
 
     // MARK: - Scalars
 
-    private func mapScalar<S: RecordSelector>(
-        _ rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: @autoclosure () -> String,
+    private func mapScalar(
+        _ rule: FieldRule, type: FieldType, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
         if case .present(let path) = rule.source {
@@ -114,8 +114,8 @@ public struct RecordMapper: Sendable {
     }
 
     /// The rule's raw text before white-space handling; nil when the source yields nothing.
-    private func rawText<S: RecordSelector>(
-        _ rule: FieldRule, from element: S.Element, selector: S, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
+    private func rawText(
+        _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> String? {
         switch rule.source {
         case .path(let path):
@@ -158,8 +158,8 @@ public struct RecordMapper: Sendable {
         }
     }
 
-    private func convert<S: RecordSelector>(
-        _ raw: String, rule: FieldRule, type: FieldType, from element: S.Element, selector: S, pointer: @autoclosure () -> String,
+    private func convert(
+        _ raw: String, rule: FieldRule, type: FieldType, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
         var text: String

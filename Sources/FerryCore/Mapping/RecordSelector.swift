@@ -1,21 +1,30 @@
+/// A node of the record being read: the record element or an element inside it.
+///
+/// An opaque handle owned by the reader that produced it, valid only while that reader stays
+/// on the record. The mapper never looks inside; only the selector that made it does.
+public struct RecordNode {
+    /// The reader's own reference to the node.
+    public let handle: UnsafeMutableRawPointer
+
+    /// Wraps a reader's reference.
+    public init(handle: UnsafeMutableRawPointer) { self.handle = handle }
+}
+
 /// Reads values out of one input record for the mapper; FerryXML implements it over libxml2.
 ///
 /// The mapper owns all typing and policy; a selector only finds nodes and returns their raw
 /// text. Selectors are synchronous and single-owner, like the readers that create them.
 public protocol RecordSelector {
-    /// A node of the record: the record element or an element inside it.
-    associatedtype Element
-
-    /// The elements a path selects from `element`, in document order (`.` selects `element`).
-    func elements(at path: NodePath, from element: Element) -> [Element]
+    /// The elements a path selects from `node`, in document order (`.` selects `node`).
+    func elements(at path: NodePath, from node: RecordNode) -> [RecordNode]
 
     /// The raw text of each node a path selects: an element's string value or an attribute's value.
-    func texts(at path: NodePath, from element: Element) -> [String]
+    func texts(at path: NodePath, from node: RecordNode) -> [String]
 
     /// The value of an absolute path: an attribute of an element above the records.
     func headerValue(at path: NodePath) -> String?
 
-    /// Evaluates XPath expression number `index` of the mapping with `element` as context node.
+    /// Evaluates XPath expression number `index` of the mapping with `node` as context node.
     /// - Returns: the expression's string value; nil when it is empty.
-    func xpathString(_ index: Int, from element: Element) -> String?
+    func xpathString(_ index: Int, from node: RecordNode) -> String?
 }

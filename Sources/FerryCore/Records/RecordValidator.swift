@@ -89,15 +89,28 @@ private struct CompiledObject: Sendable {
     }
 
     func validate(_ object: JSONObject, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
-        for member in object.members where type.field(named: member.key) == nil {
-            problems.append(RecordProblem(code: "record.unknown-field", pointer: "\(pointer())/\(pointerToken(member.key))",
-                                          message: "unknown field \(member.key) (the schema has no such field)"))
+        // Members usually come in schema order (the mapper writes them so): look where the last
+        // match left off before searching.
+        var cursor = 0
+        var matched = 0
+        func member(_ name: String) -> JSONValue? {
+            let members = object.members
+            if cursor < members.count, members[cursor].key == name {
+                cursor += 1
+                matched += 1
+                return members[cursor - 1].value
+            }
+            guard let index = members.firstIndex(where: { $0.key == name }) else { return nil }
+            cursor = index + 1
+            matched += 1
+            return members[index].value
         }
         for field in fields {
             let definition = field.definition
             func fieldPointer() -> String { "\(pointer())/\(pointerToken(definition.name))" }
-            guard let value = object[definition.name], value != .null else {
-                if object[definition.name] == .null {
+            let found = member(definition.name)
+            guard let value = found, value != .null else {
+                if found == .null {
                     problems.append(RecordProblem(code: "record.null", pointer: fieldPointer(),
                                                   message: "a field with no value is omitted, never null"))
                 } else if definition.isRequired {
@@ -129,6 +142,12 @@ private struct CompiledObject: Sendable {
                 }
             } else {
                 field.validateValue(value, pointer: fieldPointer(), into: &problems)
+            }
+        }
+        if matched < object.members.count {
+            for member in object.members where type.field(named: member.key) == nil {
+                problems.append(RecordProblem(code: "record.unknown-field", pointer: "\(pointer())/\(pointerToken(member.key))",
+                                              message: "unknown field \(member.key) (the schema has no such field)"))
             }
         }
         for field in fields {
@@ -168,7 +187,11 @@ private final class CompiledField: Sendable {
         }
         switch (definition.type, value) {
         case (.string, .string(let s)):
-            let length = s.unicodeScalars.count
+            // Counting scalars walks the string; the byte count settles most cases without it.
+            let bytes = s.utf8.count
+            let boundsHold = (definition.minLength.map { bytes >= 4 * $0 } ?? true)
+                && (definition.maxLength.map { bytes <= $0 } ?? true)
+            let length = boundsHold ? (definition.minLength ?? 0) : s.unicodeScalars.count
             if let minLength = definition.minLength, length < minLength {
                 problem("record.min-length", "must be at least \(minLength) characters, found \(length)")
             }

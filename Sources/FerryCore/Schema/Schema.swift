@@ -38,36 +38,47 @@ public struct ObjectType: Sendable {
 }
 
 /// A field of a record or of a nested object.
-public struct FieldDefinition: Sendable {
+///
+/// A class, so the record loop shares one instance instead of copying a dozen members per
+/// field and record. `@unchecked Sendable`: its properties are set only by ``SchemaLoader``
+/// while it builds a schema (they are `internal(set)`), never after the schema is returned.
+public final class FieldDefinition: @unchecked Sendable {
     /// The field name.
-    public var name: String
+    public let name: String
     /// What values it takes.
-    public var type: FieldType
+    public let type: FieldType
     /// Whether a record without it is invalid.
-    public var isRequired = false
+    public internal(set) var isRequired = false
     /// Whether it holds a list of values.
-    public var isList = false
+    public internal(set) var isList = false
     /// The marking of the field; the record's default when the schema names none.
-    public var marking: Marking
+    public internal(set) var marking: Marking
     /// An anchored regular expression every (string) value must match as a whole.
-    public var pattern: String?
+    public internal(set) var pattern: String?
     /// Length bounds in Unicode scalars.
-    public var minLength: Int?
-    public var maxLength: Int?
+    public internal(set) var minLength: Int?
+    public internal(set) var maxLength: Int?
     /// Value bounds for numbers.
-    public var minimum: ExactDecimal?
-    public var maximum: ExactDecimal?
+    public internal(set) var minimum: ExactDecimal?
+    public internal(set) var maximum: ExactDecimal?
     /// Whether `minimum` itself is excluded (`> 0` rather than `≥ 0`).
-    public var minimumIsExclusive = false
+    public internal(set) var minimumIsExclusive = false
     /// At most this many fraction digits that carry value.
-    public var maxFractionDigits: Int?
+    public internal(set) var maxFractionDigits: Int?
     /// Item-count bounds for lists.
-    public var minItems: Int?
-    public var maxItems: Int?
+    public internal(set) var minItems: Int?
+    public internal(set) var maxItems: Int?
     /// A sibling field this one may not be before (dates and date-times).
-    public var notBefore: String?
+    public internal(set) var notBefore: String?
     /// Where the field is defined.
-    public var location: DocumentLocation
+    public let location: DocumentLocation
+
+    init(name: String, type: FieldType, marking: Marking, location: DocumentLocation) {
+        self.name = name
+        self.type = type
+        self.marking = marking
+        self.location = location
+    }
 }
 
 /// The value type of a field.

@@ -192,7 +192,7 @@ public struct SchemaLoader {
             diagnostics.error("schema.unknown-range", message, at: reader["range"]?.location ?? node.location)
             return nil
         }
-        var field = FieldDefinition(name: name, type: type, marking: context.defaultMarking, location: node.location)
+        let field = FieldDefinition(name: name, type: type, marking: context.defaultMarking, location: node.location)
         field.isRequired = reader.bool("required", diagnostics: &diagnostics) ?? false
         field.isList = reader.bool("multivalued", diagnostics: &diagnostics) ?? false
         _ = reader.bool("identifier", diagnostics: &diagnostics)

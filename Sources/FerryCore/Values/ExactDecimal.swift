@@ -14,78 +14,94 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     /// The largest exponent magnitude accepted, which bounds the digits an exponent can create.
     public static let maximumExponent = 1_000
 
-    /// Creates a decimal from its parts; `integerDigits` and `fractionDigits` must be ASCII digits.
-    init(isNegative: Bool, integerDigits: Substring, fractionDigits: Substring) {
-        let trimmed = integerDigits.drop { $0 == "0" }
-        let integer = trimmed.isEmpty ? "0" : String(trimmed)
-        let isZero = integer == "0" && fractionDigits.allSatisfy { $0 == "0" }
-        self.isNegative = isNegative && !isZero
+    /// Creates a decimal from ASCII digit strings; leading integer zeros are dropped.
+    init(isNegative: Bool, integerDigits: String, fractionDigits: String) {
+        var integer = integerDigits
+        if integer.utf8.first == UInt8(ascii: "0") {
+            let trimmed = integer.drop { $0 == "0" }
+            integer = trimmed.isEmpty ? "0" : String(trimmed)
+        } else if integer.isEmpty {
+            integer = "0"
+        }
         self.integerDigits = integer
-        self.fractionDigits = String(fractionDigits)
+        self.fractionDigits = fractionDigits
+        self.isNegative = isNegative && !(integer == "0" && fractionDigits.utf8.allSatisfy { $0 == UInt8(ascii: "0") })
     }
 
     /// Parses a plain decimal: optional sign, digits, optional point and digits, optional exponent.
     ///
     /// - Parameters:
-    ///   - text: the ASCII text, already stripped of grouping characters.
-    ///   - point: the decimal separator.
+    ///   - text: the text, already stripped of grouping characters.
+    ///   - point: the decimal separator (an ASCII character).
     ///   - allowExponent: whether `E`/`e` notation (as `xs:double` writes) is accepted.
     /// - Returns: the decimal, or nil when the text is not a finite decimal.
     public init?(parsing text: Substring, point: Character = ".", allowExponent: Bool = false) {
-        var rest = text[...]
-        var negative = false
-        if let first = rest.first, first == "-" || first == "+" {
-            negative = first == "-"
-            rest = rest.dropFirst()
-        }
-        var exponent = 0
-        if allowExponent, let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            var expText = rest[rest.index(after: e)...]
-            var expNegative = false
-            if let sign = expText.first, sign == "-" || sign == "+" {
-                expNegative = sign == "-"
-                expText = expText.dropFirst()
-            }
-            guard !expText.isEmpty, expText.count <= 6, expText.allSatisfy(\.isASCIIDigit),
-                let value = Int(expText), value <= Self.maximumExponent
-            else { return nil }
-            exponent = expNegative ? -value : value
-            rest = rest[..<e]
-        }
-        let integerPart: Substring
-        let fractionPart: Substring
-        if let p = rest.firstIndex(of: point) {
-            integerPart = rest[..<p]
-            fractionPart = rest[rest.index(after: p)...]
-        } else {
-            integerPart = rest
-            fractionPart = ""
-        }
-        guard !(integerPart.isEmpty && fractionPart.isEmpty),
-            integerPart.allSatisfy(\.isASCIIDigit), fractionPart.allSatisfy(\.isASCIIDigit)
-        else { return nil }
+        guard let pointByte = point.asciiValue else { return nil }
+        var text = text
+        guard let parts = text.withUTF8({ Self.scan($0, point: pointByte, allowExponent: allowExponent) }) else { return nil }
+        let (negative, integer, fraction, exponent) = parts
         if exponent == 0 {
-            self.init(isNegative: negative, integerDigits: integerPart, fractionDigits: fractionPart)
+            self.init(isNegative: negative, integerDigits: integer, fractionDigits: fraction)
             return
         }
         // Shift the point by the exponent over the combined digits.
-        let digits = Array(integerPart) + Array(fractionPart)
-        var pointIndex = integerPart.count + exponent
-        var padded = digits
+        var digits = Array((integer + fraction).utf8)
+        var pointIndex = integer.utf8.count + exponent
         if pointIndex < 0 {
-            padded = Array(repeating: "0", count: -pointIndex) + padded
+            digits = Array(repeating: UInt8(ascii: "0"), count: -pointIndex) + digits
             pointIndex = 0
-        } else if pointIndex > padded.count {
-            padded += Array(repeating: "0", count: pointIndex - padded.count)
+        } else if pointIndex > digits.count {
+            digits += Array(repeating: UInt8(ascii: "0"), count: pointIndex - digits.count)
         }
-        var fraction = padded[pointIndex...]
-        // An exponent moves digits; zeros it created at the end carry no precision the source wrote.
-        while fraction.last == "0" { fraction = fraction.dropLast() }
-        self.init(
-            isNegative: negative,
-            integerDigits: Substring(String(padded[..<pointIndex])),
-            fractionDigits: Substring(String(fraction))
-        )
+        var fractionEnd = digits.count
+        // An exponent moves digits; zeros it leaves at the end carry no precision the source wrote.
+        while fractionEnd > pointIndex && digits[fractionEnd - 1] == UInt8(ascii: "0") { fractionEnd -= 1 }
+        self.init(isNegative: negative, integerDigits: String(decoding: digits[..<pointIndex], as: UTF8.self),
+                  fractionDigits: String(decoding: digits[pointIndex..<fractionEnd], as: UTF8.self))
+    }
+
+    /// Splits the bytes into sign, integer digits, fraction digits and exponent.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, point: UInt8, allowExponent: Bool)
+        -> (Bool, String, String, Int)?
+    {
+        var index = 0
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let integerStart = index
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        let integerEnd = index
+        var fractionStart = index
+        var fractionEnd = index
+        if index < bytes.count, bytes[index] == point {
+            index += 1
+            fractionStart = index
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            fractionEnd = index
+        }
+        guard integerEnd > integerStart || fractionEnd > fractionStart else { return nil }
+        var exponent = 0
+        if index < bytes.count {
+            guard allowExponent, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") else { return nil }
+            index += 1
+            var exponentNegative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            let exponentStart = index
+            while index < bytes.count, isDigit(bytes[index]), index - exponentStart < 7 {
+                exponent = exponent * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            guard index > exponentStart, index == bytes.count, exponent <= maximumExponent else { return nil }
+            if exponentNegative { exponent = -exponent }
+        }
+        return (negative, String(decoding: UnsafeBufferPointer(rebasing: bytes[integerStart..<integerEnd]), as: UTF8.self),
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[fractionStart..<fractionEnd]), as: UTF8.self), exponent)
     }
 
     /// The plain form with the source's fraction digits, e.g. `7.50`.
@@ -96,20 +112,27 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
 
     /// The shortest exact form, e.g. `7.5`; `-0` is `0`. Record ids hash this form.
     public var canonicalText: String {
-        let fraction = fractionDigits.reversed().drop { $0 == "0" }
+        let significant = significantFractionDigits
         let sign = isNegative ? "-" : ""
-        return fraction.isEmpty ? sign + integerDigits : "\(sign)\(integerDigits).\(String(fraction.reversed()))"
+        if significant == fractionDigits.utf8.count { return text }
+        if significant == 0 { return sign + integerDigits }
+        return "\(sign)\(integerDigits).\(fractionDigits.prefix(significant))"
     }
 
     /// Fraction digits that carry value (trailing zeros do not count).
     public var significantFractionDigits: Int {
-        fractionDigits.reversed().drop { $0 == "0" }.count
+        var count = fractionDigits.utf8.count
+        var digits = fractionDigits
+        return digits.withUTF8 { bytes in
+            while count > 0 && bytes[count - 1] == UInt8(ascii: "0") { count -= 1 }
+            return count
+        }
     }
 
     public var description: String { text }
 
     /// Whether this equals zero.
-    public var isZero: Bool { integerDigits == "0" && fractionDigits.allSatisfy { $0 == "0" } }
+    public var isZero: Bool { integerDigits == "0" && fractionDigits.utf8.allSatisfy { $0 == UInt8(ascii: "0") } }
 
     /// Compares two decimals by value.
     public static func compare(_ a: ExactDecimal, _ b: ExactDecimal) -> Int {

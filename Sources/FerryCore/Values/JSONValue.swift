@@ -72,6 +72,12 @@ public struct JSONObject: Sendable, Hashable {
         }
     }
 
+    /// Appends a member whose key the caller knows is not in the object yet (the mapper, which
+    /// fills each schema field once), skipping the duplicate search.
+    mutating func appendNew(_ key: String, _ value: JSONValue) {
+        members.append(Member(key: key, value: value))
+    }
+
     /// Whether the object has no members.
     public var isEmpty: Bool { members.isEmpty }
 

@@ -41,7 +41,23 @@ struct MarkupGuard: ByteStream {
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = try input.read(into: buffer)
-        for index in 0..<count { consume(buffer[index]) }
+        var index = 0
+        while index < count {
+            if unitWidth == 1, case .text = state {
+                // Character data is most of a document: skip to the next '<', counting lines.
+                while index < count && buffer[index] != 0x3C {
+                    if buffer[index] == 0x0A { line += 1 }
+                    index += 1
+                }
+                guard index < count else { break }
+                previousUnit = 0x3C
+                state = .afterOpen
+                index += 1
+                continue
+            }
+            consume(buffer[index])
+            index += 1
+        }
         if let failure { throw failure }
         return count
     }

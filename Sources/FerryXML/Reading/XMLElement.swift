@@ -2,10 +2,15 @@ internal import CLibXML2
 import FerryCore
 
 /// An element of a record being read; valid only while its reader stays on that record.
-public struct XMLElement {
+struct XMLElement {
     let node: xmlNodePtr
 
     init(_ node: xmlNodePtr) { self.node = node }
+
+    init(_ node: RecordNode) { self.node = node.handle.assumingMemoryBound(to: xmlNode.self) }
+
+    /// The element as the mapper's opaque handle.
+    var recordNode: RecordNode { RecordNode(handle: UnsafeMutableRawPointer(node)) }
 
     /// Whether the element has the namespace URI and local name of `name`.
     func matches(_ name: NodePath.Name) -> Bool {

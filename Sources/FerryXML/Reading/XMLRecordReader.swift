@@ -15,7 +15,7 @@ public final class XMLRecordReader {
     /// One record element, valid until the reader moves on.
     public struct Record {
         /// The record element.
-        public let element: XMLElement
+        public let node: RecordNode
         /// The line where the record starts.
         public let line: Int
     }
@@ -109,7 +109,7 @@ public final class XMLRecordReader {
     private func record(_ node: xmlNodePtr) -> Record {
         let line = Int(xmlGetLineNo(node))
         lastLine = line
-        return Record(element: XMLElement(node), line: line)
+        return Record(node: XMLElement(node).recordNode, line: line)
     }
 
     /// What is left to return after a fault.
@@ -171,5 +171,5 @@ public final class XMLRecordReader {
     }
 
     /// The record's text as serialized XML in UTF-8, for the rejects file.
-    public func text(of record: Record) -> String { XMLStreamReader.dump(record.element.node) }
+    public func text(of record: Record) -> String { XMLStreamReader.dump(XMLElement(record.node).node) }
 }

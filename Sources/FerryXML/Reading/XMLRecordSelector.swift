@@ -12,7 +12,17 @@ public struct XMLRecordSelector: RecordSelector {
         self.xpaths = xpaths
     }
 
-    public func elements(at path: NodePath, from element: XMLElement) -> [XMLElement] {
+    public func elements(at path: NodePath, from node: RecordNode) -> [RecordNode] {
+        selectElements(path, from: XMLElement(node)).map(\.recordNode)
+    }
+
+    public func texts(at path: NodePath, from node: RecordNode) -> [String] {
+        let elements = selectElements(path, from: XMLElement(node))
+        if let attribute = path.attribute { return elements.compactMap { $0.attribute(attribute) } }
+        return elements.map(\.stringValue)
+    }
+
+    private func selectElements(_ path: NodePath, from element: XMLElement) -> [XMLElement] {
         var current = [element]
         for step in path.elements {
             var next: [XMLElement] = []
@@ -23,12 +33,6 @@ public struct XMLRecordSelector: RecordSelector {
         return current
     }
 
-    public func texts(at path: NodePath, from element: XMLElement) -> [String] {
-        let elements = elements(at: path, from: element)
-        if let attribute = path.attribute { return elements.compactMap { $0.attribute(attribute) } }
-        return elements.map(\.stringValue)
-    }
-
     public func headerValue(at path: NodePath) -> String? {
         guard let attribute = path.attribute else { return nil }
         let depth = path.elements.count - 1
@@ -37,7 +41,8 @@ public struct XMLRecordSelector: RecordSelector {
         }?.value
     }
 
-    public func xpathString(_ index: Int, from element: XMLElement) -> String? {
+    public func xpathString(_ index: Int, from node: RecordNode) -> String? {
+        let element = XMLElement(node)
         guard let xpaths, let document = element.node.pointee.doc else { return nil }
         return xpaths.string(index, node: element.node, document: document)
     }

@@ -35,17 +35,24 @@ public struct JSONWriter: Sendable {
             buffer.append(UInt8(ascii: "]"))
         case .object(let object):
             buffer.append(UInt8(ascii: "{"))
-            let members = form == .canonical
-                ? object.members.sorted { Self.precedesInUTF16($0.key, $1.key) }
-                : object.members
-            for (i, member) in members.enumerated() {
-                if i > 0 { buffer.append(UInt8(ascii: ",")) }
-                Self.writeString(member.key, into: &buffer)
-                buffer.append(UInt8(ascii: ":"))
-                write(member.value, into: &buffer)
+            let members = object.members
+            if form == .canonical {
+                let order = members.indices.sorted { Self.precedesInUTF16(members[$0].key, members[$1].key) }
+                for (position, index) in order.enumerated() {
+                    writeMember(members[index], first: position == 0, into: &buffer)
+                }
+            } else {
+                for index in members.indices { writeMember(members[index], first: index == 0, into: &buffer) }
             }
             buffer.append(UInt8(ascii: "}"))
         }
+    }
+
+    private func writeMember(_ member: JSONObject.Member, first: Bool, into buffer: inout [UInt8]) {
+        if !first { buffer.append(UInt8(ascii: ",")) }
+        Self.writeString(member.key, into: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        write(member.value, into: &buffer)
     }
 
     /// The value's bytes.

@@ -165,13 +165,17 @@ public struct CodeTable: Sendable {
         self.caseInsensitive = caseInsensitive
         self.notFound = notFound
         self.entries = entries.map { (word: $0.0, code: $0.1) }
-        lookup = Dictionary(entries.map { (caseInsensitive ? $0.0.lowercased() : $0.0, $0.1) },
-                            uniquingKeysWith: { first, _ in first })
+        var lookup = Dictionary(entries.map { (caseInsensitive ? $0.0.lowercased() : $0.0, $0.1) },
+                                uniquingKeysWith: { first, _ in first })
+        for (word, code) in entries where lookup[word] == nil { lookup[word] = code }
+        self.lookup = lookup
     }
 
     /// The code for a word.
     public func code(for word: String) -> String? {
-        lookup[caseInsensitive ? word.lowercased() : word]
+        // Most words arrive in the table's own spelling: try that before lower-casing.
+        if let code = lookup[word] { return code }
+        return caseInsensitive ? lookup[word.lowercased()] : nil
     }
 
     /// The word written back for a code: the first entry with that code.

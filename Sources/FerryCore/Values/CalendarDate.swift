@@ -41,7 +41,13 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// `YYYY-MM-DD`.
-    public var description: String { "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }
+    public var description: String {
+        let digits: [UInt8] = [
+            UInt8(year / 1000 % 10), UInt8(year / 100 % 10), UInt8(year / 10 % 10), UInt8(year % 10), 0xFD,
+            UInt8(month / 10), UInt8(month % 10), 0xFD, UInt8(day / 10), UInt8(day % 10),
+        ]
+        return String(decoding: digits.map { $0 == 0xFD ? UInt8(ascii: "-") : $0 + UInt8(ascii: "0") }, as: UTF8.self)
+    }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)

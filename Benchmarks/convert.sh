@@ -23,10 +23,11 @@ xq_bin=$(command -v xq-python || command -v xq)
 [ -x .build/release/ferry ] || swift build -c release --product ferry
 ferry=.build/release/ferry
 
-# measure COMMAND... : prints "seconds peak_kib" of one run; the command's output is discarded
+# measure COMMAND... : prints "seconds peak_kib status" of one run; the command's output is discarded
 measure() {
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>&1 || true
-    tail -1 "$work/time.txt"
+    local status=0
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2> "$work/stderr.txt" || status=$?
+    echo "$(tail -1 "$work/time.txt") $status"
 }
 
 report="Benchmarks/results.md"
@@ -45,22 +46,30 @@ for format in $formats; do
     records=$(cat "$input.count")
     megabytes=$(python3 -c "import os; print(os.path.getsize('$input') / 1048576)")
     if [ "$format" = a ]; then mapping=kadry-personnel; stylesheet=Benchmarks/kadry.xsl; else mapping=snab2-requisition; stylesheet=Benchmarks/snab2.xsl; fi
-    declare -A seconds=() rss=()
-    read -r seconds[floor] rss[floor] < <(measure xmllint --stream --noout "$input")
-    read -r seconds[ferry] rss[ferry] < <(measure "$ferry" convert -m "$mapping" "$input")
-    read -r seconds[xsltproc] rss[xsltproc] < <(measure xsltproc "$stylesheet" "$input")
-    read -r seconds[xq] rss[xq] < <(measure "$xq_bin" -c . "$input")
+    # xq (Python) cannot decode windows-1251 or KOI8-R: it gets a UTF-8 copy of the same export.
+    utf8="$work/export-$format-$size.utf8.xml"
+    [ -s "$utf8" ] || iconv -f "$(head -c 100 "$input" | grep -o 'encoding="[^"]*"' | cut -d'"' -f2)" -t UTF-8 "$input" \
+        | sed '1s/encoding="[^"]*"/encoding="UTF-8"/' > "$utf8"
+    declare -A seconds=() rss=() status=()
+    read -r seconds[floor] rss[floor] status[floor] < <(measure xmllint --stream --noout "$input")
+    read -r seconds[ferry] rss[ferry] status[ferry] < <(measure "$ferry" convert -m "$mapping" "$input")
+    read -r seconds[xsltproc] rss[xsltproc] status[xsltproc] < <(measure xsltproc "$stylesheet" "$input")
+    read -r seconds[xq] rss[xq] status[xq] < <(measure "$xq_bin" -c . "$utf8")
     for tool in floor ferry xsltproc xq; do
-        python3 - "$format" "$tool" "${seconds[$tool]}" "${rss[$tool]}" "$megabytes" "$records" "${seconds[floor]}" "${seconds[ferry]}" >> "$report.tmp" <<'PY'
+        python3 - "$format" "$tool" "${seconds[$tool]}" "${rss[$tool]}" "${status[$tool]}" "$megabytes" "$records" \
+            "${seconds[floor]}" "${seconds[ferry]}" >> "$report.tmp" <<'PY'
 import sys
-fmt, tool, s, kib, mb, n, floor, ferry = sys.argv[1:]
+fmt, tool, s, kib, status, mb, n, floor, ferry = sys.argv[1:]
 s, kib, mb, n, floor, ferry = float(s), float(kib), float(mb), int(n), float(floor), float(ferry)
-name = {"floor": "xmllint --stream --noout (floor)", "ferry": "ferry convert", "xsltproc": "xsltproc", "xq": "xq (Python yq)"}[tool]
+name = {"floor": "xmllint --stream --noout (floor)", "ferry": "ferry convert", "xsltproc": "xsltproc",
+        "xq": "xq -c . (Python yq, on a UTF-8 copy)"}[tool]
+if status != "0":
+    name += f" (failed: exit {status})"
 speedup = "" if tool in ("ferry", "floor") else f"{s / ferry:.1f}×"
-print(f"| {fmt.upper()} ({n} records, {mb:.0f} MB) | {name} | {s:.2f} | {mb / s:.1f} | {n / s:,.0f} | {kib / 1024:.0f} | {floor / s:.2f}× | {speedup} |")
+print(f"| {fmt.upper()} ({n:,} records, {mb:.0f} MB) | {name} | {s:.2f} | {mb / s:.1f} | {n / s:,.0f} | {kib / 1024:.0f} | {floor / s:.2f}× | {speedup} |")
 PY
     done
-    unset seconds rss
+    unset seconds rss status
 done
 mv "$report.tmp" "$report"
 cat "$report"

@@ -96,17 +96,21 @@ public struct JSONWriter: Sendable {
     /// UTF-8 byte order equals UTF-16 order except where a scalar from U+E000 meets a
     /// supplementary one; bytes from 0xEE up mark that case, which falls back to UTF-16.
     static func precedesInUTF16(_ a: String, _ b: String) -> Bool {
-        var left = a.utf8.makeIterator()
-        var right = b.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return false
-            case (nil, _): return true
-            case (_, nil): return false
-            case let (x?, y?):
-                if x >= 0xEE || y >= 0xEE { return a.utf16.lexicographicallyPrecedes(b.utf16) }
-                if x != y { return x < y }
+        var left = a
+        var right = b
+        let order = left.withUTF8 { x in
+            right.withUTF8 { y -> Bool? in
+                let common = min(x.count, y.count)
+                var index = 0
+                while index < common {
+                    let (p, q) = (x[index], y[index])
+                    if p >= 0xEE || q >= 0xEE { return nil }
+                    if p != q { return p < q }
+                    index += 1
+                }
+                return x.count < y.count
             }
         }
+        return order ?? a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 }

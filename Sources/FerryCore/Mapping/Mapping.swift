@@ -73,7 +73,10 @@ public final class FieldBinding: Sendable {
 }
 
 /// How one value is read from XML and, where possible, written back.
-public struct FieldRule: Sendable {
+///
+/// A class, shared by reference in the record loop. `@unchecked Sendable`: only
+/// ``irreversibleReason`` is mutable, set by ``MappingLoader`` before the mapping is returned.
+public final class FieldRule: @unchecked Sendable {
     /// Where the raw text comes from.
     public indirect enum Source: Sendable {
         /// A simple path.
@@ -117,17 +120,27 @@ public struct FieldRule: Sendable {
         case keep
     }
 
-    public var source: Source
-    public var parser: Parser
-    public var whiteSpace: WhiteSpace
+    public let source: Source
+    public let parser: Parser
+    public let whiteSpace: WhiteSpace
     /// A value used when the source yields none (already in the field's type, as text).
-    public var defaultValue: String?
+    public let defaultValue: String?
     /// Whether the format requires a value (a record without one is rejected, in either direction).
-    public var isRequiredByFormat: Bool
+    public let isRequiredByFormat: Bool
     /// Where the rule is written.
-    public var location: DocumentLocation
+    public let location: DocumentLocation
     /// Why the rule cannot be written back, or nil when it can.
-    public var irreversibleReason: String?
+    public internal(set) var irreversibleReason: String?
+
+    init(source: Source, parser: Parser, whiteSpace: WhiteSpace, defaultValue: String?, isRequiredByFormat: Bool,
+         location: DocumentLocation) {
+        self.source = source
+        self.parser = parser
+        self.whiteSpace = whiteSpace
+        self.defaultValue = defaultValue
+        self.isRequiredByFormat = isRequiredByFormat
+        self.location = location
+    }
 }
 
 /// How a format writes decimals.
@@ -140,8 +153,8 @@ public struct DecimalFormat: Sendable, Hashable {
     public var allowsExponent = false
 }
 
-/// A code table: source words to schema codes.
-public struct CodeTable: Sendable {
+/// A code table: source words to schema codes. Immutable, shared by reference.
+public final class CodeTable: Sendable {
     /// What happens with a word the table lacks.
     public enum NotFound: String, Sendable {
         /// The record is rejected.
@@ -150,21 +163,23 @@ public struct CodeTable: Sendable {
         case keep
     }
 
-    public var name: String
-    public var caseInsensitive: Bool
-    public var notFound: NotFound
+    public let name: String
+    public let caseInsensitive: Bool
+    public let notFound: NotFound
     /// Source word to code, in table order, as written in the mapping.
-    public var entries: [(word: String, code: String)]
+    public let entries: [(word: String, code: String)]
     /// Where each entry's code is written, in table order (empty for implicit tables).
-    public var codeLocations: [DocumentLocation] = []
-    private var lookup: [String: String]
+    public let codeLocations: [DocumentLocation]
+    private let lookup: [String: String]
 
     /// Creates a table.
-    public init(name: String, caseInsensitive: Bool, notFound: NotFound, entries: [(String, String)]) {
+    public init(name: String, caseInsensitive: Bool, notFound: NotFound, entries: [(String, String)],
+                codeLocations: [DocumentLocation] = []) {
         self.name = name
         self.caseInsensitive = caseInsensitive
         self.notFound = notFound
         self.entries = entries.map { (word: $0.0, code: $0.1) }
+        self.codeLocations = codeLocations
         var lookup = Dictionary(entries.map { (caseInsensitive ? $0.0.lowercased() : $0.0, $0.1) },
                                 uniquingKeysWith: { first, _ in first })
         for (word, code) in entries where lookup[word] == nil { lookup[word] = code }

@@ -156,7 +156,7 @@ public struct MappingLoader {
     private func checkHeaderPaths(_ rule: FieldRule, recordPath: [NodePath.Name], diagnostics: inout DiagnosticList) {
         for path in rule.paths where path.isAbsolute {
             let isAncestorAttribute = path.attribute != nil && path.elements.count < recordPath.count
-                && zip(path.elements, recordPath).allSatisfy { $0.namespace == $1.namespace && $0.local == $1.local }
+                && zip(path.elements, recordPath).allSatisfy { $0.sameName(as: $1) }
             if !isAncestorAttribute {
                 diagnostics.error("mapping.header-path",
                                   "an absolute path must name an attribute of an element above the records (\(path))",
@@ -274,7 +274,7 @@ public struct MappingLoader {
             }
             let parser = defaultParser(for: field.type)
             return finish(FieldRule(source: .path(path), parser: parser, whiteSpace: .fold, defaultValue: nil,
-                                    isRequiredByFormat: false, location: node.location, irreversibleReason: nil),
+                                    isRequiredByFormat: false, location: node.location),
                           field: field, context: context, diagnostics: &diagnostics)
         }
         let reader = NodeReader(node, context: "the rule for \(field.name)", allowed: Self.ruleKeys, diagnostics: &diagnostics)
@@ -356,7 +356,7 @@ public struct MappingLoader {
             source: source, parser: parser ?? defaultParser(for: field.type), whiteSpace: whiteSpace,
             defaultValue: reader.string("default", diagnostics: &diagnostics),
             isRequiredByFormat: reader.bool("required", diagnostics: &diagnostics) ?? false,
-            location: node.location, irreversibleReason: nil)
+            location: node.location)
         return finish(rule, field: field, context: context, diagnostics: &diagnostics)
     }
 
@@ -364,7 +364,6 @@ public struct MappingLoader {
     private func finish(
         _ rule: FieldRule, field: FieldDefinition, context: Context, diagnostics: inout DiagnosticList
     ) -> FieldRule {
-        var rule = rule
         if let problem = parserMismatch(rule.parser, rule.source, field.type) {
             diagnostics.error("mapping.parser-type", "\(problem) (field \(field.name) is \(field.type.name))", at: rule.location)
         }
@@ -593,8 +592,8 @@ public struct MappingLoader {
             }
             entries.append((folded, code))
         }
-        var table = CodeTable(name: name, caseInsensitive: caseInsensitive, notFound: notFound, entries: entries)
-        table.codeLocations = codeLocations
+        let table = CodeTable(name: name, caseInsensitive: caseInsensitive, notFound: notFound, entries: entries,
+                              codeLocations: codeLocations)
         return (table, node.location)
     }
 }

@@ -54,16 +54,16 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// The envelope as JSON, members in the order the canonical model gives.
     public var jsonValue: JSONValue {
         var envelope = JSONObject()
-        envelope["specversion"] = .string("1.0")
-        envelope["type"] = .string(type)
-        envelope["source"] = .string(source)
-        envelope["subject"] = .string(subject)
-        envelope["id"] = .string(id)
-        envelope["dataschema"] = .string(dataschema)
-        if let time { envelope["time"] = .string(time) }
-        envelope["datacontenttype"] = .string("application/json")
-        envelope["classification"] = .string(classification.rawValue)
-        envelope["data"] = .object(data)
+        envelope.appendNew("specversion", .string("1.0"))
+        envelope.appendNew("type", .string(type))
+        envelope.appendNew("source", .string(source))
+        envelope.appendNew("subject", .string(subject))
+        envelope.appendNew("id", .string(id))
+        envelope.appendNew("dataschema", .string(dataschema))
+        if let time { envelope.appendNew("time", .string(time)) }
+        envelope.appendNew("datacontenttype", .string("application/json"))
+        envelope.appendNew("classification", .string(classification.rawValue))
+        envelope.appendNew("data", .object(data))
         return .object(envelope)
     }
 }

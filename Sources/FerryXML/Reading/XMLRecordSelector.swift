@@ -17,12 +17,23 @@ public struct XMLRecordSelector: RecordSelector {
     }
 
     public func texts(at path: NodePath, from node: RecordNode) -> [String] {
-        let elements = selectElements(path, from: XMLElement(node))
+        let element = XMLElement(node)
+        if path.elements.isEmpty {
+            // `@name` and `.` on the element itself: no selection needed.
+            guard let attribute = path.attribute else { return [element.stringValue] }
+            return element.attribute(attribute).map { [$0] } ?? []
+        }
+        let elements = selectElements(path, from: element)
         if let attribute = path.attribute { return elements.compactMap { $0.attribute(attribute) } }
         return elements.map(\.stringValue)
     }
 
     private func selectElements(_ path: NodePath, from element: XMLElement) -> [XMLElement] {
+        if path.elements.count == 1 {
+            var matches: [XMLElement] = []
+            element.children(named: path.elements[0], into: &matches)
+            return matches
+        }
         var current = [element]
         for step in path.elements {
             var next: [XMLElement] = []
@@ -37,7 +48,7 @@ public struct XMLRecordSelector: RecordSelector {
         guard let attribute = path.attribute else { return nil }
         let depth = path.elements.count - 1
         return reader.headerAttributes.first {
-            $0.depth == depth && $0.name.local == attribute.local && $0.name.namespace == attribute.namespace
+            $0.depth == depth && $0.name.sameName(as: attribute)
         }?.value
     }
 

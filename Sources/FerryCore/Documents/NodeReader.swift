@@ -79,9 +79,12 @@ struct NodeReader {
 
     /// A whole-number scalar, or a diagnostic.
     func integer(_ key: String, diagnostics: inout DiagnosticList) -> Int? {
-        guard let value = values[key] else { return nil }
+        values[key].flatMap { Self.integer($0, what: "'\(key)' in \(context)", diagnostics: &diagnostics) }
+    }
+
+    static func integer(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> Int? {
         guard let text = value.scalar, let number = Int(text) else {
-            diagnostics.error("yaml.kind", "'\(key)' in \(context) must be a whole number", at: value.location)
+            diagnostics.error("yaml.kind", "\(what) must be a whole number", at: value.location)
             return nil
         }
         return number
@@ -89,9 +92,12 @@ struct NodeReader {
 
     /// A decimal scalar, or a diagnostic.
     func decimal(_ key: String, diagnostics: inout DiagnosticList) -> ExactDecimal? {
-        guard let value = values[key] else { return nil }
+        values[key].flatMap { Self.decimal($0, what: "'\(key)' in \(context)", diagnostics: &diagnostics) }
+    }
+
+    static func decimal(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> ExactDecimal? {
         guard let text = value.scalar, let number = ExactDecimal(parsing: text[...], allowExponent: true) else {
-            diagnostics.error("yaml.kind", "'\(key)' in \(context) must be a number", at: value.location)
+            diagnostics.error("yaml.kind", "\(what) must be a number", at: value.location)
             return nil
         }
         return number

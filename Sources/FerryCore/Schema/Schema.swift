@@ -39,46 +39,69 @@ public struct ObjectType: Sendable {
 
 /// A field of a record or of a nested object.
 ///
-/// A class, so the record loop shares one instance instead of copying a dozen members per
-/// field and record. `@unchecked Sendable`: its properties are set only by ``SchemaLoader``
-/// while it builds a schema (they are `internal(set)`), never after the schema is returned.
-public final class FieldDefinition: @unchecked Sendable {
+/// An immutable class, so the record loop shares one instance instead of copying a dozen
+/// members per field and record.
+public final class FieldDefinition: Sendable {
     /// The field name.
     public let name: String
     /// What values it takes.
     public let type: FieldType
     /// Whether a record without it is invalid.
-    public internal(set) var isRequired = false
+    public let isRequired: Bool
     /// Whether it holds a list of values.
-    public internal(set) var isList = false
+    public let isList: Bool
     /// The marking of the field; the record's default when the schema names none.
-    public internal(set) var marking: Marking
-    /// An anchored regular expression every (string) value must match as a whole.
-    public internal(set) var pattern: String?
-    /// Length bounds in Unicode scalars.
-    public internal(set) var minLength: Int?
-    public internal(set) var maxLength: Int?
-    /// Value bounds for numbers.
-    public internal(set) var minimum: ExactDecimal?
-    public internal(set) var maximum: ExactDecimal?
-    /// Whether `minimum` itself is excluded (`> 0` rather than `≥ 0`).
-    public internal(set) var minimumIsExclusive = false
-    /// At most this many fraction digits that carry value.
-    public internal(set) var maxFractionDigits: Int?
-    /// Item-count bounds for lists.
-    public internal(set) var minItems: Int?
-    public internal(set) var maxItems: Int?
-    /// A sibling field this one may not be before (dates and date-times).
-    public internal(set) var notBefore: String?
+    public let marking: Marking
+    /// The bounds its values must keep.
+    public let constraints: FieldConstraints
     /// Where the field is defined.
     public let location: DocumentLocation
 
-    init(name: String, type: FieldType, marking: Marking, location: DocumentLocation) {
+    init(name: String, type: FieldType, isRequired: Bool = false, isList: Bool = false, marking: Marking,
+         constraints: FieldConstraints = FieldConstraints(), location: DocumentLocation) {
         self.name = name
         self.type = type
+        self.isRequired = isRequired
+        self.isList = isList
         self.marking = marking
+        self.constraints = constraints
         self.location = location
     }
+
+    /// An anchored regular expression every (string) value must match as a whole.
+    public var pattern: String? { constraints.pattern }
+    /// Length bounds in Unicode scalars.
+    public var minLength: Int? { constraints.minLength }
+    public var maxLength: Int? { constraints.maxLength }
+    /// Value bounds for numbers.
+    public var minimum: ExactDecimal? { constraints.minimum }
+    public var maximum: ExactDecimal? { constraints.maximum }
+    /// Whether `minimum` itself is excluded (`> 0` rather than `≥ 0`).
+    public var minimumIsExclusive: Bool { constraints.minimumIsExclusive }
+    /// At most this many fraction digits that carry value.
+    public var maxFractionDigits: Int? { constraints.maxFractionDigits }
+    /// Item-count bounds for lists.
+    public var minItems: Int? { constraints.minItems }
+    public var maxItems: Int? { constraints.maxItems }
+    /// A sibling field this one may not be before (dates and date-times).
+    public var notBefore: String? { constraints.notBefore }
+}
+
+/// The constraints of a field beyond its type, as the schema states them.
+public struct FieldConstraints: Sendable {
+    public var pattern: String?
+    public var minLength: Int?
+    public var maxLength: Int?
+    public var minimum: ExactDecimal?
+    public var maximum: ExactDecimal?
+    public var minimumIsExclusive = false
+    public var maxFractionDigits: Int?
+    public var minItems: Int?
+    public var maxItems: Int?
+    public var notBefore: String?
+
+    /// No constraints.
+    public init() {}
 }
 
 /// The value type of a field.

@@ -192,41 +192,50 @@ public struct SchemaLoader {
             diagnostics.error("schema.unknown-range", message, at: reader["range"]?.location ?? node.location)
             return nil
         }
-        let field = FieldDefinition(name: name, type: type, marking: context.defaultMarking, location: node.location)
-        field.isRequired = reader.bool("required", diagnostics: &diagnostics) ?? false
-        field.isList = reader.bool("multivalued", diagnostics: &diagnostics) ?? false
+        let isRequired = reader.bool("required", diagnostics: &diagnostics) ?? false
+        let isList = reader.bool("multivalued", diagnostics: &diagnostics) ?? false
         _ = reader.bool("identifier", diagnostics: &diagnostics)
+        var constraints = FieldConstraints()
         if let pattern = reader.string("pattern", diagnostics: &diagnostics), let patternNode = reader["pattern"] {
             checkPattern(pattern, at: patternNode.location, diagnostics: &diagnostics)
-            field.pattern = pattern
+            constraints.pattern = pattern
         }
-        field.minimum = reader.decimal("minimum_value", diagnostics: &diagnostics)
-        field.maximum = reader.decimal("maximum_value", diagnostics: &diagnostics)
-        field.minItems = reader.integer("minimum_cardinality", diagnostics: &diagnostics)
-        field.maxItems = reader.integer("maximum_cardinality", diagnostics: &diagnostics)
-        if (field.minItems != nil || field.maxItems != nil) && !field.isList {
+        constraints.minimum = reader.decimal("minimum_value", diagnostics: &diagnostics)
+        constraints.maximum = reader.decimal("maximum_value", diagnostics: &diagnostics)
+        constraints.minItems = reader.integer("minimum_cardinality", diagnostics: &diagnostics)
+        constraints.maxItems = reader.integer("maximum_cardinality", diagnostics: &diagnostics)
+        if (constraints.minItems != nil || constraints.maxItems != nil) && !isList {
             diagnostics.error("schema.cardinality", "cardinality applies to multivalued attributes only",
                               at: reader["minimum_cardinality"]?.location ?? reader["maximum_cardinality"]?.location)
         }
         let annotations = annotationValues(reader["annotations"], allowed: Self.attributeAnnotations, diagnostics: &diagnostics)
+        var fieldMarking = context.defaultMarking
         if let markingNode = annotations["ferry_marking"], let marking = marking(markingNode, diagnostics: &diagnostics) {
-            field.marking = marking
+            fieldMarking = marking
         }
-        let annotationReader = NodeReader(DocumentNode(.mapping(annotations.map { .init(
-            key: DocumentNode(.scalar($0.key, .plain), at: $0.value.location), value: $0.value) }), at: node.location),
-            context: "annotations of \(owner).\(name)", allowed: [], diagnostics: &diagnostics)
-        field.minLength = annotationReader.integer("ferry_min_length", diagnostics: &diagnostics)
-        field.maxLength = annotationReader.integer("ferry_max_length", diagnostics: &diagnostics)
-        field.maxFractionDigits = annotationReader.integer("ferry_max_fraction_digits", diagnostics: &diagnostics)
-        if let exclusive = annotationReader.decimal("ferry_exclusive_minimum", diagnostics: &diagnostics) {
-            if field.minimum != nil {
+        func annotation(_ key: String) -> DocumentNode? { annotations[key] }
+        constraints.minLength = annotation("ferry_min_length").flatMap {
+            NodeReader.integer($0, what: "ferry_min_length", diagnostics: &diagnostics)
+        }
+        constraints.maxLength = annotation("ferry_max_length").flatMap {
+            NodeReader.integer($0, what: "ferry_max_length", diagnostics: &diagnostics)
+        }
+        constraints.maxFractionDigits = annotation("ferry_max_fraction_digits").flatMap {
+            NodeReader.integer($0, what: "ferry_max_fraction_digits", diagnostics: &diagnostics)
+        }
+        if let exclusiveNode = annotation("ferry_exclusive_minimum"),
+            let exclusive = NodeReader.decimal(exclusiveNode, what: "ferry_exclusive_minimum", diagnostics: &diagnostics)
+        {
+            if constraints.minimum != nil {
                 diagnostics.error("schema.bounds", "use either minimum_value or ferry_exclusive_minimum",
-                                  at: annotations["ferry_exclusive_minimum"]?.location)
+                                  at: exclusiveNode.location)
             }
-            field.minimum = exclusive
-            field.minimumIsExclusive = true
+            constraints.minimum = exclusive
+            constraints.minimumIsExclusive = true
         }
-        field.notBefore = annotations["ferry_not_before"]?.scalar
+        constraints.notBefore = annotations["ferry_not_before"]?.scalar
+        let field = FieldDefinition(name: name, type: type, isRequired: isRequired, isList: isList, marking: fieldMarking,
+                                    constraints: constraints, location: node.location)
         checkConstraintKinds(field, reader: reader, annotations: annotations, diagnostics: &diagnostics)
         return field
     }

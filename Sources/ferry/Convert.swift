@@ -67,6 +67,10 @@ struct Convert: ParsableCommand {
             output.flush()
             errors.flush()
         }
+        try withExitStatus(errors: errors) { try convert(output: output, errors: errors) }
+    }
+
+    private func convert(output: OutputStream, errors: OutputStream) throws {
         var report = ConversionReport()
         let inputs = InputSet(paths: files)
         guard let mappingReference = mapping else {

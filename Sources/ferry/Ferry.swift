@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryConvert
 
 /// The `ferry` command: converts, validates and checks agency records.
 @main
@@ -9,9 +10,24 @@ struct Ferry: ParsableCommand {
         discussion: """
             Exit status: 0 all converted; 1 some records rejected (the rest were written); 64 usage; \
             65 an input not well-formed or not decodable; 66 an input cannot be opened; 78 a schema \
-            or mapping is invalid. When several apply, the highest wins.
+            or mapping is invalid; 70 an internal error (a bug: please report it). When several \
+            apply, the highest wins.
             """,
         version: "0.1.0",
         subcommands: [Convert.self, Validate.self]
     )
+}
+
+/// Runs a command's body so that every failure leaves with a documented status: the command's
+/// own `ExitCode`s pass through; anything else is an internal error (70, EX_SOFTWARE), reported
+/// on standard error, never argument-parser's generic 1.
+func withExitStatus(errors: OutputStream, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        errors.write("ferry: internal error: \(error)\n")
+        throw ExitCode(ExitStatus.internalError.rawValue)
+    }
 }

@@ -22,6 +22,10 @@ struct Validate: ParsableCommand {
     func run() throws {
         let errors = OutputStream.standardError()
         defer { errors.flush() }
+        try withExitStatus(errors: errors) { try validate(errors: errors) }
+    }
+
+    private func validate(errors: OutputStream) throws {
         var loader = ProjectLoader()
         let loaded = loader.schemas(inDirectory: schemas)
         guard !loader.diagnostics.hasErrors else {

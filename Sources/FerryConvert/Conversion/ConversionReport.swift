@@ -38,6 +38,8 @@ public enum ExitStatus: Int32, Sendable, Comparable {
     case dataError = 65
     /// An input cannot be opened (EX_NOINPUT).
     case noInput = 66
+    /// An internal error: a bug (EX_SOFTWARE).
+    case internalError = 70
     /// A schema or mapping is invalid (EX_CONFIG).
     case configuration = 78
 

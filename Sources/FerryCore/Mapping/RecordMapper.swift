@@ -48,6 +48,7 @@ public struct RecordMapper: Sendable {
         _ bindings: [FieldBinding], from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> JSONObject {
         var object = JSONObject()
+        object.reserveCapacity(bindings.count)
         for binding in bindings {
             let field = binding.field
             func fieldPointer() -> String { "\(pointer())/\(pointerToken(field.name))" }

@@ -54,6 +54,7 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// The envelope as JSON, members in the order the canonical model gives.
     public var jsonValue: JSONValue {
         var envelope = JSONObject()
+        envelope.reserveCapacity(10)
         envelope.appendNew("specversion", .string("1.0"))
         envelope.appendNew("type", .string(type))
         envelope.appendNew("source", .string(source))

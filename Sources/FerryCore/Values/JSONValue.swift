@@ -72,6 +72,9 @@ public struct JSONObject: Sendable, Hashable {
         }
     }
 
+    /// Reserves room for members, so an object filled field by field grows once.
+    mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
+
     /// Appends a member whose key the caller knows is not in the object yet (the mapper, which
     /// fills each schema field once), skipping the duplicate search.
     mutating func appendNew(_ key: String, _ value: JSONValue) {

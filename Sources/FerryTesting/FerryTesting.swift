@@ -34,20 +34,3 @@ public enum FerryTesting {
     }
 }
 
-/// A ``ByteStream`` that hands out at most `chunkSize` bytes per read, so readers are tested at
-/// every chunk boundary a real stream may produce.
-public struct ChunkedByteStream: ByteStream {
-    private var inner: MemoryByteStream
-    private let chunkSize: Int
-
-    /// Creates a stream over `bytes` that returns at most `chunkSize` bytes a call.
-    public init(_ bytes: [UInt8], chunkSize: Int) {
-        inner = MemoryByteStream(bytes)
-        self.chunkSize = max(1, chunkSize)
-    }
-
-    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let limited = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(chunkSize, buffer.count)])
-        return try inner.read(into: limited)
-    }
-}

@@ -35,56 +35,27 @@ struct MappingFixtureTests {
 
     @Test(arguments: cases)
     func fixture(_ fixture: FixtureCase) throws {
-        let mapping = try loadMapping(fixture.mapping)
-        let directory = fixture.directory
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("input.xml").path) {
-            try checkReading(mapping, directory: directory)
-        } else {
-            try checkWriting(mapping, directory: directory)
+        let runner = FixtureRunner(mapping: try loadMapping(fixture.mapping))
+        let reference = try runner.run(fixture.directory, update: FerryTesting.isRecording)
+        if FerryTesting.isRecording {
+            Issue.record("recorded \(fixture.testDescription); run again without RECORD_GOLDEN")
+            return
         }
-    }
-
-    /// Reading must give the same bytes whatever size of chunks the input arrives in.
-    private func checkReading(_ mapping: Mapping, directory: URL) throws {
-        let input = FerryTesting.bytes(directory.appendingPathComponent("input.xml"))
-        let converter = try RecordConverter(mapping: mapping)
-        var results: [(output: [UInt8], rejects: [UInt8], report: ConversionReport)] = []
-        for chunkSize in [1, 7, 4096, input.count] {
-            var output: [UInt8] = []
-            var rejects: [UInt8] = []
-            var report = ConversionReport()
-            let document = InputSet.Document(displayPath: "input.xml", stream: ChunkedByteStream(input, chunkSize: chunkSize),
-                                             isArchiveEntry: false)
-            converter.convert(document, report: &report, emit: { record in
-                output += JSONWriter().bytes(record.jsonValue) + [0x0A]
-            }, reject: { reject in
-                rejects += JSONWriter().bytes(reject.jsonValue) + [0x0A]
-            })
-            #expect(report.malformed.isEmpty, "\(report.malformed)")
-            results.append((output, rejects, report))
+        #expect(reference.problems.isEmpty, "\(reference.problems)")
+        for mismatch in reference.mismatches {
+            let diff = FixtureRunner.diff(expected: mismatch.expected, actual: mismatch.actual)
+            Issue.record("\(fixture.testDescription)/\(mismatch.file) differs:\n\(diff)")
         }
-        let first = results[0]
-        for other in results.dropFirst() {
-            #expect(other.output == first.output, "output depends on the input's chunk size")
-            #expect(other.rejects == first.rejects, "rejects depend on the input's chunk size")
+        let input = fixture.directory.appendingPathComponent("input.xml")
+        guard FileManager.default.fileExists(atPath: input.path) else { return }
+        // Reading must give the same bytes whatever size of chunks the input arrives in.
+        for chunkSize in [1, 7, 4096] {
+            let chunked = try runner.run(fixture.directory, chunkSize: chunkSize)
+            #expect(chunked.comparisons.map(\.actual) == reference.comparisons.map(\.actual),
+                    "output depends on the input's chunk size (\(chunkSize))")
         }
-        try expectGolden(first.output, directory.appendingPathComponent("output.ndjson"))
-        try expectGolden(first.rejects, directory.appendingPathComponent("rejects.ndjson"))
-        let recordsIn = Self.countRecords(in: input, mapping: mapping)
-        #expect(first.report.converted + first.report.rejected == recordsIn, "records out + rejects = records in")
-    }
-
-    private func checkWriting(_ mapping: Mapping, directory: URL) throws {
-        let input = FerryTesting.bytes(directory.appendingPathComponent("input.ndjson"))
-        var output: [UInt8] = []
-        var rejects: [UInt8] = []
-        var report = ConversionReport()
-        try ReverseConverter(mapping: mapping).convert(
-            bytes: input, path: "input.ndjson", report: &report, write: { output += $0 },
-            reject: { rejects += JSONWriter().bytes($0.jsonValue) + [0x0A] })
-        #expect(report.malformed.isEmpty)
-        try expectGolden(output, directory.appendingPathComponent("output.xml"))
-        try expectGolden(rejects, directory.appendingPathComponent("rejects.ndjson"))
+        let recordsIn = Self.countRecords(in: FerryTesting.bytes(input), mapping: runner.mapping)
+        #expect(reference.recordsOut == recordsIn, "records out + rejects = records in")
     }
 
     /// Counts record elements with Foundation's SAX parser, independently of the reader under test.
@@ -95,25 +66,6 @@ struct MappingFixtureTests {
         parser.delegate = counter
         parser.parse()
         return counter.count
-    }
-
-    private func expectGolden(_ actual: [UInt8], _ url: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        if FerryTesting.isRecording {
-            FerryTesting.record(actual, to: url)
-            Issue.record("recorded \(url.lastPathComponent); run again without RECORD_GOLDEN", sourceLocation: sourceLocation)
-            return
-        }
-        let expected = FerryTesting.bytes(url)
-        if actual != expected {
-            let a = String(decoding: actual, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            let e = String(decoding: expected, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            var diff: [String] = []
-            for index in 0..<max(a.count, e.count) where (index < a.count ? a[index] : nil) != (index < e.count ? e[index] : nil) {
-                if index < e.count { diff.append("- \(e[index])") }
-                if index < a.count { diff.append("+ \(a[index])") }
-            }
-            Issue.record("\(url.path) differs:\n\(diff.prefix(20).joined(separator: "\n"))", sourceLocation: sourceLocation)
-        }
     }
 }
 

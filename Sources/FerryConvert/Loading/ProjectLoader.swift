@@ -71,6 +71,7 @@ public struct ProjectLoader {
     ///
     /// - Parameter reference: a path, or a name looked up as `mappings/NAME.yaml` under the current directory.
     public mutating func mapping(_ reference: String) -> Mapping? {
+        let errorsBefore = diagnostics.diagnostics.filter { $0.severity == .error }.count
         let path = Self.mappingPath(reference)
         guard let document = document(at: path) else { return nil }
         guard let (schemaReference, location) = MappingLoader.schemaReference(in: document) else {
@@ -89,7 +90,8 @@ public struct ProjectLoader {
         for (expression, location) in mapping.xpathExpressions where !XPathProgram.compiles(expression) {
             diagnostics.error("mapping.xpath", "the XPath expression does not compile: \(expression)", at: location)
         }
-        return diagnostics.hasErrors ? nil : mapping
+        let errorsAfter = diagnostics.diagnostics.filter { $0.severity == .error }.count
+        return errorsAfter > errorsBefore ? nil : mapping
     }
 
     /// The file a mapping reference names.

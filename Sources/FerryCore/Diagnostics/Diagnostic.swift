@@ -28,6 +28,8 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     public var message: String
     /// Where it is, when it has a place.
     public var location: DocumentLocation?
+    /// More lines shown under the diagnostic, such as a golden file's diff.
+    public var detail: String?
 
     /// Creates a diagnostic.
     public init(_ severity: Severity, code: String, message: String, at location: DocumentLocation? = nil) {
@@ -48,6 +50,11 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// - Parameter sourceText: the full text of the document the location points into.
     /// - Returns: the rendered diagnostic, without a snippet when the line is not in the text.
     public func rendered(sourceText: String?) -> String {
+        let rendered = renderedWithSnippet(sourceText: sourceText)
+        return detail.map { "\(rendered)\n\($0)" } ?? rendered
+    }
+
+    private func renderedWithSnippet(sourceText: String?) -> String {
         guard let location, let sourceText else { return description }
         var lineNumber = 1
         for line in sourceText.split(separator: "\n", omittingEmptySubsequences: false) {

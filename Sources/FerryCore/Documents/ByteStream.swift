@@ -26,6 +26,23 @@ public struct MemoryByteStream: ByteStream, Sendable {
     }
 }
 
+/// A ``ByteStream`` over bytes in memory that hands out at most `chunkSize` bytes per read, so a
+/// reader meets every chunk boundary a pipe or socket may produce.
+public struct ChunkedByteStream: ByteStream, Sendable {
+    private var inner: MemoryByteStream
+    private let chunkSize: Int
+
+    /// Creates a stream over `bytes` that returns at most `chunkSize` bytes a call.
+    public init(_ bytes: [UInt8], chunkSize: Int) {
+        inner = MemoryByteStream(bytes)
+        self.chunkSize = max(1, chunkSize)
+    }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try inner.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(chunkSize, buffer.count)]))
+    }
+}
+
 extension ByteStream {
     /// Reads everything that is left, for inputs that are read whole (JSON documents, small files).
     public mutating func readAll() throws -> [UInt8] {

@@ -3,7 +3,7 @@
 # Build: libxml2 and libyaml headers (with pkg-config), zlib for ZIP archives, SQLite for the
 # gateway's store. Tests and benchmarks: libxml2-utils (xmllint), xsltproc, python3.
 set -euo pipefail
-packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3)
+packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3 python3-jsonschema)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

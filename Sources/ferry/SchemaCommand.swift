@@ -1,0 +1,65 @@
+public import ArgumentParser
+import FerryConvert
+import FerryCore
+
+/// `ferry schema`: work with the record schemas.
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Export record schemas for other tools.",
+        subcommands: [Export.self]
+    )
+
+    /// `ferry schema export`: JSON Schema 2020-12 for record types.
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write JSON Schema 2020-12 for canonical records, envelope included.",
+            discussion: """
+                With TYPE, writes that record type's schema; without, one schema per line for every \
+                type in --schemas. Rules JSON Schema cannot express (date comparisons) are listed in \
+                each schema's description and checked by `ferry validate`. Exit status: 0; 64 unknown \
+                type; 78 a schema is invalid.
+                """
+        )
+
+        @Option(help: "The export format (json-schema).")
+        var format: ExportFormat = .jsonSchema
+
+        @Option(help: "The directory of schema files.")
+        var schemas = "schemas"
+
+        @Argument(help: "A record type, such as personnel.record.")
+        var type: String?
+
+        enum ExportFormat: String, ExpressibleByArgument {
+            case jsonSchema = "json-schema"
+        }
+
+        func run() throws {
+            let output = OutputStream.standardOutput()
+            let errors = OutputStream.standardError()
+            defer {
+                output.flush()
+                errors.flush()
+            }
+            try withExitStatus(errors: errors) {
+                var loader = ProjectLoader()
+                let loaded = loader.schemas(inDirectory: schemas)
+                guard !loader.diagnostics.hasErrors else {
+                    errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
+                    throw ExitCode(ExitStatus.configuration.rawValue)
+                }
+                let selected = type.map { wanted in loaded.filter { $0.recordType == wanted } } ?? loaded
+                if let type, selected.isEmpty {
+                    let known = loaded.map(\.recordType).joined(separator: ", ")
+                    errors.write("error: no schema for record type \(type); known types: \(known)\n")
+                    throw ExitCode(ExitStatus.usage.rawValue)
+                }
+                for schema in selected {
+                    output.write(JSONWriter().bytes(JSONSchemaExporter.export(schema)))
+                    output.write("\n")
+                }
+            }
+        }
+    }
+}

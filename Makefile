@@ -13,6 +13,7 @@ demo: build
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+	scripts/check-linkml.sh
 
 bench: build
 	Benchmarks/convert.sh

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import FerryConvert
 import FerryCore
+import FerryXML
 import Foundation
 
 /// `ferry check`: the schema maintainers' linter and fixture runner.
@@ -11,7 +12,11 @@ struct Check: ParsableCommand {
             Loads every schema and mapping in the given directories (default: schemas and mappings) \
             and reports all problems as PATH:LINE:COLUMN: error|warning|note: message [code], with the \
             source line and a caret. Each mapping's cases in --fixtures/<mapping>/<case>/ run as golden \
-            tests; a mapping without a case is an error; --update rewrites the expected files.
+            tests; a mapping without a case is an error; --update rewrites the expected files. Input \
+            that no rule reads and xml.ignore does not list is reported by the mapping's xml.unmapped \
+            policy (error, warn or ignore). With --sample FILE… and --mapping, prints for those exports \
+            every element and attribute path with how often it was seen and whether it was consumed, \
+            ignored on purpose or left unmapped.
 
             Exit status: 0 clean (warnings and notes allowed); 1 an error was found; 66 a path cannot \
             be opened.
@@ -30,17 +35,29 @@ struct Check: ParsableCommand {
     @Flag(help: "Report errors and warnings only, not notes.")
     var quiet = false
 
+    @Option(name: .customLong("sample"), parsing: .upToNextOption, help: "Exports (or ZIP archives) to report input coverage for.")
+    var samples: [String] = []
+
+    @Option(name: .shortAndLong, help: "The mapping the samples are read with.")
+    var mapping: String?
+
     @Argument(help: "Directories or files to check (default: schemas mappings).")
     var paths: [String] = []
 
+    func validate() throws {
+        if !samples.isEmpty && mapping == nil { throw ValidationError("--sample needs --mapping") }
+        if samples.isEmpty && mapping != nil { throw ValidationError("--mapping goes with --sample") }
+    }
+
     func run() throws {
-        let output = OutputStream.standardOutput()
-        let errors = OutputStream.standardError()
+        let output = BufferedOutput.standardOutput()
+        let errors = BufferedOutput.standardError()
         defer {
             output.flush()
             errors.flush()
         }
         try withExitStatus(errors: errors) {
+            if let mapping { return try reportCoverage(mapping, output: output, errors: errors) }
             let checker = ProjectChecker(paths: paths.isEmpty ? ["schemas", "mappings"] : paths,
                                          fixtures: URL(fileURLWithPath: fixtures), update: update)
             let report = checker.run()
@@ -55,6 +72,25 @@ struct Check: ParsableCommand {
             if report.couldNotOpen { throw ExitCode(ExitStatus.noInput.rawValue) }
             if report.hasErrors { throw ExitCode(ExitStatus.rejects.rawValue) }
         }
+    }
+
+    /// `--sample`: the coverage table of the sample exports, and the unmapped paths by policy.
+    private func reportCoverage(_ reference: String, output: BufferedOutput, errors: BufferedOutput) throws {
+        var loader = ProjectLoader()
+        guard let mapping = loader.mapping(reference) else {
+            errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
+        var coverage = CoverageReport(mapping: mapping)
+        var report = ConversionReport()
+        InputSet(paths: samples).forEach(report: &report) { document, report in
+            if let fault = coverage.add(document) { report.malformed.append(fault.diagnostic) }
+        }
+        let diagnostics = report.unopenable + report.malformed + coverage.diagnostics(samples: "the samples")
+        if format == .text { output.write(coverage.table + "\n") }
+        output.write(DiagnosticFormatter.format(diagnostics, as: format, sources: loader.sources))
+        if !report.unopenable.isEmpty { throw ExitCode(ExitStatus.noInput.rawValue) }
+        if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.rejects.rawValue) }
     }
 }
 

@@ -61,8 +61,8 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
-        let output = OutputStream.standardOutput()
-        let errors = OutputStream.standardError()
+        let output = BufferedOutput.standardOutput()
+        let errors = BufferedOutput.standardError()
         defer {
             output.flush()
             errors.flush()
@@ -70,7 +70,7 @@ struct Convert: ParsableCommand {
         try withExitStatus(errors: errors) { try convert(output: output, errors: errors) }
     }
 
-    private func convert(output: OutputStream, errors: OutputStream) throws {
+    private func convert(output: BufferedOutput, errors: BufferedOutput) throws {
         var report = ConversionReport()
         let inputs = InputSet(paths: files)
         guard let mappingReference = mapping else {
@@ -120,7 +120,7 @@ struct Convert: ParsableCommand {
         try finish(report, errors: errors)
     }
 
-    private func finish(_ report: ConversionReport, errors: OutputStream) throws {
+    private func finish(_ report: ConversionReport, errors: BufferedOutput) throws {
         for diagnostic in report.warnings + report.unopenable + report.malformed {
             errors.write(diagnostic.description + "\n")
         }
@@ -132,13 +132,13 @@ extension FormatConverter.Format: ExpressibleByArgument {}
 
 /// Where rejected records go: a file of JSON lines, or one diagnostic line each on standard error.
 final class RejectSink {
-    private let file: OutputStream?
-    private let errors: OutputStream
+    private let file: BufferedOutput?
+    private let errors: BufferedOutput
 
-    init(path: String?, errors: OutputStream) throws {
+    init(path: String?, errors: BufferedOutput) throws {
         self.errors = errors
         do {
-            file = try path.map { path throws(InputOpenError) in try OutputStream(creating: path) }
+            file = try path.map { path throws(InputOpenError) in try BufferedOutput(creating: path) }
         } catch {
             errors.write("error: cannot create the rejects file \(error.path): \(error.reason)\n")
             throw ExitCode(ExitStatus.noInput.rawValue)

@@ -21,7 +21,7 @@ struct Ferry: ParsableCommand {
 /// Runs a command's body so that every failure leaves with a documented status: the command's
 /// own `ExitCode`s pass through; anything else is an internal error (70, EX_SOFTWARE), reported
 /// on standard error, never argument-parser's generic 1.
-func withExitStatus(errors: OutputStream, _ body: () throws -> Void) throws {
+func withExitStatus(errors: BufferedOutput, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {

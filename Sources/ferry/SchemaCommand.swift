@@ -36,8 +36,8 @@ struct SchemaCommand: ParsableCommand {
         }
 
         func run() throws {
-            let output = OutputStream.standardOutput()
-            let errors = OutputStream.standardError()
+            let output = BufferedOutput.standardOutput()
+            let errors = BufferedOutput.standardError()
             defer {
                 output.flush()
                 errors.flush()

@@ -20,12 +20,12 @@ struct Validate: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        let errors = OutputStream.standardError()
+        let errors = BufferedOutput.standardError()
         defer { errors.flush() }
         try withExitStatus(errors: errors) { try validate(errors: errors) }
     }
 
-    private func validate(errors: OutputStream) throws {
+    private func validate(errors: BufferedOutput) throws {
         var loader = ProjectLoader()
         let loaded = loader.schemas(inDirectory: schemas)
         guard !loader.diagnostics.hasErrors else {

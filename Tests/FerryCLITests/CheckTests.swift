@@ -64,3 +64,42 @@ struct CheckTests {
         #expect(try cli.ferry(["check", "/nonexistent/mappings"]).status == 66)
     }
 }
+
+/// Input coverage: what a mapping would lose.
+struct CoverageTests {
+    let cli = CLITests()
+
+    @Test func reportsInputNoRuleReadsByTheMappingsPolicy() throws {
+        let directory = try cli.temporaryDirectory()
+        let sample = directory.appendingPathComponent("sample.xml")
+        let example = String(decoding: FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("kadry-personnel/utf8-bom/input.xml")),
+                             as: UTF8.self)
+        let extended = example.replacingOccurrences(of: "<Имя>Анна</Имя>",
+                                                    with: "<Имя>Анна</Имя><Прозвище вид=\"позывной\">Сова</Прозвище>")
+        try Data(extended.utf8).write(to: sample)
+        let warned = try cli.ferry(["check", "-m", "kadry-personnel", "--sample", sample.path])
+        #expect(warned.status == 0, "a warning does not fail the check")
+        #expect(warned.stdout.contains("Прозвище                  1  unmapped"), "\(warned.stdout)")
+        #expect(warned.stdout.contains("Прозвище/@вид             1  unmapped"))
+        #expect(warned.stdout.contains("Фамилия                   2  consumed"))
+        #expect(warned.stdout.contains("warning: input Прозвище (seen 1× in the samples) is read by no rule"), "\(warned.stdout)")
+        #expect(!warned.stdout.contains("warning: input Прозвище/@вид"), "only the topmost unmapped path is a diagnostic")
+
+        let strict = directory.appendingPathComponent("strict.yaml")
+        let mapping = try String(contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/kadry-personnel.yaml"),
+                                 encoding: .utf8)
+            .replacingOccurrences(of: "  records: Выгрузка/Сотрудники/Сотрудник", with: "  records: Выгрузка/Сотрудники/Сотрудник\n  unmapped: error")
+            .replacingOccurrences(of: "schema: ../schemas/", with: "schema: \(FerryTesting.packageRoot.path)/schemas/")
+        try Data(mapping.utf8).write(to: strict)
+        let failed = try cli.ferry(["check", "-m", strict.path, "--sample", sample.path, "--format", "json"])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("\"code\":\"coverage.unmapped\""), "\(failed.stdout)")
+
+        let ignoring = directory.appendingPathComponent("ignoring.yaml")
+        try Data(mapping.replacingOccurrences(of: "  unmapped: error", with: "  unmapped: error\n  ignore: [Прозвище]").utf8)
+            .write(to: ignoring)
+        let ignored = try cli.ferry(["check", "-m", ignoring.path, "--sample", sample.path])
+        #expect(ignored.status == 0, "\(ignored.stdout)")
+        #expect(ignored.stdout.contains("Прозвище/@вид             1  ignored"))
+    }
+}

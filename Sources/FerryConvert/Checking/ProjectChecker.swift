@@ -80,6 +80,14 @@ public struct ProjectChecker {
                 at: mappingLocation))
             return
         }
+        var coverage = CoverageReport(mapping: mapping)
+        for directory in cases {
+            let input = directory.appendingPathComponent("input.xml")
+            if let bytes = try? Data(contentsOf: input) {
+                coverage.add(InputSet.Document(displayPath: input.path, stream: MemoryByteStream([UInt8](bytes))))
+            }
+        }
+        report.diagnostics += coverage.diagnostics(samples: "the fixture inputs")
         for directory in cases {
             report.caseCount += 1
             do {

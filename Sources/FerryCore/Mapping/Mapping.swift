@@ -52,8 +52,17 @@ public struct XMLBinding: Sendable {
     public var rootAttributes: [(name: String, value: String)]
     /// The namespace written as the default (unprefixed) namespace, if any.
     public var defaultNamespace: String?
-    /// Paths inside records that the mapping ignores on purpose.
+    /// Paths inside records that the mapping ignores on purpose (with everything below them).
     public var ignored: [NodePath]
+    /// What `ferry check` makes of input that no rule reads and `ignored` does not list.
+    public var unmapped: UnmappedPolicy
+    /// Where the `xml` section is written.
+    public var location: DocumentLocation
+
+    /// The severity of unmapped input in coverage reports.
+    public enum UnmappedPolicy: String, Sendable {
+        case error, warn, ignore
+    }
 }
 
 /// One canonical field and the rule that fills it.

@@ -4,7 +4,7 @@ public struct MappingLoader {
     static let topKeys = [
         "ferry_mapping", "name", "description", "schema", "source", "direction", "xml", "time", "fields", "codes",
     ]
-    static let xmlKeys = ["encoding", "namespaces", "default_namespace", "records", "root_attributes", "ignore"]
+    static let xmlKeys = ["encoding", "namespaces", "default_namespace", "records", "root_attributes", "ignore", "unmapped"]
     static let ruleKeys = [
         "path", "xpath", "join", "separator", "first", "part", "const", "present", "fields", "date", "datetime",
         "offset", "decimal", "integer", "boolean", "code", "codes", "text", "default", "required", "description",
@@ -147,9 +147,17 @@ public struct MappingLoader {
                 diagnostics.error("yaml.kind", "ignore must be a list of paths", at: ignoreNode.location)
             }
         }
+        var unmapped = XMLBinding.UnmappedPolicy.warn
+        if let policyNode = reader["unmapped"] {
+            if let policy = policyNode.scalar.flatMap(XMLBinding.UnmappedPolicy.init(rawValue:)) {
+                unmapped = policy
+            } else {
+                diagnostics.error("mapping.unmapped-policy", "unmapped is error, warn or ignore", at: policyNode.location)
+            }
+        }
         let encoding = reader.string("encoding", diagnostics: &diagnostics) ?? "UTF-8"
         return XMLBinding(encoding: encoding, recordPath: recordPath, rootAttributes: rootAttributes,
-                          defaultNamespace: defaultNamespace, ignored: ignored)
+                          defaultNamespace: defaultNamespace, ignored: ignored, unmapped: unmapped, location: node.location)
     }
 
     /// Absolute paths may only name attributes of the record's ancestors, which the reader has seen.

@@ -170,6 +170,34 @@ public final class XMLRecordReader {
         }
     }
 
+    /// Counts every element and attribute path below a record, for coverage reports.
+    public func countPaths(of record: Record, into coverage: inout InputCoverage) {
+        var names: [String] = []
+        Self.countPaths(below: XMLElement(record.node).node, names: &names, into: &coverage)
+    }
+
+    private static func countPaths(below node: xmlNodePtr, names: inout [String], into coverage: inout InputCoverage) {
+        var attribute = node.pointee.properties
+        while let current = attribute {
+            let local = current.pointee.name.map { UnsafePointer($0).string } ?? ""
+            let namespace = current.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
+            coverage.visit(elements: names, attribute: coverage.qualifiedName(namespace: namespace, local: local))
+            attribute = current.pointee.next
+        }
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE {
+                let local = current.pointee.name.map { UnsafePointer($0).string } ?? ""
+                let namespace = current.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
+                names.append(coverage.qualifiedName(namespace: namespace, local: local))
+                coverage.visit(elements: names, attribute: nil)
+                countPaths(below: current, names: &names, into: &coverage)
+                names.removeLast()
+            }
+            child = current.pointee.next
+        }
+    }
+
     /// The record's text as serialized XML in UTF-8, for the rejects file.
     public func text(of record: Record) -> String { XMLStreamReader.dump(XMLElement(record.node).node) }
 }

@@ -8,17 +8,17 @@ import Darwin
 ///
 /// Bytes are collected up to 64 KiB and written in one call; `flush()` writes the rest. The
 /// buffer is reused, so writing records allocates nothing per record.
-public final class OutputStream {
+public final class BufferedOutput {
     private let descriptor: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8] = []
     private static let capacity = 1 << 16
 
     /// Standard output.
-    public static func standardOutput() -> OutputStream { OutputStream(descriptor: 1, owns: false) }
+    public static func standardOutput() -> BufferedOutput { BufferedOutput(descriptor: 1, owns: false) }
 
     /// Standard error.
-    public static func standardError() -> OutputStream { OutputStream(descriptor: 2, owns: false) }
+    public static func standardError() -> BufferedOutput { BufferedOutput(descriptor: 2, owns: false) }
 
     private init(descriptor: Int32, owns: Bool) {
         self.descriptor = descriptor

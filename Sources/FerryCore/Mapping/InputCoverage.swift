@@ -1,0 +1,124 @@
+/// Which paths of the input a mapping reads, ignores on purpose, or leaves unmapped — the
+/// data a conversion would lose — counted over sample documents.
+///
+/// Paths are relative to the record element, written with the mapping's prefixes
+/// (`Адрес/@Индекс`, `products/product/OKPD2/code`). A rule that reads an element's text reads
+/// its descendants too; the elements above a path a rule reads are consumed as structure;
+/// an XPath rule consumes the elements and attributes it names. `xml.ignore` covers a path
+/// and everything below it.
+public struct InputCoverage: Sendable {
+    /// How a path is used.
+    public enum Use: String, Sendable {
+        case consumed, ignored, unmapped
+    }
+
+    /// One path and what became of it.
+    public struct Row: Sendable, Hashable {
+        public let path: String
+        public let seen: Int
+        public let use: Use
+    }
+
+    private let mapping: Mapping
+    private var exact: Set<String> = []
+    private var withDescendants: Set<String> = []
+    private var containers: Set<String> = []
+    private var xpathNames: Set<String> = []
+    private var ignored: Set<String> = []
+    private var counts: [String: Int] = [:]
+    private var order: [String] = []
+
+    /// Works out the paths a mapping's rules read.
+    public init(mapping: Mapping) {
+        self.mapping = mapping
+        collect(mapping.fields.map(\.rule), base: [])
+        if let time = mapping.time { collect([time], base: []) }
+        for path in mapping.xml.ignored { ignored.insert(key(steps: path.elements, attribute: path.attribute)) }
+        for (expression, _) in mapping.xpathExpressions {
+            // Names in an expression: the tokens between its punctuation, prefixes included.
+            let separators = Set("()[]|/@=<>!+*,'\" \t\n")
+            for token in expression.split(whereSeparator: { separators.contains($0) }) { xpathNames.insert(String(token)) }
+        }
+    }
+
+    /// How a name is written: with the mapping's prefix for its namespace, bare in the default
+    /// namespace or in none.
+    public func qualifiedName(namespace: String, local: String) -> String {
+        if namespace.isEmpty || namespace == mapping.xml.defaultNamespace { return local }
+        guard let prefix = mapping.namespaces.first(where: { $0.uri == namespace })?.prefix else {
+            return "{\(namespace)}\(local)"
+        }
+        return "\(prefix):\(local)"
+    }
+
+    /// Counts one occurrence of a path (element names from the record down, optionally an attribute).
+    public mutating func visit(elements: [String], attribute: String?) {
+        let path = (elements + (attribute.map { ["@" + $0] } ?? [])).joined(separator: "/")
+        if counts[path] == nil { order.append(path) }
+        counts[path, default: 0] += 1
+    }
+
+    /// Every path seen, in first-seen order, with its count and use.
+    public var rows: [Row] {
+        order.map { path in Row(path: path, seen: counts[path] ?? 0, use: use(of: path)) }
+    }
+
+    private func use(of path: String) -> Use {
+        let steps = path.split(separator: "/").map(String.init)
+        if exact.contains(path) || containers.contains(path) { return .consumed }
+        for length in stride(from: steps.count, through: 1, by: -1) {
+            let prefix = steps.prefix(length).joined(separator: "/")
+            if withDescendants.contains(prefix) { return .consumed }
+        }
+        if let last = steps.last, xpathNames.contains(last.hasPrefix("@") ? String(last.dropFirst()) : last) {
+            return .consumed
+        }
+        for length in stride(from: steps.count, through: 1, by: -1) where ignored.contains(steps.prefix(length).joined(separator: "/")) {
+            return .ignored
+        }
+        return .unmapped
+    }
+
+    // MARK: - Collecting what rules read
+
+    private func key(steps: [NodePath.Name], attribute: NodePath.Name?) -> String {
+        var names = steps.map { qualifiedName(namespace: $0.namespaceURI, local: $0.localName) }
+        if let attribute { names.append("@" + qualifiedName(namespace: attribute.namespaceURI, local: attribute.localName)) }
+        return names.joined(separator: "/")
+    }
+
+    private mutating func collect(_ rules: [FieldRule], base: [NodePath.Name]) {
+        for rule in rules {
+            switch rule.source {
+            case .path(let path), .part(let path, _, _), .present(let path):
+                read(path, base: base)
+            case .join(let paths, _):
+                paths.forEach { read($0, base: base) }
+            case .first(let alternatives):
+                collect(alternatives, base: base)
+            case .object(let path, let nested):
+                let steps = path.isAbsolute ? path.elements : base + path.elements
+                addContainers(steps)
+                collect(nested.map(\.rule), base: steps)
+            case .xpath, .constant:
+                break
+            }
+            if case .datetime(_, let offset?) = rule.parser { collect([offset], base: base) }
+        }
+    }
+
+    private mutating func read(_ path: NodePath, base: [NodePath.Name]) {
+        guard !path.isAbsolute else { return }  // header attributes are above the records
+        let steps = base + path.elements
+        addContainers(steps)
+        if path.attribute != nil {
+            exact.insert(key(steps: steps, attribute: path.attribute))
+        } else {
+            withDescendants.insert(key(steps: steps, attribute: nil))
+        }
+    }
+
+    private mutating func addContainers(_ steps: [NodePath.Name]) {
+        for length in 0...steps.count { containers.insert(key(steps: Array(steps.prefix(length)), attribute: nil)) }
+    }
+}

@@ -6,8 +6,8 @@ import FerryCore
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Export record schemas for other tools.",
-        subcommands: [Export.self]
+        abstract: "Export record schemas for other tools, and compare schema versions.",
+        subcommands: [Export.self, Diff.self]
     )
 
     /// `ferry schema export`: JSON Schema 2020-12 for record types.
@@ -58,6 +58,52 @@ struct SchemaCommand: ParsableCommand {
                 for schema in selected {
                     output.write(JSONWriter().bytes(JSONSchemaExporter.export(schema)))
                     output.write("\n")
+                }
+            }
+        }
+    }
+
+    /// `ferry schema diff`: compatible and breaking changes between two versions of a schema.
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every change between two versions of a schema as compatible or breaking.",
+            discussion: """
+                Prints one line per change: compatible, flagged (compatible, worth a reviewer's eye: a \
+                raised marking) or breaking (a record valid before can be invalid now, or a field is \
+                released more widely). Exit status: 0; 1 breaking changes without a new major version; \
+                78 a schema is invalid.
+                """
+        )
+
+        @Argument(help: "The old schema file.")
+        var old: String
+
+        @Argument(help: "The new schema file.")
+        var new: String
+
+        func run() throws {
+            let output = BufferedOutput.standardOutput()
+            let errors = BufferedOutput.standardError()
+            defer {
+                output.flush()
+                errors.flush()
+            }
+            try withExitStatus(errors: errors) {
+                var loader = ProjectLoader()
+                let before = loader.schema(at: old)
+                let after = loader.schema(at: new)
+                guard let before, let after else {
+                    errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
+                    throw ExitCode(ExitStatus.configuration.rawValue)
+                }
+                let changes = SchemaDiff.compare(before, after)
+                for change in changes { output.write(change.description + "\n") }
+                let breaking = changes.filter { $0.kind == .breaking }.count
+                output.write("\(changes.count) changes, \(breaking) breaking; version \(before.version) → \(after.version)\n")
+                if breaking > 0 && after.majorVersion <= before.majorVersion {
+                    errors.write("\(new): error: \(breaking) breaking changes need a new major version "
+                                 + "(\(before.majorVersion) → \(before.majorVersion + 1)) [schema.breaking-change]\n")
+                    throw ExitCode(ExitStatus.rejects.rawValue)
                 }
             }
         }

@@ -103,3 +103,38 @@ struct CoverageTests {
         #expect(ignored.stdout.contains("Прозвище/@вид             1  ignored"))
     }
 }
+
+/// `ferry schema diff` on a version pair with known changes.
+struct SchemaDiffTests {
+    let cli = CLITests()
+    let old = FerryTesting.fixtures.appendingPathComponent("schema-diff/personnel-v1.yaml").path
+    let new = FerryTesting.fixtures.appendingPathComponent("schema-diff/personnel-v1.1-breaking.yaml").path
+
+    @Test func listsExactlyTheChangesAndFailsWithoutANewMajorVersion() throws {
+        let result = try cli.ferry(["schema", "diff", old, new])
+        #expect(result.status == 1)
+        #expect(result.stdoutLines == [
+            "breaking: snils: became required",
+            "breaking: rank: enum code colonel removed",
+            "compatible: callsign: new optional field",
+            "breaking: position: marking lowered from restricted to internal: releases more",
+            "compatible: status: enum code retired added",
+            "breaking: address.postal_code: pattern tightened or changed to ^[1-9][0-9]{5}$",
+            "breaking: awards.awarded_on: field removed",
+            "flagged: monthly_pay: marking raised from restricted to secret: fewer destinations receive it",
+            "8 changes, 5 breaking; version 1.0.0 → 1.1.0",
+        ])
+        #expect(result.stderr.contains("5 breaking changes need a new major version (1 → 2) [schema.breaking-change]"))
+    }
+
+    @Test func acceptsBreakingChangesUnderANewMajorVersion() throws {
+        let directory = try cli.temporaryDirectory()
+        let major = directory.appendingPathComponent("v2.yaml")
+        let text = try String(contentsOfFile: new, encoding: .utf8).replacingOccurrences(of: "version: 1.1.0", with: "version: 2.0.0")
+        try Data(text.utf8).write(to: major)
+        #expect(try cli.ferry(["schema", "diff", old, major.path]).status == 0)
+        let same = try cli.ferry(["schema", "diff", old, old])
+        #expect(same.status == 0)
+        #expect(same.stdoutLines == ["0 changes, 0 breaking; version 1.0.0 → 1.0.0"])
+    }
+}

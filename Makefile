@@ -11,9 +11,9 @@ demo: build
 	@scripts/demo.sh
 
 test: deps
+	scripts/check-linkml.sh
 	swift build --build-tests
 	swift test --skip-build
-	scripts/check-linkml.sh
 
 bench: build
 	Benchmarks/convert.sh

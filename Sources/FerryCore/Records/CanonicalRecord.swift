@@ -18,6 +18,9 @@ public struct CanonicalRecord: Sendable, Hashable {
     public var classification: Marking
     /// The fields, in schema order.
     public var data: JSONObject
+    /// CloudEvents extension attributes (lower-case names), written before `data`; e.g.
+    /// `ferryoriginid` on a record released with fields removed.
+    public var extensions: [JSONObject.Member] = []
 
     /// Builds a record, computing its id.
     public init(type: String, source: String, subject: String, dataschema: String, time: String?,
@@ -64,6 +67,7 @@ public struct CanonicalRecord: Sendable, Hashable {
         if let time { envelope.appendNew("time", .string(time)) }
         envelope.appendNew("datacontenttype", .string("application/json"))
         envelope.appendNew("classification", .string(classification.rawValue))
+        for member in extensions { envelope.appendNew(member.key, member.value) }
         envelope.appendNew("data", .object(data))
         return .object(envelope)
     }

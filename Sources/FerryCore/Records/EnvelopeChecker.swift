@@ -94,8 +94,10 @@ public struct EnvelopeChecker: Sendable {
                                           message: "id does not match the SHA-256 of source, type and data"))
         }
         guard problems.isEmpty, let source, let subject else { return .failure(RecordProblems(problems)) }
-        return .success(CanonicalRecord(type: type, source: source, subject: subject, dataschema: schema.dataschema,
-                                        time: time, classification: marking, data: data))
+        var record = CanonicalRecord(type: type, source: source, subject: subject, dataschema: schema.dataschema,
+                                     time: time, classification: marking, data: data)
+        record.extensions = envelope.members.filter { !Self.envelopeMembers.contains($0.key) }
+        return .success(record)
     }
 
     /// CloudEvents extension attribute names: lower-case ASCII letters and digits, at most 20.

@@ -1,0 +1,137 @@
+import FerryConvert
+import FerryCore
+import FerryTesting
+import Foundation
+import Testing
+
+/// Release by marking: over random records and every clearance, nothing above the clearance
+/// ever leaves, and what leaves carries an id over the data it holds.
+struct RecordReleaseTests {
+    /// A deterministic generator (SplitMix64), so a failure reproduces.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func schemas() throws -> [Schema] {
+        var loader = ProjectLoader()
+        let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
+        #expect(!loader.diagnostics.hasErrors)
+        return schemas
+    }
+
+    /// A random value for a field: any shape the schema allows, optional fields present or not.
+    static func value(for field: FieldDefinition, using random: inout Generator, depth: Int = 0) -> JSONValue {
+        func scalar() -> JSONValue {
+            switch field.type {
+            case .string: return .string("значение-\(random.next() % 1000)")
+            case .integer: return .number(ExactDecimal(parsing: String(random.next() % 5 + 1)[...])!)
+            case .decimal: return .number(ExactDecimal(parsing: "\(random.next() % 1000).\(random.next() % 100)"[...])!)
+            case .boolean: return .bool(random.next() % 2 == 0)
+            case .date: return .string("2020-0\(random.next() % 9 + 1)-1\(random.next() % 9)")
+            case .datetime: return .string("2026-11-25T10:00:00+03:00")
+            case .enumeration(let e): return .string(e.codes[Int(random.next() % UInt64(e.codes.count))])
+            case .object(let type): return .object(object(of: type, using: &random, depth: depth + 1))
+            }
+        }
+        guard field.isList else { return scalar() }
+        return .array((0..<(Int(random.next() % 3) + 1)).map { _ in scalar() })
+    }
+
+    static func object(of type: ObjectType, using random: inout Generator, depth: Int = 0) -> JSONObject {
+        var object = JSONObject()
+        for field in type.fields where field.isRequired || random.next() % 3 != 0 {
+            object[field.name] = value(for: field, using: &random, depth: depth)
+        }
+        if object.isEmpty, let first = type.fields.first { object[first.name] = value(for: first, using: &random, depth: depth) }
+        return object
+    }
+
+    /// Every field in `data`, as (marking, pointer), nested fields included.
+    static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(Marking?, String)] {
+        data.members.flatMap { member -> [(Marking?, String)] in
+            let path = "\(pointer)/\(member.key)"
+            guard let field = type.field(named: member.key) else { return [(nil, path)] }
+            var result: [(Marking?, String)] = [(field.marking, path)]
+            if case .object(let nested) = field.type {
+                let objects = member.value.arrayValue ?? [member.value]
+                for case .object(let object) in objects { result += markings(of: object, type: nested, pointer: path) }
+            }
+            return result
+        }
+    }
+
+    @Test func nothingAboveTheClearanceEverLeaves() throws {
+        let schemas = try Self.schemas()
+        let release = RecordRelease(schemas: schemas)
+        let validators = try schemas.map { try RecordValidator(schema: $0, patternCompiler: ProjectLoader.patternCompiler) }
+        var random = Generator(state: 20261125)
+        var released = 0, blocked = 0, stripped = 0
+        for round in 0..<600 {
+            let validator = validators[round % validators.count]
+            let schema = validator.schema
+            let data = Self.object(of: schema.root, using: &random)
+            let key = data[schema.keyField]?.stringValue ?? "k"
+            let record = CanonicalRecord(type: schema.recordType, source: "urn:ferry:system:test", subject: key,
+                                         dataschema: schema.dataschema, time: nil,
+                                         classification: validator.classification(of: data), data: data)
+            for clearance in Marking.allCases {
+                switch release.decide(record, clearance: clearance) {
+                case .blocked:
+                    blocked += 1
+                    #expect(record.classification > clearance, "a record at or below the clearance was blocked")
+                case .released(let out, let removed):
+                    released += 1
+                    #expect(out.classification <= clearance)
+                    for (marking, pointer) in Self.markings(of: out.data, type: schema.root) {
+                        #expect(marking.map { $0 <= clearance } ?? false, "\(pointer) (\(String(describing: marking))) left for \(clearance)")
+                    }
+                    #expect(out.id == CanonicalRecord.id(source: out.source, type: out.type, data: out.data))
+                    if removed.isEmpty {
+                        #expect(out == record)
+                    } else {
+                        stripped += 1
+                        #expect(out.extensions.first { $0.key == "ferryoriginid" }?.value == .string(record.id))
+                        #expect(out.id != record.id)
+                        let original = Set(Self.markings(of: record.data, type: schema.root).map(\.1))
+                        #expect(removed.allSatisfy { original.contains($0) }, "removed names only fields the record had")
+                    }
+                }
+            }
+        }
+        #expect(released > 0 && blocked > 0 && stripped > 0, "the generator must exercise every outcome")
+    }
+
+    @Test func stripsTheSpecifiedFieldsForAnInternalDestination() throws {
+        let release = RecordRelease(schemas: try Self.schemas())
+        let line = String(decoding: FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/output.ndjson")),
+                          as: UTF8.self).split(separator: "\n")[0]
+        let checker = EnvelopeChecker(validators: try Self.schemas().map {
+            try RecordValidator(schema: $0, patternCompiler: ProjectLoader.patternCompiler)
+        })
+        let record = try checker.check(try JSONParser.parseDocument(Array(line.utf8))).get()
+        guard case .released(let out, let removed) = release.decide(record, clearance: .internal) else {
+            Issue.record("an internal record was blocked for an internal destination")
+            return
+        }
+        #expect(removed == ["/data/unit", "/data/position", "/data/monthly_pay"])
+        #expect(out.data["unit"] == nil && out.data["position"] == nil && out.data["monthly_pay"] == nil)
+        #expect(out.data["last_name"] == .string("Иванов"))
+        guard case .blocked = release.decide(record, clearance: .public) else {
+            Issue.record("an internal record reached a public destination")
+            return
+        }
+        let unknown = CanonicalRecord(type: "unknown.type", source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,
+                                      classification: .public, data: JSONObject())
+        guard case .blocked = release.decide(unknown, clearance: .secret) else {
+            Issue.record("a record without a schema was released: release must fail closed")
+            return
+        }
+    }
+}

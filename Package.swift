@@ -45,10 +45,14 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        .target(
+            name: "FerryGateway",
+            dependencies: ["FerryCore", "FerryConvert", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryConvert",
+                "FerryConvert", "FerryGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,10 +68,11 @@ let package = Package(
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
+        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryTesting"]),
         .testTarget(
             name: "FerryCLITests",
             dependencies: [
-                "ferry", "FerryTesting",
+                "ferry", "FerryTesting", "FerryGateway",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

@@ -14,7 +14,7 @@ struct Ferry: ParsableCommand {
             apply, the highest wins.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Validate.self, Check.self, SchemaCommand.self]
+        subcommands: [Convert.self, Validate.self, Check.self, SchemaCommand.self, KeysCommand.self, TokenCommand.self, Verify.self]
     )
 }
 

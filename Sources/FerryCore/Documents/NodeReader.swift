@@ -2,17 +2,17 @@
 /// expected kind, with a diagnostic at the exact place of every problem.
 ///
 /// Loaders keep going after a problem, so one run reports all of them.
-struct NodeReader {
-    let node: DocumentNode
-    let context: String
+package struct NodeReader {
+    package let node: DocumentNode
+    package let context: String
     private(set) var values: [String: DocumentNode] = [:]
-    private(set) var keyLocations: [String: DocumentLocation] = [:]
+    package private(set) var keyLocations: [String: DocumentLocation] = [:]
     /// Keys in document order.
-    private(set) var orderedKeys: [String] = []
+    package private(set) var orderedKeys: [String] = []
 
     /// Reads `node` as a mapping with the given keys; reports duplicates, unknown keys and a
     /// node that is not a mapping.
-    init(_ node: DocumentNode, context: String, allowed: [String], diagnostics: inout DiagnosticList) {
+    package init(_ node: DocumentNode, context: String, allowed: [String], diagnostics: inout DiagnosticList) {
         self.node = node
         self.context = context
         guard let pairs = node.pairs else {
@@ -40,10 +40,10 @@ struct NodeReader {
         }
     }
 
-    subscript(key: String) -> DocumentNode? { values[key] }
+    package subscript(key: String) -> DocumentNode? { values[key] }
 
     /// Reports a missing required key at the mapping's location.
-    func require(_ key: String, diagnostics: inout DiagnosticList) -> DocumentNode? {
+    package func require(_ key: String, diagnostics: inout DiagnosticList) -> DocumentNode? {
         if let value = values[key] { return value }
         if node.pairs != nil {
             diagnostics.error("yaml.missing-key", "\(context) needs '\(key)'", at: node.location)
@@ -52,12 +52,12 @@ struct NodeReader {
     }
 
     /// A string scalar, or a diagnostic for another kind.
-    func string(_ key: String, diagnostics: inout DiagnosticList) -> String? {
+    package func string(_ key: String, diagnostics: inout DiagnosticList) -> String? {
         guard let value = values[key] else { return nil }
         return Self.string(value, what: "'\(key)' in \(context)", diagnostics: &diagnostics)
     }
 
-    static func string(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> String? {
+    package static func string(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> String? {
         guard let text = value.scalar else {
             diagnostics.error("yaml.kind", "\(what) must be a scalar, found \(value.kindName)", at: value.location)
             return nil
@@ -66,7 +66,7 @@ struct NodeReader {
     }
 
     /// A boolean scalar (`true`/`false`), or a diagnostic.
-    func bool(_ key: String, diagnostics: inout DiagnosticList) -> Bool? {
+    package func bool(_ key: String, diagnostics: inout DiagnosticList) -> Bool? {
         guard let value = values[key] else { return nil }
         switch value.scalar {
         case "true": return true
@@ -78,11 +78,11 @@ struct NodeReader {
     }
 
     /// A whole-number scalar, or a diagnostic.
-    func integer(_ key: String, diagnostics: inout DiagnosticList) -> Int? {
+    package func integer(_ key: String, diagnostics: inout DiagnosticList) -> Int? {
         values[key].flatMap { Self.integer($0, what: "'\(key)' in \(context)", diagnostics: &diagnostics) }
     }
 
-    static func integer(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> Int? {
+    package static func integer(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> Int? {
         guard let text = value.scalar, let number = Int(text) else {
             diagnostics.error("yaml.kind", "\(what) must be a whole number", at: value.location)
             return nil
@@ -91,11 +91,11 @@ struct NodeReader {
     }
 
     /// A decimal scalar, or a diagnostic.
-    func decimal(_ key: String, diagnostics: inout DiagnosticList) -> ExactDecimal? {
+    package func decimal(_ key: String, diagnostics: inout DiagnosticList) -> ExactDecimal? {
         values[key].flatMap { Self.decimal($0, what: "'\(key)' in \(context)", diagnostics: &diagnostics) }
     }
 
-    static func decimal(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> ExactDecimal? {
+    package static func decimal(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> ExactDecimal? {
         guard let text = value.scalar, let number = ExactDecimal(parsing: text[...], allowExponent: true) else {
             diagnostics.error("yaml.kind", "\(what) must be a number", at: value.location)
             return nil
@@ -104,13 +104,13 @@ struct NodeReader {
     }
 
     /// The allowed key closest to `key` by edit distance, when it is close enough to be a typo.
-    static func closest(to key: String, among candidates: [String]) -> String? {
+    package static func closest(to key: String, among candidates: [String]) -> String? {
         let scored = candidates.map { ($0, editDistance(Array(key), Array($0))) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, key.count / 3) else { return nil }
         return best.0
     }
 
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    package static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous = Array(0...b.count)

@@ -1,0 +1,113 @@
+public import FerryCore
+
+/// The gateway's configuration: the systems it talks to, their credentials and clearances,
+/// and the routes between them. Loaded from YAML and checked completely before the gateway
+/// serves anything (`docs/gateway.md`).
+public struct GatewayConfiguration: Sendable {
+    /// A system on either side of the gateway.
+    public struct System: Sendable {
+        /// What a system does.
+        public enum Role: String, Sendable {
+            case sender, destination
+        }
+
+        public var id: String
+        public var role: Role
+        /// The highest marking the system may receive (destinations) or send (senders).
+        public var clearance: Marking
+        /// Salted hashes of the bearer tokens it authenticates with; several allow rotation.
+        public var tokenHashes: [TokenHash]
+        /// Record types a sender may send.
+        public var allowedTypes: [String]
+        /// The mapping a sender's legacy exports are read with, when it sends XML.
+        public var mapping: String?
+        /// How a destination receives records: canonical JSON, or a mapping's XML.
+        public var format: DeliveryFormat?
+        /// Where a destination's deliveries are dropped.
+        public var dropDirectory: String?
+        public var location: DocumentLocation
+    }
+
+    /// A destination's format.
+    public enum DeliveryFormat: Sendable, Equatable {
+        case canonical
+        case mapping(String)
+    }
+
+    /// A route: records of a type (optionally from one sender, optionally with field values)
+    /// go to a destination.
+    public struct Route: Sendable {
+        public var destination: String
+        public var recordType: String
+        public var sender: String?
+        /// Field equalities on the record's top-level data, compared as text.
+        public var conditions: [(field: String, value: String)]
+        public var location: DocumentLocation
+    }
+
+    /// Where the gateway listens.
+    public var listen: String
+    /// The data directory: the store, the audit checkpoints, the drops (relative paths are under it).
+    public var dataDirectory: String
+    /// The schema and mapping directories.
+    public var schemasDirectory: String
+    public var mappingsDirectory: String
+    /// The signing key file.
+    public var signingKey: String
+    public var systems: [System]
+    public var routes: [Route]
+
+    /// The system with an id.
+    public func system(_ id: String) -> System? { systems.first { $0.id == id } }
+}
+
+/// A bearer token stored as `sha256$<salt hex>$<digest hex>`: the digest is SHA-256 of the
+/// salt bytes followed by the token's UTF-8 bytes. Tokens never appear in the configuration.
+public struct TokenHash: Sendable, Hashable {
+    public let salt: [UInt8]
+    public let digest: [UInt8]
+
+    /// Parses the stored form.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "sha256", let salt = Self.bytes(hex: parts[1]), salt.count >= 8,
+            let digest = Self.bytes(hex: parts[2]), digest.count == 32
+        else { return nil }
+        self.salt = salt
+        self.digest = digest
+    }
+
+    init(salt: [UInt8], digest: [UInt8]) {
+        self.salt = salt
+        self.digest = digest
+    }
+
+    /// The stored form.
+    public var text: String { "sha256$\(Self.hex(salt))$\(Self.hex(digest))" }
+
+    static func bytes(hex: Substring) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var result: [UInt8] = []
+        var index = 0
+        while index < digits.count {
+            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
+            result.append(high << 4 | low)
+            index += 2
+        }
+        return result
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,189 @@
+public import FerryCore
+
+/// Reads a gateway configuration's ``DocumentNode``, reporting every problem with its
+/// `path:line:column`, as `ferry check` does for schemas and mappings.
+///
+/// It also warns about a route that tests a field above its destination's clearance: the
+/// destination learns that field's value by receiving (or not receiving) the record.
+public struct GatewayConfigurationLoader {
+    static let topKeys = ["ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "systems", "routes"]
+    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "format", "deliver", "description"]
+    static let routeKeys = ["to", "type", "from", "when", "description"]
+
+    /// The record types the gateway knows, by type.
+    private let schemas: [String: Schema]
+    /// Mappings by name, for senders' legacy formats and destinations' XML formats.
+    private let mappings: [String: Mapping]
+
+    /// Creates a loader that checks names against the loaded schemas and mappings.
+    public init(schemas: [Schema], mappings: [Mapping]) {
+        self.schemas = Dictionary(schemas.map { ($0.recordType, $0) }, uniquingKeysWith: { first, _ in first })
+        self.mappings = Dictionary(mappings.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The directories and key a configuration names, read before the schemas and mappings load.
+    public static func paths(in document: DocumentNode) -> (schemas: String, mappings: String) {
+        (document["schemas"]?.scalar ?? "schemas", document["mappings"]?.scalar ?? "mappings")
+    }
+
+    /// Loads a configuration.
+    /// - Returns: the configuration, or nil when an error was reported.
+    public func load(_ document: DocumentNode, diagnostics: inout DiagnosticList) -> GatewayConfiguration? {
+        var local = DiagnosticList()
+        let top = NodeReader(document, context: "the gateway configuration", allowed: Self.topKeys, diagnostics: &local)
+        if let version = top.require("ferry_gateway", diagnostics: &local), version.scalar != "1" {
+            local.error("gateway.version", "this Ferry reads gateway configuration version 1", at: version.location)
+        }
+        var systems: [GatewayConfiguration.System] = []
+        if let systemsNode = top.require("systems", diagnostics: &local) {
+            let reader = NodeReader(systemsNode, context: "systems", allowed: [], diagnostics: &local)
+            for id in reader.orderedKeys {
+                if let node = reader[id], let system = loadSystem(id, node, diagnostics: &local) { systems.append(system) }
+            }
+        }
+        var routes: [GatewayConfiguration.Route] = []
+        if let routesNode = top["routes"] {
+            if let items = routesNode.items {
+                routes = items.compactMap { loadRoute($0, systems: systems, diagnostics: &local) }
+            } else {
+                local.error("yaml.kind", "routes must be a list", at: routesNode.location)
+            }
+        }
+        diagnostics.append(contentsOf: local)
+        guard !local.hasErrors else { return nil }
+        return GatewayConfiguration(
+            listen: top.string("listen", diagnostics: &local) ?? "127.0.0.1:8080",
+            dataDirectory: top.string("data_directory", diagnostics: &local) ?? ".ferry",
+            schemasDirectory: top.string("schemas", diagnostics: &local) ?? "schemas",
+            mappingsDirectory: top.string("mappings", diagnostics: &local) ?? "mappings",
+            signingKey: top.string("signing_key", diagnostics: &local) ?? "keys/signing.key",
+            systems: systems, routes: routes)
+    }
+
+    private func loadSystem(_ id: String, _ node: DocumentNode, diagnostics: inout DiagnosticList) -> GatewayConfiguration.System? {
+        let reader = NodeReader(node, context: "system \(id)", allowed: Self.systemKeys, diagnostics: &diagnostics)
+        guard node.pairs != nil else { return nil }
+        guard let roleNode = reader.require("role", diagnostics: &diagnostics),
+            let role = roleNode.scalar.flatMap(GatewayConfiguration.System.Role.init(rawValue:))
+        else {
+            if let roleNode = reader["role"] {
+                diagnostics.error("gateway.role", "role is sender or destination", at: roleNode.location)
+            }
+            return nil
+        }
+        var clearance = Marking.public
+        if let clearanceNode = reader.require("clearance", diagnostics: &diagnostics) {
+            if let marking = clearanceNode.scalar.flatMap(Marking.init(rawValue:)) {
+                clearance = marking
+            } else {
+                diagnostics.error("gateway.clearance", "clearance is public, internal, restricted or secret", at: clearanceNode.location)
+            }
+        }
+        var system = GatewayConfiguration.System(id: id, role: role, clearance: clearance, tokenHashes: [], allowedTypes: [],
+                                                 mapping: nil, format: nil, dropDirectory: nil, location: node.location)
+        for tokenNode in reader["tokens"]?.items ?? [] {
+            guard let hash = tokenNode.scalar.flatMap(TokenHash.init) else {
+                diagnostics.error("gateway.token", "a token is stored as sha256$<salt hex>$<digest hex> (see ferry token hash)",
+                                  at: tokenNode.location)
+                continue
+            }
+            system.tokenHashes.append(hash)
+        }
+        switch role {
+        case .sender:
+            if system.tokenHashes.isEmpty {
+                diagnostics.error("gateway.token", "sender \(id) needs at least one token", at: node.location)
+            }
+            for typeNode in reader.require("sends", diagnostics: &diagnostics)?.items ?? [] {
+                guard let type = typeNode.scalar, schemas[type] != nil else {
+                    unknownType(typeNode, diagnostics: &diagnostics)
+                    continue
+                }
+                system.allowedTypes.append(type)
+            }
+            if let mappingNode = reader["mapping"], let name = mappingNode.scalar {
+                if let mapping = mappings[name], mapping.direction.reads {
+                    system.mapping = name
+                } else {
+                    diagnostics.error("gateway.mapping", "no mapping \(name) that reads exports", at: mappingNode.location)
+                }
+            }
+        case .destination:
+            if let formatNode = reader.require("format", diagnostics: &diagnostics), let format = formatNode.scalar {
+                if format == "canonical" {
+                    system.format = .canonical
+                } else if let mapping = mappings[format], mapping.direction.writes {
+                    system.format = .mapping(format)
+                } else {
+                    diagnostics.error("gateway.format", "format is canonical or the name of a mapping that writes; \(format) is neither",
+                                      at: formatNode.location)
+                }
+            }
+            if let deliverNode = reader.require("deliver", diagnostics: &diagnostics) {
+                let deliver = NodeReader(deliverNode, context: "deliver of \(id)", allowed: ["directory"], diagnostics: &diagnostics)
+                system.dropDirectory = deliver.string("directory", diagnostics: &diagnostics)
+                _ = deliver.require("directory", diagnostics: &diagnostics)
+            }
+        }
+        return system
+    }
+
+    private func loadRoute(
+        _ node: DocumentNode, systems: [GatewayConfiguration.System], diagnostics: inout DiagnosticList
+    ) -> GatewayConfiguration.Route? {
+        let reader = NodeReader(node, context: "a route", allowed: Self.routeKeys, diagnostics: &diagnostics)
+        guard let toNode = reader.require("to", diagnostics: &diagnostics), let typeNode = reader.require("type", diagnostics: &diagnostics),
+            let destinationID = toNode.scalar, let type = typeNode.scalar
+        else { return nil }
+        guard let destination = systems.first(where: { $0.id == destinationID && $0.role == .destination }) else {
+            var message = "route to \(destinationID), which is not a destination"
+            let names = systems.filter { $0.role == .destination }.map(\.id)
+            if let suggestion = NodeReader.closest(to: destinationID, among: names) { message += "; did you mean '\(suggestion)'?" }
+            diagnostics.error("gateway.unknown-system", message, at: toNode.location)
+            return nil
+        }
+        guard let schema = schemas[type] else {
+            unknownType(typeNode, diagnostics: &diagnostics)
+            return nil
+        }
+        var route = GatewayConfiguration.Route(destination: destinationID, recordType: type, sender: nil, conditions: [],
+                                               location: node.location)
+        if let fromNode = reader["from"], let sender = fromNode.scalar {
+            if systems.contains(where: { $0.id == sender && $0.role == .sender }) {
+                route.sender = sender
+            } else {
+                diagnostics.error("gateway.unknown-system", "route from \(sender), which is not a sender", at: fromNode.location)
+            }
+        }
+        if let whenNode = reader["when"] {
+            let conditions = NodeReader(whenNode, context: "when", allowed: [], diagnostics: &diagnostics)
+            for field in conditions.orderedKeys {
+                guard let definition = schema.root.field(named: field) else {
+                    diagnostics.error("gateway.unknown-field", "\(type) has no field \(field)", at: conditions.keyLocations[field])
+                    continue
+                }
+                if definition.marking > destination.clearance {
+                    diagnostics.warning("gateway.inference-leak",
+                                        "the route tests \(field) (\(definition.marking.rawValue)) for \(destinationID) "
+                                            + "(cleared \(destination.clearance.rawValue)): receiving a record reveals the field",
+                                        at: conditions.keyLocations[field])
+                }
+                if let value = conditions.string(field, diagnostics: &diagnostics) { route.conditions.append((field, value)) }
+            }
+        }
+        if schema.defaultMarking > destination.clearance {
+            diagnostics.warning("gateway.never-released",
+                                "\(type) records are \(schema.defaultMarking.rawValue) by default; \(destinationID) is cleared "
+                                    + "\(destination.clearance.rawValue) and receives none of them", at: node.location)
+        }
+        return route
+    }
+
+    private func unknownType(_ node: DocumentNode, diagnostics: inout DiagnosticList) {
+        var message = "unknown record type \(node.scalar ?? "")"
+        if let suggestion = NodeReader.closest(to: node.scalar ?? "", among: Array(schemas.keys)) {
+            message += "; did you mean '\(suggestion)'?"
+        }
+        diagnostics.error("gateway.unknown-type", message, at: node.location)
+    }
+}

@@ -1,0 +1,91 @@
+import FerryConvert
+import FerryCore
+import FerryGateway
+import FerryTesting
+import FerryYAML
+import Foundation
+import Testing
+
+/// The gateway configuration, its diagnostics and the routing it drives.
+struct GatewayConfigurationTests {
+    static let demo = FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml")
+
+    /// Loads a configuration text against the project's schemas and mappings.
+    func load(_ text: String) throws -> (GatewayConfiguration?, [Diagnostic]) {
+        var loader = ProjectLoader()
+        let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
+        let mappings = ["kadry-personnel", "snab2-requisition", "zakupki-contract", "social-fund-discharge"].compactMap {
+            loader.mapping(FerryTesting.packageRoot.appendingPathComponent("mappings/\($0).yaml").path)
+        }
+        #expect(!loader.diagnostics.hasErrors)
+        let document = try #require(try YAMLLoader.loadAll(Array(text.utf8), path: "ferry.yaml").first)
+        var diagnostics = DiagnosticList()
+        let configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics)
+        return (configuration, diagnostics.diagnostics)
+    }
+
+    var demoText: String { String(decoding: FerryTesting.bytes(Self.demo), as: UTF8.self) }
+
+    @Test func theDemoConfigurationLoadsWithoutWarnings() throws {
+        let (configuration, diagnostics) = try load(demoText)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let loaded = try #require(configuration)
+        #expect(loaded.systems.filter { $0.role == .sender }.map(\.id) == ["hr", "logistics", "contracts"])
+        #expect(loaded.system("social-fund")?.format == .mapping("social-fund-discharge"))
+        #expect(loaded.system("procurement-register")?.clearance == .public)
+        #expect(loaded.system("hr")?.tokenHashes.first?.matches("hr-demo-token") == true)
+        #expect(loaded.system("hr")?.tokenHashes.first?.matches("logistics-demo-token") == false)
+    }
+
+    @Test(arguments: [
+        ("  - { to: social-fund, type: personnel.record, when: { status: discharged } }",
+         "  - { to: social-fnd, type: personnel.record, when: { status: discharged } }", "ferry.yaml:60:11 [gateway.unknown-system]"),
+        ("  - { to: veterans-registry, type: personnel.record }", "  - { to: veterans-registry, type: personnel.recrd }",
+         "ferry.yaml:61:36 [gateway.unknown-type]"),
+        ("  - { to: veterans-registry, type: personnel.record }",
+         "  - { to: veterans-registry, type: personnel.record, when: { unit: в/ч 12345 } }", "ferry.yaml:61:62 [gateway.inference-leak]"),
+        ("  - { to: procurement-register, type: procurement.contract }", "  - { to: procurement-register, type: logistics.requisition }",
+         "ferry.yaml:62:5 [gateway.never-released]"),
+        ("    clearance: public", "    clearance: open", "ferry.yaml:49:16 [gateway.clearance]"),
+        ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:39:13 [gateway.format]"),
+        ("    sends: [personnel.record]", "    sends: [personnel.records]", "ferry.yaml:18:13 [gateway.unknown-type]"),
+    ])
+    func reportsProblemsWhereTheyAre(_ from: String, _ to: String, _ expected: String) throws {
+        #expect(demoText.contains(from))
+        let (_, diagnostics) = try load(demoText.replacingOccurrences(of: from, with: to))
+        let rendered = diagnostics.map { "\($0.location.map { "\($0.path):\($0.line):\($0.column)" } ?? "-") [\($0.code)]" }
+        #expect(rendered.contains(expected), "\(diagnostics.map(\.description))")
+    }
+
+    @Test func refusesATokenStoredInTheClear() throws {
+        let text = demoText.replacingOccurrences(of: #"tokens: ["sha256$353a"#, with: #"tokens: ["hr-demo-token", "sha256$353a"#)
+        #expect(text != demoText)
+        let (configuration, diagnostics) = try load(text)
+        #expect(configuration == nil)
+        #expect(diagnostics.contains { $0.code == "gateway.token" })
+    }
+
+    @Test func routesByTypeSenderAndFieldValues() throws {
+        let configuration = try #require(try load(demoText).0)
+        let router = Router(configuration: configuration)
+        func record(_ type: String, _ fields: [(String, JSONValue)]) -> CanonicalRecord {
+            CanonicalRecord(type: type, source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,
+                            classification: .internal, data: JSONObject(fields))
+        }
+        #expect(router.destinations(of: record("personnel.record", [("status", .string("discharged"))]), from: "hr")
+                == ["social-fund", "veterans-registry"])
+        #expect(router.destinations(of: record("personnel.record", [("status", .string("active"))]), from: "hr") == ["veterans-registry"])
+        #expect(router.destinations(of: record("procurement.contract", []), from: "contracts") == ["procurement-register"])
+        #expect(router.destinations(of: record("unknown.type", []), from: "hr").isEmpty, "unrouted, not dropped silently")
+    }
+
+    @Test func tokenHashesRoundTripAndNeverMatchAnotherToken() throws {
+        let hash = TokenHash.make(token: "s3cret")
+        let parsed = try #require(TokenHash(hash.text))
+        #expect(parsed == hash)
+        #expect(parsed.matches("s3cret"))
+        #expect(!parsed.matches("s3cret "))
+        #expect(TokenHash.make(token: "s3cret") != hash, "every hash has its own salt")
+        #expect(TokenHash("sha256$00$00") == nil)
+    }
+}

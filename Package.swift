@@ -70,6 +70,13 @@ let package = Package(
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
         .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryTesting"]),
         .testTarget(
+            name: "FerryConformanceTests",
+            dependencies: [
+                "FerryCore", "FerryXML", "FerryYAML", "FerryTesting",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .testTarget(
             name: "FerryCLITests",
             dependencies: [
                 "ferry", "FerryTesting", "FerryGateway",

@@ -58,9 +58,9 @@ public struct FormatConverter {
             while let node = try loader.nextDocument() { values.append(try YAMLCoreSchema.jsonValue(node)) }
             return values
         case .json:
-            return [try JSONParser.parseDocument(try readAll(document))]
+            return [try JSONParser.parseDocument(try readAll(document), rejectsDuplicateNames: false)]
         case .ndjson:
-            var sequence = try JSONValueSequence(bytes: try readAll(document), splitArray: false)
+            var sequence = try JSONValueSequence(bytes: try readAll(document), splitArray: false, rejectsDuplicateNames: false)
             var values: [JSONValue] = []
             while let (value, _) = try sequence.next() { values.append(value) }
             return values

@@ -12,13 +12,13 @@ public struct JSONValueSequence {
     /// Reads `bytes`; a document that starts with `[` is one array whose elements are the values.
     /// - Parameter splitArray: whether a top-level array yields its elements (records) or itself.
     /// - Throws: ``JSONParser/SyntaxError`` when a top-level array is not valid JSON.
-    public init(bytes: [UInt8], splitArray: Bool) throws(JSONParser.SyntaxError) {
+    public init(bytes: [UInt8], splitArray: Bool, rejectsDuplicateNames: Bool = true) throws(JSONParser.SyntaxError) {
         self.bytes = bytes
-        parser = JSONParser(bytes: bytes)
+        parser = JSONParser(bytes: bytes, rejectsDuplicateNames: rejectsDuplicateNames)
         let start = parser.nextValueOffset()
         arrayLine = TextPosition.lineAndColumn(of: start, in: bytes).line
         if splitArray, start < bytes.count, bytes[start] == UInt8(ascii: "[") {
-            arrayElements = try JSONParser.parseDocument(bytes).arrayValue
+            arrayElements = try JSONParser.parseDocument(bytes, rejectsDuplicateNames: rejectsDuplicateNames).arrayValue
         }
     }
 

@@ -23,11 +23,16 @@ public struct JSONParser {
     private var depth = 0
     /// The deepest nesting of arrays and objects accepted.
     public var maximumDepth: Int
+    /// Whether a member name repeated in one object is an error. RFC 8259 allows repeats (the
+    /// last value wins, as in ECMAScript); canonical records refuse them, since two readers may
+    /// disagree on which value a record holds.
+    public var rejectsDuplicateNames: Bool
 
     /// Creates a parser over a byte buffer, skipping a leading UTF-8 byte order mark.
-    public init(bytes: [UInt8], maximumDepth: Int = 512) {
+    public init(bytes: [UInt8], maximumDepth: Int = 512, rejectsDuplicateNames: Bool = true) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
+        self.rejectsDuplicateNames = rejectsDuplicateNames
         index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
     }
 
@@ -44,8 +49,10 @@ public struct JSONParser {
     }
 
     /// Parses a whole document: exactly one value and nothing after it.
-    public static func parseDocument(_ bytes: [UInt8], maximumDepth: Int = 512) throws(SyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
+    public static func parseDocument(
+        _ bytes: [UInt8], maximumDepth: Int = 512, rejectsDuplicateNames: Bool = true
+    ) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth, rejectsDuplicateNames: rejectsDuplicateNames)
         let value = try parser.parseValue()
         if !parser.isAtEnd() { throw parser.error("unexpected content after the JSON value") }
         return value
@@ -88,7 +95,7 @@ public struct JSONParser {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
             let keyOffset = index
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            guard seen.insert(key).inserted || !rejectsDuplicateNames else {
                 throw error("duplicate member name \"\(key)\"", at: keyOffset)
             }
             skipWhitespace()

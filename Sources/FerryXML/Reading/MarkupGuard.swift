@@ -41,6 +41,10 @@ struct MarkupGuard: ByteStream {
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = try input.read(into: buffer)
+        if !prologueChecked {
+            prologue.append(contentsOf: buffer[0..<min(count, Self.prologueLength - prologue.count)])
+            if count == 0 || prologue.count >= Self.prologueLength { checkByteOrderMark() }
+        }
         var index = 0
         while index < count {
             if unitWidth == 1, case .text = state {
@@ -60,6 +64,48 @@ struct MarkupGuard: ByteStream {
         }
         if let failure { throw failure }
         return count
+    }
+
+    // MARK: - Byte order mark against the declaration
+
+    private static let prologueLength = 256
+    private var prologue: [UInt8] = []
+    private var prologueChecked = false
+
+    /// A byte order mark and an XML declaration that name different encodings make the document
+    /// undecodable (libxml2 silently believes the mark).
+    private mutating func checkByteOrderMark() {
+        prologueChecked = true
+        let markEncoding: String
+        var declaration: [UInt8] = []
+        if prologue.starts(with: [0xEF, 0xBB, 0xBF]) {
+            markEncoding = "UTF-8"
+            declaration = Array(prologue.dropFirst(3))
+        } else if prologue.starts(with: [0xFE, 0xFF]) || prologue.starts(with: [0xFF, 0xFE]) {
+            markEncoding = "UTF-16"
+            let bigEndian = prologue[0] == 0xFE
+            var index = 3
+            while index < prologue.count {
+                let unit = bigEndian ? UInt16(prologue[index - 1]) << 8 | UInt16(prologue[index])
+                    : UInt16(prologue[index]) << 8 | UInt16(prologue[index - 1])
+                declaration.append(unit < 0x80 ? UInt8(unit) : UInt8(ascii: "?"))
+                index += 2
+            }
+        } else {
+            return
+        }
+        let text = String(decoding: declaration, as: UTF8.self)
+        guard text.hasPrefix("<?xml"), let end = text.firstRange(of: "?>"),
+            let key = text[..<end.lowerBound].firstRange(of: "encoding")
+        else { return }
+        let afterKey = text[key.upperBound..<end.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\t" }
+        guard let quote = afterKey.first, quote == "\"" || quote == "'" else { return }
+        let declared: String = afterKey.dropFirst().prefix { $0 != quote }.lowercased()
+        let agrees = markEncoding == "UTF-8" ? (declared == "utf-8" || declared == "utf8") : declared.hasPrefix("utf-16")
+        if !agrees {
+            failure = XMLReadError(.encoding, "the byte order mark says \(markEncoding) but the declaration says \(declared)",
+                                   at: DocumentLocation(path: path, line: 1, column: 1))
+        }
     }
 
     private mutating func consume(_ byte: UInt8) {

@@ -52,10 +52,9 @@ final class XMLStreamReader {
     func read() throws(XMLReadError) -> Bool {
         guard let reader else { throw XMLReadError(.io, "cannot create an XML reader", at: location(line: 1, column: 1)) }
         let status = xmlTextReaderRead(reader)
-        guard status == 1 else {
-            if status < 0 || firstError != nil || inputError != nil { throw failure() }
-            return false
-        }
+        // Every error is fatal, the recoverable ones (namespace errors among them) included.
+        if status < 0 || firstError != nil || inputError != nil { throw failure() }
+        guard status == 1 else { return false }
         try checkCurrentNode()
         return true
     }

@@ -138,3 +138,34 @@ struct SchemaDiffTests {
         #expect(same.stdoutLines == ["0 changes, 0 breaking; version 1.0.0 → 1.0.0"])
     }
 }
+
+/// `ferry validate --xsd`: the register's exports against their XSD, with libxml2's validator.
+struct XSDValidationTests {
+    let cli = CLITests()
+    static let zakupki = CLITests.examples.appendingPathComponent("zakupki")
+    static let xsd = zakupki.appendingPathComponent("xsd-8.0/fcsExport.xsd").path
+
+    @Test func theRealExportsValidate() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.zakupki.path).filter { $0.hasSuffix(".xml") }
+        #expect(files.count >= 2)
+        let result = try cli.ferry(["validate", "--xsd", Self.xsd] + files.map { Self.zakupki.appendingPathComponent($0).path }
+                                   + [FerryTesting.fixtures.appendingPathComponent("zakupki-contract/windows-1251/input.xml").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func reportsEachViolationWithItsLine() throws {
+        let directory = try cli.temporaryDirectory()
+        let original = try String(contentsOf: Self.zakupki.appendingPathComponent("contract_3312100001816000003_25649142.xml"),
+                                  encoding: .utf8)
+        let broken = directory.appendingPathComponent("broken.xml")
+        try Data(original.replacingOccurrences(of: "<signDate>2016-01-22</signDate>", with: "<signDate>22.01.2016</signDate>")
+            .utf8).write(to: broken)
+        let result = try cli.ferry(["validate", "--xsd", Self.xsd, broken.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("\(broken.path):76:1: error: Element '{http://zakupki.gov.ru/oos/types/1}signDate'"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("[xsd.invalid]"))
+        #expect(try cli.ferry(["validate", "--xsd", broken.path, broken.path]).status == 78, "an XML file is not a schema")
+    }
+}

@@ -18,6 +18,8 @@ public struct XMLReadError: Error, Sendable, CustomStringConvertible {
         public static let encoding = Kind(code: "xml.encoding")
         /// The input could not be read.
         public static let io = Kind(code: "xml.io")
+        /// The document does not conform to an XML Schema.
+        public static let invalid = Kind(code: "xsd.invalid")
         public var description: String { code }
     }
 

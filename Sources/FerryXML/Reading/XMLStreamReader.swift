@@ -13,8 +13,11 @@ final class XMLStreamReader {
     let limits: XMLLimits
     private var inputError: (any Error)?
     private var firstError: (message: String, line: Int, column: Int, code: Int32)?
+    /// XML Schema validity errors, collected (validation goes on after them) when a schema is set.
+    private(set) var validityErrors: [XMLReadError] = []
 
-    init(input: any ByteStream, path: String, limits: XMLLimits) {
+    /// Opens a reader; with a schema, libxml2 validates while it streams.
+    init(input: any ByteStream, path: String, limits: XMLLimits, schema: xmlSchemaPtr? = nil) {
         _ = LibXML.initialized
         guarded = MarkupGuard(input, limits: limits, path: path)
         self.path = path
@@ -34,11 +37,19 @@ final class XMLStreamReader {
             xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
                 guard let context, let error else { return }
                 let this = Unmanaged<XMLStreamReader>.fromOpaque(context).takeUnretainedValue()
-                guard this.firstError == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+                guard error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
                 let message = error.pointee.message.map { String(cString: $0) } ?? "not well-formed"
+                if error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) {
+                    this.validityErrors.append(XMLReadError(
+                        .invalid, message.trimmingTrailingNewlines(),
+                        at: this.location(line: max(Int(error.pointee.line), 1), column: max(Int(error.pointee.int2), 1))))
+                    return
+                }
+                guard this.firstError == nil else { return }
                 this.firstError = (message.trimmingTrailingNewlines(), Int(error.pointee.line), Int(error.pointee.int2),
                                    error.pointee.code)
             }, context)
+            if let schema { xmlTextReaderSetSchema(reader, schema) }
         }
     }
 

@@ -61,6 +61,10 @@ let package = Package(
             dependencies: ["FerryCore"],
             path: "Sources/FerryTesting"
         ),
+        .executableTarget(
+            name: "ferry-fuzz",
+            dependencies: ["FerryCore", "FerryXML", "FerryYAML", "FerryConvert"]
+        ),
         .testTarget(
             name: "FerryCoreTests",
             dependencies: ["FerryCore", "FerryTesting", .product(name: "Crypto", package: "swift-crypto")]
@@ -79,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "FerryCLITests",
             dependencies: [
-                "ferry", "FerryTesting", "FerryGateway",
+                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

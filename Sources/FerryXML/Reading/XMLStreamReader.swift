@@ -55,6 +55,7 @@ final class XMLStreamReader {
 
     deinit {
         if let reader { xmlFreeTextReader(reader) }
+        if let documentTaken { xmlFreeDoc(documentTaken) }
     }
 
     /// Moves to the next node.
@@ -98,8 +99,13 @@ final class XMLStreamReader {
     var nodeType: Int32 { reader.map { xmlTextReaderNodeType($0) } ?? 0 }
     /// The depth of the current node, 0 for the root.
     var depth: Int { reader.map { Int(xmlTextReaderDepth($0)) } ?? 0 }
-    /// The document libxml2 is building, once parsing has started.
-    var document: xmlDocPtr? { reader.flatMap { xmlTextReaderCurrentDoc($0) } }
+    /// The document libxml2 is building, once parsing has started. Asking for it makes the
+    /// reader keep it, so this reader frees it itself when it goes.
+    var document: xmlDocPtr? {
+        if documentTaken == nil { documentTaken = reader.flatMap { xmlTextReaderCurrentDoc($0) } }
+        return documentTaken
+    }
+    private var documentTaken: xmlDocPtr?
     /// The current node.
     var currentNode: xmlNodePtr? { reader.flatMap { xmlTextReaderCurrentNode($0) } }
     /// Whether the current element is written `<a/>`.

@@ -16,6 +16,18 @@
 #include <libxml/xmlsave.h>
 #include <libxml/c14n.h>
 
+/// libxml2 prints some errors (encoding conversion, I/O) through its generic, variadic error
+/// channel straight to standard error; Ferry reports errors itself, so that channel is silenced
+/// for the calling thread (libxml2 keeps it per thread).
+static void ferry_discard_generic_error(void *context, const char *message, ...) {
+    (void)context;
+    (void)message;
+}
+
+static inline void ferry_discard_generic_errors(void) {
+    xmlSetGenericErrorFunc(NULL, ferry_discard_generic_error);
+}
+
 /// `xmlFree` is a global function pointer, which Swift imports as a variable; this calls it.
 static inline void ferry_xmlFree(void *pointer) { xmlFree(pointer); }
 

@@ -19,6 +19,7 @@ final class XMLStreamReader {
     /// Opens a reader; with a schema, libxml2 validates while it streams.
     init(input: any ByteStream, path: String, limits: XMLLimits, schema: xmlSchemaPtr? = nil) {
         _ = LibXML.initialized
+        ferry_discard_generic_errors()
         guarded = MarkupGuard(input, limits: limits, path: path)
         self.path = path
         self.limits = limits
@@ -122,7 +123,8 @@ final class XMLStreamReader {
         if let guardFailure = guarded.failure { return guardFailure }
         if let inputError { return XMLReadError(.io, "cannot read input: \(inputError)", at: location(line: 1, column: 1)) }
         guard let (message, line, column, code) = firstError else {
-            return XMLReadError(.notWellFormed, "the document is not well-formed",
+            // libxml2 reports encoding conversion failures only on its generic channel.
+            return XMLReadError(.notWellFormed, "the document is not well-formed, or its bytes do not match its declared encoding",
                                 at: location(line: Int(reader.map { xmlTextReaderGetParserLineNumber($0) } ?? 1), column: 1))
         }
         let kind: XMLReadError.Kind = switch code {

@@ -1,0 +1,148 @@
+import FerryConvert
+import FerryCore
+import FerryGateway
+import FerryTesting
+import FerryYAML
+import Foundation
+import Testing
+
+/// The example exports through routing, release, formats, signatures and drops, with the demo
+/// configuration: what each civilian destination may and may not receive.
+struct DispatcherTests {
+    struct Setup {
+        let dispatcher: Dispatcher
+        let keyring: Keyring
+        let converters: [String: RecordConverter]
+        let root: URL
+    }
+
+    func setUp() throws -> Setup {
+        var loader = ProjectLoader()
+        let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
+        let mappings = ["kadry-personnel", "snab2-requisition", "zakupki-contract", "social-fund-discharge"].compactMap {
+            loader.mapping(FerryTesting.packageRoot.appendingPathComponent("mappings/\($0).yaml").path)
+        }
+        let text = FerryTesting.bytes(FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml"))
+        let document = try #require(try YAMLLoader.loadAll(text, path: "ferry.yaml").first)
+        var diagnostics = DiagnosticList()
+        let configuration = try #require(GatewayConfigurationLoader(schemas: schemas, mappings: mappings)
+            .load(document, diagnostics: &diagnostics))
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-dispatch-\(UUID().uuidString)")
+        let keyring = Keyring(directory: root.appendingPathComponent("keys"))
+        try keyring.rotate()
+        var converters: [String: RecordConverter] = [:]
+        for mapping in mappings where mapping.direction.reads { converters[mapping.name] = try RecordConverter(mapping: mapping) }
+        return Setup(dispatcher: Dispatcher(configuration: configuration, schemas: schemas, mappings: mappings, keyring: keyring,
+                                            dataDirectory: root),
+                     keyring: keyring, converters: converters, root: root)
+    }
+
+    func records(_ setup: Setup, mapping: String, file: URL) throws -> [CanonicalRecord] {
+        var records: [CanonicalRecord] = []
+        var report = ConversionReport()
+        let converter = try #require(setup.converters[mapping])
+        converter.convert(InputSet.Document(displayPath: file.path, stream: MemoryByteStream(FerryTesting.bytes(file))),
+                          report: &report, emit: { records.append($0) }, reject: { _ in })
+        return records
+    }
+
+    func deliverAll(_ setup: Setup, _ plan: Dispatcher.Plan) throws -> [String: Dispatcher.Delivery] {
+        var deliveries: [String: Dispatcher.Delivery] = [:]
+        for (destination, batch) in plan.batches {
+            deliveries[destination] = try setup.dispatcher.deliver(batch, to: destination, deliveryID: "d-\(destination)")
+        }
+        return deliveries
+    }
+
+    func lines(_ file: URL) throws -> [JSONObject] {
+        try String(decoding: FerryTesting.bytes(file), as: UTF8.self).split(separator: "\n").map {
+            try #require(try JSONParser.parseDocument(Array($0.utf8)).objectValue)
+        }
+    }
+
+    @Test func personnelReachTheSocialFundAndTheVeteransRegistryWithoutWhatTheyMayNotSee() throws {
+        let setup = try setUp()
+        let personnel = try records(setup, mapping: "kadry-personnel",
+                                    file: FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/input.xml"))
+        #expect(personnel.count == 2)
+        let plan = setup.dispatcher.plan(personnel, from: "hr")
+        let deliveries = try deliverAll(setup, plan)
+
+        // The social fund: format D, discharged personnel only.
+        let fund = try #require(deliveries["social-fund"])
+        let notices = String(decoding: FerryTesting.bytes(fund.file), as: UTF8.self)
+        #expect(notices.contains("<DischargeNotices xmlns=\"urn:civil:social-fund:discharge:1\">"))
+        #expect(notices.contains("<FullName>Смирнова Анна</FullName>") && !notices.contains("Иванов"))
+        #expect(fund.recordIDs.count == 1)
+
+        // The veterans' registry: every personnel record, without unit, position and monthly_pay.
+        let registry = try lines(try #require(deliveries["veterans-registry"]).file)
+        #expect(registry.count == 2)
+        for record in registry {
+            let data = try #require(record["data"]?.objectValue)
+            #expect(data["unit"] == nil && data["position"] == nil && data["monthly_pay"] == nil)
+            #expect(data["last_name"] != nil)
+            let id = try #require(record["id"]?.stringValue)
+            #expect(id == CanonicalRecord.id(source: record["source"]?.stringValue ?? "", type: "personnel.record", data: data))
+            #expect(personnel.map(\.id).contains(record["ferryoriginid"]?.stringValue ?? ""))
+        }
+        #expect(plan.decisions.contains { $0.destination == "veterans-registry"
+            && $0.outcome == .released(removedFields: ["/data/unit", "/data/position", "/data/monthly_pay"]) })
+
+        // Every delivery's signature verifies.
+        for delivery in deliveries.values {
+            let (signature, ids) = try DirectoryDrop.signature(of: delivery.file)
+            #expect(try setup.keyring.verify(FerryTesting.bytes(delivery.file), signature: signature))
+            #expect(ids == delivery.recordIDs)
+        }
+    }
+
+    @Test func contractsWithADefenseOrderNeverReachThePublicRegister() throws {
+        let setup = try setUp()
+        var contracts: [CanonicalRecord] = []
+        for name in ["example", "many-products", "scheme-variants"] {
+            contracts += try records(setup, mapping: "zakupki-contract",
+                                     file: FerryTesting.fixtures.appendingPathComponent("zakupki-contract/\(name)/input.xml"))
+        }
+        let defense = try #require(contracts.first { $0.data["defense_order"] == .bool(true) })
+        let plan = setup.dispatcher.plan(contracts, from: "contracts")
+        let delivered = try deliverAll(setup, plan)
+        let register = try lines(try #require(delivered["procurement-register"]).file)
+        #expect(register.count == contracts.count - 1)
+        #expect(!register.contains { $0["subject"]?.stringValue == defense.subject })
+        #expect(register.allSatisfy { $0["classification"] == .string("public") })
+        #expect(plan.decisions.contains { $0.recordID == defense.id && $0.destination == "procurement-register"
+            && { if case .blocked = $0.outcome { true } else { false } }($0) })
+    }
+
+    @Test func requisitionsReachTheEmergencyServiceWithoutTheRequestingUnit() throws {
+        let setup = try setUp()
+        let requisitions = try records(setup, mapping: "snab2-requisition",
+                                       file: FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
+        let delivered = try deliverAll(setup, setup.dispatcher.plan(requisitions, from: "logistics"))
+        let service = try lines(try #require(delivered["emergency-service"]).file)
+        #expect(service.count == 2)
+        #expect(service.allSatisfy { $0["data"]?.objectValue?["requested_by"] == nil })
+        #expect(service.allSatisfy { $0["data"]?.objectValue?["items"] != nil })
+    }
+
+    @Test func recordsNoRouteMatchesAreReportedNotDropped() throws {
+        let setup = try setUp()
+        let personnel = try records(setup, mapping: "kadry-personnel",
+                                    file: FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/input.xml"))
+        let plan = setup.dispatcher.plan(personnel, from: "logistics")  // routes are by type, so they still match
+        #expect(plan.unrouted.isEmpty)
+        let contract = CanonicalRecord(type: "procurement.contract", source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,
+                                       classification: .public, data: JSONObject())
+        let none = Dispatcher(configuration: try #require(try setUpConfigurationWithoutRoutes()), schemas: [], mappings: [],
+                              keyring: setup.keyring, dataDirectory: setup.root).plan([contract], from: "contracts")
+        #expect(none.unrouted == [contract.id])
+        #expect(none.batches.isEmpty)
+    }
+
+    func setUpConfigurationWithoutRoutes() throws -> GatewayConfiguration? {
+        let document = try #require(try YAMLLoader.loadAll(Array("ferry_gateway: 1\nsystems: {}\n".utf8), path: "empty.yaml").first)
+        var diagnostics = DiagnosticList()
+        return GatewayConfigurationLoader(schemas: [], mappings: []).load(document, diagnostics: &diagnostics)
+    }
+}

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import FerryConvert
 import FerryCore
+import FerryGateway
 import FerryXML
 import Foundation
 
@@ -58,9 +59,16 @@ struct Check: ParsableCommand {
         }
         try withExitStatus(errors: errors) {
             if let mapping { return try reportCoverage(mapping, output: output, errors: errors) }
-            let checker = ProjectChecker(paths: paths.isEmpty ? ["schemas", "mappings"] : paths,
+            var checker = ProjectChecker(paths: paths.isEmpty ? ["schemas", "mappings"] : paths,
                                          fixtures: URL(fileURLWithPath: fixtures), update: update)
-            let report = checker.run()
+            var gatewaySources: [String: String] = [:]
+            checker.checkGatewayConfiguration = { path, document in
+                let (diagnostics, sources) = GatewayConfigurationCheck.check(path: path, document: document)
+                gatewaySources.merge(sources) { first, _ in first }
+                return diagnostics
+            }
+            var report = checker.run()
+            report.sources.merge(gatewaySources) { first, _ in first }
             let shown = report.diagnostics.filter { !quiet || $0.severity != .note }
             output.write(DiagnosticFormatter.format(shown, as: format, sources: report.sources))
             if format == .text {

@@ -169,3 +169,24 @@ struct XSDValidationTests {
         #expect(try cli.ferry(["validate", "--xsd", broken.path, broken.path]).status == 78, "an XML file is not a schema")
     }
 }
+
+/// `ferry check` on gateway configurations.
+struct GatewayCheckTests {
+    let cli = CLITests()
+
+    @Test func checksTheDemoConfigurationAndReportsAnError() throws {
+        let clean = try cli.ferry(["check", "examples/gateway/ferry.yaml"])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        let directory = try cli.temporaryDirectory()
+        let broken = directory.appendingPathComponent("ferry.yaml")
+        let text = String(decoding: FerryTesting.bytes(FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml")),
+                          as: UTF8.self)
+            .replacingOccurrences(of: "../../", with: FerryTesting.packageRoot.path + "/")
+            .replacingOccurrences(of: "    clearance: public", with: "    clearance: open")
+        try Data(text.utf8).write(to: broken)
+        let result = try cli.ferry(["check", broken.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\(broken.path):49:16: error: clearance is public, internal, restricted or secret [gateway.clearance]"),
+                "\(result.stdout)")
+    }
+}

@@ -25,6 +25,9 @@ public struct ProjectChecker {
     public var fixtures: URL
     /// Rewrite expected fixture files with the actual output.
     public var update = false
+    /// Checks a gateway configuration (a YAML file with `ferry_gateway`); the gateway module
+    /// supplies it, since this module does not know the gateway.
+    public var checkGatewayConfiguration: ((_ path: String, _ document: DocumentNode) -> [Diagnostic])?
 
     /// Creates a checker.
     public init(paths: [String], fixtures: URL, update: Bool = false) {
@@ -53,9 +56,15 @@ public struct ProjectChecker {
             }
         }
         var mappings: [Mapping] = []
+        var gatewayDiagnostics: [Diagnostic] = []
         for file in files {
             guard let document = loader.document(at: file) else { continue }
-            if document["ferry_mapping"] != nil {
+            if document["ferry_gateway"] != nil {
+                gatewayDiagnostics += checkGatewayConfiguration?(file, document) ?? [
+                    Diagnostic(.error, code: "gateway.unsupported", message: "gateway configurations are checked by ferry check",
+                               at: document.location)
+                ]
+            } else if document["ferry_mapping"] != nil {
                 report.mappingCount += 1
                 if let mapping = loader.mapping(file) { mappings.append(mapping) }
             } else {
@@ -63,7 +72,7 @@ public struct ProjectChecker {
                 _ = loader.schema(at: file)
             }
         }
-        report.diagnostics += loader.diagnostics.diagnostics
+        report.diagnostics += loader.diagnostics.diagnostics + gatewayDiagnostics
         report.sources = loader.sources
         for mapping in mappings { runFixtures(of: mapping, into: &report) }
         return report

@@ -51,13 +51,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let output = BufferedOutput.standardOutput()
-        let errors = BufferedOutput.standardError()
-        defer {
-            output.flush()
-            errors.flush()
-        }
-        try withExitStatus(errors: errors) {
+        try runCommand { output, errors in
             if let mapping { return try reportCoverage(mapping, output: output, errors: errors) }
             var checker = ProjectChecker(paths: paths.isEmpty ? ["schemas", "mappings"] : paths,
                                          fixtures: URL(fileURLWithPath: fixtures), update: update)

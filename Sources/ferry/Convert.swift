@@ -61,13 +61,7 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
-        let output = BufferedOutput.standardOutput()
-        let errors = BufferedOutput.standardError()
-        defer {
-            output.flush()
-            errors.flush()
-        }
-        try withExitStatus(errors: errors) { try convert(output: output, errors: errors) }
+        try runCommand { output, errors in try convert(output: output, errors: errors) }
     }
 
     private func convert(output: BufferedOutput, errors: BufferedOutput) throws {

@@ -18,12 +18,19 @@ struct Ferry: ParsableCommand {
     )
 }
 
-/// Runs a command's body so that every failure leaves with a documented status: the command's
-/// own `ExitCode`s pass through; anything else is an internal error (70, EX_SOFTWARE), reported
-/// on standard error, never argument-parser's generic 1.
-func withExitStatus(errors: BufferedOutput, _ body: () throws -> Void) throws {
+/// Runs a command's body with buffered standard output and error, flushed on the way out, so
+/// that every failure leaves with a documented status: the command's own `ExitCode`s pass
+/// through; anything else is an internal error (70, EX_SOFTWARE), reported on standard error,
+/// never argument-parser's generic 1.
+func runCommand(_ body: (_ output: BufferedOutput, _ errors: BufferedOutput) throws -> Void) throws {
+    let output = BufferedOutput.standardOutput()
+    let errors = BufferedOutput.standardError()
+    defer {
+        output.flush()
+        errors.flush()
+    }
     do {
-        try body()
+        try body(output, errors)
     } catch let exit as ExitCode {
         throw exit
     } catch {

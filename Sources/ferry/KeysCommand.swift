@@ -28,7 +28,7 @@ struct KeysCommand: ParsableCommand {
             if (try? keyring.currentKeyID()) != nil {
                 throw ValidationError("\(options.directory) already has a current key; use ferry keys rotate")
             }
-            print(try keyring.rotate())
+            try runCommand { output, _ in output.write(try keyring.rotate() + "\n") }
         }
     }
 
@@ -40,7 +40,8 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            print(try Keyring(directory: URL(fileURLWithPath: options.directory)).rotate())
+            let keyring = Keyring(directory: URL(fileURLWithPath: options.directory))
+            try runCommand { output, _ in output.write(try keyring.rotate() + "\n") }
         }
     }
 }
@@ -79,9 +80,7 @@ struct Verify: ParsableCommand {
     var file: String
 
     func run() throws {
-        let errors = BufferedOutput.standardError()
-        defer { errors.flush() }
-        try withExitStatus(errors: errors) {
+        try runCommand { output, errors in
             let url = URL(fileURLWithPath: file)
             guard let body = try? Data(contentsOf: url), let (signature, recordIDs) = try? DirectoryDrop.signature(of: url) else {
                 errors.write("\(file): error: cannot read the file or its signature \(file).sig.json\n")
@@ -92,7 +91,7 @@ struct Verify: ParsableCommand {
                 errors.write("\(file): error: the signature does not verify (key \(signature.keyID))\n")
                 throw ExitCode(ExitStatus.rejects.rawValue)
             }
-            print("\(file): signature verifies (key \(signature.keyID), \(recordIDs.count) records)")
+            output.write("\(file): signature verifies (key \(signature.keyID), \(recordIDs.count) records)\n")
         }
     }
 }

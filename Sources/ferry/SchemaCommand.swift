@@ -36,13 +36,7 @@ struct SchemaCommand: ParsableCommand {
         }
 
         func run() throws {
-            let output = BufferedOutput.standardOutput()
-            let errors = BufferedOutput.standardError()
-            defer {
-                output.flush()
-                errors.flush()
-            }
-            try withExitStatus(errors: errors) {
+            try runCommand { output, errors in
                 var loader = ProjectLoader()
                 let loaded = loader.schemas(inDirectory: schemas)
                 guard !loader.diagnostics.hasErrors else {
@@ -82,13 +76,7 @@ struct SchemaCommand: ParsableCommand {
         var new: String
 
         func run() throws {
-            let output = BufferedOutput.standardOutput()
-            let errors = BufferedOutput.standardError()
-            defer {
-                output.flush()
-                errors.flush()
-            }
-            try withExitStatus(errors: errors) {
+            try runCommand { output, errors in
                 var loader = ProjectLoader()
                 let before = loader.schema(at: old)
                 let after = loader.schema(at: new)

@@ -26,9 +26,7 @@ struct Validate: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        let errors = BufferedOutput.standardError()
-        defer { errors.flush() }
-        try withExitStatus(errors: errors) { try validate(errors: errors) }
+        try runCommand { _, errors in try validate(errors: errors) }
     }
 
     private func validate(errors: BufferedOutput) throws {

@@ -18,6 +18,6 @@ binary=.build-fuzz/debug/ferry-fuzz
 mkdir -p ".build-fuzz/corpus/$target" "Fuzz/Crashes/$target"
 # -detect_leaks=0: Swift keeps payload pointers of enums in spare bits, which LeakSanitizer
 # cannot follow, so it reports the live mapping as leaked; -rss_limit_mb still catches growth.
-FERRY_FUZZ_TARGET="$target" "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -detect_leaks=0 \
+ASAN_OPTIONS=detect_leaks=0 FERRY_FUZZ_TARGET="$target" "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -detect_leaks=0 \
     -max_len=65536 -artifact_prefix="Fuzz/Crashes/$target/" -print_final_stats=1 \
     ".build-fuzz/corpus/$target" "Fuzz/Corpus/$target"

@@ -76,12 +76,7 @@ public struct FixtureRunner {
         let writer = JSONWriter()
         converter.convert(document, report: &report, emit: { output += writer.bytes($0.jsonValue) + [0x0A] },
                           reject: { rejects += writer.bytes($0.jsonValue) + [0x0A] })
-        let directory = input.deletingLastPathComponent()
-        return Outcome(
-            directory: directory,
-            comparisons: [("output.ndjson", Self.contents(directory, "output.ndjson"), output),
-                          ("rejects.ndjson", Self.contents(directory, "rejects.ndjson"), rejects)],
-            problems: report.malformed + report.unopenable, recordsOut: report.converted + report.rejected)
+        return Self.outcome(input, outputFile: "output.ndjson", output: output, rejects: rejects, report: report)
     }
 
     private func runWriting(_ input: URL) throws -> Outcome {
@@ -93,11 +88,18 @@ public struct FixtureRunner {
         try ReverseConverter(mapping: mapping).convert(
             bytes: bytes, path: "input.ndjson", report: &report, write: { output += $0 },
             reject: { rejects += writer.bytes($0.jsonValue) + [0x0A] })
+        return Self.outcome(input, outputFile: "output.xml", output: output, rejects: rejects, report: report)
+    }
+
+    /// The actual output and rejects of a case beside the expected files of its directory.
+    private static func outcome(
+        _ input: URL, outputFile: String, output: [UInt8], rejects: [UInt8], report: ConversionReport
+    ) -> Outcome {
         let directory = input.deletingLastPathComponent()
         return Outcome(
             directory: directory,
-            comparisons: [("output.xml", Self.contents(directory, "output.xml"), output),
-                          ("rejects.ndjson", Self.contents(directory, "rejects.ndjson"), rejects)],
+            comparisons: [(outputFile, contents(directory, outputFile), output),
+                          ("rejects.ndjson", contents(directory, "rejects.ndjson"), rejects)],
             problems: report.malformed + report.unopenable, recordsOut: report.converted + report.rejected)
     }
 

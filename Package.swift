@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        .target(name: "FerryQueue"),
         .target(
             name: "FerryGateway",
             dependencies: ["FerryCore", "FerryConvert", .product(name: "Crypto", package: "swift-crypto")]
@@ -73,6 +74,7 @@ let package = Package(
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
         .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryTesting"]),
+        .testTarget(name: "FerryQueueTests", dependencies: ["FerryQueue"]),
         .testTarget(
             name: "FerryConformanceTests",
             dependencies: [

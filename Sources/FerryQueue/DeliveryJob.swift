@@ -1,0 +1,41 @@
+/// One delivery to make: records of one key for one destination, with its retry state.
+public struct DeliveryJob: Sendable, Hashable {
+    /// Where a job is in its life.
+    public enum State: String, Sendable, Hashable {
+        /// Waiting until `availableAt`.
+        case pending
+        /// Claimed by a worker until `leaseExpiresAt`; an expired lease makes it claimable again.
+        case leased
+        case delivered
+        /// Out of attempts: it waits for an operator, and later jobs of its key wait behind it.
+        case deadLettered = "dead-lettered"
+    }
+
+    public let id: String
+    public let destination: String
+    /// The ordering key (the record's key): per destination, jobs of one key go in order.
+    public let key: String
+    public let recordIDs: [String]
+    /// Position in the queue: jobs of one destination and key are delivered by increasing sequence.
+    public internal(set) var sequence: Int
+    public internal(set) var state: State = .pending
+    public internal(set) var attempts = 0
+    /// Seconds since the reference date when the job may be tried next.
+    public internal(set) var availableAt: Double
+    public internal(set) var leaseExpiresAt: Double?
+    /// Why the last attempt failed.
+    public internal(set) var lastError: String?
+
+    /// A new pending job, available at once.
+    public init(id: String, destination: String, key: String, recordIDs: [String], now: Double) {
+        self.id = id
+        self.destination = destination
+        self.key = key
+        self.recordIDs = recordIDs
+        sequence = 0
+        availableAt = now
+    }
+
+    /// Whether the job still holds back later jobs of its key.
+    var isUnfinished: Bool { state != .delivered }
+}

@@ -1,0 +1,42 @@
+/// The gateway's delivery queue, behind one protocol so the embedded SQLite store and
+/// PostgreSQL share its semantics (and one contract test suite):
+///
+/// - Jobs of one destination and key are delivered in the order they were enqueued; a job waits
+///   while an earlier job of its key is unfinished, including a dead-lettered one.
+/// - A claim leases jobs to one worker; a lease that expires (the worker died) makes the job
+///   claimable again, so nothing accepted is lost and a job runs on one worker at a time.
+/// - A failure schedules a retry by the ``RetryPolicy``, or dead-letters the job; operators
+///   retry or purge dead letters.
+///
+/// Times are seconds since the reference date, passed in, so tests control the clock.
+public protocol DocumentQueue: Sendable {
+    /// Adds jobs, each after every job already queued.
+    func enqueue(_ jobs: [DeliveryJob]) async throws
+
+    /// Leases up to `limit` jobs that are due and first in line for their key.
+    func claim(limit: Int, now: Double, leaseSeconds: Double) async throws -> [DeliveryJob]
+
+    /// Marks a leased job delivered.
+    func complete(_ id: String) async throws
+
+    /// Records a failed attempt: the job is retried after the policy's delay, or dead-lettered.
+    /// - Returns: the job's new state.
+    @discardableResult
+    func fail(_ id: String, error: String, now: Double, random: Double) async throws -> DeliveryJob.State
+
+    /// Jobs in a state, in queue order.
+    func jobs(in state: DeliveryJob.State) async throws -> [DeliveryJob]
+
+    /// Makes a dead-lettered job pending again, with its attempts reset (an operator's retry).
+    func retry(_ id: String, now: Double) async throws
+
+    /// Removes a dead-lettered job, releasing the jobs of its key behind it (an operator's purge).
+    func purge(_ id: String) async throws
+}
+
+/// A queue operation on a job that does not exist or is not in the state it needs.
+public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,93 @@
+import FerryQueue
+import Testing
+
+/// The contract every ``DocumentQueue`` driver keeps; each driver runs these tests.
+struct DocumentQueueContractTests {
+    /// The drivers under test (the SQLite and PostgreSQL drivers join this list).
+    static let drivers: [@Sendable (RetryPolicy) -> any DocumentQueue] = [{ MemoryDocumentQueue(policy: $0) }]
+
+    func job(_ id: String, key: String, destination: String = "registry") -> DeliveryJob {
+        DeliveryJob(id: id, destination: destination, key: key, recordIDs: ["r-\(id)"], now: 0)
+    }
+
+    @Test(arguments: drivers.indices)
+    func deliversJobsOfOneKeyInOrderAndOtherKeysAlongside(_ driver: Int) async throws {
+        let queue = Self.drivers[driver](RetryPolicy())
+        try await queue.enqueue([job("a1", key: "A"), job("a2", key: "A"), job("b1", key: "B")])
+        let first = try await queue.claim(limit: 10, now: 0, leaseSeconds: 30)
+        #expect(first.map(\.id) == ["a1", "b1"], "a2 waits behind a1")
+        try await queue.complete("a1")
+        #expect(try await queue.claim(limit: 10, now: 1, leaseSeconds: 30).map(\.id) == ["a2"])
+    }
+
+    @Test(arguments: drivers.indices)
+    func retriesWithGrowingDelaysThenDeadLettersWithoutBlockingOtherKeys(_ driver: Int) async throws {
+        let queue = Self.drivers[driver](RetryPolicy())
+        try await queue.enqueue([job("a1", key: "A"), job("a2", key: "A"), job("b1", key: "B")])
+        var now = 0.0
+        var delays: [Double] = []
+        while true {
+            let claimed = try await queue.claim(limit: 10, now: now, leaseSeconds: 30)
+            guard let a1 = claimed.first(where: { $0.id == "a1" }) else {
+                now += 1
+                if now > 10_000 { Issue.record("a1 never came back"); return }
+                continue
+            }
+            if let b1 = claimed.first(where: { $0.id == "b1" }) { try await queue.complete(b1.id) }
+            let state = try await queue.fail(a1.id, error: "HTTP 503", now: now, random: 0.5)
+            if state == .deadLettered { break }
+            let pending = try await queue.jobs(in: .pending).first { $0.id == "a1" }
+            delays.append((pending?.availableAt ?? now) - now)
+        }
+        #expect(delays.count == RetryPolicy().maximumAttempts - 1)
+        #expect(zip(delays, delays.dropFirst()).allSatisfy { $0 <= $1 }, "back-off grows: \(delays)")
+        #expect(try await queue.jobs(in: .delivered).map(\.id) == ["b1"], "another key was not blocked")
+        #expect(try await queue.claim(limit: 10, now: now + 10_000, leaseSeconds: 30).isEmpty,
+                "a2 waits behind its dead-lettered predecessor")
+        #expect(try await queue.jobs(in: .deadLettered).first?.lastError == "HTTP 503")
+
+        try await queue.retry("a1", now: now + 10_000)
+        #expect(try await queue.claim(limit: 10, now: now + 10_000, leaseSeconds: 30).map(\.id) == ["a1"])
+    }
+
+    @Test(arguments: drivers.indices)
+    func purgingADeadLetterReleasesTheJobsBehindIt(_ driver: Int) async throws {
+        var policy = RetryPolicy()
+        policy.maximumAttempts = 1
+        let queue = Self.drivers[driver](policy)
+        try await queue.enqueue([job("a1", key: "A"), job("a2", key: "A")])
+        _ = try await queue.claim(limit: 1, now: 0, leaseSeconds: 30)
+        #expect(try await queue.fail("a1", error: "refused", now: 0, random: 0) == .deadLettered)
+        try await queue.purge("a1")
+        #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30).map(\.id) == ["a2"])
+    }
+
+    @Test(arguments: drivers.indices)
+    func anExpiredLeaseIsClaimedAgainAndALiveOneIsNot(_ driver: Int) async throws {
+        let queue = Self.drivers[driver](RetryPolicy())
+        try await queue.enqueue([job("a1", key: "A")])
+        #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30).count == 1)
+        #expect(try await queue.claim(limit: 10, now: 29, leaseSeconds: 30).isEmpty, "one worker at a time")
+        #expect(try await queue.claim(limit: 10, now: 31, leaseSeconds: 30).map(\.id) == ["a1"], "the worker died")
+    }
+
+    @Test(arguments: drivers.indices)
+    func refusesOperationsOnJobsInTheWrongState(_ driver: Int) async throws {
+        let queue = Self.drivers[driver](RetryPolicy())
+        try await queue.enqueue([job("a1", key: "A")])
+        await #expect(throws: QueueError.self) { try await queue.complete("a1") }
+        await #expect(throws: QueueError.self) { try await queue.purge("a1") }
+        await #expect(throws: QueueError.self) { try await queue.retry("missing", now: 0) }
+    }
+
+    @Test func jitterSpreadsDelaysAroundTheBackOff() {
+        let policy = RetryPolicy()
+        let low = policy.delay(afterAttempts: 3, random: 0) ?? 0
+        let high = policy.delay(afterAttempts: 3, random: 0.999) ?? 0
+        #expect(low == 4 * 0.8 && high > 4.79 && high < 4.8)
+        #expect(policy.delay(afterAttempts: 40, random: 0.5) == nil)
+        var capped = RetryPolicy()
+        capped.maximumAttempts = 100
+        #expect(capped.delay(afterAttempts: 60, random: 0.5) == 300)
+    }
+}

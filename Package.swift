@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +47,7 @@ let package = Package(
             ]
         ),
         .target(name: "FerryQueue"),
+        .target(name: "FerryQueueSQLite", dependencies: ["FerryQueue", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "FerryGateway",
             dependencies: ["FerryCore", "FerryConvert", .product(name: "Crypto", package: "swift-crypto")]
@@ -74,7 +76,7 @@ let package = Package(
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
         .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryTesting"]),
-        .testTarget(name: "FerryQueueTests", dependencies: ["FerryQueue"]),
+        .testTarget(name: "FerryQueueTests", dependencies: ["FerryQueue", "FerryQueueSQLite"]),
         .testTarget(
             name: "FerryConformanceTests",
             dependencies: [

@@ -36,6 +36,27 @@ public struct DeliveryJob: Sendable, Hashable {
         availableAt = now
     }
 
+    /// A job as a store driver read it back.
+    public init(stored id: String, destination: String, key: String, recordIDs: [String], sequence: Int, state: State,
+                attempts: Int, availableAt: Double, leaseExpiresAt: Double?, lastError: String?) {
+        self.id = id
+        self.destination = destination
+        self.key = key
+        self.recordIDs = recordIDs
+        self.sequence = sequence
+        self.state = state
+        self.attempts = attempts
+        self.availableAt = availableAt
+        self.leaseExpiresAt = leaseExpiresAt
+        self.lastError = lastError
+    }
+
+    /// Marks the job leased to a worker until a time (store drivers, after committing the lease).
+    public mutating func markLeased(until time: Double) {
+        state = .leased
+        leaseExpiresAt = time
+    }
+
     /// Whether the job still holds back later jobs of its key.
     var isUnfinished: Bool { state != .delivered }
 }

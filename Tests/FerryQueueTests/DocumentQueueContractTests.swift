@@ -1,10 +1,19 @@
 import FerryQueue
+import FerryQueueSQLite
+import Foundation
 import Testing
 
 /// The contract every ``DocumentQueue`` driver keeps; each driver runs these tests.
 struct DocumentQueueContractTests {
     /// The drivers under test (the SQLite and PostgreSQL drivers join this list).
-    static let drivers: [@Sendable (RetryPolicy) -> any DocumentQueue] = [{ MemoryDocumentQueue(policy: $0) }]
+    static let drivers: [@Sendable (RetryPolicy) -> any DocumentQueue] = [
+        { MemoryDocumentQueue(policy: $0) },
+        { policy in
+            // A fresh database file per test, as a gateway's data directory would hold one.
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-queue-\(UUID().uuidString).sqlite").path
+            return try! SQLiteDocumentQueue(path: path, policy: policy)
+        },
+    ]
 
     func job(_ id: String, key: String, destination: String = "registry") -> DeliveryJob {
         DeliveryJob(id: id, destination: destination, key: key, recordIDs: ["r-\(id)"], now: 0)
@@ -89,5 +98,23 @@ struct DocumentQueueContractTests {
         var capped = RetryPolicy()
         capped.maximumAttempts = 100
         #expect(capped.delay(afterAttempts: 60, random: 0.5) == 300)
+    }
+}
+
+/// The SQLite queue keeps its jobs across a restart of the gateway.
+struct SQLiteDocumentQueueTests {
+    @Test func jobsSurviveARestartAndALeaseOfTheDeadProcessExpires() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-queue-\(UUID().uuidString).sqlite").path
+        do {
+            let queue = try SQLiteDocumentQueue(path: path)
+            try await queue.enqueue([DeliveryJob(id: "a1", destination: "fund", key: "A", recordIDs: ["r1", "r2"], now: 0),
+                                     DeliveryJob(id: "b1", destination: "fund", key: "B", recordIDs: ["r3"], now: 0)])
+            #expect(try await queue.claim(limit: 1, now: 0, leaseSeconds: 30).map(\.id) == ["a1"])
+        }
+        let reopened = try SQLiteDocumentQueue(path: path)  // migrations run once; the second open finds them applied
+        #expect(try await reopened.claim(limit: 10, now: 10, leaseSeconds: 30).map(\.id) == ["b1"])
+        let reclaimed = try await reopened.claim(limit: 10, now: 31, leaseSeconds: 30)
+        #expect(reclaimed.map(\.id) == ["a1"])
+        #expect(reclaimed.first?.recordIDs == ["r1", "r2"])
     }
 }

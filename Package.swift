@@ -46,16 +46,19 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        .target(name: "FerryQueue"),
-        .target(name: "FerryQueueSQLite", dependencies: ["FerryQueue", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FerryQueue", dependencies: ["FerryCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "FerryQueueSQLite",
+            dependencies: ["FerryQueue", "FerryCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(
             name: "FerryGateway",
-            dependencies: ["FerryCore", "FerryConvert", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["FerryCore", "FerryConvert", "FerryQueue", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryConvert", "FerryGateway",
+                "FerryConvert", "FerryGateway", "FerryQueueSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,8 +78,8 @@ let package = Package(
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
-        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryTesting"]),
-        .testTarget(name: "FerryQueueTests", dependencies: ["FerryQueue", "FerryQueueSQLite"]),
+        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryQueue", "FerryTesting"]),
+        .testTarget(name: "FerryQueueTests", dependencies: ["FerryQueue", "FerryQueueSQLite", "FerryCore"]),
         .testTarget(
             name: "FerryConformanceTests",
             dependencies: [
@@ -87,8 +90,9 @@ let package = Package(
         .testTarget(
             name: "FerryCLITests",
             dependencies: [
-                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway",
+                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway", "FerryQueueSQLite",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ]

@@ -3,7 +3,7 @@ import FerryConvert
 
 /// The `ferry` command: converts, validates and checks agency records.
 @main
-struct Ferry: ParsableCommand {
+struct Ferry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry",
         abstract: "Convert legacy agency exports to canonical records and back, and check them.",
@@ -14,7 +14,7 @@ struct Ferry: ParsableCommand {
             apply, the highest wins.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Validate.self, Check.self, SchemaCommand.self, KeysCommand.self, TokenCommand.self, Verify.self]
+        subcommands: [Convert.self, Validate.self, Check.self, SchemaCommand.self, KeysCommand.self, TokenCommand.self, Verify.self, AuditCommand.self]
     )
 }
 

@@ -1,5 +1,5 @@
 import FerryCore
-import FerryGateway
+import FerryQueue
 import Testing
 
 /// The audit chain detects any altered, removed or reordered entry, and says which.

@@ -1,4 +1,5 @@
 import FerryQueue
+import FerryCore
 import FerryQueueSQLite
 import Foundation
 import Testing
@@ -116,5 +117,34 @@ struct SQLiteDocumentQueueTests {
         let reclaimed = try await reopened.claim(limit: 10, now: 31, leaseSeconds: 30)
         #expect(reclaimed.map(\.id) == ["a1"])
         #expect(reclaimed.first?.recordIDs == ["r1", "r2"])
+    }
+}
+
+/// The audit logs keep one verifiable chain, concurrent writers included.
+struct AuditLogTests {
+    static let logs: [@Sendable () -> any AuditLog] = [
+        { MemoryAuditLog() },
+        { try! SQLiteAuditLog(path: FileManager.default.temporaryDirectory
+            .appendingPathComponent("ferry-audit-\(UUID().uuidString).sqlite").path) },
+    ]
+
+    @Test(arguments: logs.indices)
+    func concurrentAppendsFormOneVerifiableChain(_ index: Int) async throws {
+        let log = Self.logs[index]()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    for event in 0..<25 {
+                        let details = JSONObject([("writer", .string("\(writer)")), ("event", .string("\(event)"))])
+                        try await log.append(kind: "received", time: "2026-11-25T10:00:00Z", details: details)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let entries = try await log.entries()
+        #expect(entries.count == 100)
+        #expect(entries.map(\.sequence) == Array(1...100))
+        #expect(AuditChain.verify(entries).isEmpty)
     }
 }

@@ -1,0 +1,30 @@
+public import FerryCore
+
+/// The append-only audit trail, behind one protocol so the embedded SQLite store and
+/// PostgreSQL keep the same chain.
+public protocol AuditLog: Sendable {
+    /// Appends an event after the current head of the chain.
+    /// - Returns: the entry as chained and stored.
+    @discardableResult
+    func append(kind: String, time: String, details: JSONObject) async throws -> AuditEntry
+
+    /// Every entry, in sequence order.
+    func entries() async throws -> [AuditEntry]
+}
+
+/// An ``AuditLog`` in memory, for tests.
+public actor MemoryAuditLog: AuditLog {
+    private var stored: [AuditEntry] = []
+
+    /// An empty log.
+    public init() {}
+
+    @discardableResult
+    public func append(kind: String, time: String, details: JSONObject) -> AuditEntry {
+        let entry = AuditEntry(after: stored.last, time: time, kind: kind, details: details)
+        stored.append(entry)
+        return entry
+    }
+
+    public func entries() -> [AuditEntry] { stored }
+}

@@ -17,7 +17,9 @@ run personnel.ndjson convert -m kadry-personnel --rejects out/personnel.rejects.
 run requisitions.ndjson convert -m snab2-requisition --rejects out/requisitions.rejects.ndjson "$examples/logistics.xml"
 run contracts.ndjson convert -m zakupki-contract --rejects out/contracts.rejects.ndjson "$examples"/zakupki/*.xml
 "$ferry" convert -m social-fund-discharge --reverse out/personnel.ndjson > out/social-fund-discharge.xml 2> out/social-fund-discharge.stderr
-printf '%-38s exit %d\n' out/social-fund-discharge.xml $?
+status=$?
+printf '%-38s exit %d  %s\n' out/social-fund-discharge.xml "$status" \
+    "$( [ "$status" = 1 ] && echo "(records format D cannot hold: out/social-fund-discharge.stderr)")"
 "$ferry" validate out/personnel.ndjson out/requisitions.ndjson out/contracts.ndjson && echo "ferry validate: all records valid"
 echo
 echo "The social fund's discharge notices (format D):"

@@ -24,21 +24,17 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let path = URL(fileURLWithPath: data).appendingPathComponent("ferry.sqlite").path
-            let output = BufferedOutput.standardOutput()
-            let errors = BufferedOutput.standardError()
-            defer {
-                output.flush()
-                errors.flush()
+            try await runCommand { output, errors in
+                guard FileManager.default.fileExists(atPath: path) else {
+                    errors.write("\(path): error: no gateway store here\n")
+                    throw ExitCode(ExitStatus.noInput.rawValue)
+                }
+                let entries = try await SQLiteAuditLog(path: path).entries()
+                let breaks = AuditChain.verify(entries)
+                for problem in breaks { errors.write("\(path): error: \(problem) [audit.\(problem.kind.rawValue)]\n") }
+                output.write("\(entries.count) audit entries, \(breaks.isEmpty ? "chain intact" : "\(breaks.count) breaks")\n")
+                if !breaks.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
             }
-            guard FileManager.default.fileExists(atPath: path) else {
-                errors.write("\(path): error: no gateway store here\n")
-                throw ExitCode(ExitStatus.noInput.rawValue)
-            }
-            let entries = try await SQLiteAuditLog(path: path).entries()
-            let breaks = AuditChain.verify(entries)
-            for problem in breaks { errors.write("\(path): error: \(problem) [audit.\(problem.kind.rawValue)]\n") }
-            output.write("\(entries.count) audit entries, \(breaks.isEmpty ? "chain intact" : "\(breaks.count) breaks")\n")
-            if !breaks.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
         }
     }
 }

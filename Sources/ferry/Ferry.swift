@@ -23,18 +23,33 @@ struct Ferry: AsyncParsableCommand {
 /// through; anything else is an internal error (70, EX_SOFTWARE), reported on standard error,
 /// never argument-parser's generic 1.
 func runCommand(_ body: (_ output: BufferedOutput, _ errors: BufferedOutput) throws -> Void) throws {
-    let output = BufferedOutput.standardOutput()
-    let errors = BufferedOutput.standardError()
-    defer {
-        output.flush()
-        errors.flush()
-    }
+    let (output, errors) = (BufferedOutput.standardOutput(), BufferedOutput.standardError())
+    defer { flush(output, errors) }
     do {
         try body(output, errors)
-    } catch let exit as ExitCode {
-        throw exit
     } catch {
-        errors.write("ferry: internal error: \(error)\n")
-        throw ExitCode(ExitStatus.internalError.rawValue)
+        throw exitCode(for: error, errors: errors)
     }
+}
+
+/// ``runCommand(_:)`` for commands whose work is asynchronous.
+func runCommand(_ body: (_ output: BufferedOutput, _ errors: BufferedOutput) async throws -> Void) async throws {
+    let (output, errors) = (BufferedOutput.standardOutput(), BufferedOutput.standardError())
+    defer { flush(output, errors) }
+    do {
+        try await body(output, errors)
+    } catch {
+        throw exitCode(for: error, errors: errors)
+    }
+}
+
+private func flush(_ output: BufferedOutput, _ errors: BufferedOutput) {
+    output.flush()
+    errors.flush()
+}
+
+private func exitCode(for error: any Error, errors: BufferedOutput) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
+    errors.write("ferry: internal error: \(error)\n")
+    return ExitCode(ExitStatus.internalError.rawValue)
 }

@@ -39,14 +39,3 @@ extension DiagnosticCollector {
         emit(Diagnostic(.note, code: code, message: message, at: location))
     }
 }
-
-/// Thrown when loading stopped on errors; carries every diagnostic that was collected.
-public struct DiagnosticsError: Error, Sendable, CustomStringConvertible {
-    /// Everything reported, errors and the warnings and notes beside them.
-    public var diagnostics: [Diagnostic]
-
-    /// Creates the error.
-    public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
-}

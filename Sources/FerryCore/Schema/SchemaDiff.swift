@@ -99,11 +99,12 @@ public enum SchemaDiff {
             default: add(.breaking, "pattern tightened or changed to \(new.pattern ?? "")")
             }
         }
-        compareLower(old.minLength, new.minLength, "minimum length", into: &changes, path: path)
-        compareUpper(old.maxLength, new.maxLength, "maximum length", into: &changes, path: path)
-        compareLower(old.minItems, new.minItems, "minimum items", into: &changes, path: path)
-        compareUpper(old.maxItems, new.maxItems, "maximum items", into: &changes, path: path)
-        compareUpper(old.maxFractionDigits, new.maxFractionDigits, "fraction digits", into: &changes, path: path)
+        compareBound(old.minLength, new.minLength, "minimum length", isLower: true, path: path, into: &changes)
+        compareBound(old.maxLength, new.maxLength, "maximum length", isLower: false, path: path, into: &changes)
+        compareBound(old.minItems, new.minItems, "minimum items", isLower: true, path: path, into: &changes)
+        compareBound(old.maxItems, new.maxItems, "maximum items", isLower: false, path: path, into: &changes)
+        compareBound(old.maxFractionDigits, new.maxFractionDigits, "fraction digits", isLower: false, path: path,
+                     into: &changes)
         if old.minimum != new.minimum || old.minimumIsExclusive != new.minimumIsExclusive {
             let tighter = tighterMinimum(old, new)
             add(tighter ? .breaking : .compatible, "minimum \(bound(old.minimum, old.minimumIsExclusive)) became \(bound(new.minimum, new.minimumIsExclusive))")
@@ -127,16 +128,12 @@ public enum SchemaDiff {
         }
     }
 
-    private static func compareLower(_ old: Int?, _ new: Int?, _ what: String, into changes: inout [Change], path: String) {
+    /// A raised lower bound, or a lowered or new upper bound, is breaking; the reverse is compatible.
+    private static func compareBound(
+        _ old: Int?, _ new: Int?, _ what: String, isLower: Bool, path: String, into changes: inout [Change]
+    ) {
         guard old != new else { return }
-        let tighter = (new ?? 0) > (old ?? 0)
-        changes.append(Change(kind: tighter ? .breaking : .compatible, path: path,
-                              description: "\(what) \(old.map(String.init) ?? "none") became \(new.map(String.init) ?? "none")"))
-    }
-
-    private static func compareUpper(_ old: Int?, _ new: Int?, _ what: String, into changes: inout [Change], path: String) {
-        guard old != new else { return }
-        let tighter = new.map { n in old.map { n < $0 } ?? true } ?? false
+        let tighter = isLower ? (new ?? 0) > (old ?? 0) : new.map { n in old.map { n < $0 } ?? true } ?? false
         changes.append(Change(kind: tighter ? .breaking : .compatible, path: path,
                               description: "\(what) \(old.map(String.init) ?? "none") became \(new.map(String.init) ?? "none")"))
     }

@@ -10,7 +10,6 @@ final class XMLStreamReader {
     private(set) var reader: xmlTextReaderPtr?
     private var guarded: MarkupGuard
     let path: String
-    let limits: XMLLimits
     private var inputError: (any Error)?
     private var firstError: (message: String, line: Int, column: Int, code: Int32)?
     /// XML Schema validity errors, collected (validation goes on after them) when a schema is set.
@@ -22,7 +21,6 @@ final class XMLStreamReader {
         ferry_discard_generic_errors()
         guarded = MarkupGuard(input, limits: limits, path: path)
         self.path = path
-        self.limits = limits
         let context = Unmanaged.passUnretained(self).toOpaque()
         reader = xmlReaderForIO({ context, buffer, length in
             guard let context, let buffer else { return -1 }

@@ -21,6 +21,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,20 +52,41 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        .target(name: "FerryQueue", dependencies: ["FerryCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "FerryStore", dependencies: ["FerryCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
-            name: "FerryQueueSQLite",
-            dependencies: ["FerryQueue", "FerryCore", .product(name: "GRDB", package: "GRDB.swift")]
+            name: "FerryStoreSQLite",
+            dependencies: ["FerryStore", "FerryCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "FerryGateway",
-            dependencies: ["FerryCore", "FerryConvert", "FerryQueue", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "FerryCore", "FerryConvert", "FerryXML", "FerryStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "FerryService",
+            dependencies: [
+                "FerryCore", "FerryGateway", "FerryStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryConvert", "FerryGateway", "FerryQueueSQLite",
+                "FerryConvert", "FerryGateway", "FerryService", "FerryStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .target(
@@ -78,8 +105,8 @@ let package = Package(
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
-        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryQueue", "FerryTesting"]),
-        .testTarget(name: "FerryQueueTests", dependencies: ["FerryQueue", "FerryQueueSQLite", "FerryCore"]),
+        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryTesting"]),
+        .testTarget(name: "FerryStoreTests", dependencies: ["FerryStore", "FerryStoreSQLite", "FerryCore"]),
         .testTarget(
             name: "FerryConformanceTests",
             dependencies: [
@@ -90,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "FerryCLITests",
             dependencies: [
-                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway", "FerryQueueSQLite",
+                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway", "FerryStoreSQLite",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FerryConvert
-import FerryQueue
-import FerryQueueSQLite
+import FerryGateway
+import FerryStoreSQLite
 import Foundation
 
 /// `ferry audit`: the gateway's tamper-evident trail.
@@ -17,10 +17,17 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Verify the audit hash chain of a gateway's store and name any altered, removed or reordered entry.",
-            discussion: "Exit status: 0 the chain is intact; 1 it is broken; 66 the store cannot be opened.")
+            discussion: """
+                Also checks every signed checkpoint in DATA/audit-checkpoints against the chain and the gateway's \
+                public keys: a chain rewritten and recomputed in the database no longer holds the signed hashes.
+                Exit status: 0 the chain is intact; 1 it is broken; 66 the store cannot be opened.
+                """)
 
         @Option(help: "The gateway's data directory (its store is ferry.sqlite in it).")
         var data = ".ferry"
+
+        @Option(help: "The gateway's key directory (default: DATA/keys).")
+        var keys: String?
 
         func run() async throws {
             let path = URL(fileURLWithPath: data).appendingPathComponent("ferry.sqlite").path
@@ -29,11 +36,15 @@ struct AuditCommand: AsyncParsableCommand {
                     errors.write("\(path): error: no gateway store here\n")
                     throw ExitCode(ExitStatus.noInput.rawValue)
                 }
-                let entries = try await SQLiteAuditLog(path: path).entries()
-                let breaks = AuditChain.verify(entries)
-                for problem in breaks { errors.write("\(path): error: \(problem) [audit.\(problem.kind.rawValue)]\n") }
-                output.write("\(entries.count) audit entries, \(breaks.isEmpty ? "chain intact" : "\(breaks.count) breaks")\n")
-                if !breaks.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
+                let entries = try await SQLiteGatewayStore(path: path).entries()
+                let directory = URL(fileURLWithPath: data)
+                let checkpoints = AuditVerifier.checkpointFiles(in: directory)
+                let keyring = Keyring(directory: keys.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("keys"))
+                let problems = AuditVerifier.verify(entries, checkpointFiles: checkpoints, keyring: keyring)
+                for problem in problems { errors.write("\(path): error: \(problem) [audit.broken]\n") }
+                output.write("\(entries.count) audit entries, \(checkpoints.count) signed checkpoints, "
+                             + "\(problems.isEmpty ? "chain intact" : "\(problems.count) problems")\n")
+                if !problems.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
             }
         }
     }

@@ -14,7 +14,8 @@ struct Ferry: AsyncParsableCommand {
             apply, the highest wins.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Validate.self, Check.self, SchemaCommand.self, KeysCommand.self, TokenCommand.self, Verify.self, AuditCommand.self]
+        subcommands: [Convert.self, Validate.self, Check.self, SchemaCommand.self, Serve.self, QueueCommand.self, KeysCommand.self,
+                      TokenCommand.self, Verify.self, AuditCommand.self]
     )
 }
 

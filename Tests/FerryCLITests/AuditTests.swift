@@ -1,5 +1,5 @@
 import FerryCore
-import FerryQueueSQLite
+import FerryStoreSQLite
 import FerryTesting
 import Foundation
 import GRDB
@@ -12,7 +12,7 @@ struct AuditTests {
     @Test func passesOnAnIntactChainAndNamesTheEditedRow() async throws {
         let directory = try cli.temporaryDirectory()
         let path = directory.appendingPathComponent("ferry.sqlite").path
-        let log = try SQLiteAuditLog(path: path)
+        let log = try SQLiteGatewayStore(path: path)
         for index in 1...5 {
             try await log.append(kind: "released", time: "2026-11-25T10:00:0\(index)Z",
                                  details: JSONObject([("record", .string("id-\(index)")), ("removed", .array([.string("/data/unit")]))]))

@@ -1,5 +1,5 @@
 import FerryCore
-import FerryQueue
+import FerryStore
 import Testing
 
 /// The audit chain detects any altered, removed or reordered entry, and says which.

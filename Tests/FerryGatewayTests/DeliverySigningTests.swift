@@ -49,7 +49,7 @@ struct DeliverySigningTests {
         #expect(try keyring.verify(FerryTesting.bytes(file), signature: signature))
         let names = try FileManager.default.contentsOfDirectory(atPath: drop.directory.path).sorted()
         #expect(names == ["d-1.xml", "d-1.xml.sig.json"], "no temporary file is left behind")
-        #expect(throws: DirectoryDrop.DropError.self) {
+        #expect(throws: DeliveryError.self) {
             try drop.deliver(body, name: "../escape.xml", signature: try keyring.sign(body), recordIDs: [])
         }
     }

@@ -46,37 +46,38 @@ struct DispatcherTests {
         return records
     }
 
-    func deliverAll(_ setup: Setup, _ plan: Dispatcher.Plan) throws -> [String: Dispatcher.Delivery] {
+    func deliverAll(_ setup: Setup, _ plan: Dispatcher.Plan) async throws -> [String: Dispatcher.Delivery] {
         var deliveries: [String: Dispatcher.Delivery] = [:]
         for (destination, batch) in plan.batches {
-            deliveries[destination] = try setup.dispatcher.deliver(batch, to: destination, deliveryID: "d-\(destination)")
+            deliveries[destination] = try await setup.dispatcher.deliver(batch, to: destination, deliveryID: "d-\(destination)")
         }
         return deliveries
     }
 
-    func lines(_ file: URL) throws -> [JSONObject] {
-        try String(decoding: FerryTesting.bytes(file), as: UTF8.self).split(separator: "\n").map {
+    func lines(_ path: String) throws -> [JSONObject] {
+        let file = URL(fileURLWithPath: path)
+        return try String(decoding: FerryTesting.bytes(file), as: UTF8.self).split(separator: "\n").map {
             try #require(try JSONParser.parseDocument(Array($0.utf8)).objectValue)
         }
     }
 
-    @Test func personnelReachTheSocialFundAndTheVeteransRegistryWithoutWhatTheyMayNotSee() throws {
+    @Test func personnelReachTheSocialFundAndTheVeteransRegistryWithoutWhatTheyMayNotSee() async throws {
         let setup = try setUp()
         let personnel = try records(setup, mapping: "kadry-personnel",
                                     file: FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/input.xml"))
         #expect(personnel.count == 2)
         let plan = setup.dispatcher.plan(personnel, from: "hr")
-        let deliveries = try deliverAll(setup, plan)
+        let deliveries = try await deliverAll(setup, plan)
 
         // The social fund: format D, discharged personnel only.
         let fund = try #require(deliveries["social-fund"])
-        let notices = String(decoding: FerryTesting.bytes(fund.file), as: UTF8.self)
+        let notices = String(decoding: FerryTesting.bytes(URL(fileURLWithPath: fund.location)), as: UTF8.self)
         #expect(notices.contains("<DischargeNotices xmlns=\"urn:civil:social-fund:discharge:1\">"))
         #expect(notices.contains("<FullName>Смирнова Анна</FullName>") && !notices.contains("Иванов"))
         #expect(fund.recordIDs.count == 1)
 
         // The veterans' registry: every personnel record, without unit, position and monthly_pay.
-        let registry = try lines(try #require(deliveries["veterans-registry"]).file)
+        let registry = try lines(try #require(deliveries["veterans-registry"]).location)
         #expect(registry.count == 2)
         for record in registry {
             let data = try #require(record["data"]?.objectValue)
@@ -91,13 +92,13 @@ struct DispatcherTests {
 
         // Every delivery's signature verifies.
         for delivery in deliveries.values {
-            let (signature, ids) = try DirectoryDrop.signature(of: delivery.file)
-            #expect(try setup.keyring.verify(FerryTesting.bytes(delivery.file), signature: signature))
+            let (signature, ids) = try DirectoryDrop.signature(of: URL(fileURLWithPath: delivery.location))
+            #expect(try setup.keyring.verify(FerryTesting.bytes(URL(fileURLWithPath: delivery.location)), signature: signature))
             #expect(ids == delivery.recordIDs)
         }
     }
 
-    @Test func contractsWithADefenseOrderNeverReachThePublicRegister() throws {
+    @Test func contractsWithADefenseOrderNeverReachThePublicRegister() async throws {
         let setup = try setUp()
         var contracts: [CanonicalRecord] = []
         for name in ["example", "many-products", "scheme-variants"] {
@@ -106,8 +107,8 @@ struct DispatcherTests {
         }
         let defense = try #require(contracts.first { $0.data["defense_order"] == .bool(true) })
         let plan = setup.dispatcher.plan(contracts, from: "contracts")
-        let delivered = try deliverAll(setup, plan)
-        let register = try lines(try #require(delivered["procurement-register"]).file)
+        let delivered = try await deliverAll(setup, plan)
+        let register = try lines(try #require(delivered["procurement-register"]).location)
         #expect(register.count == contracts.count - 1)
         #expect(!register.contains { $0["subject"]?.stringValue == defense.subject })
         #expect(register.allSatisfy { $0["classification"] == .string("public") })
@@ -115,18 +116,18 @@ struct DispatcherTests {
             && { if case .blocked = $0.outcome { true } else { false } }($0) })
     }
 
-    @Test func requisitionsReachTheEmergencyServiceWithoutTheRequestingUnit() throws {
+    @Test func requisitionsReachTheEmergencyServiceWithoutTheRequestingUnit() async throws {
         let setup = try setUp()
         let requisitions = try records(setup, mapping: "snab2-requisition",
                                        file: FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
-        let delivered = try deliverAll(setup, setup.dispatcher.plan(requisitions, from: "logistics"))
-        let service = try lines(try #require(delivered["emergency-service"]).file)
+        let delivered = try await deliverAll(setup, setup.dispatcher.plan(requisitions, from: "logistics"))
+        let service = try lines(try #require(delivered["emergency-service"]).location)
         #expect(service.count == 2)
         #expect(service.allSatisfy { $0["data"]?.objectValue?["requested_by"] == nil })
         #expect(service.allSatisfy { $0["data"]?.objectValue?["items"] != nil })
     }
 
-    @Test func recordsNoRouteMatchesAreReportedNotDropped() throws {
+    @Test func recordsNoRouteMatchesAreReportedNotDropped() async throws {
         let setup = try setUp()
         let personnel = try records(setup, mapping: "kadry-personnel",
                                     file: FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/input.xml"))

@@ -39,16 +39,16 @@ struct GatewayConfigurationTests {
 
     @Test(arguments: [
         ("  - { to: social-fund, type: personnel.record, when: { status: discharged } }",
-         "  - { to: social-fnd, type: personnel.record, when: { status: discharged } }", "ferry.yaml:60:11 [gateway.unknown-system]"),
+         "  - { to: social-fnd, type: personnel.record, when: { status: discharged } }", "ferry.yaml:74:11 [gateway.unknown-system]"),
         ("  - { to: veterans-registry, type: personnel.record }", "  - { to: veterans-registry, type: personnel.recrd }",
-         "ferry.yaml:61:36 [gateway.unknown-type]"),
+         "ferry.yaml:75:36 [gateway.unknown-type]"),
         ("  - { to: veterans-registry, type: personnel.record }",
-         "  - { to: veterans-registry, type: personnel.record, when: { unit: в/ч 12345 } }", "ferry.yaml:61:62 [gateway.inference-leak]"),
+         "  - { to: veterans-registry, type: personnel.record, when: { unit: в/ч 12345 } }", "ferry.yaml:75:62 [gateway.inference-leak]"),
         ("  - { to: procurement-register, type: procurement.contract }", "  - { to: procurement-register, type: logistics.requisition }",
-         "ferry.yaml:62:5 [gateway.never-released]"),
-        ("    clearance: public", "    clearance: open", "ferry.yaml:49:16 [gateway.clearance]"),
-        ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:39:13 [gateway.format]"),
-        ("    sends: [personnel.record]", "    sends: [personnel.records]", "ferry.yaml:18:13 [gateway.unknown-type]"),
+         "ferry.yaml:76:5 [gateway.never-released]"),
+        ("    clearance: public", "    clearance: open", "ferry.yaml:63:16 [gateway.clearance]"),
+        ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:53:13 [gateway.format]"),
+        ("    sends: [personnel.record]", "    sends: [personnel.records]", "ferry.yaml:26:13 [gateway.unknown-type]"),
     ])
     func reportsProblemsWhereTheyAre(_ from: String, _ to: String, _ expected: String) throws {
         #expect(demoText.contains(from))

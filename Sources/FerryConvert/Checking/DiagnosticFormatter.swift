@@ -23,8 +23,8 @@ public enum DiagnosticFormatter {
                 object["message"] = .string(diagnostic.message)
                 if let location = diagnostic.location {
                     object["path"] = .string(location.path)
-                    object["line"] = number(location.line)
-                    object["column"] = number(location.column)
+                    object["line"] = .integer(location.line)
+                    object["column"] = .integer(location.column)
                 }
                 if let detail = diagnostic.detail { object["detail"] = .string(detail) }
                 return .object(object)
@@ -35,10 +35,6 @@ public enum DiagnosticFormatter {
         }
     }
 
-    private static func number(_ value: Int) -> JSONValue {
-        .number(ExactDecimal(parsing: String(value)[...]) ?? ExactDecimal(parsing: "0")!)
-    }
-
     /// A SARIF 2.1.0 log with one run; columns are Unicode code points.
     static func sarif(_ diagnostics: [Diagnostic]) -> JSONValue {
         var codes: [String] = []
@@ -47,12 +43,12 @@ public enum DiagnosticFormatter {
         let results = diagnostics.map { diagnostic -> JSONValue in
             var result = JSONObject()
             result["ruleId"] = .string(diagnostic.code)
-            result["ruleIndex"] = number(codes.firstIndex(of: diagnostic.code) ?? 0)
+            result["ruleIndex"] = .integer(codes.firstIndex(of: diagnostic.code) ?? 0)
             result["level"] = .string(diagnostic.severity.rawValue)
             let text = diagnostic.detail.map { "\(diagnostic.message)\n\($0)" } ?? diagnostic.message
             result["message"] = .object(JSONObject([("text", .string(text))]))
             if let location = diagnostic.location {
-                let region = JSONObject([("startLine", number(location.line)), ("startColumn", number(location.column))])
+                let region = JSONObject([("startLine", .integer(location.line)), ("startColumn", .integer(location.column))])
                 let physical = JSONObject([
                     ("artifactLocation", .object(JSONObject([("uri", .string(location.path))]))),
                     ("region", .object(region)),

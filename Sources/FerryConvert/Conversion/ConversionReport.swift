@@ -38,6 +38,8 @@ public enum ExitStatus: Int32, Sendable, Comparable {
     case dataError = 65
     /// An input cannot be opened (EX_NOINPUT).
     case noInput = 66
+    /// A service the command needs (the gateway) cannot be reached (EX_UNAVAILABLE).
+    case unavailable = 69
     /// An internal error: a bug (EX_SOFTWARE).
     case internalError = 70
     /// A schema or mapping is invalid (EX_CONFIG).

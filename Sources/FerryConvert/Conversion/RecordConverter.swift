@@ -5,7 +5,7 @@ import FerryXML
 /// validate → write, one record at a time.
 ///
 /// Every input record ends as exactly one output record or one ``Reject``.
-public struct RecordConverter {
+public struct RecordConverter: Sendable {
     /// The mapping applied.
     public let mapping: Mapping
     private let mapper: RecordMapper

@@ -21,7 +21,7 @@ public struct Reject: Sendable {
         var object = JSONObject()
         object["reason"] = .string(reason)
         object["file"] = .string(file)
-        object["line"] = .number(ExactDecimal(parsing: String(line)[...])!)
+        object["line"] = .integer(line)
         object["key"] = key.map(JSONValue.string) ?? .null
         object["input"] = input.map(JSONValue.string) ?? .null
         object["problems"] = .array(problems.map { problem in

@@ -26,7 +26,7 @@ public enum JSONSchemaExporter {
         properties["specversion"] = .object(JSONObject([("const", .string("1.0"))]))
         properties["type"] = .object(JSONObject([("const", .string(schema.recordType))]))
         properties["source"] = .object(JSONObject([("type", .string("string")), ("format", .string("uri")),
-                                                   ("minLength", number(1))]))
+                                                   ("minLength", .integer(1))]))
         properties["subject"] = .object(JSONObject([("type", .string("string"))]))
         properties["id"] = .object(JSONObject([("type", .string("string")), ("pattern", .string("^[0-9a-f]{64}$"))]))
         properties["dataschema"] = .object(JSONObject([("const", .string(schema.dataschema))]))
@@ -114,8 +114,8 @@ public enum JSONSchemaExporter {
             if field.isList {
                 var list = JSONObject([("type", .string("array")), ("items", .object(fieldSchema))])
                 // An empty list is omitted, never written.
-                list["minItems"] = number(max(1, field.minItems ?? 1))
-                if let maxItems = field.maxItems { list["maxItems"] = number(maxItems) }
+                list["minItems"] = .integer(max(1, field.minItems ?? 1))
+                if let maxItems = field.maxItems { list["maxItems"] = .integer(maxItems) }
                 fieldSchema = list
             }
             fieldSchema["x-ferry-marking"] = .string(field.marking.rawValue)
@@ -127,7 +127,7 @@ public enum JSONSchemaExporter {
         if !required.isEmpty { definition["required"] = .array(required) }
         definition["additionalProperties"] = .bool(false)
         // An object whose fields are all absent is itself absent.
-        definition["minProperties"] = number(1)
+        definition["minProperties"] = .integer(1)
         definitions[type.name] = .object(definition)
     }
 
@@ -139,8 +139,8 @@ public enum JSONSchemaExporter {
         case .string:
             schema["type"] = .string("string")
             if let pattern = field.pattern { schema["pattern"] = .string(pattern) }
-            if let minLength = field.minLength { schema["minLength"] = number(minLength) }
-            if let maxLength = field.maxLength { schema["maxLength"] = number(maxLength) }
+            if let minLength = field.minLength { schema["minLength"] = .integer(minLength) }
+            if let maxLength = field.maxLength { schema["maxLength"] = .integer(maxLength) }
         case .integer, .decimal:
             schema["type"] = .string(field.type.name == "integer" ? "integer" : "number")
             if let minimum = field.minimum {
@@ -169,9 +169,5 @@ public enum JSONSchemaExporter {
             schema["$ref"] = .string("#/$defs/\(type.name)")
         }
         return schema
-    }
-
-    private static func number(_ value: Int) -> JSONValue {
-        .number(ExactDecimal(parsing: String(value)[...]) ?? ExactDecimal(parsing: "0")!)
     }
 }

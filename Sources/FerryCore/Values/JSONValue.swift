@@ -28,6 +28,15 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The integer, when this is a number without a fraction that fits in an `Int`.
+    public var integerValue: Int? {
+        if case .number(let n) = self, let value = n.integerValue { return Int(exactly: value) }
+        return nil
+    }
+
+    /// A JSON number holding an integer.
+    public static func integer(_ value: Int) -> JSONValue { .number(ExactDecimal(parsing: String(value)[...])!) }
+
     /// A word for the kind of value, for messages.
     public var kindName: String {
         switch self {

@@ -1,4 +1,5 @@
 public import FerryCore
+public import FerryStore
 
 /// The gateway's configuration: the systems it talks to, their credentials and clearances,
 /// and the routes between them. Loaded from YAML and checked completely before the gateway
@@ -8,7 +9,12 @@ public struct GatewayConfiguration: Sendable {
     public struct System: Sendable {
         /// What a system does.
         public enum Role: String, Sendable {
-            case sender, destination
+            /// Sends documents in.
+            case sender
+            /// Receives deliveries.
+            case destination
+            /// Reads documents and rejects, and manages dead letters.
+            case `operator`
         }
 
         public var id: String
@@ -23,9 +29,32 @@ public struct GatewayConfiguration: Sendable {
         public var mapping: String?
         /// How a destination receives records: canonical JSON, or a mapping's XML.
         public var format: DeliveryFormat?
-        /// Where a destination's deliveries are dropped.
-        public var dropDirectory: String?
+        /// How a destination's deliveries reach it.
+        public var target: DeliveryTarget?
+        /// A sender's own request limits, replacing the gateway's.
+        public var limits: RequestLimits?
         public var location: DocumentLocation
+    }
+
+    /// Where a destination's deliveries go.
+    public enum DeliveryTarget: Sendable, Equatable {
+        /// Dropped into a directory (relative paths are under the data directory).
+        case directory(String)
+        /// POSTed to an HTTP(S) endpoint, with a timeout in seconds.
+        case http(url: String, timeout: Double)
+    }
+
+    /// Limits on a sender's requests.
+    public struct RequestLimits: Sendable, Equatable {
+        /// The largest request body accepted (413 above it). Default 16 MiB.
+        public var maximumBodyBytes = 16 << 20
+        /// Requests per second allowed on average (429 above it). Default 50.
+        public var requestsPerSecond = 50.0
+        /// Requests allowed at once above the average. Default 100.
+        public var burst = 100
+
+        /// The defaults.
+        public init() {}
     }
 
     /// A destination's format.
@@ -52,13 +81,36 @@ public struct GatewayConfiguration: Sendable {
     /// The schema and mapping directories.
     public var schemasDirectory: String
     public var mappingsDirectory: String
-    /// The signing key file.
+    /// The directory of signing keys (relative paths are under the data directory).
     public var signingKey: String
+    /// The store: `sqlite` (the embedded default, in the data directory).
+    public var store: String
     public var systems: [System]
     public var routes: [Route]
+    /// Request limits for senders that do not set their own.
+    public var limits = RequestLimits()
+    /// Retries of failed deliveries.
+    public var retry = RetryPolicy()
+    /// How long a worker holds a claimed delivery before another may take it, in seconds.
+    public var leaseSeconds = 60.0
+    /// Seconds after which record bodies and rejected inputs are removed (nil: kept).
+    public var retentionSeconds: Double?
+    /// Seconds between signed audit checkpoints.
+    public var checkpointSeconds = 60.0
+    /// Free disk space below which the gateway stops accepting documents (503) and is not ready.
+    public var minimumFreeBytes = 64 << 20
 
     /// The system with an id.
     public func system(_ id: String) -> System? { systems.first { $0.id == id } }
+
+    /// The system a bearer token authenticates, in constant time per stored hash.
+    public func system(presenting token: String) -> System? {
+        var found: System?
+        for system in systems {
+            for hash in system.tokenHashes where hash.matches(token) && found == nil { found = system }
+        }
+        return found
+    }
 }
 
 /// A bearer token stored as `sha256$<salt hex>$<digest hex>`: the digest is SHA-256 of the

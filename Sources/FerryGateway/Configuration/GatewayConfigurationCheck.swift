@@ -5,10 +5,20 @@ import Foundation
 /// Loads a gateway configuration with the schemas and mappings it names (relative to the
 /// configuration file), as `ferry check` and the gateway's start-up do.
 public enum GatewayConfigurationCheck {
-    /// The configuration and every diagnostic, with the text of each file read for snippets.
-    public static func load(path: String, document: DocumentNode)
-        -> (configuration: GatewayConfiguration?, diagnostics: [Diagnostic], sources: [String: String])
-    {
+    /// A configuration with what it names, or the reasons it cannot be used.
+    public struct Loaded {
+        /// The configuration, with its directories resolved against the file's directory; nil
+        /// when an error was reported.
+        public var configuration: GatewayConfiguration?
+        public var schemas: [Schema]
+        public var mappings: [Mapping]
+        public var diagnostics: [Diagnostic]
+        /// The text of each file read, for snippets.
+        public var sources: [String: String]
+    }
+
+    /// Loads a configuration document read from `path`.
+    public static func load(path: String, document: DocumentNode) -> Loaded {
         let directory = (path as NSString).deletingLastPathComponent
         func resolve(_ relative: String) -> String {
             relative.hasPrefix("/") || directory.isEmpty ? relative : "\(directory)/\(relative)"
@@ -20,14 +30,16 @@ public enum GatewayConfigurationCheck {
             .filter { $0.hasSuffix(".yaml") }.sorted()
         let mappings = names.compactMap { loader.mapping("\(resolve(mappingsDirectory))/\($0)") }
         var diagnostics = DiagnosticList()
-        let configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics)
+        var configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics)
+        if let dataDirectory = configuration?.dataDirectory { configuration?.dataDirectory = resolve(dataDirectory) }
         let all = loader.diagnostics.diagnostics.filter { $0.severity != .note } + diagnostics.diagnostics
-        return (all.contains { $0.severity == .error } ? nil : configuration, all, loader.sources)
+        return Loaded(configuration: all.contains { $0.severity == .error } ? nil : configuration, schemas: schemas,
+                      mappings: mappings, diagnostics: all, sources: loader.sources)
     }
 
     /// The diagnostics of a configuration, for `ferry check`.
     public static func check(path: String, document: DocumentNode) -> (diagnostics: [Diagnostic], sources: [String: String]) {
-        let (_, diagnostics, sources) = load(path: path, document: document)
-        return (diagnostics, sources)
+        let loaded = load(path: path, document: document)
+        return (loaded.diagnostics, loaded.sources)
     }
 }

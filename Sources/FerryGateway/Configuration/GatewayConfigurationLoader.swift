@@ -1,4 +1,5 @@
 public import FerryCore
+import FerryStore
 
 /// Reads a gateway configuration's ``DocumentNode``, reporting every problem with its
 /// `path:line:column`, as `ferry check` does for schemas and mappings.
@@ -6,8 +7,9 @@ public import FerryCore
 /// It also warns about a route that tests a field above its destination's clearance: the
 /// destination learns that field's value by receiving (or not receiving) the record.
 public struct GatewayConfigurationLoader {
-    static let topKeys = ["ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "systems", "routes"]
-    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "format", "deliver", "description"]
+    static let topKeys = ["ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
+                          "routes", "limits", "delivery", "retention", "audit", "minimum_free_space"]
+    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "format", "deliver", "description", "limits"]
     static let routeKeys = ["to", "type", "from", "when", "description"]
 
     /// The record types the gateway knows, by type.
@@ -49,15 +51,83 @@ public struct GatewayConfigurationLoader {
                 local.error("yaml.kind", "routes must be a list", at: routesNode.location)
             }
         }
-        diagnostics.append(contentsOf: local)
-        guard !local.hasErrors else { return nil }
-        return GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             listen: top.string("listen", diagnostics: &local) ?? "127.0.0.1:8080",
             dataDirectory: top.string("data_directory", diagnostics: &local) ?? ".ferry",
             schemasDirectory: top.string("schemas", diagnostics: &local) ?? "schemas",
             mappingsDirectory: top.string("mappings", diagnostics: &local) ?? "mappings",
-            signingKey: top.string("signing_key", diagnostics: &local) ?? "keys/signing.key",
-            systems: systems, routes: routes)
+            signingKey: top.string("signing_key", diagnostics: &local) ?? "keys",
+            store: "sqlite", systems: systems, routes: routes)
+        if let storeNode = top["store"], let store = NodeReader.string(storeNode, what: "store", diagnostics: &local) {
+            if store == "sqlite" {
+                configuration.store = store
+            } else {
+                local.error("gateway.store", "store is sqlite (the embedded store in the data directory)", at: storeNode.location)
+            }
+        }
+        if let node = top["limits"] { configuration.limits = loadLimits(node, context: "limits", diagnostics: &local) }
+        if let node = top["delivery"] {
+            let reader = NodeReader(node, context: "delivery", allowed: ["attempts", "initial_delay", "maximum_delay", "jitter", "lease"],
+                                    diagnostics: &local)
+            if let attempts = reader.integer("attempts", diagnostics: &local) { configuration.retry.maximumAttempts = max(1, attempts) }
+            if let delay = Self.duration(reader["initial_delay"], diagnostics: &local) { configuration.retry.initialDelay = delay }
+            if let delay = Self.duration(reader["maximum_delay"], diagnostics: &local) { configuration.retry.maximumDelay = delay }
+            if let jitter = reader.decimal("jitter", diagnostics: &local).flatMap({ Double($0.text) }) {
+                configuration.retry.jitter = min(1, max(0, jitter))
+            }
+            if let lease = Self.duration(reader["lease"], diagnostics: &local) { configuration.leaseSeconds = lease }
+        }
+        if let node = top["retention"] {
+            let reader = NodeReader(node, context: "retention", allowed: ["record_bodies"], diagnostics: &local)
+            configuration.retentionSeconds = Self.duration(reader["record_bodies"], diagnostics: &local)
+        }
+        if let node = top["audit"] {
+            let reader = NodeReader(node, context: "audit", allowed: ["checkpoint_interval"], diagnostics: &local)
+            if let interval = Self.duration(reader["checkpoint_interval"], diagnostics: &local) {
+                configuration.checkpointSeconds = interval
+            }
+        }
+        if let bytes = Self.size(top["minimum_free_space"], diagnostics: &local) { configuration.minimumFreeBytes = bytes }
+        diagnostics.append(contentsOf: local)
+        guard !local.hasErrors else { return nil }
+        return configuration
+    }
+
+    private func loadLimits(_ node: DocumentNode, context: String, diagnostics: inout DiagnosticList) -> GatewayConfiguration.RequestLimits {
+        var limits = GatewayConfiguration.RequestLimits()
+        let reader = NodeReader(node, context: context, allowed: ["max_body", "requests_per_second", "burst"], diagnostics: &diagnostics)
+        if let bytes = Self.size(reader["max_body"], diagnostics: &diagnostics) { limits.maximumBodyBytes = bytes }
+        if let rate = reader.decimal("requests_per_second", diagnostics: &diagnostics).flatMap({ Double($0.text) }) {
+            limits.requestsPerSecond = max(0.001, rate)
+        }
+        if let burst = reader.integer("burst", diagnostics: &diagnostics) { limits.burst = max(1, burst) }
+        return limits
+    }
+
+    /// A duration: a number of seconds, or a number with `ms`, `s`, `m`, `h` or `d`.
+    static func duration(_ node: DocumentNode?, diagnostics: inout DiagnosticList) -> Double? {
+        guard let node else { return nil }
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400), ("", 1)]
+        if let text = node.scalar {
+            for (suffix, factor) in units where text.hasSuffix(suffix) {
+                if let value = Double(text.dropLast(suffix.count)), value >= 0 { return value * factor }
+            }
+        }
+        diagnostics.error("gateway.duration", "a duration is a number with ms, s, m, h or d (e.g. 30s, 90d)", at: node.location)
+        return nil
+    }
+
+    /// A size: a number of bytes, or a number with `KiB`, `MiB` or `GiB`.
+    static func size(_ node: DocumentNode?, diagnostics: inout DiagnosticList) -> Int? {
+        guard let node else { return nil }
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("", 1)]
+        if let text = node.scalar {
+            for (suffix, factor) in units where text.hasSuffix(suffix) {
+                if let value = Int(text.dropLast(suffix.count)), value >= 0 { return value * factor }
+            }
+        }
+        diagnostics.error("gateway.size", "a size is a number of bytes, or a number with KiB, MiB or GiB", at: node.location)
+        return nil
     }
 
     private func loadSystem(_ id: String, _ node: DocumentNode, diagnostics: inout DiagnosticList) -> GatewayConfiguration.System? {
@@ -67,7 +137,7 @@ public struct GatewayConfigurationLoader {
             let role = roleNode.scalar.flatMap(GatewayConfiguration.System.Role.init(rawValue:))
         else {
             if let roleNode = reader["role"] {
-                diagnostics.error("gateway.role", "role is sender or destination", at: roleNode.location)
+                diagnostics.error("gateway.role", "role is sender, destination or operator", at: roleNode.location)
             }
             return nil
         }
@@ -80,7 +150,7 @@ public struct GatewayConfigurationLoader {
             }
         }
         var system = GatewayConfiguration.System(id: id, role: role, clearance: clearance, tokenHashes: [], allowedTypes: [],
-                                                 mapping: nil, format: nil, dropDirectory: nil, location: node.location)
+                                                 mapping: nil, format: nil, target: nil, limits: nil, location: node.location)
         for tokenNode in reader["tokens"]?.items ?? [] {
             guard let hash = tokenNode.scalar.flatMap(TokenHash.init) else {
                 diagnostics.error("gateway.token", "a token is stored as sha256$<salt hex>$<digest hex> (see ferry token hash)",
@@ -90,9 +160,16 @@ public struct GatewayConfigurationLoader {
             system.tokenHashes.append(hash)
         }
         switch role {
+        case .operator:
+            if system.tokenHashes.isEmpty {
+                diagnostics.error("gateway.token", "operator \(id) needs at least one token", at: node.location)
+            }
         case .sender:
             if system.tokenHashes.isEmpty {
                 diagnostics.error("gateway.token", "sender \(id) needs at least one token", at: node.location)
+            }
+            if let limitsNode = reader["limits"] {
+                system.limits = loadLimits(limitsNode, context: "limits of \(id)", diagnostics: &diagnostics)
             }
             for typeNode in reader.require("sends", diagnostics: &diagnostics)?.items ?? [] {
                 guard let type = typeNode.scalar, schemas[type] != nil else {
@@ -120,9 +197,20 @@ public struct GatewayConfigurationLoader {
                 }
             }
             if let deliverNode = reader.require("deliver", diagnostics: &diagnostics) {
-                let deliver = NodeReader(deliverNode, context: "deliver of \(id)", allowed: ["directory"], diagnostics: &diagnostics)
-                system.dropDirectory = deliver.string("directory", diagnostics: &diagnostics)
-                _ = deliver.require("directory", diagnostics: &diagnostics)
+                let deliver = NodeReader(deliverNode, context: "deliver of \(id)", allowed: ["directory", "url", "timeout"],
+                                         diagnostics: &diagnostics)
+                if let directory = deliver.string("directory", diagnostics: &diagnostics) {
+                    system.target = .directory(directory)
+                } else if let url = deliver.string("url", diagnostics: &diagnostics) {
+                    if url.hasPrefix("http://") || url.hasPrefix("https://") {
+                        let timeout = Self.duration(deliver["timeout"], diagnostics: &diagnostics) ?? 10
+                        system.target = .http(url: url, timeout: timeout)
+                    } else {
+                        diagnostics.error("gateway.url", "a delivery url starts with http:// or https://", at: deliver["url"]?.location)
+                    }
+                } else if deliverNode.pairs != nil {
+                    diagnostics.error("yaml.missing-key", "deliver of \(id) needs 'directory' or 'url'", at: deliverNode.location)
+                }
             }
         }
         return system

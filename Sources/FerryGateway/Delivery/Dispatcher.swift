@@ -7,7 +7,7 @@ public import Foundation
 /// and drops it in the destination's directory.
 ///
 /// Every decision is returned for the audit, with the fields removed by name only.
-public struct Dispatcher {
+public struct Dispatcher: Sendable {
     /// One release decision, for the audit.
     public struct Decision: Sendable {
         public enum Outcome: Sendable, Equatable {
@@ -75,59 +75,99 @@ public struct Dispatcher {
         return plan
     }
 
-    /// A delivered batch.
-    public struct Delivery: Sendable {
-        public let file: URL
+    /// A destination's batch written in its format, ready to sign and send.
+    public struct Rendered: Sendable {
+        public let body: [UInt8]
+        /// The file extension of the format: `ndjson` or `xml`.
+        public let fileExtension: String
+        public let contentType: String
+        /// The records in the body, in order.
         public let recordIDs: [String]
         /// Records the destination's format could not hold, with the reason.
         public let notWritable: [Decision]
     }
 
-    /// Writes one destination's batch in its format, signed, into its drop directory.
-    /// - Parameter deliveryID: unique per delivery; it names the file.
-    public func deliver(_ batch: [CanonicalRecord], to destination: String, deliveryID: String) throws -> Delivery {
-        guard let system = configuration.system(destination), let format = system.format, let drop = system.dropDirectory else {
-            throw DirectoryDrop.DropError(message: "\(destination) is not a destination with a format and a directory")
+    /// A delivered batch.
+    public struct Delivery: Sendable {
+        /// The dropped file's path, or the endpoint's URL.
+        public let location: String
+        public let recordIDs: [String]
+        public let keyID: String
+        /// Records the destination's format could not hold, with the reason.
+        public let notWritable: [Decision]
+    }
+
+    /// Writes one destination's batch in its format.
+    public func render(_ batch: [CanonicalRecord], for destination: String) throws -> Rendered {
+        guard let format = configuration.system(destination)?.format else {
+            throw DeliveryError(message: "\(destination) is not a destination with a format")
         }
-        var body: [UInt8] = []
-        var delivered: [String] = []
-        var notWritable: [Decision] = []
-        let name: String
         switch format {
         case .canonical:
+            var body: [UInt8] = []
             let writer = JSONWriter()
             for record in batch {
                 writer.write(record.jsonValue, into: &body)
                 body.append(0x0A)
-                delivered.append(record.id)
             }
-            name = "\(deliveryID).ndjson"
+            return Rendered(body: body, fileExtension: "ndjson", contentType: "application/x-ndjson",
+                            recordIDs: batch.map(\.id), notWritable: [])
         case .mapping(let mappingName):
-            guard let mapping = mappings[mappingName] else {
-                throw DirectoryDrop.DropError(message: "mapping \(mappingName) is not loaded")
-            }
+            guard let mapping = mappings[mappingName] else { throw DeliveryError(message: "mapping \(mappingName) is not loaded") }
             let writer = XMLRecordWriter(mapping: mapping)
+            var written: [String] = []
+            var notWritable: [Decision] = []
             do {
                 try writer.begin()
                 for record in batch {
                     do {
                         try writer.write(record.data)
-                        delivered.append(record.id)
+                        written.append(record.id)
                     } catch {
-                        notWritable.append(Decision(recordID: record.id, destination: destination,
-                                                    outcome: .notWritable(reason: error.problems.map(\.description).joined(separator: "; "))))
+                        let reason = error.problems.map(\.description).joined(separator: "; ")
+                        notWritable.append(Decision(recordID: record.id, destination: destination, outcome: .notWritable(reason: reason)))
                     }
                 }
                 try writer.finish()
             } catch {
-                throw DirectoryDrop.DropError(message: "cannot write \(mappingName): \(error)")
+                throw DeliveryError(message: "cannot write \(mappingName): \(error)")
             }
-            body = writer.takeOutput()
-            name = "\(deliveryID).xml"
+            return Rendered(body: writer.takeOutput(), fileExtension: "xml", contentType: "application/xml",
+                            recordIDs: written, notWritable: notWritable)
         }
-        let directory = drop.hasPrefix("/") ? URL(fileURLWithPath: drop) : dataDirectory.appendingPathComponent(drop)
-        let file = try DirectoryDrop(directory: directory).deliver(body, name: name, signature: try keyring.sign(body),
-                                                                  recordIDs: delivered)
-        return Delivery(file: file, recordIDs: delivered, notWritable: notWritable)
     }
+
+    /// Renders, signs and sends one destination's batch.
+    /// - Parameter deliveryID: unique per delivery; it names the dropped file.
+    public func deliver(_ batch: [CanonicalRecord], to destination: String, deliveryID: String) async throws -> Delivery {
+        guard let target = configuration.system(destination)?.target else {
+            throw DeliveryError(message: "\(destination) is not a destination with a delivery target")
+        }
+        let rendered = try render(batch, for: destination)
+        guard !rendered.recordIDs.isEmpty else {
+            return Delivery(location: "", recordIDs: [], keyID: "", notWritable: rendered.notWritable)
+        }
+        let signature = try keyring.sign(rendered.body)
+        let location: String
+        switch target {
+        case .directory(let drop):
+            let directory = drop.hasPrefix("/") ? URL(fileURLWithPath: drop) : dataDirectory.appendingPathComponent(drop)
+            location = try DirectoryDrop(directory: directory)
+                .deliver(rendered.body, name: "\(deliveryID).\(rendered.fileExtension)", signature: signature,
+                         recordIDs: rendered.recordIDs).path
+        case .http(let url, let timeout):
+            try await HTTPDelivery(url: url, timeout: timeout)
+                .post(rendered.body, contentType: rendered.contentType, deliveryID: deliveryID, signature: signature,
+                      recordIDs: rendered.recordIDs)
+            location = url
+        }
+        return Delivery(location: location, recordIDs: rendered.recordIDs, keyID: signature.keyID, notWritable: rendered.notWritable)
+    }
+}
+
+/// A delivery that could not be made; the job is retried.
+public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }

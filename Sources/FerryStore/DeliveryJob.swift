@@ -9,6 +9,9 @@ public struct DeliveryJob: Sendable, Hashable {
         case delivered
         /// Out of attempts: it waits for an operator, and later jobs of its key wait behind it.
         case deadLettered = "dead-lettered"
+        /// Decided against just before delivery (the release decision, made again, blocked it, or
+        /// the destination's format cannot hold the record): finished without a delivery.
+        case blocked
     }
 
     public let id: String
@@ -58,5 +61,5 @@ public struct DeliveryJob: Sendable, Hashable {
     }
 
     /// Whether the job still holds back later jobs of its key.
-    var isUnfinished: Bool { state != .delivered }
+    var isUnfinished: Bool { state != .delivered && state != .blocked }
 }

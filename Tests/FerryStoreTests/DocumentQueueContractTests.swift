@@ -1,6 +1,6 @@
-import FerryQueue
+import FerryStore
 import FerryCore
-import FerryQueueSQLite
+import FerryStoreSQLite
 import Foundation
 import Testing
 
@@ -12,7 +12,7 @@ struct DocumentQueueContractTests {
         { policy in
             // A fresh database file per test, as a gateway's data directory would hold one.
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-queue-\(UUID().uuidString).sqlite").path
-            return try! SQLiteDocumentQueue(path: path, policy: policy)
+            return try! SQLiteGatewayStore(path: path, policy: policy)
         },
     ]
 
@@ -103,16 +103,16 @@ struct DocumentQueueContractTests {
 }
 
 /// The SQLite queue keeps its jobs across a restart of the gateway.
-struct SQLiteDocumentQueueTests {
+struct SQLiteGatewayStoreQueueTests {
     @Test func jobsSurviveARestartAndALeaseOfTheDeadProcessExpires() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-queue-\(UUID().uuidString).sqlite").path
         do {
-            let queue = try SQLiteDocumentQueue(path: path)
+            let queue = try SQLiteGatewayStore(path: path)
             try await queue.enqueue([DeliveryJob(id: "a1", destination: "fund", key: "A", recordIDs: ["r1", "r2"], now: 0),
                                      DeliveryJob(id: "b1", destination: "fund", key: "B", recordIDs: ["r3"], now: 0)])
             #expect(try await queue.claim(limit: 1, now: 0, leaseSeconds: 30).map(\.id) == ["a1"])
         }
-        let reopened = try SQLiteDocumentQueue(path: path)  // migrations run once; the second open finds them applied
+        let reopened = try SQLiteGatewayStore(path: path)  // migrations run once; the second open finds them applied
         #expect(try await reopened.claim(limit: 10, now: 10, leaseSeconds: 30).map(\.id) == ["b1"])
         let reclaimed = try await reopened.claim(limit: 10, now: 31, leaseSeconds: 30)
         #expect(reclaimed.map(\.id) == ["a1"])
@@ -124,7 +124,7 @@ struct SQLiteDocumentQueueTests {
 struct AuditLogTests {
     static let logs: [@Sendable () -> any AuditLog] = [
         { MemoryAuditLog() },
-        { try! SQLiteAuditLog(path: FileManager.default.temporaryDirectory
+        { try! SQLiteGatewayStore(path: FileManager.default.temporaryDirectory
             .appendingPathComponent("ferry-audit-\(UUID().uuidString).sqlite").path) },
     ]
 

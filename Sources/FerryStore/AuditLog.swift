@@ -10,6 +10,9 @@ public protocol AuditLog: Sendable {
 
     /// Every entry, in sequence order.
     func entries() async throws -> [AuditEntry]
+
+    /// The last entry, or nil for an empty chain.
+    func head() async throws -> AuditEntry?
 }
 
 /// An ``AuditLog`` in memory, for tests.
@@ -27,4 +30,6 @@ public actor MemoryAuditLog: AuditLog {
     }
 
     public func entries() -> [AuditEntry] { stored }
+
+    public func head() -> AuditEntry? { stored.last }
 }

@@ -1,0 +1,461 @@
+import Crypto
+public import FerryConvert
+public import FerryCore
+public import FerryStore
+public import Foundation
+import Metrics
+
+/// The gateway without its transport: it takes a sender's document, converts and checks its
+/// records, routes them, decides their release per destination and commits everything —
+/// records, rejects, delivery jobs and audit entries — in one store transaction.
+///
+/// The HTTP service, the delivery workers and the operator commands all compose this.
+public final class Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    public let store: any GatewayStore
+    public let dispatcher: Dispatcher
+    public let keyring: Keyring
+    /// The data directory, with relative paths of the configuration resolved against it.
+    public let dataDirectory: URL
+    private let converters: [String: RecordConverter]
+    private let envelopeChecker: EnvelopeChecker
+    private let router: Router
+    private let release: RecordRelease
+
+    /// Prepares a gateway over a loaded configuration and its schemas and mappings.
+    public init(configuration: GatewayConfiguration, schemas: [Schema], mappings: [Mapping], store: any GatewayStore,
+                dataDirectory: URL) throws {
+        self.configuration = configuration
+        self.store = store
+        self.dataDirectory = dataDirectory
+        let keys = configuration.signingKey
+        keyring = Keyring(directory: keys.hasPrefix("/") ? URL(fileURLWithPath: keys) : dataDirectory.appendingPathComponent(keys))
+        dispatcher = Dispatcher(configuration: configuration, schemas: schemas, mappings: mappings, keyring: keyring,
+                                dataDirectory: dataDirectory)
+        var converters: [String: RecordConverter] = [:]
+        for mapping in mappings where mapping.direction.reads { converters[mapping.name] = try RecordConverter(mapping: mapping) }
+        self.converters = converters
+        var validators: [RecordValidator] = []
+        for schema in schemas {
+            validators.append(try RecordValidator(schema: schema, patternCompiler: ProjectLoader.patternCompiler))
+        }
+        envelopeChecker = EnvelopeChecker(validators: validators)
+        router = Router(configuration: configuration)
+        release = RecordRelease(schemas: schemas)
+    }
+
+    // MARK: Receiving
+
+    /// A document as a sender posted it.
+    public struct Submission: Sendable {
+        /// What the body holds.
+        public enum Content: Sendable, Equatable {
+            /// A legacy XML export, read with a mapping (nil: the sender's configured mapping).
+            case legacy(mapping: String?)
+            /// Canonical records: a JSON array, one JSON object, or NDJSON.
+            case canonical
+        }
+
+        public var sender: GatewayConfiguration.System
+        public var body: [UInt8]
+        public var content: Content
+        public var idempotencyKey: String?
+
+        public init(sender: GatewayConfiguration.System, body: [UInt8], content: Content, idempotencyKey: String?) {
+            self.sender = sender
+            self.body = body
+            self.content = content
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    /// What became of a submission.
+    public enum Outcome: Sendable {
+        /// Committed with at least one accepted record (or an idempotent replay of such a document).
+        case accepted(documentID: String, report: JSONObject)
+        /// Committed, but nothing in it was accepted; the report says why.
+        case nothingAccepted(documentID: String?, report: JSONObject)
+        /// The sender may not send this (a record type it is not allowed); nothing was committed.
+        case forbidden(reason: String)
+        /// The request cannot be processed as sent (unknown mapping, idempotency key reused with
+        /// another body); nothing was committed.
+        case invalid(reason: String)
+    }
+
+    /// Receives a document: converts, checks, routes, releases and commits it.
+    /// - Throws: ``StoreError/full`` when the store cannot take it (nothing is written).
+    public func receive(_ submission: Submission, now: Date = Date()) async throws -> Outcome {
+        let sender = submission.sender
+        let bodySHA256 = Self.hex(SHA256.hash(data: submission.body))
+        if let key = submission.idempotencyKey, let earlier = try await store.idempotencyKey(sender: sender.id, key: key) {
+            guard earlier.bodySHA256 == bodySHA256 else {
+                return .invalid(reason: "the Idempotency-Key was used for document \(earlier.documentID) with a different body")
+            }
+            return try await replay(earlier.documentID)
+        }
+
+        var parsed: Parsed
+        switch submission.content {
+        case .legacy(let requested):
+            guard let name = requested ?? sender.mapping else {
+                return .invalid(reason: "name the mapping that reads this export (query parameter mapping or header Ferry-Mapping)")
+            }
+            guard let converter = converters[name] else { return .invalid(reason: "no mapping \(name) that reads exports") }
+            let type = converter.mapping.schema.recordType
+            guard sender.allowedTypes.contains(type) else { return .forbidden(reason: "\(sender.id) may not send \(type) records") }
+            parsed = legacy(submission.body, converter: converter)
+        case .canonical:
+            parsed = canonical(submission.body)
+            if let type = parsed.records.map(\.record.type).first(where: { !sender.allowedTypes.contains($0) }) {
+                return .forbidden(reason: "\(sender.id) may not send \(type) records")
+            }
+        }
+        // A sender cannot pass on what it is not cleared to hold.
+        let aboveClearance = parsed.records.filter { $0.record.classification > sender.clearance }
+        parsed.records.removeAll { $0.record.classification > sender.clearance }
+        for (position, record) in aboveClearance {
+            parsed.rejects.append(InboundDocument.Reject(
+                position: position, line: parsed.lines[position] ?? 1, key: record.subject,
+                reason: "/classification: the record is \(record.classification.rawValue), above the clearance of "
+                    + "\(sender.id) (\(sender.clearance.rawValue))", input: nil))
+            parsed.problemCodes[position] = ["gateway.above-clearance /classification"]
+        }
+        parsed.rejects.sort { $0.position < $1.position }
+
+        let documentID = UUID().uuidString.lowercased()
+        let stored = try await store.records(parsed.records.map(\.record.id))
+        let fresh = parsed.records.filter { stored[$0.record.id] == nil }
+        let plan = dispatcher.plan(fresh.map(\.record), from: sender.id)
+        var routing: [String: [InboundDocument.Routing]] = [:]
+        for decision in plan.decisions {
+            switch decision.outcome {
+            case .released(let removed):
+                routing[decision.recordID, default: []].append(.init(destination: decision.destination, released: true,
+                                                                      removedFields: removed))
+            case .blocked(let reason), .notWritable(let reason):
+                routing[decision.recordID, default: []].append(.init(destination: decision.destination, released: false,
+                                                                      blockedReason: reason))
+            }
+        }
+        let records = parsed.records.map { position, record in
+            (position, InboundDocument.Record(id: record.id, type: record.type, key: record.subject,
+                                              body: JSONWriter(form: .canonical).bytes(record.jsonValue),
+                                              routing: routing[record.id] ?? []))
+        }
+        var audit = [AuditEvent("received", JSONObject([
+            ("document", .string(documentID)), ("sender", .string(sender.id)), ("body_sha256", .string(bodySHA256)),
+            ("records", .array(parsed.records.map { .string($0.record.id) })),
+            ("duplicates", .array(parsed.records.filter { stored[$0.record.id] != nil }.map { .string($0.record.id) })),
+        ]))]
+        if !parsed.rejects.isEmpty || !parsed.malformed.isEmpty {
+            audit.append(AuditEvent("rejected", JSONObject([
+                ("document", .string(documentID)),
+                ("rejects", .array(parsed.rejects.map { reject in
+                    .object(JSONObject([("position", .integer(reject.position)), ("line", .integer(reject.line)),
+                                        ("key", reject.key.map(JSONValue.string) ?? .null),
+                                        ("problems", .array(parsed.problemCodes[reject.position, default: []].map(JSONValue.string)))]))
+                })),
+                ("malformed", .array(parsed.malformed.map { .string("\($0.location?.line ?? 1):\($0.location?.column ?? 1) \($0.code)") })),
+            ])))
+        }
+        audit += Self.decisionEvents(plan.decisions, unrouted: plan.unrouted, context: ("document", .string(documentID)))
+        let document = InboundDocument(
+            id: documentID, sender: sender.id, receivedAt: Self.timestamp(now), now: now.timeIntervalSinceReferenceDate,
+            bodySHA256: bodySHA256, idempotencyKey: submission.idempotencyKey, records: records, rejects: parsed.rejects,
+            audit: audit)
+        let committed: CommitOutcome
+        do {
+            committed = try await store.commit(document)
+        } catch StoreError.idempotencyConflict(let earlier) {
+            return .invalid(reason: "the Idempotency-Key was used for document \(earlier) with a different body")
+        }
+        if case .replayed(let earlier) = committed { return try await replay(earlier) }
+
+        Counter(label: "ferry_records_received_total", dimensions: [("sender", sender.id)]).increment(by: parsed.records.count)
+        Counter(label: "ferry_records_rejected_total", dimensions: [("sender", sender.id)]).increment(by: parsed.rejects.count)
+        var report = try await status(of: documentID, includeInputs: false) ?? JSONObject()
+        if !parsed.malformed.isEmpty {
+            report["diagnostics"] = .array(parsed.malformed.map { diagnostic in
+                .object(JSONObject([("line", .integer(diagnostic.location?.line ?? 1)), ("column", .integer(diagnostic.location?.column ?? 1)),
+                                    ("code", .string(diagnostic.code)), ("message", .string(diagnostic.message))]))
+            })
+        }
+        return parsed.records.isEmpty ? .nothingAccepted(documentID: documentID, report: report)
+            : .accepted(documentID: documentID, report: report)
+    }
+
+    /// A stored document's report, as first answered.
+    private func replay(_ documentID: String) async throws -> Outcome {
+        let report = try await status(of: documentID, includeInputs: false) ?? JSONObject()
+        let accepted = report["accepted"]?.integerValue ?? 0
+        return accepted > 0 || (report["duplicates"]?.integerValue ?? 0) > 0
+            ? .accepted(documentID: documentID, report: report) : .nothingAccepted(documentID: documentID, report: report)
+    }
+
+    /// The records of a document, as read, with their input positions.
+    private struct Parsed {
+        var records: [(position: Int, record: CanonicalRecord)] = []
+        var rejects: [InboundDocument.Reject] = []
+        var lines: [Int: Int] = [:]
+        var problemCodes: [Int: [String]] = [:]
+        var malformed: [Diagnostic] = []
+    }
+
+    private func legacy(_ body: [UInt8], converter: RecordConverter) -> Parsed {
+        var parsed = Parsed()
+        var report = ConversionReport()
+        var position = 0
+        converter.convert(InputSet.Document(displayPath: "document", stream: MemoryByteStream(body)), report: &report,
+                          emit: { record in
+                              parsed.records.append((position, record))
+                              position += 1
+                          },
+                          reject: { reject in
+                              parsed.rejects.append(InboundDocument.Reject(position: position, line: reject.line, key: reject.key,
+                                                                           reason: reject.reason, input: reject.input))
+                              parsed.problemCodes[position] = reject.problems.map { "\($0.code) \($0.pointer)" }
+                              position += 1
+                          })
+        parsed.malformed = report.malformed + report.warnings
+        return parsed
+    }
+
+    private func canonical(_ body: [UInt8]) -> Parsed {
+        var parsed = Parsed()
+        do {
+            var values = try JSONValueSequence(bytes: body, splitArray: true)
+            var position = 0
+            while let (value, line) = try values.next() {
+                parsed.lines[position] = line
+                switch envelopeChecker.check(value) {
+                case .success(let record):
+                    parsed.records.append((position, record))
+                case .failure(let failure):
+                    parsed.rejects.append(InboundDocument.Reject(
+                        position: position, line: line, key: value.objectValue?["subject"]?.stringValue,
+                        reason: failure.problems.map(\.description).joined(separator: "; "),
+                        input: String(decoding: JSONWriter().bytes(value), as: UTF8.self)))
+                    parsed.problemCodes[position] = failure.problems.map { "\($0.code) \($0.pointer)" }
+                }
+                position += 1
+            }
+        } catch {
+            parsed.malformed.append(Diagnostic(.error, code: "json.syntax", message: error.message,
+                                               at: DocumentLocation(path: "document", line: error.line, column: error.column)))
+        }
+        return parsed
+    }
+
+    // MARK: Reporting
+
+    /// A document's status: each record's outcome and, per destination, its release and delivery
+    /// state. Rejected inputs are included only for operators.
+    public func status(of documentID: String, includeInputs: Bool) async throws -> JSONObject? {
+        guard let document = try await store.document(documentID) else { return nil }
+        var counts: [StoredDocument.Entry.Outcome: Int] = [:]
+        let entries: [JSONValue] = document.entries.map { entry in
+            counts[entry.outcome, default: 0] += 1
+            var object = JSONObject([("position", .integer(entry.position)), ("outcome", .string(entry.outcome.rawValue))])
+            if let id = entry.recordID { object["id"] = .string(id) }
+            object["key"] = entry.key.map(JSONValue.string) ?? .null
+            if let line = entry.line { object["line"] = .integer(line) }
+            if let reason = entry.reason { object["reason"] = .string(reason) }
+            if includeInputs, let input = entry.input { object["input"] = .string(input) }
+            if entry.outcome != .rejected {
+                object["unrouted"] = .bool(entry.unrouted)
+                object["destinations"] = .array(entry.destinations.map { destination in
+                    var item = JSONObject([("destination", .string(destination.destination)), ("state", .string(destination.state))])
+                    if !destination.removedFields.isEmpty {
+                        item["removed_fields"] = .array(destination.removedFields.map(JSONValue.string))
+                    }
+                    return .object(item)
+                })
+            }
+            return .object(object)
+        }
+        return JSONObject([
+            ("document", .string(document.id)), ("sender", .string(document.sender)), ("received_at", .string(document.receivedAt)),
+            ("body_sha256", .string(document.bodySHA256)), ("accepted", .integer(counts[.accepted] ?? 0)),
+            ("duplicates", .integer(counts[.duplicate] ?? 0)), ("rejected", .integer(counts[.rejected] ?? 0)),
+            ("records", .array(entries)),
+        ])
+    }
+
+    // MARK: Delivering
+
+    /// Claims due deliveries and makes them: for each destination, the release is decided again
+    /// against the current configuration, the batch is written in the destination's format,
+    /// signed and sent; the outcome and the audit entries are committed together.
+    /// - Returns: the number of jobs claimed (0 when nothing was due).
+    @discardableResult
+    public func deliverDue(now: Date = Date(), limit: Int = 256) async throws -> Int {
+        let jobs = try await store.claim(limit: limit, now: now.timeIntervalSinceReferenceDate,
+                                         leaseSeconds: configuration.leaseSeconds)
+        guard !jobs.isEmpty else { return 0 }
+        let records = try await store.records(jobs.flatMap(\.recordIDs))
+        var destinations: [String] = []
+        for job in jobs where !destinations.contains(job.destination) { destinations.append(job.destination) }
+        for destination in destinations {
+            try await deliver(jobs.filter { $0.destination == destination }, to: destination, records: records, now: now)
+        }
+        return jobs.count
+    }
+
+    private func deliver(_ jobs: [DeliveryJob], to destination: String, records: [String: StoredRecord], now: Date) async throws {
+        var batch: [CanonicalRecord] = []
+        var jobOfRecord: [String: String] = [:]  // released record id → job id
+        var blocked: [String] = []
+        var decisions: [Dispatcher.Decision] = []
+        for job in jobs {
+            for id in job.recordIDs {
+                guard let stored = records[id], let body = stored.body,
+                    let value = try? JSONParser.parseDocument(body), case .success(let record) = envelopeChecker.check(value)
+                else {
+                    decisions.append(.init(recordID: id, destination: destination,
+                                           outcome: .blocked(reason: "the record cannot be read from the store")))
+                    blocked.append(job.id)
+                    continue
+                }
+                // Fail closed: the decision is made again against the configuration in force now.
+                guard let system = configuration.system(destination), system.role == .destination,
+                    router.destinations(of: record, from: stored.sender).contains(destination)
+                else {
+                    decisions.append(.init(recordID: id, destination: destination,
+                                           outcome: .blocked(reason: "no longer routed to \(destination)")))
+                    blocked.append(job.id)
+                    continue
+                }
+                switch release.decide(record, clearance: system.clearance) {
+                case .blocked(let reason):
+                    decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
+                    blocked.append(job.id)
+                case .released(let released, let removed):
+                    decisions.append(.init(recordID: id, destination: destination, outcome: .released(removedFields: removed)))
+                    batch.append(released)
+                    jobOfRecord[released.id] = job.id
+                }
+            }
+        }
+        let time = Self.timestamp(now)
+        let deliveryID = UUID().uuidString.lowercased()
+        let started = Date()
+        do {
+            let delivery = batch.isEmpty ? nil : try await dispatcher.deliver(batch, to: destination, deliveryID: deliveryID)
+            var audit = Self.decisionEvents(decisions + (delivery?.notWritable ?? []), unrouted: [],
+                                            context: ("delivery", .string(deliveryID)))
+            let notWritable = Set((delivery?.notWritable ?? []).map(\.recordID))
+            let unwritableJobs = batch.filter { notWritable.contains($0.id) }.compactMap { jobOfRecord[$0.id] }
+            var delivered: [String] = []
+            if let delivery, !delivery.recordIDs.isEmpty {
+                delivered = delivery.recordIDs.compactMap { jobOfRecord[$0] }
+                audit.append(AuditEvent("delivered", JSONObject([
+                    ("delivery", .string(deliveryID)), ("destination", .string(destination)),
+                    ("location", .string(delivery.location)), ("key_id", .string(delivery.keyID)),
+                    ("records", .array(delivery.recordIDs.map(JSONValue.string))),
+                ])))
+            }
+            try await store.finishDelivery(delivered: delivered, blocked: blocked + unwritableJobs, time: time, audit: audit)
+            Counter(label: "ferry_records_delivered_total", dimensions: [("destination", destination)]).increment(by: delivered.count)
+            Timer(label: "ferry_delivery_duration_seconds", dimensions: [("destination", destination)], preferredDisplayUnit: .seconds)
+                .recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            let reason = "\(error)"
+            let audit = [AuditEvent("failed", JSONObject([
+                ("delivery", .string(deliveryID)), ("destination", .string(destination)),
+                ("jobs", .array(jobs.map { .string($0.id) })), ("error", .string(reason)),
+            ]))]
+            let states = try await store.failDelivery(jobIDs: jobs.map(\.id), error: reason, now: now.timeIntervalSinceReferenceDate,
+                                                      random: Double.random(in: 0..<1), time: time, audit: audit)
+            Counter(label: "ferry_delivery_retries_total", dimensions: [("destination", destination)])
+                .increment(by: states.values.filter { $0 == .pending }.count)
+            Counter(label: "ferry_dead_letters_total", dimensions: [("destination", destination)])
+                .increment(by: states.values.filter { $0 == .deadLettered }.count)
+        }
+    }
+
+    // MARK: Audit
+
+    /// Release decisions as audit events: one per destination and outcome, naming the records
+    /// and the fields removed (never their values).
+    static func decisionEvents(_ decisions: [Dispatcher.Decision], unrouted: [String],
+                               context: (String, JSONValue)) -> [AuditEvent] {
+        var events: [AuditEvent] = []
+        var groups: [(kind: String, destination: String, detail: JSONValue, records: [String])] = []
+        for decision in decisions {
+            let (kind, detail): (String, JSONValue) = switch decision.outcome {
+            case .released(let removed): ("released", .array(removed.map(JSONValue.string)))
+            case .blocked(let reason): ("blocked", .string(reason))
+            case .notWritable(let reason): ("blocked", .string("the destination's format cannot hold it: \(reason)"))
+            }
+            if let index = groups.firstIndex(where: { $0.kind == kind && $0.destination == decision.destination && $0.detail == detail }) {
+                groups[index].records.append(decision.recordID)
+            } else {
+                groups.append((kind, decision.destination, detail, [decision.recordID]))
+            }
+        }
+        var routed: [(destination: String, records: [String])] = []
+        for group in groups where context.0 == "document" {
+            if let index = routed.firstIndex(where: { $0.destination == group.destination }) {
+                routed[index].records += group.records
+            } else {
+                routed.append((group.destination, group.records))
+            }
+        }
+        for route in routed {
+            events.append(AuditEvent("routed", JSONObject([context, ("destination", .string(route.destination)),
+                                                           ("records", .array(route.records.map(JSONValue.string)))])))
+        }
+        if !unrouted.isEmpty {
+            events.append(AuditEvent("unrouted", JSONObject([context, ("records", .array(unrouted.map(JSONValue.string)))])))
+        }
+        for group in groups {
+            events.append(AuditEvent(group.kind, JSONObject([
+                context, ("destination", .string(group.destination)),
+                (group.kind == "released" ? "removed_fields" : "reason", group.detail),
+                ("records", .array(group.records.map(JSONValue.string))),
+            ])))
+        }
+        return events
+    }
+
+    /// Signs the audit chain's head and stores the checkpoint, in the store and as a file under
+    /// `audit-checkpoints/` in the data directory, unless the head is already checkpointed.
+    /// - Returns: the new checkpoint, or nil when there was nothing new.
+    @discardableResult
+    public func checkpointAudit(now: Date = Date()) async throws -> AuditCheckpoint? {
+        guard let head = try await store.head() else { return nil }
+        if let last = try await store.checkpoints().last, last.sequence >= head.sequence { return nil }
+        let time = Self.timestamp(now)
+        let signature = try keyring.sign(AuditCheckpoint.signedBytes(sequence: head.sequence, hash: head.hash, time: time))
+        let checkpoint = AuditCheckpoint(sequence: head.sequence, hash: head.hash, time: time, keyID: signature.keyID,
+                                         signature: signature.value)
+        var bytes = JSONWriter().bytes(checkpoint.jsonValue)
+        bytes.append(0x0A)
+        try DurableFile.write(bytes, to: AuditVerifier.checkpointDirectory(in: dataDirectory)
+            .appendingPathComponent(String(format: "%012d.json", head.sequence)))
+        try await store.addCheckpoint(checkpoint)
+        return checkpoint
+    }
+
+    /// Audits the configuration the gateway runs with: its file, hash and size.
+    public func recordConfigurationLoaded(file: String, bytes: [UInt8], now: Date = Date()) async throws {
+        try await store.recordOperatorAction(
+            AuditEvent("configuration-loaded", JSONObject([
+                ("file", .string(file)), ("sha256", .string(Self.hex(SHA256.hash(data: bytes)))),
+                ("systems", .integer(configuration.systems.count)), ("routes", .integer(configuration.routes.count)),
+            ])), time: Self.timestamp(now))
+    }
+
+    // MARK: Helpers
+
+    /// RFC 3339 UTC with milliseconds.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}

@@ -1,0 +1,301 @@
+public import FerryCore
+public import FerryGateway
+public import FerryStore
+public import Foundation
+public import Hummingbird
+public import Logging
+import Metrics
+import UnixSignals
+import HTTPTypes
+import NIOCore
+
+/// The gateway's HTTP interface (Hummingbird 2): inbound documents from authenticated senders,
+/// document status, public keys, health, readiness, metrics, the OpenAPI document and the
+/// operators' dead-letter endpoints. It only composes ``Gateway``; the rules live there.
+public struct GatewayService: Sendable {
+    public let gateway: Gateway
+    private let limiter: RateLimiter
+    private let metricsText: @Sendable () -> [UInt8]
+    private let logger: Logger
+
+    /// Creates the service.
+    /// - Parameter metricsText: the Prometheus exposition of the process's metrics.
+    public init(gateway: Gateway, logger: Logger, metricsText: @escaping @Sendable () -> [UInt8]) {
+        self.gateway = gateway
+        limiter = RateLimiter()
+        self.metricsText = metricsText
+        self.logger = logger
+    }
+
+    /// One operation of the API, as the router registers it and `openapi.yaml` documents it.
+    public struct Endpoint: Sendable {
+        public let method: HTTPRequest.Method
+        /// The path, with `{name}` parameters as in OpenAPI.
+        public let path: String
+        /// Every status the handler answers with.
+        public let statuses: [Int]
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response
+    }
+
+    /// Every operation, in the order of `openapi.yaml`.
+    public var endpoints: [Endpoint] {
+        [
+            Endpoint(method: .post, path: "/v1/documents", statuses: [202, 401, 403, 413, 415, 422, 429, 503], handler: postDocument),
+            Endpoint(method: .get, path: "/v1/documents/{id}", statuses: [200, 401, 404], handler: getDocument),
+            Endpoint(method: .get, path: "/v1/keys", statuses: [200], handler: { _, _ in try keys() }),
+            Endpoint(method: .get, path: "/v1/dead-letters", statuses: [200, 401, 403], handler: listDeadLetters),
+            Endpoint(method: .post, path: "/v1/dead-letters/{id}/retry", statuses: [204, 401, 403, 404], handler: retryDeadLetter),
+            Endpoint(method: .delete, path: "/v1/dead-letters/{id}", statuses: [204, 401, 403, 404], handler: purgeDeadLetter),
+            Endpoint(method: .get, path: "/healthz", statuses: [200], handler: { _, _ in Self.json(.ok, JSONObject([("status", .string("ok"))])) }),
+            Endpoint(method: .get, path: "/readyz", statuses: [200, 503], handler: { _, _ in await readiness() }),
+            Endpoint(method: .get, path: "/metrics", statuses: [200, 401, 403], handler: metrics),
+            Endpoint(method: .get, path: "/openapi.yaml", statuses: [200], handler: { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/yaml"],
+                         body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+            }),
+        ]
+    }
+
+    /// The router with every endpoint and request metrics.
+    public func router() -> Hummingbird.Router<BasicRequestContext> {
+        let router = Hummingbird.Router()
+        router.add(middleware: MetricsMiddleware())
+        for endpoint in endpoints {
+            router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+        }
+        return router
+    }
+
+    /// Serves until SIGTERM or SIGINT, with the background work beside the HTTP server; then
+    /// shuts down gracefully (the server stops accepting, in-flight requests and deliveries finish).
+    /// - Parameter onListening: called with the bound port once the server listens.
+    public func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let app = Application(
+            router: router(),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ferry"),
+            services: [BackgroundWork(gateway: gateway, logger: logger)],
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    // MARK: Inbound
+
+    private func postDocument(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let sender: GatewayConfiguration.System
+        switch authenticate(request) {
+        case .success(let system): sender = system
+        case .failure(let refusal): return await refuse(refusal, sender: nil)
+        }
+        guard sender.role == .sender else {
+            return await refuse(.init(status: .forbidden, reason: "\(sender.id) is not a sender"), sender: sender.id)
+        }
+        let limits = sender.limits ?? gateway.configuration.limits
+        guard await limiter.admit(sender.id, limits: limits, now: Date().timeIntervalSinceReferenceDate) else {
+            return await refuse(.init(status: .tooManyRequests, reason: "more than \(limits.requestsPerSecond) requests a second"),
+                                sender: sender.id, headers: [.retryAfter: "1"])
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maximumBodyBytes {
+            return await refuse(.init(status: .contentTooLarge, reason: "the body is over \(limits.maximumBodyBytes) bytes"),
+                                sender: sender.id)
+        }
+        guard StorageSpace.available(at: gateway.dataDirectory) >= gateway.configuration.minimumFreeBytes else {
+            return await refuse(.init(status: .serviceUnavailable, reason: "the data directory is nearly full"), sender: sender.id)
+        }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let content: Gateway.Submission.Content
+        if contentType.contains("json") {
+            content = .canonical
+        } else if contentType.isEmpty || contentType.contains("xml") {
+            let mapping = request.uri.queryParameters["mapping"].map(String.init) ?? request.headers[HTTPField.Name("Ferry-Mapping")!]
+            content = .legacy(mapping: mapping)
+        } else {
+            return await refuse(.init(status: .unsupportedMediaType,
+                                      reason: "send XML exports as application/xml, canonical records as application/json or "
+                                          + "application/x-ndjson"), sender: sender.id)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limits.maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return await refuse(.init(status: .contentTooLarge, reason: "the body is over \(limits.maximumBodyBytes) bytes"),
+                                sender: sender.id)
+        }
+        let submission = Gateway.Submission(sender: sender, body: Array(buffer: body), content: content,
+                                            idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
+        do {
+            switch try await gateway.receive(submission) {
+            case .accepted(let id, let report):
+                logger.info("document accepted", metadata: ["document": "\(id)", "sender": "\(sender.id)",
+                                                           "accepted": "\(report["accepted"]?.integerValue ?? 0)",
+                                                           "rejected": "\(report["rejected"]?.integerValue ?? 0)"])
+                return Self.json(.accepted, report, headers: [.location: "/v1/documents/\(id)"])
+            case .nothingAccepted(let id, let report):
+                logger.notice("document with nothing accepted", metadata: ["document": "\(id ?? "-")", "sender": "\(sender.id)"])
+                var body = report
+                body["error"] = .string("nothing in the document was accepted")
+                return Self.json(.unprocessableContent, body)
+            case .forbidden(let reason):
+                return await refuse(.init(status: .forbidden, reason: reason), sender: sender.id)
+            case .invalid(let reason):
+                return await refuse(.init(status: .unprocessableContent, reason: reason), sender: sender.id)
+            }
+        } catch let error as StoreError {
+            logger.error("store refused a document", metadata: ["sender": "\(sender.id)", "error": "\(error)"])
+            return Self.json(.serviceUnavailable, JSONObject([("error", .string("\(error)"))]))
+        }
+    }
+
+    private func getDocument(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller: GatewayConfiguration.System
+        switch authenticate(request) {
+        case .success(let system): caller = system
+        case .failure(let refusal): return await refuse(refusal, sender: nil)
+        }
+        let id = context.parameters.get("id") ?? ""
+        let isOperator = caller.role == .operator
+        guard let report = try await gateway.status(of: id, includeInputs: isOperator),
+            isOperator || report["sender"] == .string(caller.id)
+        else {
+            return Self.json(.notFound, JSONObject([("error", .string("no document \(id)"))]))
+        }
+        return Self.json(.ok, report)
+    }
+
+    // MARK: Operators
+
+    private func listDeadLetters(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        if let refused = await requireOperator(request) { return refused }
+        let jobs = try await gateway.store.jobs(in: .deadLettered)
+        let items: [JSONValue] = jobs.map { job in
+            .object(JSONObject([
+                ("id", .string(job.id)), ("destination", .string(job.destination)), ("key", .string(job.key)),
+                ("records", .array(job.recordIDs.map(JSONValue.string))), ("attempts", .integer(job.attempts)),
+                ("last_error", job.lastError.map(JSONValue.string) ?? .null),
+            ]))
+        }
+        return Self.json(.ok, JSONObject([("dead_letters", .array(items))]))
+    }
+
+    private func retryDeadLetter(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await operatorAction(request, context, kind: "replayed") { id in
+            try await gateway.store.retry(id, now: Date().timeIntervalSinceReferenceDate)
+        }
+    }
+
+    private func purgeDeadLetter(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await operatorAction(request, context, kind: "operator-action") { id in try await gateway.store.purge(id) }
+    }
+
+    private func operatorAction(_ request: Request, _ context: BasicRequestContext, kind: String,
+                                _ action: (String) async throws -> Void) async throws -> Response {
+        if let refused = await requireOperator(request) { return refused }
+        guard case .success(let caller) = authenticate(request) else { return Response(status: .unauthorized) }
+        let id = context.parameters.get("id") ?? ""
+        do {
+            try await action(id)
+        } catch let error as QueueError {
+            return Self.json(.notFound, JSONObject([("error", .string(error.message))]))
+        }
+        try await gateway.store.recordOperatorAction(
+            AuditEvent(kind, JSONObject([("operator", .string(caller.id)), ("job", .string(id)),
+                                         ("action", .string(request.method == .delete ? "purge" : "retry"))])),
+            time: Gateway.timestamp(Date()))
+        return Response(status: .noContent)
+    }
+
+    private func metrics(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        if let refused = await requireOperator(request) { return refused }
+        Gauge(label: "ferry_queue_depth").record(try await gateway.store.queueDepth())
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: metricsText())))
+    }
+
+    private func keys() throws -> Response {
+        let current = try? gateway.keyring.currentKeyID()
+        let keys = try gateway.keyring.publicKeys().sorted { $0.key < $1.key }.map { id, raw in
+            JSONValue.object(JSONObject([("key_id", .string(id)), ("algorithm", .string("Ed25519")),
+                                         ("public_key", .string(raw.base64EncodedString())), ("current", .bool(id == current))]))
+        }
+        return Self.json(.ok, JSONObject([("keys", .array(keys))]))
+    }
+
+    private func readiness() async -> Response {
+        var problems: [JSONValue] = []
+        do {
+            try await gateway.store.probeWritable()
+        } catch {
+            problems.append(.string("the store does not accept writes: \(error)"))
+        }
+        let free = StorageSpace.available(at: gateway.dataDirectory)
+        if free < gateway.configuration.minimumFreeBytes {
+            problems.append(.string("\(free) bytes free in the data directory, below \(gateway.configuration.minimumFreeBytes)"))
+        }
+        return Self.json(problems.isEmpty ? .ok : .serviceUnavailable,
+                         JSONObject([("status", .string(problems.isEmpty ? "ready" : "not ready")), ("problems", .array(problems))]))
+    }
+
+    // MARK: Authentication and refusals
+
+    struct Refusal: Error {
+        let status: HTTPResponse.Status
+        let reason: String
+    }
+
+    private func authenticate(_ request: Request) -> Result<GatewayConfiguration.System, Refusal> {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            return .failure(Refusal(status: .unauthorized, reason: "no bearer token"))
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let system = gateway.configuration.system(presenting: token) else {
+            return .failure(Refusal(status: .unauthorized, reason: "the bearer token is not known"))
+        }
+        return .success(system)
+    }
+
+    private func requireOperator(_ request: Request) async -> Response? {
+        switch authenticate(request) {
+        case .failure(let refusal): return await refuse(refusal, sender: nil)
+        case .success(let system) where system.role != .operator:
+            return await refuse(Refusal(status: .forbidden, reason: "\(system.id) is not an operator"), sender: system.id)
+        case .success: return nil
+        }
+    }
+
+    /// Answers a refusal with a JSON error and audits it (the reason names no field values).
+    private func refuse(_ refusal: Refusal, sender: String?, headers: HTTPFields = [:]) async -> Response {
+        logger.notice("request refused", metadata: ["status": "\(refusal.status.code)", "sender": "\(sender ?? "-")",
+                                                    "reason": "\(refusal.reason)"])
+        Counter(label: "ferry_requests_refused_total", dimensions: [("status", "\(refusal.status.code)")]).increment()
+        try? await gateway.store.recordOperatorAction(
+            AuditEvent("refused", JSONObject([("status", .integer(refusal.status.code)),
+                                              ("sender", sender.map(JSONValue.string) ?? .null), ("reason", .string(refusal.reason))])),
+            time: Gateway.timestamp(Date()))
+        var fields = headers
+        if refusal.status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
+        return Self.json(refusal.status, JSONObject([("error", .string(refusal.reason))]), headers: fields)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: JSONObject, headers: HTTPFields = [:]) -> Response {
+        var bytes = JSONWriter().bytes(.object(object))
+        bytes.append(0x0A)
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Per-sender token buckets: `requests_per_second` on average, `burst` at once.
+actor RateLimiter {
+    private var buckets: [String: (tokens: Double, updated: Double)] = [:]
+
+    func admit(_ sender: String, limits: GatewayConfiguration.RequestLimits, now: Double) -> Bool {
+        var bucket = buckets[sender] ?? (Double(limits.burst), now)
+        bucket.tokens = min(Double(limits.burst), bucket.tokens + (now - bucket.updated) * limits.requestsPerSecond)
+        bucket.updated = now
+        let admitted = bucket.tokens >= 1
+        if admitted { bucket.tokens -= 1 }
+        buckets[sender] = bucket
+        return admitted
+    }
+}

@@ -1,0 +1,476 @@
+public import FerryCore
+public import FerryStore
+import Foundation
+import GRDB
+
+/// The ``GatewayStore`` on embedded SQLite (GRDB, WAL, synchronous commits): every operation is
+/// one transaction, so a crash leaves each document and each job either before or after it,
+/// never half-written.
+///
+/// The schema comes from named, append-only migrations; opening a store applies the missing ones.
+public final class SQLiteGatewayStore: GatewayStore {
+    private let database: DatabasePool
+    private let policy: RetryPolicy
+
+    /// Opens (creating and migrating) the store in a database file.
+    public init(path: String, policy: RetryPolicy = RetryPolicy()) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Each commit reaches the disk before the gateway answers; WAL keeps readers unblocked.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        database = try DatabasePool(path: path, configuration: configuration)
+        self.policy = policy
+        try Self.migrator.migrate(database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-25 delivery jobs") { db in
+            try db.create(table: "delivery_job") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("id", .text).notNull().unique()
+                table.column("destination", .text).notNull()
+                table.column("ordering_key", .text).notNull()
+                table.column("record_ids", .text).notNull()
+                table.column("state", .text).notNull()
+                table.column("attempts", .integer).notNull()
+                table.column("available_at", .double).notNull()
+                table.column("lease_expires_at", .double)
+                table.column("last_error", .text)
+            }
+            try db.create(index: "delivery_job_line", on: "delivery_job", columns: ["destination", "ordering_key", "sequence"])
+        }
+        migrator.registerMigration("2026-11-25 audit") { db in
+            try db.create(table: "audit_entry") { table in
+                table.primaryKey("sequence", .integer)
+                table.column("time", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("details", .text).notNull()
+                table.column("previous_hash", .text).notNull()
+                table.column("hash", .text).notNull()
+            }
+        }
+        migrator.registerMigration("2026-11-25 documents and records") { db in
+            try db.create(table: "document") { table in
+                table.primaryKey("id", .text)
+                table.column("sender", .text).notNull()
+                table.column("received_at", .text).notNull()
+                table.column("body_sha256", .text).notNull()
+            }
+            try db.create(table: "record") { table in
+                table.primaryKey("id", .text)
+                table.column("type", .text).notNull()
+                table.column("record_key", .text).notNull()
+                table.column("sender", .text).notNull()
+                table.column("document_id", .text).notNull()
+                table.column("received_at", .text).notNull()
+                table.column("body", .blob)
+            }
+            try db.create(index: "record_received", on: "record", columns: ["received_at"])
+            // One row per input record of a document: accepted, duplicate or rejected.
+            try db.create(table: "document_entry") { table in
+                table.column("document_id", .text).notNull()
+                table.column("position", .integer).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("record_id", .text)
+                table.column("record_key", .text)
+                table.column("line", .integer)
+                table.column("reason", .text)
+                table.column("input", .text)
+                table.column("routing", .text).notNull()
+                table.primaryKey(["document_id", "position"])
+            }
+            try db.create(table: "idempotency_key") { table in
+                table.column("sender", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("body_sha256", .text).notNull()
+                table.column("document_id", .text).notNull()
+                table.primaryKey(["sender", "key"])
+            }
+            try db.create(table: "audit_checkpoint") { table in
+                table.primaryKey("sequence", .integer)
+                table.column("hash", .text).notNull()
+                table.column("time", .text).notNull()
+                table.column("key_id", .text).notNull()
+                table.column("signature", .text).notNull()
+            }
+            try db.create(table: "readiness_probe") { table in
+                table.primaryKey("id", .integer)
+                table.column("time", .double).notNull()
+            }
+            try db.create(index: "delivery_job_state", on: "delivery_job", columns: ["state", "sequence"])
+        }
+        return migrator
+    }
+
+    // MARK: Documents
+
+    public func commit(_ document: InboundDocument) async throws -> CommitOutcome {
+        try await writing { db in
+            if let key = document.idempotencyKey,
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?",
+                                           arguments: [document.sender, key])
+            {
+                let documentID: String = row["document_id"]
+                guard row["body_sha256"] == document.bodySHA256 else { throw StoreError.idempotencyConflict(documentID: documentID) }
+                return .replayed(documentID: documentID)
+            }
+            try db.execute(sql: "INSERT INTO document (id, sender, received_at, body_sha256) VALUES (?, ?, ?, ?)",
+                           arguments: [document.id, document.sender, document.receivedAt, document.bodySHA256])
+            if let key = document.idempotencyKey {
+                try db.execute(sql: "INSERT INTO idempotency_key (sender, key, body_sha256, document_id) VALUES (?, ?, ?, ?)",
+                               arguments: [document.sender, key, document.bodySHA256, document.id])
+            }
+            var duplicates = Set<String>()
+            for (position, record) in document.records {
+                let stored = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)", arguments: [record.id]) ?? false
+                let duplicate = stored || duplicates.contains(record.id)
+                if duplicate {
+                    duplicates.insert(record.id)
+                } else {
+                    try db.execute(sql: """
+                        INSERT INTO record (id, type, record_key, sender, document_id, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [record.id, record.type, record.key, document.sender, document.id, document.receivedAt,
+                                         Data(record.body)])
+                    for routing in record.routing where routing.released {
+                        try Self.insertJob(db, id: InboundDocument.jobID(record: record.id, destination: routing.destination),
+                                           destination: routing.destination, key: record.key, recordIDs: [record.id],
+                                           availableAt: document.now)
+                    }
+                }
+                try db.execute(sql: """
+                    INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
+                    VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
+                    """, arguments: [document.id, position, duplicate ? "duplicate" : "accepted", record.id, record.key,
+                                     Self.routingText(record.routing)])
+            }
+            for reject in document.rejects {
+                try db.execute(sql: """
+                    INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
+                    VALUES (?, ?, 'rejected', NULL, ?, ?, ?, ?, '[]')
+                    """, arguments: [document.id, reject.position, reject.key, reject.line, reject.reason, reject.input])
+            }
+            for event in document.audit {
+                try Self.appendAudit(db, kind: event.kind, time: document.receivedAt, details: event.details)
+            }
+            return .committed(duplicates: duplicates)
+        }
+    }
+
+    public func idempotencyKey(sender: String, key: String) async throws -> (documentID: String, bodySHA256: String)? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?", arguments: [sender, key])
+                .map { ($0["document_id"], $0["body_sha256"]) }
+        }
+    }
+
+    public func document(_ id: String) async throws -> StoredDocument? {
+        try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE id = ?", arguments: [id]) else { return nil }
+            var entries: [StoredDocument.Entry] = []
+            for entry in try Row.fetchAll(db, sql: "SELECT * FROM document_entry WHERE document_id = ? ORDER BY position",
+                                          arguments: [id]) {
+                let recordID: String? = entry["record_id"]
+                var destinations: [(destination: String, state: String, removedFields: [String])] = []
+                let routing = Self.routing(from: entry["routing"])
+                for decision in routing {
+                    var state = "blocked"
+                    if decision.released, let recordID {
+                        let jobID = InboundDocument.jobID(record: recordID, destination: decision.destination)
+                        state = try String.fetchOne(db, sql: "SELECT state FROM delivery_job WHERE id = ?", arguments: [jobID])
+                            ?? "purged"
+                    }
+                    destinations.append((decision.destination, state, decision.removedFields))
+                }
+                let outcome = StoredDocument.Entry.Outcome(rawValue: entry["outcome"]) ?? .rejected
+                entries.append(StoredDocument.Entry(
+                    position: entry["position"], outcome: outcome, recordID: recordID, key: entry["record_key"],
+                    line: entry["line"], reason: entry["reason"], input: entry["input"], destinations: destinations,
+                    unrouted: outcome != .rejected && routing.isEmpty))
+            }
+            return StoredDocument(id: id, sender: row["sender"], receivedAt: row["received_at"], bodySHA256: row["body_sha256"],
+                                  entries: entries)
+        }
+    }
+
+    public func records(_ ids: [String]) async throws -> [String: StoredRecord] {
+        try await database.read { db in
+            var result: [String: StoredRecord] = [:]
+            for id in ids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM record WHERE id = ?", arguments: [id]) else { continue }
+                let body: Data? = row["body"]
+                result[id] = StoredRecord(id: id, type: row["type"], key: row["record_key"], sender: row["sender"],
+                                          documentID: row["document_id"], body: body.map { [UInt8]($0) })
+            }
+            return result
+        }
+    }
+
+    public func removeBodies(receivedBefore time: String) async throws -> Int {
+        try await writing { db in
+            // A body stays while any of its deliveries is unfinished; the document_entry rows keep
+            // ids and keys, the audit keeps the hashes.
+            try db.execute(sql: """
+                UPDATE record SET body = NULL WHERE body IS NOT NULL AND received_at < ?
+                AND NOT EXISTS (SELECT 1 FROM delivery_job WHERE delivery_job.id >= record.id || '/'
+                                AND delivery_job.id < record.id || '0' AND delivery_job.state NOT IN ('delivered', 'blocked'))
+                """, arguments: [time])
+            let records = db.changesCount
+            try db.execute(sql: """
+                UPDATE document_entry SET input = NULL WHERE input IS NOT NULL
+                AND document_id IN (SELECT id FROM document WHERE received_at < ?)
+                """, arguments: [time])
+            return records + db.changesCount
+        }
+    }
+
+    public func probeWritable() async throws {
+        try await writing { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO readiness_probe (id, time) VALUES (1, ?)",
+                           arguments: [Date().timeIntervalSinceReferenceDate])
+        }
+    }
+
+    public func queueDepth() async throws -> Int {
+        try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')") ?? 0
+        }
+    }
+
+    // MARK: Delivery queue
+
+    public func enqueue(_ jobs: [DeliveryJob]) async throws {
+        try await writing { db in
+            for job in jobs {
+                try Self.insertJob(db, id: job.id, destination: job.destination, key: job.key, recordIDs: job.recordIDs,
+                                   availableAt: job.availableAt)
+            }
+        }
+    }
+
+    public func claim(limit: Int, now: Double, leaseSeconds: Double) async throws -> [DeliveryJob] {
+        try await writing { db in
+            // First in line for its key: no earlier job of the same destination and key is unfinished.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM delivery_job AS job
+                WHERE job.state IN ('pending', 'leased')
+                  AND ((job.state = 'pending' AND job.available_at <= :now)
+                       OR (job.state = 'leased' AND job.lease_expires_at <= :now))
+                  AND NOT EXISTS (SELECT 1 FROM delivery_job AS earlier
+                                  WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
+                                    AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
+                ORDER BY job.sequence LIMIT :limit
+                """, arguments: ["now": now, "limit": limit])
+            var claimed: [DeliveryJob] = []
+            for row in rows {
+                let sequence: Int = row["sequence"]
+                try db.execute(sql: "UPDATE delivery_job SET state = 'leased', lease_expires_at = ? WHERE sequence = ?",
+                               arguments: [now + leaseSeconds, sequence])
+                var job = try Self.job(row)
+                job.markLeased(until: now + leaseSeconds)
+                claimed.append(job)
+            }
+            return claimed
+        }
+    }
+
+    public func complete(_ id: String) async throws {
+        try await writing { db in try Self.complete(db, id, as: .delivered) }
+    }
+
+    @discardableResult
+    public func fail(_ id: String, error: String, now: Double, random: Double) async throws -> DeliveryJob.State {
+        try await writing { [policy] db in try Self.fail(db, id, error: error, now: now, random: random, policy: policy) }
+    }
+
+    public func finishDelivery(delivered: [String], blocked: [String], time: String, audit: [AuditEvent]) async throws {
+        try await writing { db in
+            for id in delivered { try Self.complete(db, id, as: .delivered) }
+            for id in blocked { try Self.complete(db, id, as: .blocked) }
+            for event in audit { try Self.appendAudit(db, kind: event.kind, time: time, details: event.details) }
+        }
+    }
+
+    public func failDelivery(jobIDs: [String], error: String, now: Double, random: Double, time: String,
+                             audit: [AuditEvent]) async throws -> [String: DeliveryJob.State] {
+        try await writing { [policy] db in
+            var states: [String: DeliveryJob.State] = [:]
+            for id in jobIDs { states[id] = try Self.fail(db, id, error: error, now: now, random: random, policy: policy) }
+            for event in audit { try Self.appendAudit(db, kind: event.kind, time: time, details: event.details) }
+            let dead = jobIDs.filter { states[$0] == .deadLettered }
+            if !dead.isEmpty {
+                try Self.appendAudit(db, kind: "dead-lettered", time: time,
+                                     details: JSONObject([("jobs", .array(dead.map(JSONValue.string))), ("error", .string(error))]))
+            }
+            return states
+        }
+    }
+
+    public func jobs(in state: DeliveryJob.State) async throws -> [DeliveryJob] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM delivery_job WHERE state = ? ORDER BY sequence", arguments: [state.rawValue])
+                .map(Self.job)
+        }
+    }
+
+    public func retry(_ id: String, now: Double) async throws {
+        try await writing { db in
+            try Self.require(db, id, state: .deadLettered)
+            try db.execute(sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?",
+                           arguments: [now, id])
+        }
+    }
+
+    public func purge(_ id: String) async throws {
+        try await writing { db in
+            try Self.require(db, id, state: .deadLettered)
+            try db.execute(sql: "DELETE FROM delivery_job WHERE id = ?", arguments: [id])
+        }
+    }
+
+    // MARK: Audit
+
+    @discardableResult
+    public func append(kind: String, time: String, details: JSONObject) async throws -> AuditEntry {
+        try await writing { db in try Self.appendAudit(db, kind: kind, time: time, details: details) }
+    }
+
+    public func recordOperatorAction(_ event: AuditEvent, time: String) async throws {
+        try await append(kind: event.kind, time: time, details: event.details)
+    }
+
+    public func entries() async throws -> [AuditEntry] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_entry ORDER BY sequence").map(Self.entry)
+        }
+    }
+
+    public func head() async throws -> AuditEntry? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1").map(Self.entry)
+        }
+    }
+
+    public func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws {
+        try await writing { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO audit_checkpoint (sequence, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.time, checkpoint.keyID, checkpoint.signature])
+        }
+    }
+
+    public func checkpoints() async throws -> [AuditCheckpoint] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint ORDER BY sequence").map { row in
+                AuditCheckpoint(sequence: row["sequence"], hash: row["hash"], time: row["time"], keyID: row["key_id"],
+                                signature: row["signature"])
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// A write transaction; a full disk or database becomes ``StoreError/full``.
+    private func writing<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
+            throw StoreError.full(error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    private static func insertJob(_ db: Database, id: String, destination: String, key: String, recordIDs: [String],
+                                  availableAt: Double) throws {
+        let ids = String(decoding: JSONWriter().bytes(.array(recordIDs.map(JSONValue.string))), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO delivery_job (id, destination, ordering_key, record_ids, state, attempts, available_at)
+            VALUES (?, ?, ?, ?, 'pending', 0, ?)
+            """, arguments: [id, destination, key, ids, availableAt])
+    }
+
+    private static func complete(_ db: Database, _ id: String, as state: DeliveryJob.State) throws {
+        try require(db, id, state: .leased)
+        try db.execute(sql: "UPDATE delivery_job SET state = ?, lease_expires_at = NULL WHERE id = ?", arguments: [state.rawValue, id])
+    }
+
+    private static func fail(_ db: Database, _ id: String, error: String, now: Double, random: Double,
+                             policy: RetryPolicy) throws -> DeliveryJob.State {
+        let row = try require(db, id, state: .leased)
+        let attempts: Int = row["attempts"] + 1
+        if let delay = policy.delay(afterAttempts: attempts, random: random) {
+            try db.execute(sql: """
+                UPDATE delivery_job SET state = 'pending', attempts = ?, available_at = ?, lease_expires_at = NULL,
+                last_error = ? WHERE id = ?
+                """, arguments: [attempts, now + delay, error, id])
+            return .pending
+        }
+        try db.execute(sql: """
+            UPDATE delivery_job SET state = 'dead-lettered', attempts = ?, lease_expires_at = NULL, last_error = ?
+            WHERE id = ?
+            """, arguments: [attempts, error, id])
+        return .deadLettered
+    }
+
+    @discardableResult
+    private static func require(_ db: Database, _ id: String, state: DeliveryJob.State) throws -> Row {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM delivery_job WHERE id = ?", arguments: [id]) else {
+            throw QueueError(message: "no job \(id)")
+        }
+        let current: String = row["state"]
+        guard current == state.rawValue else { throw QueueError(message: "job \(id) is \(current), not \(state.rawValue)") }
+        return row
+    }
+
+    private static func job(_ row: Row) throws -> DeliveryJob {
+        let text: String = row["record_ids"]
+        let ids = (try? JSONParser.parseDocument(Array(text.utf8)))?.arrayValue?.compactMap(\.stringValue) ?? []
+        return DeliveryJob(stored: row["id"], destination: row["destination"], key: row["ordering_key"], recordIDs: ids,
+                           sequence: row["sequence"], state: DeliveryJob.State(rawValue: row["state"]) ?? .pending,
+                           attempts: row["attempts"], availableAt: row["available_at"], leaseExpiresAt: row["lease_expires_at"],
+                           lastError: row["last_error"])
+    }
+
+    /// Reads the chain's head and appends after it, inside the caller's transaction.
+    @discardableResult
+    private static func appendAudit(_ db: Database, kind: String, time: String, details: JSONObject) throws -> AuditEntry {
+        let head = try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1").map(Self.entry)
+        let entry = AuditEntry(after: head, time: time, kind: kind, details: details)
+        try db.execute(sql: """
+            INSERT INTO audit_entry (sequence, time, kind, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.sequence, entry.time, entry.kind,
+                             String(decoding: JSONWriter().bytes(.object(entry.details)), as: UTF8.self),
+                             entry.previousHash, entry.hash])
+        return entry
+    }
+
+    /// An entry as stored; details that are not a JSON object read as empty, which verification
+    /// then reports as an altered entry.
+    private static func entry(_ row: Row) -> AuditEntry {
+        let text: String = row["details"]
+        let details = (try? JSONParser.parseDocument(Array(text.utf8)))?.objectValue ?? JSONObject()
+        return AuditEntry(sequence: row["sequence"], time: row["time"], kind: row["kind"], details: details,
+                          previousHash: row["previous_hash"], hash: row["hash"])
+    }
+
+    private static func routingText(_ routing: [InboundDocument.Routing]) -> String {
+        let values: [JSONValue] = routing.map { decision in
+            var object = JSONObject([("destination", .string(decision.destination)), ("released", .bool(decision.released))])
+            if !decision.removedFields.isEmpty { object["removed_fields"] = .array(decision.removedFields.map(JSONValue.string)) }
+            if let reason = decision.blockedReason { object["blocked"] = .string(reason) }
+            return .object(object)
+        }
+        return String(decoding: JSONWriter().bytes(.array(values)), as: UTF8.self)
+    }
+
+    private static func routing(from text: String) -> [InboundDocument.Routing] {
+        let values = (try? JSONParser.parseDocument(Array(text.utf8)))?.arrayValue ?? []
+        return values.compactMap { value in
+            guard let object = value.objectValue, let destination = object["destination"]?.stringValue else { return nil }
+            return InboundDocument.Routing(destination: destination, released: object["released"] == .bool(true),
+                                           removedFields: object["removed_fields"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                           blockedReason: object["blocked"]?.stringValue)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import FerryConvert
+import FerryCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `ferry queue`: the operators' view of dead letters, through a running gateway's operator API.
+struct QueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "List, retry or purge dead-lettered deliveries of a running gateway (operators).",
+        discussion: """
+            The operator token is read from the environment variable FERRY_TOKEN or from --token-file.
+            Exit status: 0 done; 1 the gateway refused (unknown job, not an operator); 69 the gateway cannot be reached.
+            """,
+        subcommands: [List.self, Retry.self, Purge.self])
+
+    struct Options: ParsableArguments {
+        @Option(help: "The gateway's base URL.")
+        var url = "http://127.0.0.1:8080"
+
+        @Option(help: "A file holding the operator token (default: $FERRY_TOKEN).")
+        var tokenFile: String?
+
+        func token() throws -> String {
+            if let tokenFile {
+                return try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let token = ProcessInfo.processInfo.environment["FERRY_TOKEN"], !token.isEmpty else {
+                throw ValidationError("set FERRY_TOKEN or --token-file to an operator token")
+            }
+            return token
+        }
+
+        /// Sends one operator request.
+        func send(_ method: String, _ path: String, errors: BufferedOutput) async throws -> Data {
+            guard let endpoint = URL(string: url + path) else { throw ValidationError("bad --url \(url)") }
+            var request = URLRequest(url: endpoint, timeoutInterval: 30)
+            request.httpMethod = method
+            request.setValue("Bearer \(try token())", forHTTPHeaderField: "Authorization")
+            let (data, response): (Data, URLResponse)
+            do {
+                (data, response) = try await URLSession.shared.data(for: request)
+            } catch {
+                errors.write("ferry queue: error: cannot reach \(url): \(error.localizedDescription)\n")
+                throw ExitCode(ExitStatus.unavailable.rawValue)
+            }
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            guard (200..<300).contains(status) else {
+                let message = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?["error"]?.stringValue ?? "status \(status)"
+                errors.write("ferry queue: error: \(message)\n")
+                throw ExitCode(ExitStatus.rejects.rawValue)
+            }
+            return data
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dead letters: job, destination, key, attempts, last error.")
+        @OptionGroup var options: Options
+        @Flag(help: "Print the gateway's JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            try await runCommand { output, errors in
+                let data = try await options.send("GET", "/v1/dead-letters", errors: errors)
+                if json { return output.write(String(decoding: data, as: UTF8.self)) }
+                let items = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?["dead_letters"]?.arrayValue ?? []
+                for item in items.compactMap(\.objectValue) {
+                    let fields = ["id", "destination", "key"].map { item[$0]?.stringValue ?? "" }
+                    output.write(fields.joined(separator: "\t") + "\t\(item["attempts"]?.integerValue ?? 0)\t"
+                                 + "\(item["last_error"]?.stringValue ?? "")\n")
+                }
+                errors.write("\(items.count) dead letters\n")
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a dead letter pending again, with its attempts reset.")
+        @OptionGroup var options: Options
+        @Argument(help: "The job id (from ferry queue list).")
+        var job: String
+
+        func run() async throws {
+            try await runCommand { _, errors in
+                _ = try await options.send("POST", "/v1/dead-letters/\(Self.escape(job))/retry", errors: errors)
+                errors.write("\(job): pending again\n")
+            }
+        }
+
+        static func escape(_ id: String) -> String { id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a dead letter; later records of its key are delivered.")
+        @OptionGroup var options: Options
+        @Argument(help: "The job id (from ferry queue list).")
+        var job: String
+
+        func run() async throws {
+            try await runCommand { _, errors in
+                _ = try await options.send("DELETE", "/v1/dead-letters/\(Retry.escape(job))", errors: errors)
+                errors.write("\(job): purged\n")
+            }
+        }
+    }
+}

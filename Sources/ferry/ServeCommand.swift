@@ -1,0 +1,86 @@
+import ArgumentParser
+import FerryConvert
+import FerryCore
+import FerryGateway
+import FerryService
+import FerryStore
+import FerryStoreSQLite
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+/// `ferry serve`: the gateway between agencies.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway: receive documents over HTTP, convert, route, release and deliver them.",
+        discussion: """
+            The configuration is checked completely first, with the diagnostics of ferry check; the gateway \
+            refuses to start on any error. SIGTERM or SIGINT stops it gracefully: no new documents, the \
+            deliveries in hand finish, a last audit checkpoint is signed.
+            Exit status: 0 stopped; 66 the configuration cannot be read; 78 it has errors or no signing key.
+            """)
+
+    @Option(help: "The gateway configuration (YAML).")
+    var config: String
+
+    @Option(help: "HOST:PORT to listen on, replacing the configuration's (port 0 picks a free port).")
+    var listen: String?
+
+    @Option(help: "The data directory, replacing the configuration's.")
+    var data: String?
+
+    func run() async throws {
+        var logger = Logger(label: "ferry")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let loaded = try loadConfiguration()
+        guard var configuration = loaded.configuration else { throw ExitCode(ExitStatus.configuration.rawValue) }
+        if let data { configuration.dataDirectory = data }
+        if let listen { configuration.listen = listen }
+        let (host, port) = try Self.address(configuration.listen)
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let store = try SQLiteGatewayStore(path: dataDirectory.appendingPathComponent("ferry.sqlite").path,
+                                           policy: configuration.retry)
+        let gateway = try Gateway(configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
+                                  dataDirectory: dataDirectory)
+        do {
+            _ = try gateway.keyring.sign([])
+        } catch {
+            FileHandle.standardError.write(Data("ferry serve: error: \(error)\n  make one with: ferry keys generate --directory \(gateway.keyring.directory.path)\n".utf8))
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
+        let configurationBytes = (try? Data(contentsOf: URL(fileURLWithPath: config))) ?? Data()
+        try await gateway.recordConfigurationLoaded(file: config, bytes: [UInt8](configurationBytes))
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let service = GatewayService(gateway: gateway, logger: logger, metricsText: { registry.emitToBuffer() })
+        try await service.run(host: host, port: port) { port in
+            FileHandle.standardError.write(Data("ferry serve: listening on http://\(host):\(port) (data \(dataDirectory.path))\n".utf8))
+        }
+    }
+
+    private func loadConfiguration() throws -> GatewayConfigurationCheck.Loaded {
+        var reader = ProjectLoader()
+        guard let document = reader.document(at: config) else {
+            FileHandle.standardError.write(Data(reader.renderedDiagnostics().utf8))
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        }
+        let loaded = GatewayConfigurationCheck.load(path: config, document: document)
+        if !loaded.diagnostics.isEmpty {
+            FileHandle.standardError.write(Data(DiagnosticFormatter.format(loaded.diagnostics, as: .text, sources: loaded.sources).utf8))
+        }
+        if loaded.configuration == nil { FileHandle.standardError.write(Data("ferry serve: the configuration has errors; not starting\n".utf8)) }
+        return loaded
+    }
+
+    static func address(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("listen is HOST:PORT, not \(text)")
+        }
+        return (String(text[..<colon]), port)
+    }
+}

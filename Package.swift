@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "FerryCLITests",
             dependencies: [
-                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway", "FerryStoreSQLite",
+                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway", "FerryStore", "FerryStoreSQLite",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -2,7 +2,9 @@
 """Generates a format A (АСУ Кадры, windows-1251) or format C (SNAB-2, KOI8-R) export of about
 the requested size, streaming to a file so the generator itself needs no memory.
 
-usage: generate.py a|c SIZE_MB OUTPUT
+usage: generate.py a|c SIZE OUTPUT [SEED]
+SIZE is megabytes (100) or a number of records (100r); SEED (default 42) varies the records, so
+documents made with different seeds hold different records.
 """
 import random
 import sys
@@ -58,9 +60,10 @@ def requisition(i, rnd):
 
 
 def main():
-    kind, size_mb, output = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-    rnd = random.Random(42)
-    target = int(size_mb * 1024 * 1024)
+    kind, size, output = sys.argv[1], sys.argv[2], sys.argv[3]
+    rnd = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 42)
+    records = int(size[:-1]) if size.endswith("r") else None
+    target = 0 if records is not None else int(float(size) * 1024 * 1024)
     if kind == "a":
         encoding, head, tail, make = "windows-1251", (
             '<?xml version="1.0" encoding="windows-1251"?>\n'
@@ -77,7 +80,7 @@ def main():
         out.write(chunk)
         written += len(chunk)
         batch = []
-        while written < target:
+        while (count < records) if records is not None else (written < target):
             record = make(count, rnd).encode(encoding)
             batch.append(record)
             written += len(record)

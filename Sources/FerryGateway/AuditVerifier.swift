@@ -11,37 +11,46 @@ public enum AuditVerifier {
         dataDirectory.appendingPathComponent("audit-checkpoints")
     }
 
-    /// Every problem found, as sentences naming the entry or checkpoint; empty when intact.
+    /// A problem found, with a diagnostic code (`audit.altered`, `audit.removed`,
+    /// `audit.reordered`, `audit.checkpoint`).
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public let code: String
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Every problem found, naming the entry or checkpoint; empty when intact.
     /// - Parameters:
     ///   - entries: the chain in stored order.
     ///   - checkpointFiles: the checkpoint files outside the store.
     ///   - keyring: the gateway's public keys.
-    public static func verify(_ entries: [AuditEntry], checkpointFiles: [URL], keyring: Keyring) -> [String] {
+    public static func verify(_ entries: [AuditEntry], checkpointFiles: [URL], keyring: Keyring) -> [Problem] {
         var problems = AuditChain.verify(entries, after: entries.first.map { ($0.sequence - 1, $0.previousHash) })
-            .map(\.description)
+            .map { Problem(code: "audit.\($0.kind.rawValue)", message: $0.description) }
+        func problem(_ message: String) { problems.append(Problem(code: "audit.checkpoint", message: message)) }
         if let first = entries.first, first.sequence != 1,
             !checkpointFiles.contains(where: { checkpoint(at: $0)?.sequence == first.sequence - 1 })
         {
-            problems.append("audit entries before \(first.sequence) are missing and no checkpoint covers them")
+            problem("audit entries before \(first.sequence) are missing and no checkpoint covers them")
         }
         for file in checkpointFiles.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
             guard let checkpoint = checkpoint(at: file) else {
-                problems.append("\(file.path): not a Ferry audit checkpoint")
+                problem("\(file.path): not a Ferry audit checkpoint")
                 continue
             }
             let signed = AuditCheckpoint.signedBytes(sequence: checkpoint.sequence, hash: checkpoint.hash, time: checkpoint.time)
             let valid = (try? keyring.verify(signed, signature: Keyring.Signature(keyID: checkpoint.keyID,
                                                                                   value: checkpoint.signature))) ?? false
             if !valid {
-                problems.append("\(file.path): the signature does not verify with key \(checkpoint.keyID)")
+                problem("\(file.path): the signature does not verify with key \(checkpoint.keyID)")
             } else if let first = entries.first, checkpoint.sequence < first.sequence - 1 {
                 continue  // pruned history before this checkpoint
             } else if let first = entries.first, checkpoint.sequence == first.sequence - 1 {
                 if first.previousHash != checkpoint.hash {
-                    problems.append("audit entry \(first.sequence): does not follow checkpoint \(checkpoint.sequence)")
+                    problem("audit entry \(first.sequence): does not follow checkpoint \(checkpoint.sequence)")
                 }
             } else if let broken = AuditChain.verify(entries, checkpoint: (checkpoint.sequence, checkpoint.hash)) {
-                problems.append("\(broken): the chain does not hold the hash signed at \(checkpoint.time)")
+                problem("\(broken): the chain does not hold the hash signed at \(checkpoint.time)")
             }
         }
         return problems

@@ -41,7 +41,7 @@ struct AuditCommand: AsyncParsableCommand {
                 let checkpoints = AuditVerifier.checkpointFiles(in: directory)
                 let keyring = Keyring(directory: keys.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("keys"))
                 let problems = AuditVerifier.verify(entries, checkpointFiles: checkpoints, keyring: keyring)
-                for problem in problems { errors.write("\(path): error: \(problem) [audit.broken]\n") }
+                for problem in problems { errors.write("\(path): error: \(problem) [\(problem.code)]\n") }
                 output.write("\(entries.count) audit entries, \(checkpoints.count) signed checkpoints, "
                              + "\(problems.isEmpty ? "chain intact" : "\(problems.count) problems")\n")
                 if !problems.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }

@@ -19,7 +19,7 @@ struct AuditTests {
         }
         let intact = try cli.ferry(["audit", "verify", "--data", directory.path])
         #expect(intact.status == 0, "\(intact.stderr)")
-        #expect(intact.stdout == "5 audit entries, chain intact\n")
+        #expect(intact.stdout == "5 audit entries, 0 signed checkpoints, chain intact\n")
 
         let database = try DatabaseQueue(path: path)
         try await database.write { db in

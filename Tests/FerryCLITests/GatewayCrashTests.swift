@@ -1,0 +1,135 @@
+import FerryCore
+import FerryTesting
+import Foundation
+import Testing
+
+/// The gateway killed with SIGKILL at random moments while a client sends documents and a
+/// destination fails intermittently: after a restart, nothing accepted is lost.
+@Suite(.serialized)
+struct GatewayCrashTests {
+    let cli = CLITests()
+
+    /// A destination on loopback that answers 503 to 30 % of deliveries and keeps the others.
+    final class FlakyDestination {
+        let process = Process()
+        let directory: URL
+        let port: Int
+
+        init(directory: URL) throws {
+            self.directory = directory
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/flaky-destination.py").path,
+                                 directory.path, "0.3"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice  // not the test runner's pipe: it must see EOF when tests end
+            try process.run()
+            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+
+        /// The canonical records it received, by their `ferryoriginid`.
+        func receivedOriginIDs() throws -> [String] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".body") }
+            return try names.flatMap { name in
+                try String(decoding: try Data(contentsOf: directory.appendingPathComponent(name)), as: UTF8.self)
+                    .split(separator: "\n").compactMap {
+                        try JSONParser.parseDocument(Array($0.utf8)).objectValue?["ferryoriginid"]?.stringValue
+                    }
+            }
+        }
+
+        /// SIGKILL: the test runner's signal mask, which the child inherits, may block SIGTERM.
+        func stop() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Format-A documents of five records each, every third with one record that cannot convert.
+    func documents(count: Int, in directory: URL) throws -> [URL] {
+        try (0..<count).map { index in
+            let file = directory.appendingPathComponent("export-\(index).xml")
+            let generate = Process()
+            generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            generate.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("Benchmarks/generate.py").path,
+                                  "a", "5r", file.path, "\(1000 + index)"]
+            generate.standardOutput = FileHandle.nullDevice
+            try generate.run()
+            generate.waitUntilExit()
+            if index % 3 == 0 {
+                // 31 February: the record is rejected, and must be kept with its reason.
+                var bytes = try Data(contentsOf: file)
+                let tag = Data("<ДатаРождения>".data(using: .windowsCP1251)!)
+                let range = try #require(bytes.range(of: tag))
+                bytes.replaceSubrange(range.upperBound..<range.upperBound + 10, with: Data("31.02.1990".utf8))
+                try bytes.write(to: file)
+            }
+            return file
+        }
+    }
+
+    @Test func nothingAcceptedIsLostWhenTheGatewayIsKilledAtRandomMoments() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let destination = try FlakyDestination(directory: root.appendingPathComponent("received"))
+        defer { destination.stop() }
+        #expect(destination.port > 0)
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("deliver: { directory: deliveries/veterans-registry }", "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 5s }"),
+            ("delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
+             "delivery: { attempts: 1000, initial_delay: 20ms, maximum_delay: 200ms, lease: 1s }"),
+        ])
+        let exports = try documents(count: 36, in: root)
+
+        var acceptedDocuments: [String] = []
+        var acceptedRecords: Set<String> = []
+        var faultyAccepted = 0
+        var next = 0
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5 where next < exports.count {
+            let gateway = try RunningGateway.start(config: config, data: data)
+            let killAt = Date().addingTimeInterval(Double.random(in: 0.2...0.8, using: &generator))
+            while Date() < killAt && next < exports.count {
+                if let (status, report) = try? await gateway.send(exports[next], as: "hr"), status == 202 {
+                    acceptedDocuments.append(report["document"]?.stringValue ?? "")
+                    if next % 3 == 0 { faultyAccepted += 1 }
+                    for entry in (report["records"]?.arrayValue ?? []).compactMap(\.objectValue)
+                    where entry["outcome"] == .string("accepted") {
+                        acceptedRecords.insert(entry["id"]?.stringValue ?? "")
+                    }
+                }
+                next += 1
+            }
+            gateway.kill()
+        }
+        #expect(acceptedDocuments.count >= 5, "too few documents were accepted to test anything")
+
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        #expect(try await gateway.waitUntilDelivered(acceptedDocuments, timeout: 120))
+
+        // Every accepted record reached the failing destination at least once, with its id.
+        let received = Set(try destination.receivedOriginIDs())
+        #expect(acceptedRecords.subtracting(received).isEmpty,
+                "\(acceptedRecords.subtracting(received).count) of \(acceptedRecords.count) accepted records never arrived")
+        // Every routed delivery is finished: delivered, none dead-lettered.
+        var rejectedKept = 0
+        for document in acceptedDocuments {
+            let records = try await gateway.status(of: document)["records"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            for record in records {
+                if record["outcome"] == .string("rejected") {
+                    #expect(record["reason"]?.stringValue?.isEmpty == false && record["input"]?.stringValue != nil)
+                    rejectedKept += 1
+                }
+                for destination in (record["destinations"]?.arrayValue ?? []).compactMap(\.objectValue) {
+                    #expect(destination["state"] == .string("delivered"), "\(document): \(destination)")
+                }
+            }
+        }
+        #expect(rejectedKept == faultyAccepted)
+        #expect(gateway.stop() == 0)
+        let audit = try cli.ferry(["audit", "verify", "--data", data.path])
+        #expect(audit.status == 0, "\(audit.stderr)")
+    }
+}

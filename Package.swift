@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
-        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryTesting"]),
+        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryTesting"]),
         .testTarget(name: "FerryStoreTests", dependencies: ["FerryStore", "FerryStoreSQLite", "FerryCore"]),
         .testTarget(
             name: "FerryConformanceTests",

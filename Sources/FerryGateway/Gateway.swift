@@ -124,7 +124,8 @@ public final class Gateway: Sendable {
 
         let documentID = UUID().uuidString.lowercased()
         let stored = try await store.records(parsed.records.map(\.record.id))
-        let fresh = parsed.records.filter { stored[$0.record.id] == nil }
+        var seen = Set(stored.keys)
+        let fresh = parsed.records.filter { seen.insert($0.record.id).inserted }
         let plan = dispatcher.plan(fresh.map(\.record), from: sender.id)
         var routing: [String: [InboundDocument.Routing]] = [:]
         for decision in plan.decisions {

@@ -124,12 +124,14 @@ public final class SQLiteGatewayStore: GatewayStore {
                                arguments: [document.sender, key, document.bodySHA256, document.id])
             }
             var duplicates = Set<String>()
+            var inserted = Set<String>()
             for (position, record) in document.records {
                 let stored = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)", arguments: [record.id]) ?? false
-                let duplicate = stored || duplicates.contains(record.id)
+                let duplicate = stored || inserted.contains(record.id)
                 if duplicate {
                     duplicates.insert(record.id)
                 } else {
+                    inserted.insert(record.id)
                     try db.execute(sql: """
                         INSERT INTO record (id, type, record_key, sender, document_id, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [record.id, record.type, record.key, document.sender, document.id, document.receivedAt,

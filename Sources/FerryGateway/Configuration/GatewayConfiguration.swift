@@ -72,6 +72,16 @@ public struct GatewayConfiguration: Sendable {
         /// Field equalities on the record's top-level data, compared as text.
         public var conditions: [(field: String, value: String)]
         public var location: DocumentLocation
+
+        /// Creates a route.
+        public init(destination: String, recordType: String, sender: String?, conditions: [(field: String, value: String)],
+                    location: DocumentLocation) {
+            self.destination = destination
+            self.recordType = recordType
+            self.sender = sender
+            self.conditions = conditions
+            self.location = location
+        }
     }
 
     /// Where the gateway listens.

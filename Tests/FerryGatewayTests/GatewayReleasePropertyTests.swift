@@ -1,0 +1,148 @@
+import FerryConvert
+import FerryCore
+import FerryGateway
+import FerryStore
+import FerryStoreSQLite
+import FerryTesting
+import FerryYAML
+import Foundation
+import Testing
+
+/// Through the whole gateway — receive, route, release, store, re-decide, render, sign, drop —
+/// over random records and random destination clearances: no delivered body ever holds a
+/// field above its destination's clearance.
+struct GatewayReleasePropertyTests {
+    /// A deterministic generator (SplitMix64), so a failure reproduces.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// The canonical records of every fixture case, all record types.
+    static func fixtureRecords() throws -> [JSONObject] {
+        let root = FerryTesting.fixtures
+        var records: [JSONObject] = []
+        for mapping in try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() {
+            let directory = root.appendingPathComponent(mapping)
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted() {
+                let output = directory.appendingPathComponent("\(name)/output.ndjson")
+                guard FileManager.default.fileExists(atPath: output.path) else { continue }
+                records += try String(decoding: FerryTesting.bytes(output), as: UTF8.self).split(separator: "\n").map {
+                    try #require(try JSONParser.parseDocument(Array($0.utf8)).objectValue)
+                }
+            }
+        }
+        return records
+    }
+
+    /// The marking of every field present, by JSON pointer; nil for a field the schema does not know.
+    static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(Marking?, String)] {
+        data.members.flatMap { member -> [(Marking?, String)] in
+            let path = "\(pointer)/\(member.key)"
+            guard let field = type.field(named: member.key) else { return [(nil, path)] }
+            var result: [(Marking?, String)] = [(field.marking, path)]
+            if case .object(let nested) = field.type {
+                for case .object(let object) in member.value.arrayValue ?? [member.value] {
+                    result += markings(of: object, type: nested, pointer: path)
+                }
+            }
+            return result
+        }
+    }
+
+    @Test func noDeliveredBodyHoldsAFieldAboveItsDestinationsClearance() async throws {
+        var loader = ProjectLoader()
+        let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
+        let mappings = try FileManager.default.contentsOfDirectory(atPath: FerryTesting.packageRoot.appendingPathComponent("mappings").path)
+            .sorted().compactMap { loader.mapping(FerryTesting.packageRoot.appendingPathComponent("mappings/\($0)").path) }
+        let text = FerryTesting.bytes(FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml"))
+        var diagnostics = DiagnosticList()
+        let document = try #require(try YAMLLoader.loadAll(text, path: "ferry.yaml").first)
+        let demo = try #require(GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics))
+        let all = try Self.fixtureRecords()
+        let schemaOfType = Dictionary(schemas.map { ($0.recordType, $0) }, uniquingKeysWith: { first, _ in first })
+        var random = Generator(state: 20261125)
+        var delivered = 0, withheld = 0
+
+        for round in 0..<12 {
+            // Random clearances for the destinations, a canonical format for all of them, and
+            // every sender allowed every type, so each record meets each clearance.
+            var configuration = demo
+            for index in configuration.systems.indices {
+                switch configuration.systems[index].role {
+                case .destination:
+                    configuration.systems[index].clearance = Marking.allCases[Int(random.next() % 4)]
+                    configuration.systems[index].format = .canonical
+                case .sender:
+                    configuration.systems[index].allowedTypes = schemas.map(\.recordType)
+                    configuration.systems[index].clearance = .secret
+                case .operator: break
+                }
+            }
+            configuration.routes += schemas.flatMap { schema in
+                configuration.systems.filter { $0.role == .destination }.map {
+                    GatewayConfiguration.Route(destination: $0.id, recordType: schema.recordType, sender: nil, conditions: [],
+                                               location: DocumentLocation(path: "test", line: 1, column: 1))
+                }
+            }
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-release-\(UUID().uuidString)")
+            let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path(creatingDirectory: data))
+            let gateway = try Gateway(configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+            try gateway.keyring.rotate()
+
+            // A random selection of records, as canonical NDJSON from a sender cleared for all.
+            let chosen = all.filter { _ in random.next() % 2 == 0 || round == 0 }
+            var body: [UInt8] = []
+            for record in chosen {
+                body += JSONWriter().bytes(.object(record))
+                body.append(0x0A)
+            }
+            let sender = try #require(configuration.system("hr"))
+            guard case .accepted = try await gateway.receive(.init(sender: sender, body: body, content: .canonical, idempotencyKey: nil))
+            else {
+                Issue.record("round \(round): the records were not accepted")
+                continue
+            }
+            while try await gateway.deliverDue() > 0 {}
+
+            for destination in configuration.systems where destination.role == .destination {
+                let directory = data.appendingPathComponent("deliveries/\(destination.id)")
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".ndjson") }
+                var received = 0
+                for file in files {
+                    let lines = String(decoding: FerryTesting.bytes(directory.appendingPathComponent(file)), as: UTF8.self)
+                        .split(separator: "\n")
+                    for line in lines {
+                        let record = try #require(try JSONParser.parseDocument(Array(line.utf8)).objectValue)
+                        let type = try #require(record["type"]?.stringValue)
+                        let schema = try #require(schemaOfType[type])
+                        let classification = try #require(record["classification"]?.stringValue.flatMap(Marking.init(rawValue:)))
+                        #expect(classification <= destination.clearance)
+                        for (marking, pointer) in Self.markings(of: record["data"]?.objectValue ?? JSONObject(), type: schema.root) {
+                            #expect(marking.map { $0 <= destination.clearance } ?? false,
+                                    "round \(round): \(pointer) (\(String(describing: marking))) reached \(destination.id) (\(destination.clearance))")
+                        }
+                        received += 1
+                    }
+                }
+                delivered += received
+                withheld += chosen.count - received
+            }
+        }
+        #expect(delivered > 0 && withheld > 0, "the rounds must both deliver and withhold records")
+    }
+}
+
+extension URL {
+    /// The path of a file in `directory`, creating the directory.
+    fileprivate func path(creatingDirectory directory: URL) throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return path
+    }
+}

@@ -106,6 +106,14 @@ let package = Package(
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
         .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryTesting"]),
+        .testTarget(
+            name: "FerryServiceTests",
+            dependencies: [
+                "FerryService", "FerryGateway", "FerryStoreSQLite", "FerryConvert", "FerryYAML", "FerryTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(name: "FerryStoreTests", dependencies: ["FerryStore", "FerryStoreSQLite", "FerryCore"]),
         .testTarget(
             name: "FerryConformanceTests",

@@ -51,7 +51,7 @@ public struct GatewayService: Sendable {
             Endpoint(method: .get, path: "/metrics", statuses: [200, 401, 403], handler: metrics),
             Endpoint(method: .get, path: "/openapi.yaml", statuses: [200], handler: { _, _ in
                 Response(status: .ok, headers: [.contentType: "application/yaml"],
-                         body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+                         body: ResponseBody(byteBuffer: ByteBuffer(string: Self.openAPIDocument)))
             }),
         ]
     }

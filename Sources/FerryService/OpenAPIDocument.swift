@@ -1,7 +1,7 @@
-/// The OpenAPI 3.1 description of ``GatewayService``, served at `/openapi.yaml`. A test checks
-/// that its paths, methods and statuses are exactly the service's endpoints.
-enum OpenAPIDocument {
-    static let text = #"""
+extension GatewayService {
+    /// The OpenAPI 3.1 description of the service, served at `/openapi.yaml`. A test checks
+    /// that its paths, methods and statuses are exactly the service's endpoints.
+    public static let openAPIDocument = #"""
 openapi: 3.1.0
 info:
   title: Ferry gateway

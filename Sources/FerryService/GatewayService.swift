@@ -191,7 +191,7 @@ public struct GatewayService: Sendable {
                                 _ action: (String) async throws -> Void) async throws -> Response {
         if let refused = await requireOperator(request) { return refused }
         guard case .success(let caller) = authenticate(request) else { return Response(status: .unauthorized) }
-        let id = context.parameters.get("id") ?? ""
+        let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
         do {
             try await action(id)
         } catch let error as QueueError {

@@ -29,7 +29,7 @@ struct QueueCommand: AsyncParsableCommand {
                 return try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             }
             guard let token = ProcessInfo.processInfo.environment["FERRY_TOKEN"], !token.isEmpty else {
-                throw ValidationError("set FERRY_TOKEN or --token-file to an operator token")
+                throw ExitCode(ExitStatus.usage.rawValue)
             }
             return token
         }
@@ -39,7 +39,12 @@ struct QueueCommand: AsyncParsableCommand {
             guard let endpoint = URL(string: url + path) else { throw ValidationError("bad --url \(url)") }
             var request = URLRequest(url: endpoint, timeoutInterval: 30)
             request.httpMethod = method
-            request.setValue("Bearer \(try token())", forHTTPHeaderField: "Authorization")
+            do {
+                request.setValue("Bearer \(try token())", forHTTPHeaderField: "Authorization")
+            } catch {
+                errors.write("ferry queue: error: set FERRY_TOKEN or --token-file to an operator token (\(error))\n")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
             let (data, response): (Data, URLResponse)
             do {
                 (data, response) = try await URLSession.shared.data(for: request)

@@ -23,10 +23,13 @@ struct CLITests {
     static let examples = FerryTesting.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/spec/examples")
 
     /// Runs ferry in the package root with arguments and standard input.
-    func ferry(_ arguments: [String], stdin: Data = Data(), in directory: URL = FerryTesting.packageRoot) throws -> Result {
+    func ferry(_ arguments: [String], stdin: Data = Data(), in directory: URL = FerryTesting.packageRoot,
+               environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "FERRY_TOKEN" }
+            .merging(environment) { _, new in new }
         process.currentDirectoryURL = directory
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input

@@ -1,6 +1,7 @@
 import FerryCore
 import FerryTesting
 import Foundation
+import GRDB
 import Testing
 
 /// The gateway killed with SIGKILL at random moments while a client sends documents and a
@@ -15,11 +16,11 @@ struct GatewayCrashTests {
         let directory: URL
         let port: Int
 
-        init(directory: URL) throws {
+        init(directory: URL, failureShare: Double = 0.3) throws {
             self.directory = directory
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/flaky-destination.py").path,
-                                 directory.path, "0.3"]
+                                 directory.path, "\(failureShare)"]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice  // not the test runner's pipe: it must see EOF when tests end
@@ -131,5 +132,81 @@ struct GatewayCrashTests {
         #expect(gateway.stop() == 0)
         let audit = try cli.ferry(["audit", "verify", "--data", data.path])
         #expect(audit.status == 0, "\(audit.stderr)")
+    }
+}
+
+/// Dead letters: a destination that always fails, a delivery out of attempts, later versions of
+/// its key waiting behind it, and the operators' `ferry queue list|purge|retry`.
+@Suite(.serialized)
+struct GatewayDeadLetterTests {
+    let cli = CLITests()
+
+    @Test func aDeadLetterHoldsBackItsKeyUntilAnOperatorActs() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-dead-\(UUID().uuidString)")
+        let destination = try GatewayCrashTests.FlakyDestination(directory: root.appendingPathComponent("received"), failureShare: 1)
+        defer { destination.stop() }
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("deliver: { directory: deliveries/veterans-registry }", "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 5s }"),
+            ("delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
+             "delivery: { attempts: 2, initial_delay: 10ms, maximum_delay: 20ms, lease: 5s }"),
+        ])
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        let export = CLITests.examples.appendingPathComponent("kadry-export.xml")
+        let first = try await gateway.send(export, as: "hr")
+        #expect(first.status == 202)
+        let document = try #require(first.report["document"]?.stringValue)
+        #expect(try await waitFor { try await veteransState(gateway, document, position: 0) == "dead-lettered" })
+
+        // A later version of the same person (same key, other data) waits behind the dead letter.
+        let text = try #require(String(data: try Data(contentsOf: export), encoding: .windowsCP1251))  // format A is windows-1251
+        let changed = root.appendingPathComponent("changed.xml")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try #require(text.replacingOccurrences(of: "Иванов", with: "Иваненко").data(using: .windowsCP1251)).write(to: changed)
+        let second = try await gateway.send(changed, as: "hr")
+        let later = try #require(second.report["document"]?.stringValue)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await veteransState(gateway, later, position: 0) == "pending")
+
+        let environment = ["FERRY_TOKEN": "ops-demo-token"]
+        let url = "http://127.0.0.1:\(gateway.port)"
+        let listed = try cli.ferry(["queue", "list", "--url", url], environment: environment)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let jobs = listed.stdoutLines.map { $0.split(separator: "\t").map(String.init) }
+        let job = try #require(jobs.first { $0.count > 1 && $0[1] == "veterans-registry" }?.first)
+        #expect(jobs.first { $0.first == job }?[3] == "2")  // attempts
+        #expect(try cli.ferry(["queue", "list", "--url", url]).status == 64)  // no token: usage error
+        #expect(try cli.ferry(["queue", "purge", "--url", url, "no-such-job"], environment: environment).status == 1)
+
+        let purged = try cli.ferry(["queue", "purge", "--url", url, job], environment: environment)
+        #expect(purged.status == 0, "\(purged.stderr)")
+        // Released, the later version is tried (and, the destination still failing, dead-lettered in turn).
+        #expect(try await waitFor { try await veteransState(gateway, later, position: 0) == "dead-lettered" })
+        let relisted = try cli.ferry(["queue", "list", "--url", url], environment: environment)
+        let next = try #require(relisted.stdoutLines.first { $0.contains("veterans-registry") }?.split(separator: "\t").first)
+        #expect(try cli.ferry(["queue", "retry", "--url", url, String(next)], environment: environment).status == 0)
+
+        #expect(gateway.stop() == 0)
+        let audit = try cli.ferry(["audit", "verify", "--data", data.path])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let store = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
+        let kinds = try await store.read { db in try String.fetchSet(db, sql: "SELECT kind FROM audit_entry") }
+        #expect(kinds.isSuperset(of: ["failed", "dead-lettered", "replayed", "operator-action"]), "\(kinds)")
+    }
+
+    func veteransState(_ gateway: RunningGateway, _ document: String, position: Int) async throws -> String? {
+        let records = try await gateway.status(of: document)["records"]?.arrayValue ?? []
+        guard records.count > position else { return nil }
+        let destinations = records[position].objectValue?["destinations"]?.arrayValue ?? []
+        return destinations.compactMap(\.objectValue).first { $0["destination"] == .string("veterans-registry") }?["state"]?.stringValue
+    }
+
+    func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 }

@@ -146,3 +146,45 @@ extension URL {
         return path
     }
 }
+
+/// Retention: record bodies (personal data) go once their deliveries are finished, while ids,
+/// document reports and the audit chain stay.
+struct GatewayRetentionTests {
+    @Test func removesDeliveredBodiesAndKeepsTheAudit() async throws {
+        var loader = ProjectLoader()
+        let root = FerryTesting.packageRoot
+        let schemas = loader.schemas(inDirectory: root.appendingPathComponent("schemas").path)
+        let mappings = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("mappings").path)
+            .sorted().compactMap { loader.mapping(root.appendingPathComponent("mappings/\($0)").path) }
+        let document = try #require(try YAMLLoader.loadAll(FerryTesting.bytes(root.appendingPathComponent("examples/gateway/ferry.yaml")),
+                                                           path: "ferry.yaml").first)
+        var diagnostics = DiagnosticList()
+        let configuration = try #require(GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics))
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-retention-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
+        let gateway = try Gateway(configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+        try gateway.keyring.rotate()
+        let export = FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
+        let sender = try #require(configuration.system("logistics"))
+        guard case .accepted(let id, let report) = try await gateway.receive(.init(sender: sender, body: export, content: .legacy(mapping: nil),
+                                                                                   idempotencyKey: nil))
+        else {
+            Issue.record("the export was not accepted")
+            return
+        }
+        let recordIDs = (report["records"]?.arrayValue ?? []).compactMap { $0.objectValue?["id"]?.stringValue }
+        #expect(!recordIDs.isEmpty)
+        let later = Date().addingTimeInterval(3600)
+        // Undelivered records keep their bodies whatever their age.
+        #expect(try await store.removeBodies(receivedBefore: Gateway.timestamp(later)) == 0)
+        while try await gateway.deliverDue() > 0 {}
+        let auditBefore = try await store.entries()
+        #expect(try await store.removeBodies(receivedBefore: Gateway.timestamp(later)) == recordIDs.count)
+        let stored = try await store.records(recordIDs)
+        #expect(stored.count == recordIDs.count && stored.values.allSatisfy { $0.body == nil })
+        #expect(try await gateway.status(of: id, includeInputs: true)?["accepted"]?.integerValue == recordIDs.count)
+        #expect(try await store.entries() == auditBefore)
+        #expect(AuditChain.verify(auditBefore).isEmpty)
+    }
+}

@@ -26,11 +26,16 @@ public struct AuditEntry: Sendable, Hashable {
 
     /// Makes the entry that follows `previous` (nil for the first).
     public init(after previous: AuditEntry?, time: String, kind: String, details: JSONObject) {
-        sequence = (previous?.sequence ?? 0) + 1
+        self.init(following: previous.map { ($0.sequence, $0.hash) }, time: time, kind: kind, details: details)
+    }
+
+    /// Makes the entry that follows the head with a sequence and hash (nil for the first).
+    public init(following head: (sequence: Int, hash: String)?, time: String, kind: String, details: JSONObject) {
+        sequence = (head?.sequence ?? 0) + 1
         self.time = time
         self.kind = kind
         self.details = details
-        previousHash = previous?.hash ?? Self.genesis
+        previousHash = head?.hash ?? Self.genesis
         hash = Self.hash(sequence: sequence, time: time, kind: kind, details: details, previousHash: previousHash)
     }
 

@@ -110,31 +110,31 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func commit(_ document: InboundDocument) async throws -> CommitOutcome {
         try await writing { db in
             if let key = document.idempotencyKey,
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?",
+                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?"),
                                            arguments: [document.sender, key])
             {
                 let documentID: String = row["document_id"]
                 guard row["body_sha256"] == document.bodySHA256 else { throw StoreError.idempotencyConflict(documentID: documentID) }
                 return .replayed(documentID: documentID)
             }
-            try db.execute(sql: "INSERT INTO document (id, sender, received_at, body_sha256) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO document (id, sender, received_at, body_sha256) VALUES (?, ?, ?, ?)").execute(
                            arguments: [document.id, document.sender, document.receivedAt, document.bodySHA256])
             if let key = document.idempotencyKey {
-                try db.execute(sql: "INSERT INTO idempotency_key (sender, key, body_sha256, document_id) VALUES (?, ?, ?, ?)",
+                try db.cachedStatement(sql: "INSERT INTO idempotency_key (sender, key, body_sha256, document_id) VALUES (?, ?, ?, ?)").execute(
                                arguments: [document.sender, key, document.bodySHA256, document.id])
             }
             var duplicates = Set<String>()
             var inserted = Set<String>()
             for (position, record) in document.records {
-                let stored = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)", arguments: [record.id]) ?? false
+                let stored = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)"), arguments: [record.id]) ?? false
                 let duplicate = stored || inserted.contains(record.id)
                 if duplicate {
                     duplicates.insert(record.id)
                 } else {
                     inserted.insert(record.id)
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO record (id, type, record_key, sender, document_id, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [record.id, record.type, record.key, document.sender, document.id, document.receivedAt,
+                        """).execute( arguments: [record.id, record.type, record.key, document.sender, document.id, document.receivedAt,
                                          Data(record.body)])
                     for routing in record.routing where routing.released {
                         try Self.insertJob(db, id: InboundDocument.jobID(record: record.id, destination: routing.destination),
@@ -142,17 +142,17 @@ public final class SQLiteGatewayStore: GatewayStore {
                                            availableAt: document.now)
                     }
                 }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
                     VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
-                    """, arguments: [document.id, position, duplicate ? "duplicate" : "accepted", record.id, record.key,
+                    """).execute( arguments: [document.id, position, duplicate ? "duplicate" : "accepted", record.id, record.key,
                                      Self.routingText(record.routing)])
             }
             for reject in document.rejects {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
                     VALUES (?, ?, 'rejected', NULL, ?, ?, ?, ?, '[]')
-                    """, arguments: [document.id, reject.position, reject.key, reject.line, reject.reason, reject.input])
+                    """).execute( arguments: [document.id, reject.position, reject.key, reject.line, reject.reason, reject.input])
             }
             for event in document.audit {
                 try Self.appendAudit(db, kind: event.kind, time: document.receivedAt, details: event.details)
@@ -163,16 +163,25 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func idempotencyKey(sender: String, key: String) async throws -> (documentID: String, bodySHA256: String)? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?", arguments: [sender, key])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?"), arguments: [sender, key])
                 .map { ($0["document_id"], $0["body_sha256"]) }
         }
     }
 
     public func document(_ id: String) async throws -> StoredDocument? {
         try await database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE id = ?", arguments: [id]) else { return nil }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document WHERE id = ?"), arguments: [id]) else { return nil }
             var entries: [StoredDocument.Entry] = []
-            for entry in try Row.fetchAll(db, sql: "SELECT * FROM document_entry WHERE document_id = ? ORDER BY position",
+            // Every delivery job of the document's records, in one range join on the job ids.
+            var jobStates: [String: String] = [:]
+            for job in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT job.id, job.state FROM document_entry AS entry JOIN delivery_job AS job
+                ON job.id >= entry.record_id || '/' AND job.id < entry.record_id || '0'
+                WHERE entry.document_id = ? AND entry.record_id IS NOT NULL
+                """), arguments: [id]) {
+                jobStates[job["id"]] = job["state"]
+            }
+            for entry in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM document_entry WHERE document_id = ? ORDER BY position"),
                                           arguments: [id]) {
                 let recordID: String? = entry["record_id"]
                 var destinations: [(destination: String, state: String, removedFields: [String])] = []
@@ -180,9 +189,7 @@ public final class SQLiteGatewayStore: GatewayStore {
                 for decision in routing {
                     var state = "blocked"
                     if decision.released, let recordID {
-                        let jobID = InboundDocument.jobID(record: recordID, destination: decision.destination)
-                        state = try String.fetchOne(db, sql: "SELECT state FROM delivery_job WHERE id = ?", arguments: [jobID])
-                            ?? "purged"
+                        state = jobStates[InboundDocument.jobID(record: recordID, destination: decision.destination)] ?? "purged"
                     }
                     destinations.append((decision.destination, state, decision.removedFields))
                 }
@@ -201,7 +208,7 @@ public final class SQLiteGatewayStore: GatewayStore {
         try await database.read { db in
             var result: [String: StoredRecord] = [:]
             for id in ids {
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM record WHERE id = ?", arguments: [id]) else { continue }
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM record WHERE id = ?"), arguments: [id]) else { continue }
                 let body: Data? = row["body"]
                 result[id] = StoredRecord(id: id, type: row["type"], key: row["record_key"], sender: row["sender"],
                                           documentID: row["document_id"], body: body.map { [UInt8]($0) })
@@ -214,30 +221,30 @@ public final class SQLiteGatewayStore: GatewayStore {
         try await writing { db in
             // A body stays while any of its deliveries is unfinished; the document_entry rows keep
             // ids and keys, the audit keeps the hashes.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE record SET body = NULL WHERE body IS NOT NULL AND received_at < ?
                 AND NOT EXISTS (SELECT 1 FROM delivery_job WHERE delivery_job.id >= record.id || '/'
                                 AND delivery_job.id < record.id || '0' AND delivery_job.state NOT IN ('delivered', 'blocked'))
-                """, arguments: [time])
+                """).execute( arguments: [time])
             let records = db.changesCount
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE document_entry SET input = NULL WHERE input IS NOT NULL
                 AND document_id IN (SELECT id FROM document WHERE received_at < ?)
-                """, arguments: [time])
+                """).execute( arguments: [time])
             return records + db.changesCount
         }
     }
 
     public func probeWritable() async throws {
         try await writing { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO readiness_probe (id, time) VALUES (1, ?)",
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO readiness_probe (id, time) VALUES (1, ?)").execute(
                            arguments: [Date().timeIntervalSinceReferenceDate])
         }
     }
 
     public func queueDepth() async throws -> Int {
         try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')") ?? 0
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')")) ?? 0
         }
     }
 
@@ -255,7 +262,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func claim(limit: Int, now: Double, leaseSeconds: Double) async throws -> [DeliveryJob] {
         try await writing { db in
             // First in line for its key: no earlier job of the same destination and key is unfinished.
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM delivery_job AS job
                 WHERE job.state IN ('pending', 'leased')
                   AND ((job.state = 'pending' AND job.available_at <= :now)
@@ -264,11 +271,11 @@ public final class SQLiteGatewayStore: GatewayStore {
                                   WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
                                     AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
                 ORDER BY job.sequence LIMIT :limit
-                """, arguments: ["now": now, "limit": limit])
+                """), arguments: ["now": now, "limit": limit])
             var claimed: [DeliveryJob] = []
             for row in rows {
                 let sequence: Int = row["sequence"]
-                try db.execute(sql: "UPDATE delivery_job SET state = 'leased', lease_expires_at = ? WHERE sequence = ?",
+                try db.cachedStatement(sql: "UPDATE delivery_job SET state = 'leased', lease_expires_at = ? WHERE sequence = ?").execute(
                                arguments: [now + leaseSeconds, sequence])
                 var job = try Self.job(row)
                 job.markLeased(until: now + leaseSeconds)
@@ -312,7 +319,7 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func jobs(in state: DeliveryJob.State) async throws -> [DeliveryJob] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM delivery_job WHERE state = ? ORDER BY sequence", arguments: [state.rawValue])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM delivery_job WHERE state = ? ORDER BY sequence"), arguments: [state.rawValue])
                 .map(Self.job)
         }
     }
@@ -320,7 +327,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func retry(_ id: String, now: Double) async throws {
         try await writing { db in
             try Self.require(db, id, state: .deadLettered)
-            try db.execute(sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?").execute(
                            arguments: [now, id])
         }
     }
@@ -328,7 +335,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func purge(_ id: String) async throws {
         try await writing { db in
             try Self.require(db, id, state: .deadLettered)
-            try db.execute(sql: "DELETE FROM delivery_job WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM delivery_job WHERE id = ?").execute( arguments: [id])
         }
     }
 
@@ -345,27 +352,27 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func entries() async throws -> [AuditEntry] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_entry ORDER BY sequence").map(Self.entry)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_entry ORDER BY sequence")).map(Self.entry)
         }
     }
 
     public func head() async throws -> AuditEntry? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1").map(Self.entry)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1")).map(Self.entry)
         }
     }
 
     public func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws {
         try await writing { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO audit_checkpoint (sequence, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.time, checkpoint.keyID, checkpoint.signature])
+                """).execute( arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.time, checkpoint.keyID, checkpoint.signature])
         }
     }
 
     public func checkpoints() async throws -> [AuditCheckpoint] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint ORDER BY sequence").map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence")).map { row in
                 AuditCheckpoint(sequence: row["sequence"], hash: row["hash"], time: row["time"], keyID: row["key_id"],
                                 signature: row["signature"])
             }
@@ -386,15 +393,15 @@ public final class SQLiteGatewayStore: GatewayStore {
     private static func insertJob(_ db: Database, id: String, destination: String, key: String, recordIDs: [String],
                                   availableAt: Double) throws {
         let ids = String(decoding: JSONWriter().bytes(.array(recordIDs.map(JSONValue.string))), as: UTF8.self)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO delivery_job (id, destination, ordering_key, record_ids, state, attempts, available_at)
             VALUES (?, ?, ?, ?, 'pending', 0, ?)
-            """, arguments: [id, destination, key, ids, availableAt])
+            """).execute( arguments: [id, destination, key, ids, availableAt])
     }
 
     private static func complete(_ db: Database, _ id: String, as state: DeliveryJob.State) throws {
         try require(db, id, state: .leased)
-        try db.execute(sql: "UPDATE delivery_job SET state = ?, lease_expires_at = NULL WHERE id = ?", arguments: [state.rawValue, id])
+        try db.cachedStatement(sql: "UPDATE delivery_job SET state = ?, lease_expires_at = NULL WHERE id = ?").execute( arguments: [state.rawValue, id])
     }
 
     private static func fail(_ db: Database, _ id: String, error: String, now: Double, random: Double,
@@ -402,22 +409,22 @@ public final class SQLiteGatewayStore: GatewayStore {
         let row = try require(db, id, state: .leased)
         let attempts: Int = row["attempts"] + 1
         if let delay = policy.delay(afterAttempts: attempts, random: random) {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE delivery_job SET state = 'pending', attempts = ?, available_at = ?, lease_expires_at = NULL,
                 last_error = ? WHERE id = ?
-                """, arguments: [attempts, now + delay, error, id])
+                """).execute( arguments: [attempts, now + delay, error, id])
             return .pending
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE delivery_job SET state = 'dead-lettered', attempts = ?, lease_expires_at = NULL, last_error = ?
             WHERE id = ?
-            """, arguments: [attempts, error, id])
+            """).execute( arguments: [attempts, error, id])
         return .deadLettered
     }
 
     @discardableResult
     private static func require(_ db: Database, _ id: String, state: DeliveryJob.State) throws -> Row {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM delivery_job WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM delivery_job WHERE id = ?"), arguments: [id]) else {
             throw QueueError(message: "no job \(id)")
         }
         let current: String = row["state"]
@@ -437,11 +444,12 @@ public final class SQLiteGatewayStore: GatewayStore {
     /// Reads the chain's head and appends after it, inside the caller's transaction.
     @discardableResult
     private static func appendAudit(_ db: Database, kind: String, time: String, details: JSONObject) throws -> AuditEntry {
-        let head = try Row.fetchOne(db, sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1").map(Self.entry)
-        let entry = AuditEntry(after: head, time: time, kind: kind, details: details)
-        try db.execute(sql: """
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_entry ORDER BY sequence DESC LIMIT 1"))
+            .map { (sequence: $0["sequence"] as Int, hash: $0["hash"] as String) }
+        let entry = AuditEntry(following: head, time: time, kind: kind, details: details)
+        try db.cachedStatement(sql: """
             INSERT INTO audit_entry (sequence, time, kind, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.sequence, entry.time, entry.kind,
+            """).execute( arguments: [entry.sequence, entry.time, entry.kind,
                              String(decoding: JSONWriter().bytes(.object(entry.details)), as: UTF8.self),
                              entry.previousHash, entry.hash])
         return entry

@@ -186,7 +186,8 @@ struct GatewayCheckTests {
         try Data(text.utf8).write(to: broken)
         let result = try cli.ferry(["check", broken.path])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("\(broken.path):49:16: error: clearance is public, internal, restricted or secret [gateway.clearance]"),
+        let line = try #require(text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasSuffix("clearance: open") }) + 1
+        #expect(result.stdout.contains("\(broken.path):\(line):16: error: clearance is public, internal, restricted or secret [gateway.clearance]"),
                 "\(result.stdout)")
     }
 }

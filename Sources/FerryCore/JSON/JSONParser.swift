@@ -140,14 +140,15 @@ public struct JSONParser {
 
     private mutating func parseString() throws(SyntaxError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        // Runs of bytes between escapes are decoded whole; most strings are a single run.
+        var result = ""
         var runStart = index
         func flushRun(_ parser: JSONParser, upTo end: Int) throws(SyntaxError) {
             guard end > runStart else { return }
             guard let text = String(validating: parser.bytes[runStart..<end], as: UTF8.self) else {
                 throw parser.error("invalid UTF-8 in a string", at: runStart)
             }
-            scalars.append(contentsOf: text.unicodeScalars)
+            result += text
         }
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
@@ -156,11 +157,11 @@ public struct JSONParser {
             case UInt8(ascii: "\""):
                 try flushRun(self, upTo: index)
                 index += 1
-                return String(scalars)
+                return result
             case UInt8(ascii: "\\"):
                 try flushRun(self, upTo: index)
                 index += 1
-                scalars.append(try parseEscape())
+                result.unicodeScalars.append(try parseEscape())
                 runStart = index
             case 0..<0x20:
                 throw error("control character \(describeByte(byte)) must be escaped in a string")

@@ -29,7 +29,7 @@ public enum AuditVerifier {
             .map { Problem(code: "audit.\($0.kind.rawValue)", message: $0.description) }
         func problem(_ message: String) { problems.append(Problem(code: "audit.checkpoint", message: message)) }
         if let first = entries.first, first.sequence != 1,
-            !checkpointFiles.contains(where: { checkpoint(at: $0)?.sequence == first.sequence - 1 })
+            !checkpointFiles.contains(where: { checkpoint(at: $0)?.sequence == first.sequence })
         {
             problem("audit entries before \(first.sequence) are missing and no checkpoint covers them")
         }
@@ -43,12 +43,8 @@ public enum AuditVerifier {
                                                                                   value: checkpoint.signature))) ?? false
             if !valid {
                 problem("\(file.path): the signature does not verify with key \(checkpoint.keyID)")
-            } else if let first = entries.first, checkpoint.sequence < first.sequence - 1 {
+            } else if let first = entries.first, checkpoint.sequence < first.sequence {
                 continue  // pruned history before this checkpoint
-            } else if let first = entries.first, checkpoint.sequence == first.sequence - 1 {
-                if first.previousHash != checkpoint.hash {
-                    problem("audit entry \(first.sequence): does not follow checkpoint \(checkpoint.sequence)")
-                }
             } else if let broken = AuditChain.verify(entries, checkpoint: (checkpoint.sequence, checkpoint.hash)) {
                 problem("\(broken): the chain does not hold the hash signed at \(checkpoint.time)")
             }

@@ -140,7 +140,7 @@ public final class Gateway: Sendable {
         }
         let records = parsed.records.map { position, record in
             (position, InboundDocument.Record(id: record.id, type: record.type, key: record.subject,
-                                              body: JSONWriter(form: .canonical).bytes(record.jsonValue),
+                                              body: JSONWriter().bytes(record.jsonValue),
                                               routing: routing[record.id] ?? []))
         }
         var audit = [AuditEvent("received", JSONObject([
@@ -298,6 +298,7 @@ public final class Gateway: Sendable {
         for job in jobs where !destinations.contains(job.destination) { destinations.append(job.destination) }
         for destination in destinations {
             try await deliver(jobs.filter { $0.destination == destination }, to: destination, records: records, now: now)
+            await Task.yield()  // inbound documents come first: their senders are waiting
         }
         return jobs.count
     }

@@ -42,6 +42,12 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// Every stored checkpoint, by sequence.
     func checkpoints() async throws -> [AuditCheckpoint]
 
+    /// Deletes the audit entries before a checkpointed entry (the signed checkpoint stands for
+    /// them); the chain and its verification go on from the checkpointed entry.
+    /// - Returns: the number of entries deleted.
+    /// - Throws: ``QueueError`` when no checkpoint has that sequence.
+    func pruneAudit(through sequence: Int) async throws -> Int
+
     /// Removes record bodies and rejected inputs received before a time whose deliveries are
     /// all finished; ids, hashes and the audit stay.
     /// - Returns: the number of bodies removed.
@@ -73,7 +79,7 @@ public struct InboundDocument: Sendable {
         public var id: String
         public var type: String
         public var key: String
-        /// The canonical record as received and checked (RFC 8785 bytes).
+        /// The canonical record as received and checked (JSON, members in schema order).
         public var body: [UInt8]
         /// What routing and release decided for each destination.
         public var routing: [Routing]

@@ -379,6 +379,17 @@ public final class SQLiteGatewayStore: GatewayStore {
         }
     }
 
+    public func pruneAudit(through sequence: Int) async throws -> Int {
+        try await writing { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM audit_checkpoint WHERE sequence = ?)",
+                                    arguments: [sequence]) == true
+            else { throw QueueError(message: "no audit checkpoint at \(sequence): pruning stops at a checkpoint") }
+            // The checkpointed entry stays: the chain goes on from it, and verification starts there.
+            try db.execute(sql: "DELETE FROM audit_entry WHERE sequence < ?", arguments: [sequence])
+            return db.changesCount
+        }
+    }
+
     // MARK: Helpers
 
     /// A write transaction; a full disk or database becomes ``StoreError/full``.

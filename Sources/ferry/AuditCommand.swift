@@ -1,6 +1,7 @@
 import ArgumentParser
 import FerryConvert
 import FerryGateway
+import FerryStore
 import FerryStoreSQLite
 import Foundation
 
@@ -9,7 +10,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the gateway's audit trail.",
-        subcommands: [VerifyChain.self]
+        subcommands: [VerifyChain.self, Prune.self]
     )
 
     /// `ferry audit verify`: every entry chained to the one before it.
@@ -45,6 +46,42 @@ struct AuditCommand: AsyncParsableCommand {
                 output.write("\(entries.count) audit entries, \(checkpoints.count) signed checkpoints, "
                              + "\(problems.isEmpty ? "chain intact" : "\(problems.count) problems")\n")
                 if !problems.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
+            }
+        }
+    }
+
+    /// `ferry audit prune`: old entries go, up to a signed checkpoint.
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete audit entries up to a signed checkpoint; verification then starts after it.",
+            discussion: "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 the store cannot be opened.")
+
+        @Option(help: "The gateway's data directory (its store is ferry.sqlite in it).")
+        var data = ".ferry"
+
+        @Option(help: "The checkpoint's sequence (default: the latest checkpoint).")
+        var through: Int?
+
+        func run() async throws {
+            let path = URL(fileURLWithPath: data).appendingPathComponent("ferry.sqlite").path
+            try await runCommand { output, errors in
+                guard FileManager.default.fileExists(atPath: path) else {
+                    errors.write("\(path): error: no gateway store here\n")
+                    throw ExitCode(ExitStatus.noInput.rawValue)
+                }
+                let store = try SQLiteGatewayStore(path: path)
+                let latest = try await store.checkpoints().last?.sequence
+                guard let sequence = through ?? latest else {
+                    errors.write("\(path): error: no audit checkpoint yet; nothing can be pruned\n")
+                    throw ExitCode(ExitStatus.rejects.rawValue)
+                }
+                do {
+                    let count = try await store.pruneAudit(through: sequence)
+                    output.write("\(count) audit entries pruned through checkpoint \(sequence)\n")
+                } catch let error as QueueError {
+                    errors.write("\(path): error: \(error.message)\n")
+                    throw ExitCode(ExitStatus.rejects.rawValue)
+                }
             }
         }
     }

@@ -108,6 +108,15 @@ struct GatewayEndToEndTests {
         #expect(gateway.stop() == 0)  // the last checkpoint is signed at shutdown
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("audit-checkpoints").path)).isEmpty)
 
+        // Pruning up to the checkpoint keeps the trail verifiable from there.
+        let copy = data.deletingLastPathComponent().appendingPathComponent("pruned")
+        try FileManager.default.copyItem(at: data, to: copy)
+        let pruned = try cli.ferry(["audit", "prune", "--data", copy.path])
+        #expect(pruned.status == 0 && pruned.stdout.contains("pruned through checkpoint"), "\(pruned.stderr)")
+        let afterPruning = try cli.ferry(["audit", "verify", "--data", copy.path])
+        #expect(afterPruning.status == 0, "\(afterPruning.stderr)")
+        #expect(try cli.ferry(["audit", "prune", "--data", copy.path, "--through", "2"]).status == 1)
+
         // Someone with write access to the database rewrites an entry and recomputes every hash after it.
         let path = data.appendingPathComponent("ferry.sqlite").path
         let store = try FerryStoreSQLiteRewriter(path: path)

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A destination endpoint that fails on purpose, for crash-safety tests and demonstrations:
-answers 503 to a share of POSTs and stores the body of every other one in a directory.
+answers 503 to a share of POSTs and stores the body (NAME.body) and headers (NAME.headers.json)
+of every other one in a directory.
 
 usage: flaky-destination.py DIRECTORY [FAILURE_SHARE]   (prints the port it listens on)
 """
 import http.server
+import json
 import os
 import random
 import sys
@@ -23,6 +25,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         name = os.path.join(directory, uuid.uuid4().hex)
+        with open(name + ".headers.json", "w") as out:
+            json.dump({key.lower(): value for key, value in self.headers.items()}, out)
         with open(name + ".tmp", "wb") as out:
             out.write(body)
         os.rename(name + ".tmp", name + ".body")

@@ -110,6 +110,24 @@ struct GatewayCrashTests {
         defer { gateway.stop() }
         #expect(try await gateway.waitUntilDelivered(acceptedDocuments, timeout: 120))
 
+        // The HTTP deliveries verify with the signature headers and the gateway's /v1/keys.
+        let keys = root.appendingPathComponent("keys.json")
+        try await gateway.request("GET", "/v1/keys").body.write(to: keys)
+        let bodies = try FileManager.default.contentsOfDirectory(atPath: destination.directory.path).filter { $0.hasSuffix(".body") }
+        #expect(!bodies.isEmpty)
+        for name in bodies.prefix(3) {
+            let body = destination.directory.appendingPathComponent(name)
+            let headers = try #require(try JSONParser.parseDocument([UInt8](Data(contentsOf: body.deletingPathExtension()
+                .appendingPathExtension("headers.json")))).objectValue)
+            let signature = try #require(headers["ferry-signature"]?.stringValue)
+            let keyID = try #require(headers["ferry-key-id"]?.stringValue)
+            let verified = try cli.ferry(["verify", "--keys", keys.path, "--signature", signature, "--key-id", keyID, body.path])
+            #expect(verified.status == 0, "\(verified.stderr)")
+            let forged = try cli.ferry(["verify", "--keys", keys.path, "--signature", signature, "--key-id", keyID,
+                                        keys.path])
+            #expect(forged.status == 1)
+        }
+
         // Every accepted record reached the failing destination at least once, with its id.
         let received = Set(try destination.receivedOriginIDs())
         #expect(acceptedRecords.subtracting(received).isEmpty,

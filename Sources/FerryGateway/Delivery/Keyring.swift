@@ -1,4 +1,5 @@
 import Crypto
+import FerryCore
 public import Foundation
 
 /// The gateway's Ed25519 signing keys, in a directory: `<key id>.key` holds a private key
@@ -19,6 +20,12 @@ public struct Keyring: Sendable {
         public let keyID: String
         /// The Ed25519 signature, base64.
         public let value: String
+
+        /// A signature as a delivery carried it.
+        public init(keyID: String, value: String) {
+            self.keyID = keyID
+            self.value = value
+        }
     }
 
     /// Why a key operation failed.
@@ -83,11 +90,29 @@ public struct Keyring: Sendable {
 
     /// Whether a signature over a body was made by one of this keyring's keys.
     public func verify(_ body: [UInt8], signature: Signature) throws -> Bool {
-        guard let raw = try publicKeys()[signature.keyID] else {
+        try Self.verify(body, signature: signature, publicKeys: try publicKeys())
+    }
+
+    /// Whether a signature over a body was made by one of the public keys given by id (for
+    /// example the gateway's `/v1/keys`, as a partner saved it).
+    public static func verify(_ body: [UInt8], signature: Signature, publicKeys: [String: Data]) throws -> Bool {
+        guard let raw = publicKeys[signature.keyID] else {
             throw KeyError(message: "unknown key id \(signature.keyID)")
         }
         guard let bytes = Data(base64Encoded: signature.value) else { return false }
         return try Curve25519.Signing.PublicKey(rawRepresentation: raw).isValidSignature(bytes, for: body)
+    }
+
+    /// The public keys of a `/v1/keys` document, by id.
+    public static func publicKeys(fromKeysDocument bytes: [UInt8]) -> [String: Data]? {
+        guard let keys = (try? JSONParser.parseDocument(bytes))?.objectValue?["keys"]?.arrayValue else { return nil }
+        var result: [String: Data] = [:]
+        for key in keys.compactMap(\.objectValue) {
+            if let id = key["key_id"]?.stringValue, let raw = key["public_key"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) {
+                result[id] = raw
+            }
+        }
+        return result
     }
 
     static func keyID(_ publicKey: Data) -> String {

@@ -4,7 +4,7 @@
 # gateway's store. Tests and benchmarks: libxml2-utils (xmllint), xsltproc, python3 with venv
 # (LinkML's tools for scripts/check-linkml.sh) and jsonschema (an independent validator).
 set -euo pipefail
-packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3 python3-venv python3-jsonschema time)
+packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3 python3-venv python3-jsonschema time curl openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

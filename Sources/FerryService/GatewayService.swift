@@ -6,8 +6,12 @@ public import Hummingbird
 public import Logging
 import Metrics
 import UnixSignals
+import Crypto
 import HTTPTypes
+import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
+import NIOSSL
 
 /// The gateway's HTTP interface (Hummingbird 2): inbound documents from authenticated senders,
 /// document status, public keys, health, readiness, metrics, the OpenAPI document and the
@@ -34,7 +38,7 @@ public struct GatewayService: Sendable {
         public let path: String
         /// Every status the handler answers with.
         public let statuses: [Int]
-        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response
+        let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response
     }
 
     /// Every operation, in the order of `openapi.yaml`.
@@ -57,8 +61,8 @@ public struct GatewayService: Sendable {
     }
 
     /// The router with every endpoint and request metrics.
-    public func router() -> Hummingbird.Router<BasicRequestContext> {
-        let router = Hummingbird.Router()
+    public func router() -> Hummingbird.Router<GatewayRequestContext> {
+        let router = Hummingbird.Router(context: GatewayRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         for endpoint in endpoints {
             router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
@@ -70,8 +74,14 @@ public struct GatewayService: Sendable {
     /// shuts down gracefully (the server stops accepting, in-flight requests and deliveries finish).
     /// - Parameter onListening: called with the bound port once the server listens.
     public func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let server: HTTPServerBuilder = if let tls = gateway.configuration.tls {
+            try .tls(.http1(), tlsConfiguration: try Self.tlsConfiguration(tls))
+        } else {
+            .http1()
+        }
         let app = Application(
             router: router(),
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ferry"),
             services: [BackgroundWork(gateway: gateway, logger: logger)],
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
@@ -79,11 +89,25 @@ public struct GatewayService: Sendable {
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
+    /// The server's TLS: its chain and key and, with a client CA, optional client certificates
+    /// (a client without one authenticates with a token; one with a certificate must present a
+    /// certificate the CA signed).
+    static func tlsConfiguration(_ tls: GatewayConfiguration.TLSSettings) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+        if let clientCA = tls.clientCA {
+            configuration.certificateVerification = .optionalVerification
+            configuration.trustRoots = .file(clientCA)
+        }
+        return configuration
+    }
+
     // MARK: Inbound
 
-    private func postDocument(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func postDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let sender: GatewayConfiguration.System
-        switch authenticate(request) {
+        switch await authenticate(request, context) {
         case .success(let system): sender = system
         case .failure(let refusal): return await refuse(refusal, sender: nil)
         }
@@ -146,9 +170,9 @@ public struct GatewayService: Sendable {
         }
     }
 
-    private func getDocument(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func getDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let caller: GatewayConfiguration.System
-        switch authenticate(request) {
+        switch await authenticate(request, context) {
         case .success(let system): caller = system
         case .failure(let refusal): return await refuse(refusal, sender: nil)
         }
@@ -164,8 +188,8 @@ public struct GatewayService: Sendable {
 
     // MARK: Operators
 
-    private func listDeadLetters(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        if let refused = await requireOperator(request) { return refused }
+    private func listDeadLetters(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        if let refused = await requireOperator(request, context) { return refused }
         let jobs = try await gateway.store.jobs(in: .deadLettered)
         let items: [JSONValue] = jobs.map { job in
             .object(JSONObject([
@@ -177,20 +201,20 @@ public struct GatewayService: Sendable {
         return Self.json(.ok, JSONObject([("dead_letters", .array(items))]))
     }
 
-    private func retryDeadLetter(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func retryDeadLetter(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         try await operatorAction(request, context, kind: "replayed") { id in
             try await gateway.store.retry(id, now: Date().timeIntervalSinceReferenceDate)
         }
     }
 
-    private func purgeDeadLetter(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func purgeDeadLetter(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         try await operatorAction(request, context, kind: "operator-action") { id in try await gateway.store.purge(id) }
     }
 
-    private func operatorAction(_ request: Request, _ context: BasicRequestContext, kind: String,
+    private func operatorAction(_ request: Request, _ context: GatewayRequestContext, kind: String,
                                 _ action: (String) async throws -> Void) async throws -> Response {
-        if let refused = await requireOperator(request) { return refused }
-        guard case .success(let caller) = authenticate(request) else { return Response(status: .unauthorized) }
+        if let refused = await requireOperator(request, context) { return refused }
+        guard case .success(let caller) = await authenticate(request, context) else { return Response(status: .unauthorized) }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
         do {
             try await action(id)
@@ -204,8 +228,8 @@ public struct GatewayService: Sendable {
         return Response(status: .noContent)
     }
 
-    private func metrics(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        if let refused = await requireOperator(request) { return refused }
+    private func metrics(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        if let refused = await requireOperator(request, context) { return refused }
         Gauge(label: "ferry_queue_depth").record(try await gateway.store.queueDepth())
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: metricsText())))
@@ -242,8 +266,16 @@ public struct GatewayService: Sendable {
         let reason: String
     }
 
-    private func authenticate(_ request: Request) -> Result<GatewayConfiguration.System, Refusal> {
+    /// The caller: by bearer token, or else by the client certificate of a mutual TLS connection.
+    private func authenticate(_ request: Request, _ context: GatewayRequestContext) async -> Result<GatewayConfiguration.System, Refusal> {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            if let certificate = try? await context.channel.nioSSL_peerCertificate().get(),
+                let der = try? certificate.toDERBytes()
+            {
+                let fingerprint = SHA256.hash(data: der).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                if let system = gateway.configuration.system(presentingCertificate: fingerprint) { return .success(system) }
+                return .failure(Refusal(status: .unauthorized, reason: "the client certificate is not known"))
+            }
             return .failure(Refusal(status: .unauthorized, reason: "no bearer token"))
         }
         let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
@@ -253,8 +285,8 @@ public struct GatewayService: Sendable {
         return .success(system)
     }
 
-    private func requireOperator(_ request: Request) async -> Response? {
-        switch authenticate(request) {
+    private func requireOperator(_ request: Request, _ context: GatewayRequestContext) async -> Response? {
+        switch await authenticate(request, context) {
         case .failure(let refusal): return await refuse(refusal, sender: nil)
         case .success(let system) where system.role != .operator:
             return await refuse(Refusal(status: .forbidden, reason: "\(system.id) is not an operator"), sender: system.id)
@@ -297,5 +329,17 @@ actor RateLimiter {
         if admitted { bucket.tokens -= 1 }
         buckets[sender] = bucket
         return admitted
+    }
+}
+
+/// The request context: Hummingbird's core context and the connection, whose client
+/// certificate authenticates callers over mutual TLS.
+public struct GatewayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }

@@ -15,6 +15,9 @@ components:
       type: http
       scheme: bearer
       description: A sender's or operator's token; the gateway stores only its salted hash.
+    mutualTLS:
+      type: mutualTLS
+      description: A client certificate signed by the configured client CA, named by its SHA-256 fingerprint.
   schemas:
     Error:
       type: object
@@ -73,6 +76,7 @@ components:
           schema: { $ref: "#/components/schemas/Error" }
 security:
   - bearer: []
+  - mutualTLS: []
 paths:
   /v1/documents:
     post:

@@ -58,8 +58,9 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let service = GatewayService(gateway: gateway, logger: logger, metricsText: { registry.emitToBuffer() })
+        let scheme = configuration.tls == nil ? "http" : "https"
         try await service.run(host: host, port: port) { port in
-            FileHandle.standardError.write(Data("ferry serve: listening on http://\(host):\(port) (data \(dataDirectory.path))\n".utf8))
+            FileHandle.standardError.write(Data("ferry serve: listening on \(scheme)://\(host):\(port) (data \(dataDirectory.path))\n".utf8))
         }
     }
 

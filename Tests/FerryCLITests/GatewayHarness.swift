@@ -53,7 +53,7 @@ final class RunningGateway: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "listening on http://127.0.0.1:") {
+            if let range = text.range(of: "://127.0.0.1:"), text.contains("listening on") {
                 let digits = text[range.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits) { return RunningGateway(process: process, port: port, data: data, config: config, log: log) }
             }

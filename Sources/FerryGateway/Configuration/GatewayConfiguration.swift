@@ -23,6 +23,9 @@ public struct GatewayConfiguration: Sendable {
         public var clearance: Marking
         /// Salted hashes of the bearer tokens it authenticates with; several allow rotation.
         public var tokenHashes: [TokenHash]
+        /// SHA-256 fingerprints (lowercase hex, of the DER bytes) of the client certificates it
+        /// authenticates with over mutual TLS.
+        public var certificateFingerprints: [String] = []
         /// Record types a sender may send.
         public var allowedTypes: [String]
         /// The mapping a sender's legacy exports are read with, when it sends XML.
@@ -42,6 +45,14 @@ public struct GatewayConfiguration: Sendable {
         case directory(String)
         /// POSTed to an HTTP(S) endpoint, with a timeout in seconds.
         case http(url: String, timeout: Double)
+    }
+
+    /// The server's TLS: its certificate chain and key (PEM) and, for mutual TLS, the
+    /// certificate authority whose client certificates are accepted.
+    public struct TLSSettings: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+        public var clientCA: String?
     }
 
     /// Limits on a sender's requests.
@@ -97,6 +108,8 @@ public struct GatewayConfiguration: Sendable {
     public var store: String
     public var systems: [System]
     public var routes: [Route]
+    /// TLS, when the gateway serves HTTPS (paths resolved against the configuration's directory).
+    public var tls: TLSSettings?
     /// Request limits for senders that do not set their own.
     public var limits = RequestLimits()
     /// Retries of failed deliveries.
@@ -112,6 +125,11 @@ public struct GatewayConfiguration: Sendable {
 
     /// The system with an id.
     public func system(_ id: String) -> System? { systems.first { $0.id == id } }
+
+    /// The system a client certificate authenticates, by its SHA-256 fingerprint.
+    public func system(presentingCertificate fingerprint: String) -> System? {
+        systems.first { $0.certificateFingerprints.contains(fingerprint) }
+    }
 
     /// The system a bearer token authenticates, in constant time per stored hash.
     public func system(presenting token: String) -> System? {

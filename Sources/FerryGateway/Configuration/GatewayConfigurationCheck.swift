@@ -32,6 +32,9 @@ public enum GatewayConfigurationCheck {
         var diagnostics = DiagnosticList()
         var configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics)
         if let dataDirectory = configuration?.dataDirectory { configuration?.dataDirectory = resolve(dataDirectory) }
+        if let tls = configuration?.tls {
+            configuration?.tls = .init(certificate: resolve(tls.certificate), key: resolve(tls.key), clientCA: tls.clientCA.map(resolve))
+        }
         let all = loader.diagnostics.diagnostics.filter { $0.severity != .note } + diagnostics.diagnostics
         return Loaded(configuration: all.contains { $0.severity == .error } ? nil : configuration, schemas: schemas,
                       mappings: mappings, diagnostics: all, sources: loader.sources)

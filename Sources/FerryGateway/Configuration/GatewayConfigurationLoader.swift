@@ -8,8 +8,8 @@ import FerryStore
 /// destination learns that field's value by receiving (or not receiving) the record.
 public struct GatewayConfigurationLoader {
     static let topKeys = ["ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
-                          "routes", "limits", "delivery", "retention", "audit", "minimum_free_space"]
-    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "format", "deliver", "description", "limits"]
+                          "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls"]
+    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "format", "deliver", "description", "limits", "certificates"]
     static let routeKeys = ["to", "type", "from", "when", "description"]
 
     /// The record types the gateway knows, by type.
@@ -88,6 +88,14 @@ public struct GatewayConfigurationLoader {
             }
         }
         if let bytes = Self.size(top["minimum_free_space"], diagnostics: &local) { configuration.minimumFreeBytes = bytes }
+        if let node = top["tls"] {
+            let reader = NodeReader(node, context: "tls", allowed: ["certificate", "key", "client_ca"], diagnostics: &local)
+            if let certificate = reader.require("certificate", diagnostics: &local)?.scalar,
+                let key = reader.require("key", diagnostics: &local)?.scalar
+            {
+                configuration.tls = .init(certificate: certificate, key: key, clientCA: reader.string("client_ca", diagnostics: &local))
+            }
+        }
         diagnostics.append(contentsOf: local)
         guard !local.hasErrors else { return nil }
         return configuration
@@ -151,6 +159,16 @@ public struct GatewayConfigurationLoader {
         }
         var system = GatewayConfiguration.System(id: id, role: role, clearance: clearance, tokenHashes: [], allowedTypes: [],
                                                  mapping: nil, format: nil, target: nil, limits: nil, location: node.location)
+        for certificateNode in reader["certificates"]?.items ?? [] {
+            let text = certificateNode.scalar ?? ""
+            let digits = text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : ""
+            guard digits.count == 64, digits.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                diagnostics.error("gateway.certificate", "a client certificate is named by sha256:<64 lowercase hex digits> of its DER bytes",
+                                  at: certificateNode.location)
+                continue
+            }
+            system.certificateFingerprints.append(digits)
+        }
         for tokenNode in reader["tokens"]?.items ?? [] {
             guard let hash = tokenNode.scalar.flatMap(TokenHash.init) else {
                 diagnostics.error("gateway.token", "a token is stored as sha256$<salt hex>$<digest hex> (see ferry token hash)",
@@ -161,12 +179,12 @@ public struct GatewayConfigurationLoader {
         }
         switch role {
         case .operator:
-            if system.tokenHashes.isEmpty {
-                diagnostics.error("gateway.token", "operator \(id) needs at least one token", at: node.location)
+            if system.tokenHashes.isEmpty && system.certificateFingerprints.isEmpty {
+                diagnostics.error("gateway.token", "operator \(id) needs at least one token or certificate", at: node.location)
             }
         case .sender:
-            if system.tokenHashes.isEmpty {
-                diagnostics.error("gateway.token", "sender \(id) needs at least one token", at: node.location)
+            if system.tokenHashes.isEmpty && system.certificateFingerprints.isEmpty {
+                diagnostics.error("gateway.token", "sender \(id) needs at least one token or certificate", at: node.location)
             }
             if let limitsNode = reader["limits"] {
                 system.limits = loadLimits(limitsNode, context: "limits of \(id)", diagnostics: &diagnostics)

@@ -15,8 +15,10 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 
+# The performance record in one run: conversion against the floor and the peers, then the gateway's load figures.
 bench: build
 	Benchmarks/convert.sh
+	Benchmarks/gateway.sh
 
 clean:
 	rm -rf .build out

@@ -9,7 +9,7 @@ import Foundation
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check the gateway's audit trail.",
+        abstract: "Check and prune the gateway's audit trail.",
         subcommands: [VerifyChain.self, Prune.self]
     )
 
@@ -53,7 +53,7 @@ struct AuditCommand: AsyncParsableCommand {
     /// `ferry audit prune`: old entries go, up to a signed checkpoint.
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete audit entries up to a signed checkpoint; verification then starts after it.",
+            abstract: "Delete the audit entries before a signed checkpoint; the chain and its verification go on from it.",
             discussion: "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 the store cannot be opened.")
 
         @Option(help: "The gateway's data directory (its store is ferry.sqlite in it).")

@@ -6,7 +6,7 @@ import FerryConvert
 struct Ferry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry",
-        abstract: "Convert legacy agency exports to canonical records and back, and check them.",
+        abstract: "Convert legacy agency exports to canonical records and back, check them, and run the gateway between agencies.",
         discussion: """
             Exit status: 0 all converted; 1 some records rejected (the rest were written); 64 usage; \
             65 an input not well-formed or not decodable; 66 an input cannot be opened; 78 a schema \

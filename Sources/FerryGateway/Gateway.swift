@@ -1,5 +1,5 @@
 import Crypto
-public import FerryConvert
+import FerryConvert
 public import FerryCore
 public import FerryStore
 public import Foundation

@@ -1,7 +1,7 @@
-public import FerryCore
+import FerryCore
 public import FerryGateway
-public import FerryStore
-public import Foundation
+import FerryStore
+import Foundation
 public import Hummingbird
 public import Logging
 import Metrics

@@ -41,7 +41,7 @@ final class RunningGateway: @unchecked Sendable {
     /// Starts `ferry serve` and waits until it listens.
     static func start(config: URL, data: URL) throws -> RunningGateway {
         let log = data.deletingLastPathComponent().appendingPathComponent("serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = CLITests.binary
         process.arguments = ["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0"]

@@ -126,7 +126,7 @@ public final class Gateway: Sendable {
         let stored = try await store.records(parsed.records.map(\.record.id))
         var seen = Set(stored.keys)
         let fresh = parsed.records.filter { seen.insert($0.record.id).inserted }
-        let plan = dispatcher.plan(fresh.map(\.record), from: sender.id)
+        let plan = dispatcher.decisions(for: fresh.map(\.record), from: sender.id)
         var routing: [String: [InboundDocument.Routing]] = [:]
         for decision in plan.decisions {
             switch decision.outcome {

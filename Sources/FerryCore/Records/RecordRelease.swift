@@ -24,21 +24,41 @@ public struct RecordRelease: Sendable {
 
     /// Decides for one record and one destination clearance.
     public func decide(_ record: CanonicalRecord, clearance: Marking) -> Decision {
+        switch evaluate(record, clearance: clearance) {
+        case .failure(let reason): return .blocked(reason: reason.text)
+        case .success(let (data, removed)):
+            guard !removed.isEmpty else { return .released(record: record, removedFields: []) }
+            var released = CanonicalRecord(type: record.type, source: record.source, subject: record.subject,
+                                           dataschema: record.dataschema, time: record.time,
+                                           classification: record.classification, data: data)
+            released.extensions = record.extensions.filter { $0.key != "ferryoriginid" }
+                + [JSONObject.Member(key: "ferryoriginid", value: .string(originalID(of: record)))]
+            return .released(record: released, removedFields: removed)
+        }
+    }
+
+    /// The same decision without building the released record (no new id is computed): the
+    /// fields that would be removed, or why the record is blocked.
+    public func removedFields(of record: CanonicalRecord, clearance: Marking) -> Result<[String], BlockReason> {
+        evaluate(record, clearance: clearance).map(\.removed)
+    }
+
+    /// Why a record does not go.
+    public struct BlockReason: Error, Sendable {
+        public let text: String
+    }
+
+    private func evaluate(_ record: CanonicalRecord, clearance: Marking) -> Result<(data: JSONObject, removed: [String]), BlockReason> {
         guard let schema = schemas[record.type] else {
-            return .blocked(reason: "no schema for record type \(record.type): release cannot be decided")
+            return .failure(BlockReason(text: "no schema for record type \(record.type): release cannot be decided"))
         }
         guard record.classification <= clearance else {
-            return .blocked(reason: "record classification \(record.classification.rawValue) is above clearance \(clearance.rawValue)")
+            return .failure(BlockReason(
+                text: "record classification \(record.classification.rawValue) is above clearance \(clearance.rawValue)"))
         }
         var removed: [String] = []
         let data = strip(record.data, type: schema.root, clearance: clearance, pointer: "/data", removed: &removed)
-        guard !removed.isEmpty else { return .released(record: record, removedFields: []) }
-        var released = CanonicalRecord(type: record.type, source: record.source, subject: record.subject,
-                                       dataschema: record.dataschema, time: record.time,
-                                       classification: record.classification, data: data)
-        released.extensions = record.extensions.filter { $0.key != "ferryoriginid" }
-            + [JSONObject.Member(key: "ferryoriginid", value: .string(originalID(of: record)))]
-        return .released(record: released, removedFields: removed)
+        return .success((data, removed))
     }
 
     /// The first id a record had: its own, or the one it carried when released before.

@@ -53,16 +53,10 @@ public struct Dispatcher: Sendable {
     public func plan(_ records: [CanonicalRecord], from sender: String) -> Plan {
         var plan = Plan()
         for record in records {
-            let destinations = router.destinations(of: record, from: sender)
-            if destinations.isEmpty { plan.unrouted.append(record.id) }
-            for destination in destinations {
-                // Fail closed: a destination the configuration does not describe receives nothing.
-                guard let system = configuration.system(destination), system.role == .destination else {
-                    plan.decisions.append(Decision(recordID: record.id, destination: destination,
-                                                   outcome: .blocked(reason: "unknown destination")))
-                    continue
-                }
-                switch release.decide(record, clearance: system.clearance) {
+            let (matched, destinations) = route(record, from: sender, decisions: &plan.decisions)
+            if !matched { plan.unrouted.append(record.id) }
+            for (destination, clearance) in destinations {
+                switch release.decide(record, clearance: clearance) {
                 case .blocked(let reason):
                     plan.decisions.append(Decision(recordID: record.id, destination: destination, outcome: .blocked(reason: reason)))
                 case .released(let released, let removed):
@@ -73,6 +67,40 @@ public struct Dispatcher: Sendable {
             }
         }
         return plan
+    }
+
+    /// The routing and release decisions for records from a sender, without building the
+    /// released records (what the gateway records when a document arrives).
+    public func decisions(for records: [CanonicalRecord], from sender: String) -> (decisions: [Decision], unrouted: [String]) {
+        var decisions: [Decision] = []
+        var unrouted: [String] = []
+        for record in records {
+            let (matched, destinations) = route(record, from: sender, decisions: &decisions)
+            if !matched { unrouted.append(record.id) }
+            for (destination, clearance) in destinations {
+                let outcome: Decision.Outcome = switch release.removedFields(of: record, clearance: clearance) {
+                case .success(let removed): .released(removedFields: removed)
+                case .failure(let reason): .blocked(reason: reason.text)
+                }
+                decisions.append(Decision(recordID: record.id, destination: destination, outcome: outcome))
+            }
+        }
+        return (decisions, unrouted)
+    }
+
+    /// Whether any route matched the record, and the destinations it goes to with their
+    /// clearances; a route to a system that is not a destination is blocked (fail closed).
+    private func route(_ record: CanonicalRecord, from sender: String,
+                       decisions: inout [Decision]) -> (matched: Bool, destinations: [(String, Marking)]) {
+        let matched = router.destinations(of: record, from: sender)
+        let destinations: [(String, Marking)] = matched.compactMap { destination in
+            guard let system = configuration.system(destination), system.role == .destination else {
+                decisions.append(Decision(recordID: record.id, destination: destination, outcome: .blocked(reason: "unknown destination")))
+                return nil
+            }
+            return (destination, system.clearance)
+        }
+        return (!matched.isEmpty, destinations)
     }
 
     /// A destination's batch written in its format, ready to sign and send.

@@ -428,7 +428,7 @@ public final class Gateway: Sendable {
     @discardableResult
     public func checkpointAudit(now: Date = Date()) async throws -> AuditCheckpoint? {
         guard let head = try await store.head() else { return nil }
-        if let last = try await store.checkpoints().last, last.sequence >= head.sequence { return nil }
+        if let last = try await store.lastCheckpoint(), last.sequence >= head.sequence { return nil }
         let time = Self.timestamp(now)
         let signature = try keyring.sign(AuditCheckpoint.signedBytes(sequence: head.sequence, hash: head.hash, time: time))
         let checkpoint = AuditCheckpoint(sequence: head.sequence, hash: head.hash, time: time, keyID: signature.keyID,
@@ -443,11 +443,10 @@ public final class Gateway: Sendable {
 
     /// Audits the configuration the gateway runs with: its file, hash and size.
     public func recordConfigurationLoaded(file: String, bytes: [UInt8], now: Date = Date()) async throws {
-        try await store.recordOperatorAction(
-            AuditEvent("configuration-loaded", JSONObject([
-                ("file", .string(file)), ("sha256", .string(Self.hex(SHA256.hash(data: bytes)))),
-                ("systems", .integer(configuration.systems.count)), ("routes", .integer(configuration.routes.count)),
-            ])), time: Self.timestamp(now))
+        try await store.append(kind: "configuration-loaded", time: Self.timestamp(now), details: JSONObject([
+            ("file", .string(file)), ("sha256", .string(Self.hex(SHA256.hash(data: bytes)))),
+            ("systems", .integer(configuration.systems.count)), ("routes", .integer(configuration.routes.count)),
+        ]))
     }
 
     // MARK: Helpers

@@ -189,7 +189,7 @@ public struct GatewayService: Sendable {
     // MARK: Operators
 
     private func listDeadLetters(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        if let refused = await requireOperator(request, context) { return refused }
+        if case .refused(let response) = await authenticateOperator(request, context) { return response }
         let jobs = try await gateway.store.jobs(in: .deadLettered)
         let items: [JSONValue] = jobs.map { job in
             .object(JSONObject([
@@ -213,23 +213,25 @@ public struct GatewayService: Sendable {
 
     private func operatorAction(_ request: Request, _ context: GatewayRequestContext, kind: String,
                                 _ action: (String) async throws -> Void) async throws -> Response {
-        if let refused = await requireOperator(request, context) { return refused }
-        guard case .success(let caller) = await authenticate(request, context) else { return Response(status: .unauthorized) }
+        let caller: GatewayConfiguration.System
+        switch await authenticateOperator(request, context) {
+        case .allowed(let system): caller = system
+        case .refused(let response): return response
+        }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
         do {
             try await action(id)
         } catch let error as QueueError {
             return Self.json(.notFound, JSONObject([("error", .string(error.message))]))
         }
-        try await gateway.store.recordOperatorAction(
-            AuditEvent(kind, JSONObject([("operator", .string(caller.id)), ("job", .string(id)),
-                                         ("action", .string(request.method == .delete ? "purge" : "retry"))])),
-            time: Gateway.timestamp(Date()))
+        try await gateway.store.append(kind: kind, time: Gateway.timestamp(Date()), details: JSONObject([
+            ("operator", .string(caller.id)), ("job", .string(id)), ("action", .string(request.method == .delete ? "purge" : "retry")),
+        ]))
         return Response(status: .noContent)
     }
 
     private func metrics(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        if let refused = await requireOperator(request, context) { return refused }
+        if case .refused(let response) = await authenticateOperator(request, context) { return response }
         Gauge(label: "ferry_queue_depth").record(try await gateway.store.queueDepth())
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: metricsText())))
@@ -285,12 +287,18 @@ public struct GatewayService: Sendable {
         return .success(system)
     }
 
-    private func requireOperator(_ request: Request, _ context: GatewayRequestContext) async -> Response? {
+    /// An operator endpoint's caller: an authenticated operator, or the refusal to answer with.
+    private enum OperatorCheck {
+        case allowed(GatewayConfiguration.System)
+        case refused(Response)
+    }
+
+    private func authenticateOperator(_ request: Request, _ context: GatewayRequestContext) async -> OperatorCheck {
         switch await authenticate(request, context) {
-        case .failure(let refusal): return await refuse(refusal, sender: nil)
+        case .failure(let refusal): return .refused(await refuse(refusal, sender: nil))
         case .success(let system) where system.role != .operator:
-            return await refuse(Refusal(status: .forbidden, reason: "\(system.id) is not an operator"), sender: system.id)
-        case .success: return nil
+            return .refused(await refuse(Refusal(status: .forbidden, reason: "\(system.id) is not an operator"), sender: system.id))
+        case .success(let system): return .allowed(system)
         }
     }
 
@@ -299,10 +307,10 @@ public struct GatewayService: Sendable {
         logger.notice("request refused", metadata: ["status": "\(refusal.status.code)", "sender": "\(sender ?? "-")",
                                                     "reason": "\(refusal.reason)"])
         Counter(label: "ferry_requests_refused_total", dimensions: [("status", "\(refusal.status.code)")]).increment()
-        try? await gateway.store.recordOperatorAction(
-            AuditEvent("refused", JSONObject([("status", .integer(refusal.status.code)),
-                                              ("sender", sender.map(JSONValue.string) ?? .null), ("reason", .string(refusal.reason))])),
-            time: Gateway.timestamp(Date()))
+        try? await gateway.store.append(kind: "refused", time: Gateway.timestamp(Date()), details: JSONObject([
+            ("status", .integer(refusal.status.code)), ("sender", sender.map(JSONValue.string) ?? .null),
+            ("reason", .string(refusal.reason)),
+        ]))
         var fields = headers
         if refusal.status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
         return Self.json(refusal.status, JSONObject([("error", .string(refusal.reason))]), headers: fields)

@@ -33,14 +33,11 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     func failDelivery(jobIDs: [String], error: String, now: Double, random: Double, time: String,
                       audit: [AuditEvent]) async throws -> [String: DeliveryJob.State]
 
-    /// Appends operator and lifecycle events (configuration loaded, retry, purge) with a change.
-    func recordOperatorAction(_ event: AuditEvent, time: String) async throws
-
     /// Stores a signed checkpoint of the chain head.
     func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws
 
-    /// Every stored checkpoint, by sequence.
-    func checkpoints() async throws -> [AuditCheckpoint]
+    /// The checkpoint with the highest sequence, or nil before the first.
+    func lastCheckpoint() async throws -> AuditCheckpoint?
 
     /// Deletes the audit entries before a checkpointed entry (the signed checkpoint stands for
     /// them); the chain and its verification go on from the checkpointed entry.

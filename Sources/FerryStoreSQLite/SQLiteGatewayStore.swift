@@ -346,10 +346,6 @@ public final class SQLiteGatewayStore: GatewayStore {
         try await writing { db in try Self.appendAudit(db, kind: kind, time: time, details: details) }
     }
 
-    public func recordOperatorAction(_ event: AuditEvent, time: String) async throws {
-        try await append(kind: event.kind, time: time, details: event.details)
-    }
-
     public func entries() async throws -> [AuditEntry] {
         try await database.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_entry ORDER BY sequence")).map(Self.entry)
@@ -370,9 +366,9 @@ public final class SQLiteGatewayStore: GatewayStore {
         }
     }
 
-    public func checkpoints() async throws -> [AuditCheckpoint] {
+    public func lastCheckpoint() async throws -> AuditCheckpoint? {
         try await database.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence")).map { row in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence DESC LIMIT 1")).map { row in
                 AuditCheckpoint(sequence: row["sequence"], hash: row["hash"], time: row["time"], keyID: row["key_id"],
                                 signature: row["signature"])
             }

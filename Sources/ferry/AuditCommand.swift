@@ -70,7 +70,7 @@ struct AuditCommand: AsyncParsableCommand {
                     throw ExitCode(ExitStatus.noInput.rawValue)
                 }
                 let store = try SQLiteGatewayStore(path: path)
-                let latest = try await store.checkpoints().last?.sequence
+                let latest = try await store.lastCheckpoint()?.sequence
                 guard let sequence = through ?? latest else {
                     errors.write("\(path): error: no audit checkpoint yet; nothing can be pruned\n")
                     throw ExitCode(ExitStatus.rejects.rawValue)

@@ -159,7 +159,8 @@ public final class Gateway: Sendable {
                 ("malformed", .array(parsed.malformed.map { .string("\($0.location?.line ?? 1):\($0.location?.column ?? 1) \($0.code)") })),
             ])))
         }
-        audit += Self.decisionEvents(plan.decisions, unrouted: plan.unrouted, context: ("document", .string(documentID)))
+        audit += Self.routingEvents(plan.decisions, unrouted: plan.unrouted, document: documentID)
+            + Self.decisionEvents(plan.decisions, context: ("document", .string(documentID)))
         let document = InboundDocument(
             id: documentID, sender: sender.id, receivedAt: Self.timestamp(now), now: now.timeIntervalSinceReferenceDate,
             bodySHA256: bodySHA256, idempotencyKey: submission.idempotencyKey, records: records, rejects: parsed.rejects,
@@ -343,8 +344,7 @@ public final class Gateway: Sendable {
         let started = Date()
         do {
             let delivery = batch.isEmpty ? nil : try await dispatcher.deliver(batch, to: destination, deliveryID: deliveryID)
-            var audit = Self.decisionEvents(decisions + (delivery?.notWritable ?? []), unrouted: [],
-                                            context: ("delivery", .string(deliveryID)))
+            var audit = Self.decisionEvents(decisions + (delivery?.notWritable ?? []), context: ("delivery", .string(deliveryID)))
             let notWritable = Set((delivery?.notWritable ?? []).map(\.recordID))
             let unwritableJobs = batch.filter { notWritable.contains($0.id) }.compactMap { jobOfRecord[$0.id] }
             var delivered: [String] = []
@@ -379,11 +379,31 @@ public final class Gateway: Sendable {
 
     // MARK: Audit
 
+    /// Where a document's records were routed: one `routed` event per destination naming its
+    /// records, and one `unrouted` event naming the records no route matched.
+    static func routingEvents(_ decisions: [Dispatcher.Decision], unrouted: [String], document: String) -> [AuditEvent] {
+        var routed: [(destination: String, records: [String])] = []
+        for decision in decisions {
+            if let index = routed.firstIndex(where: { $0.destination == decision.destination }) {
+                routed[index].records.append(decision.recordID)
+            } else {
+                routed.append((decision.destination, [decision.recordID]))
+            }
+        }
+        var events = routed.map { route in
+            AuditEvent("routed", JSONObject([("document", .string(document)), ("destination", .string(route.destination)),
+                                             ("records", .array(route.records.map(JSONValue.string)))]))
+        }
+        if !unrouted.isEmpty {
+            events.append(AuditEvent("unrouted", JSONObject([("document", .string(document)),
+                                                             ("records", .array(unrouted.map(JSONValue.string)))])))
+        }
+        return events
+    }
+
     /// Release decisions as audit events: one per destination and outcome, naming the records
     /// and the fields removed (never their values).
-    static func decisionEvents(_ decisions: [Dispatcher.Decision], unrouted: [String],
-                               context: (String, JSONValue)) -> [AuditEvent] {
-        var events: [AuditEvent] = []
+    static func decisionEvents(_ decisions: [Dispatcher.Decision], context: (String, JSONValue)) -> [AuditEvent] {
         var groups: [(kind: String, destination: String, detail: JSONValue, records: [String])] = []
         for decision in decisions {
             let (kind, detail): (String, JSONValue) = switch decision.outcome {
@@ -397,29 +417,13 @@ public final class Gateway: Sendable {
                 groups.append((kind, decision.destination, detail, [decision.recordID]))
             }
         }
-        var routed: [(destination: String, records: [String])] = []
-        for group in groups where context.0 == "document" {
-            if let index = routed.firstIndex(where: { $0.destination == group.destination }) {
-                routed[index].records += group.records
-            } else {
-                routed.append((group.destination, group.records))
-            }
-        }
-        for route in routed {
-            events.append(AuditEvent("routed", JSONObject([context, ("destination", .string(route.destination)),
-                                                           ("records", .array(route.records.map(JSONValue.string)))])))
-        }
-        if !unrouted.isEmpty {
-            events.append(AuditEvent("unrouted", JSONObject([context, ("records", .array(unrouted.map(JSONValue.string)))])))
-        }
-        for group in groups {
-            events.append(AuditEvent(group.kind, JSONObject([
+        return groups.map { group in
+            AuditEvent(group.kind, JSONObject([
                 context, ("destination", .string(group.destination)),
                 (group.kind == "released" ? "removed_fields" : "reason", group.detail),
                 ("records", .array(group.records.map(JSONValue.string))),
-            ])))
+            ]))
         }
-        return events
     }
 
     /// Signs the audit chain's head and stores the checkpoint, in the store and as a file under

@@ -4,7 +4,7 @@ public import Foundation
 
 /// Turns accepted records into deliveries: routes each record, decides its release for each
 /// destination (block, strip, or pass), writes each destination's batch in its format, signs it
-/// and drops it in the destination's directory.
+/// and sends it to the destination's directory or endpoint.
 ///
 /// Every decision is returned for the audit, with the fields removed by name only.
 public struct Dispatcher: Sendable {
@@ -20,13 +20,6 @@ public struct Dispatcher: Sendable {
         public let recordID: String
         public let destination: String
         public let outcome: Outcome
-    }
-
-    /// Routed, released records per destination, with every decision and the unrouted records.
-    public struct Plan: Sendable {
-        public var batches: [String: [CanonicalRecord]] = [:]
-        public var decisions: [Decision] = []
-        public var unrouted: [String] = []
     }
 
     private let configuration: GatewayConfiguration
@@ -49,36 +42,22 @@ public struct Dispatcher: Sendable {
         self.dataDirectory = dataDirectory
     }
 
-    /// Routes and releases records from a sender.
-    public func plan(_ records: [CanonicalRecord], from sender: String) -> Plan {
-        var plan = Plan()
-        for record in records {
-            let (matched, destinations) = route(record, from: sender, decisions: &plan.decisions)
-            if !matched { plan.unrouted.append(record.id) }
-            for (destination, clearance) in destinations {
-                switch release.decide(record, clearance: clearance) {
-                case .blocked(let reason):
-                    plan.decisions.append(Decision(recordID: record.id, destination: destination, outcome: .blocked(reason: reason)))
-                case .released(let released, let removed):
-                    plan.decisions.append(Decision(recordID: record.id, destination: destination,
-                                                   outcome: .released(removedFields: removed)))
-                    plan.batches[destination, default: []].append(released)
-                }
-            }
-        }
-        return plan
-    }
-
-    /// The routing and release decisions for records from a sender, without building the
-    /// released records (what the gateway records when a document arrives).
+    /// The routing and release decisions for records from a sender: each record's destinations
+    /// and, per destination, the fields its release removes or why it is blocked (a route to a
+    /// system that is not a destination is blocked: fail closed), and the records no route
+    /// matched. The released records themselves are built at delivery.
     public func decisions(for records: [CanonicalRecord], from sender: String) -> (decisions: [Decision], unrouted: [String]) {
         var decisions: [Decision] = []
         var unrouted: [String] = []
         for record in records {
-            let (matched, destinations) = route(record, from: sender, decisions: &decisions)
-            if !matched { unrouted.append(record.id) }
-            for (destination, clearance) in destinations {
-                let outcome: Decision.Outcome = switch release.removedFields(of: record, clearance: clearance) {
+            let destinations = router.destinations(of: record, from: sender)
+            if destinations.isEmpty { unrouted.append(record.id) }
+            for destination in destinations {
+                guard let system = configuration.system(destination), system.role == .destination else {
+                    decisions.append(Decision(recordID: record.id, destination: destination, outcome: .blocked(reason: "unknown destination")))
+                    continue
+                }
+                let outcome: Decision.Outcome = switch release.removedFields(of: record, clearance: system.clearance) {
                 case .success(let removed): .released(removedFields: removed)
                 case .failure(let reason): .blocked(reason: reason.text)
                 }
@@ -86,21 +65,6 @@ public struct Dispatcher: Sendable {
             }
         }
         return (decisions, unrouted)
-    }
-
-    /// Whether any route matched the record, and the destinations it goes to with their
-    /// clearances; a route to a system that is not a destination is blocked (fail closed).
-    private func route(_ record: CanonicalRecord, from sender: String,
-                       decisions: inout [Decision]) -> (matched: Bool, destinations: [(String, Marking)]) {
-        let matched = router.destinations(of: record, from: sender)
-        let destinations: [(String, Marking)] = matched.compactMap { destination in
-            guard let system = configuration.system(destination), system.role == .destination else {
-                decisions.append(Decision(recordID: record.id, destination: destination, outcome: .blocked(reason: "unknown destination")))
-                return nil
-            }
-            return (destination, system.clearance)
-        }
-        return (!matched.isEmpty, destinations)
     }
 
     /// A destination's batch written in its format, ready to sign and send.

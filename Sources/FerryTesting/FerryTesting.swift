@@ -32,5 +32,36 @@ public enum FerryTesting {
             try? Data(bytes).write(to: url)
         }
     }
-}
 
+    /// A deterministic random number generator (SplitMix64), so a property test's failure reproduces.
+    public struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+
+        /// A generator from a seed.
+        public init(state: UInt64) { self.state = state }
+
+        public mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// The marking of every field present in a record's data, nested fields included, by JSON
+    /// pointer; nil for a field the schema does not know.
+    public static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(Marking?, String)] {
+        data.members.flatMap { member -> [(Marking?, String)] in
+            let path = "\(pointer)/\(member.key)"
+            guard let field = type.field(named: member.key) else { return [(nil, path)] }
+            var result: [(Marking?, String)] = [(field.marking, path)]
+            if case .object(let nested) = field.type {
+                for case .object(let object) in member.value.arrayValue ?? [member.value] {
+                    result += markings(of: object, type: nested, pointer: path)
+                }
+            }
+            return result
+        }
+    }
+}

@@ -7,18 +7,6 @@ import Testing
 /// Release by marking: over random records and every clearance, nothing above the clearance
 /// ever leaves, and what leaves carries an id over the data it holds.
 struct RecordReleaseTests {
-    /// A deterministic generator (SplitMix64), so a failure reproduces.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func schemas() throws -> [Schema] {
         var loader = ProjectLoader()
         let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
@@ -27,7 +15,7 @@ struct RecordReleaseTests {
     }
 
     /// A random value for a field: any shape the schema allows, optional fields present or not.
-    static func value(for field: FieldDefinition, using random: inout Generator, depth: Int = 0) -> JSONValue {
+    static func value(for field: FieldDefinition, using random: inout FerryTesting.SplitMix64, depth: Int = 0) -> JSONValue {
         func scalar() -> JSONValue {
             switch field.type {
             case .string: return .string("значение-\(random.next() % 1000)")
@@ -44,7 +32,7 @@ struct RecordReleaseTests {
         return .array((0..<(Int(random.next() % 3) + 1)).map { _ in scalar() })
     }
 
-    static func object(of type: ObjectType, using random: inout Generator, depth: Int = 0) -> JSONObject {
+    static func object(of type: ObjectType, using random: inout FerryTesting.SplitMix64, depth: Int = 0) -> JSONObject {
         var object = JSONObject()
         for field in type.fields where field.isRequired || random.next() % 3 != 0 {
             object[field.name] = value(for: field, using: &random, depth: depth)
@@ -53,25 +41,11 @@ struct RecordReleaseTests {
         return object
     }
 
-    /// Every field in `data`, as (marking, pointer), nested fields included.
-    static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(Marking?, String)] {
-        data.members.flatMap { member -> [(Marking?, String)] in
-            let path = "\(pointer)/\(member.key)"
-            guard let field = type.field(named: member.key) else { return [(nil, path)] }
-            var result: [(Marking?, String)] = [(field.marking, path)]
-            if case .object(let nested) = field.type {
-                let objects = member.value.arrayValue ?? [member.value]
-                for case .object(let object) in objects { result += markings(of: object, type: nested, pointer: path) }
-            }
-            return result
-        }
-    }
-
     @Test func nothingAboveTheClearanceEverLeaves() throws {
         let schemas = try Self.schemas()
         let release = RecordRelease(schemas: schemas)
         let validators = try schemas.map { try RecordValidator(schema: $0, patternCompiler: ProjectLoader.patternCompiler) }
-        var random = Generator(state: 20261125)
+        var random = FerryTesting.SplitMix64(state: 20261125)
         var released = 0, blocked = 0, stripped = 0
         for round in 0..<600 {
             let validator = validators[round % validators.count]
@@ -89,7 +63,7 @@ struct RecordReleaseTests {
                 case .released(let out, let removed):
                     released += 1
                     #expect(out.classification <= clearance)
-                    for (marking, pointer) in Self.markings(of: out.data, type: schema.root) {
+                    for (marking, pointer) in FerryTesting.markings(of: out.data, type: schema.root) {
                         #expect(marking.map { $0 <= clearance } ?? false, "\(pointer) (\(String(describing: marking))) left for \(clearance)")
                     }
                     #expect(out.id == CanonicalRecord.id(source: out.source, type: out.type, data: out.data))
@@ -99,7 +73,7 @@ struct RecordReleaseTests {
                         stripped += 1
                         #expect(out.extensions.first { $0.key == "ferryoriginid" }?.value == .string(record.id))
                         #expect(out.id != record.id)
-                        let original = Set(Self.markings(of: record.data, type: schema.root).map(\.1))
+                        let original = Set(FerryTesting.markings(of: record.data, type: schema.root).map(\.1))
                         #expect(removed.allSatisfy { original.contains($0) }, "removed names only fields the record had")
                     }
                 }

@@ -27,16 +27,8 @@ struct DispatcherTests {
     }
 
     func setUp() throws -> Setup {
-        var loader = ProjectLoader()
-        let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
-        let mappings = ["kadry-personnel", "snab2-requisition", "zakupki-contract", "social-fund-discharge"].compactMap {
-            loader.mapping(FerryTesting.packageRoot.appendingPathComponent("mappings/\($0).yaml").path)
-        }
-        let text = FerryTesting.bytes(FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml"))
-        let document = try #require(try YAMLLoader.loadAll(text, path: "ferry.yaml").first)
-        var diagnostics = DiagnosticList()
-        let configuration = try #require(GatewayConfigurationLoader(schemas: schemas, mappings: mappings)
-            .load(document, diagnostics: &diagnostics))
+        let (configuration, loaded) = try loadDemoConfiguration()
+        let (schemas, mappings) = (loaded.schemas, loaded.mappings)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-dispatch-\(UUID().uuidString)")
         let keyring = Keyring(directory: root.appendingPathComponent("keys"))
         try keyring.rotate()

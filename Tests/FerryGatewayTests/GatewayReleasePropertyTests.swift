@@ -12,18 +12,6 @@ import Testing
 /// over random records and random destination clearances: no delivered body ever holds a
 /// field above its destination's clearance.
 struct GatewayReleasePropertyTests {
-    /// A deterministic generator (SplitMix64), so a failure reproduces.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The canonical records of every fixture case, all record types.
     static func fixtureRecords() throws -> [JSONObject] {
         let root = FerryTesting.fixtures
@@ -41,33 +29,12 @@ struct GatewayReleasePropertyTests {
         return records
     }
 
-    /// The marking of every field present, by JSON pointer; nil for a field the schema does not know.
-    static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(Marking?, String)] {
-        data.members.flatMap { member -> [(Marking?, String)] in
-            let path = "\(pointer)/\(member.key)"
-            guard let field = type.field(named: member.key) else { return [(nil, path)] }
-            var result: [(Marking?, String)] = [(field.marking, path)]
-            if case .object(let nested) = field.type {
-                for case .object(let object) in member.value.arrayValue ?? [member.value] {
-                    result += markings(of: object, type: nested, pointer: path)
-                }
-            }
-            return result
-        }
-    }
-
     @Test func noDeliveredBodyHoldsAFieldAboveItsDestinationsClearance() async throws {
-        var loader = ProjectLoader()
-        let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
-        let mappings = try FileManager.default.contentsOfDirectory(atPath: FerryTesting.packageRoot.appendingPathComponent("mappings").path)
-            .sorted().compactMap { loader.mapping(FerryTesting.packageRoot.appendingPathComponent("mappings/\($0)").path) }
-        let text = FerryTesting.bytes(FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml"))
-        var diagnostics = DiagnosticList()
-        let document = try #require(try YAMLLoader.loadAll(text, path: "ferry.yaml").first)
-        let demo = try #require(GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics))
+        let (demo, loaded) = try loadDemoConfiguration()
+        let (schemas, mappings) = (loaded.schemas, loaded.mappings)
         let all = try Self.fixtureRecords()
         let schemaOfType = Dictionary(schemas.map { ($0.recordType, $0) }, uniquingKeysWith: { first, _ in first })
-        var random = Generator(state: 20261125)
+        var random = FerryTesting.SplitMix64(state: 20261125)
         var delivered = 0, withheld = 0
 
         for round in 0..<12 {
@@ -124,7 +91,7 @@ struct GatewayReleasePropertyTests {
                         let schema = try #require(schemaOfType[type])
                         let classification = try #require(record["classification"]?.stringValue.flatMap(Marking.init(rawValue:)))
                         #expect(classification <= destination.clearance)
-                        for (marking, pointer) in Self.markings(of: record["data"]?.objectValue ?? JSONObject(), type: schema.root) {
+                        for (marking, pointer) in FerryTesting.markings(of: record["data"]?.objectValue ?? JSONObject(), type: schema.root) {
                             #expect(marking.map { $0 <= destination.clearance } ?? false,
                                     "round \(round): \(pointer) (\(String(describing: marking))) reached \(destination.id) (\(destination.clearance))")
                         }
@@ -151,15 +118,8 @@ extension URL {
 /// document reports and the audit chain stay.
 struct GatewayRetentionTests {
     @Test func removesDeliveredBodiesAndKeepsTheAudit() async throws {
-        var loader = ProjectLoader()
-        let root = FerryTesting.packageRoot
-        let schemas = loader.schemas(inDirectory: root.appendingPathComponent("schemas").path)
-        let mappings = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("mappings").path)
-            .sorted().compactMap { loader.mapping(root.appendingPathComponent("mappings/\($0)").path) }
-        let document = try #require(try YAMLLoader.loadAll(FerryTesting.bytes(root.appendingPathComponent("examples/gateway/ferry.yaml")),
-                                                           path: "ferry.yaml").first)
-        var diagnostics = DiagnosticList()
-        let configuration = try #require(GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics))
+        let (configuration, loaded) = try loadDemoConfiguration()
+        let (schemas, mappings) = (loaded.schemas, loaded.mappings)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-retention-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)

@@ -14,15 +14,12 @@ import Testing
 /// method and status the service answers with, and nothing else.
 struct OpenAPIDocumentTests {
     func service() throws -> GatewayService {
-        let root = FerryTesting.packageRoot
-        var loader = ProjectLoader()
-        let schemas = loader.schemas(inDirectory: root.appendingPathComponent("schemas").path)
-        let mappings = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("mappings").path)
-            .sorted().compactMap { loader.mapping(root.appendingPathComponent("mappings/\($0)").path) }
-        let text = FerryTesting.bytes(root.appendingPathComponent("examples/gateway/ferry.yaml"))
-        let document = try #require(try YAMLLoader.loadAll(text, path: "ferry.yaml").first)
-        var diagnostics = DiagnosticList()
-        let configuration = try #require(GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics))
+        let path = FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml").path
+        var reader = ProjectLoader()
+        let document = reader.document(at: path)
+        let loaded = GatewayConfigurationCheck.load(path: path, document: try #require(document))
+        let configuration = try #require(loaded.configuration)
+        let (schemas, mappings) = (loaded.schemas, loaded.mappings)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-openapi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)

@@ -13,6 +13,22 @@ struct AuditCommand: AsyncParsableCommand {
         subcommands: [VerifyChain.self, Prune.self]
     )
 
+    /// The gateway store the audit commands work on.
+    struct StoreOptions: ParsableArguments {
+        @Option(help: "The gateway's data directory (its store is ferry.sqlite in it).")
+        var data = ".ferry"
+
+        /// Opens the store, or reports that there is none (exit 66).
+        func openStore(errors: BufferedOutput) throws -> (store: SQLiteGatewayStore, path: String) {
+            let path = URL(fileURLWithPath: data).appendingPathComponent("ferry.sqlite").path
+            guard FileManager.default.fileExists(atPath: path) else {
+                errors.write("\(path): error: no gateway store here\n")
+                throw ExitCode(ExitStatus.noInput.rawValue)
+            }
+            return (try SQLiteGatewayStore(path: path), path)
+        }
+    }
+
     /// `ferry audit verify`: every entry chained to the one before it.
     struct VerifyChain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,21 +40,16 @@ struct AuditCommand: AsyncParsableCommand {
                 Exit status: 0 the chain is intact; 1 it is broken; 66 the store cannot be opened.
                 """)
 
-        @Option(help: "The gateway's data directory (its store is ferry.sqlite in it).")
-        var data = ".ferry"
+        @OptionGroup var options: StoreOptions
 
         @Option(help: "The gateway's key directory (default: DATA/keys).")
         var keys: String?
 
         func run() async throws {
-            let path = URL(fileURLWithPath: data).appendingPathComponent("ferry.sqlite").path
             try await runCommand { output, errors in
-                guard FileManager.default.fileExists(atPath: path) else {
-                    errors.write("\(path): error: no gateway store here\n")
-                    throw ExitCode(ExitStatus.noInput.rawValue)
-                }
-                let entries = try await SQLiteGatewayStore(path: path).entries()
-                let directory = URL(fileURLWithPath: data)
+                let (store, path) = try options.openStore(errors: errors)
+                let entries = try await store.entries()
+                let directory = URL(fileURLWithPath: options.data)
                 let checkpoints = AuditVerifier.checkpointFiles(in: directory)
                 let keyring = Keyring(directory: keys.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("keys"))
                 let problems = AuditVerifier.verify(entries, checkpointFiles: checkpoints, keyring: keyring)
@@ -56,20 +67,14 @@ struct AuditCommand: AsyncParsableCommand {
             abstract: "Delete the audit entries before a signed checkpoint; the chain and its verification go on from it.",
             discussion: "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 the store cannot be opened.")
 
-        @Option(help: "The gateway's data directory (its store is ferry.sqlite in it).")
-        var data = ".ferry"
+        @OptionGroup var options: StoreOptions
 
         @Option(help: "The checkpoint's sequence (default: the latest checkpoint).")
         var through: Int?
 
         func run() async throws {
-            let path = URL(fileURLWithPath: data).appendingPathComponent("ferry.sqlite").path
             try await runCommand { output, errors in
-                guard FileManager.default.fileExists(atPath: path) else {
-                    errors.write("\(path): error: no gateway store here\n")
-                    throw ExitCode(ExitStatus.noInput.rawValue)
-                }
-                let store = try SQLiteGatewayStore(path: path)
+                let (store, path) = try options.openStore(errors: errors)
                 let latest = try await store.lastCheckpoint()?.sequence
                 guard let sequence = through ?? latest else {
                     errors.write("\(path): error: no audit checkpoint yet; nothing can be pruned\n")

@@ -309,6 +309,8 @@ public final class Gateway: Sendable {
         var jobOfRecord: [String: String] = [:]  // released record id → job id
         var blocked: [String] = []
         var decisions: [Dispatcher.Decision] = []
+        // Fail closed: the decision is made again against the configuration in force now.
+        let system = configuration.system(destination).flatMap { $0.role == .destination ? $0 : nil }
         for job in jobs {
             for id in job.recordIDs {
                 guard let stored = records[id], let body = stored.body,
@@ -319,9 +321,7 @@ public final class Gateway: Sendable {
                     blocked.append(job.id)
                     continue
                 }
-                // Fail closed: the decision is made again against the configuration in force now.
-                guard let system = configuration.system(destination), system.role == .destination,
-                    router.destinations(of: record, from: stored.sender).contains(destination)
+                guard let system, router.destinations(of: record, from: stored.sender).contains(destination)
                 else {
                     decisions.append(.init(recordID: id, destination: destination,
                                            outcome: .blocked(reason: "no longer routed to \(destination)")))

@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(
@@ -59,6 +60,14 @@ let package = Package(
             dependencies: ["FerryStore", "FerryCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "FerryStorePostgres",
+            dependencies: [
+                "FerryStore", "FerryCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "FerryGateway",
             dependencies: [
                 "FerryCore", "FerryConvert", "FerryXML", "FerryStore",
@@ -86,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryConvert", "FerryGateway", "FerryService", "FerryStoreSQLite",
+                "FerryConvert", "FerryGateway", "FerryService", "FerryStoreSQLite", "FerryStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +105,11 @@ let package = Package(
         ),
         .target(
             name: "FerryTesting",
-            dependencies: ["FerryCore"],
+            dependencies: [
+                "FerryCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/FerryTesting"
         ),
         .executableTarget(
@@ -119,7 +132,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
-        .testTarget(name: "FerryStoreTests", dependencies: ["FerryStore", "FerryStoreSQLite", "FerryCore"]),
+        .testTarget(
+            name: "FerryStoreTests",
+            dependencies: ["FerryStore", "FerryStoreSQLite", "FerryStorePostgres", "FerryCore", "FerryTesting"]
+        ),
         .testTarget(
             name: "FerryConformanceTests",
             dependencies: [

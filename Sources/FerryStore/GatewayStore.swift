@@ -170,11 +170,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case idempotencyConflict(documentID: String)
     /// The disk or database is full: nothing was written.
     case full(String)
+    /// The database cannot be reached or refuses work for now: nothing was written.
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .idempotencyConflict(let id): "the idempotency key was used for document \(id) with a different body"
         case .full(let reason): "the store is full: \(reason)"
+        case .unavailable(let reason): "the store is unavailable: \(reason)"
         }
     }
 }

@@ -146,7 +146,7 @@ public final class SQLiteGatewayStore: GatewayStore {
                     INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
                     VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
                     """).execute( arguments: [document.id, position, duplicate ? "duplicate" : "accepted", record.id, record.key,
-                                     Self.routingText(record.routing)])
+                                     StoredText.routing(record.routing)])
             }
             for reject in document.rejects {
                 try db.cachedStatement(sql: """
@@ -185,7 +185,7 @@ public final class SQLiteGatewayStore: GatewayStore {
                                           arguments: [id]) {
                 let recordID: String? = entry["record_id"]
                 var destinations: [(destination: String, state: String, removedFields: [String])] = []
-                let routing = Self.routing(from: entry["routing"])
+                let routing = StoredText.routing(from: entry["routing"])
                 for decision in routing {
                     var state = "blocked"
                     if decision.released, let recordID {
@@ -399,7 +399,7 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     private static func insertJob(_ db: Database, id: String, destination: String, key: String, recordIDs: [String],
                                   availableAt: Double) throws {
-        let ids = String(decoding: JSONWriter().bytes(.array(recordIDs.map(JSONValue.string))), as: UTF8.self)
+        let ids = StoredText.recordIDs(recordIDs)
         try db.cachedStatement(sql: """
             INSERT INTO delivery_job (id, destination, ordering_key, record_ids, state, attempts, available_at)
             VALUES (?, ?, ?, ?, 'pending', 0, ?)
@@ -440,9 +440,8 @@ public final class SQLiteGatewayStore: GatewayStore {
     }
 
     private static func job(_ row: Row) throws -> DeliveryJob {
-        let text: String = row["record_ids"]
-        let ids = (try? JSONParser.parseDocument(Array(text.utf8)))?.arrayValue?.compactMap(\.stringValue) ?? []
-        return DeliveryJob(stored: row["id"], destination: row["destination"], key: row["ordering_key"], recordIDs: ids,
+        return DeliveryJob(stored: row["id"], destination: row["destination"], key: row["ordering_key"],
+                           recordIDs: StoredText.recordIDs(from: row["record_ids"]),
                            sequence: row["sequence"], state: DeliveryJob.State(rawValue: row["state"]) ?? .pending,
                            attempts: row["attempts"], availableAt: row["available_at"], leaseExpiresAt: row["lease_expires_at"],
                            lastError: row["last_error"])
@@ -457,37 +456,13 @@ public final class SQLiteGatewayStore: GatewayStore {
         try db.cachedStatement(sql: """
             INSERT INTO audit_entry (sequence, time, kind, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
             """).execute( arguments: [entry.sequence, entry.time, entry.kind,
-                             String(decoding: JSONWriter().bytes(.object(entry.details)), as: UTF8.self),
+                             StoredText.json(.object(entry.details)),
                              entry.previousHash, entry.hash])
         return entry
     }
 
-    /// An entry as stored; details that are not a JSON object read as empty, which verification
-    /// then reports as an altered entry.
     private static func entry(_ row: Row) -> AuditEntry {
-        let text: String = row["details"]
-        let details = (try? JSONParser.parseDocument(Array(text.utf8)))?.objectValue ?? JSONObject()
-        return AuditEntry(sequence: row["sequence"], time: row["time"], kind: row["kind"], details: details,
+        AuditEntry(sequence: row["sequence"], time: row["time"], kind: row["kind"], details: StoredText.auditDetails(from: row["details"]),
                           previousHash: row["previous_hash"], hash: row["hash"])
-    }
-
-    private static func routingText(_ routing: [InboundDocument.Routing]) -> String {
-        let values: [JSONValue] = routing.map { decision in
-            var object = JSONObject([("destination", .string(decision.destination)), ("released", .bool(decision.released))])
-            if !decision.removedFields.isEmpty { object["removed_fields"] = .array(decision.removedFields.map(JSONValue.string)) }
-            if let reason = decision.blockedReason { object["blocked"] = .string(reason) }
-            return .object(object)
-        }
-        return String(decoding: JSONWriter().bytes(.array(values)), as: UTF8.self)
-    }
-
-    private static func routing(from text: String) -> [InboundDocument.Routing] {
-        let values = (try? JSONParser.parseDocument(Array(text.utf8)))?.arrayValue ?? []
-        return values.compactMap { value in
-            guard let object = value.objectValue, let destination = object["destination"]?.stringValue else { return nil }
-            return InboundDocument.Routing(destination: destination, released: object["released"] == .bool(true),
-                                           removedFields: object["removed_fields"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                           blockedReason: object["blocked"]?.stringValue)
-        }
     }
 }

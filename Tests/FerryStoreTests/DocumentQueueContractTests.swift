@@ -4,25 +4,23 @@ import FerryStoreSQLite
 import Foundation
 import Testing
 
-/// The contract every ``DocumentQueue`` driver keeps; each driver runs these tests.
+/// The contract every ``DocumentQueue`` driver keeps; each driver runs these tests (PostgreSQL
+/// when `FERRY_TEST_POSTGRES_URL` names a server, as `make test` does).
 struct DocumentQueueContractTests {
-    /// The drivers under test (the SQLite and PostgreSQL drivers join this list).
-    static let drivers: [@Sendable (RetryPolicy) -> any DocumentQueue] = [
-        { MemoryDocumentQueue(policy: $0) },
-        { policy in
-            // A fresh database file per test, as a gateway's data directory would hold one.
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-queue-\(UUID().uuidString).sqlite").path
-            return try! SQLiteGatewayStore(path: path, policy: policy)
-        },
-    ]
+    /// The drivers under test: the in-memory queue and every store driver.
+    static let drivers = ["memory"] + StoreDrivers.names
+
+    static func queue(_ driver: String, _ policy: RetryPolicy) async throws -> any DocumentQueue {
+        driver == "memory" ? MemoryDocumentQueue(policy: policy) : try await StoreDrivers.open(driver, policy: policy)
+    }
 
     func job(_ id: String, key: String, destination: String = "registry") -> DeliveryJob {
         DeliveryJob(id: id, destination: destination, key: key, recordIDs: ["r-\(id)"], now: 0)
     }
 
-    @Test(arguments: drivers.indices)
-    func deliversJobsOfOneKeyInOrderAndOtherKeysAlongside(_ driver: Int) async throws {
-        let queue = Self.drivers[driver](RetryPolicy())
+    @Test(arguments: drivers)
+    func deliversJobsOfOneKeyInOrderAndOtherKeysAlongside(_ driver: String) async throws {
+        let queue = try await Self.queue(driver, RetryPolicy())
         try await queue.enqueue([job("a1", key: "A"), job("a2", key: "A"), job("b1", key: "B")])
         let first = try await queue.claim(limit: 10, now: 0, leaseSeconds: 30)
         #expect(first.map(\.id) == ["a1", "b1"], "a2 waits behind a1")
@@ -30,9 +28,9 @@ struct DocumentQueueContractTests {
         #expect(try await queue.claim(limit: 10, now: 1, leaseSeconds: 30).map(\.id) == ["a2"])
     }
 
-    @Test(arguments: drivers.indices)
-    func retriesWithGrowingDelaysThenDeadLettersWithoutBlockingOtherKeys(_ driver: Int) async throws {
-        let queue = Self.drivers[driver](RetryPolicy())
+    @Test(arguments: drivers)
+    func retriesWithGrowingDelaysThenDeadLettersWithoutBlockingOtherKeys(_ driver: String) async throws {
+        let queue = try await Self.queue(driver, RetryPolicy())
         try await queue.enqueue([job("a1", key: "A"), job("a2", key: "A"), job("b1", key: "B")])
         var now = 0.0
         var delays: [Double] = []
@@ -60,11 +58,11 @@ struct DocumentQueueContractTests {
         #expect(try await queue.claim(limit: 10, now: now + 10_000, leaseSeconds: 30).map(\.id) == ["a1"])
     }
 
-    @Test(arguments: drivers.indices)
-    func purgingADeadLetterReleasesTheJobsBehindIt(_ driver: Int) async throws {
+    @Test(arguments: drivers)
+    func purgingADeadLetterReleasesTheJobsBehindIt(_ driver: String) async throws {
         var policy = RetryPolicy()
         policy.maximumAttempts = 1
-        let queue = Self.drivers[driver](policy)
+        let queue = try await Self.queue(driver, policy)
         try await queue.enqueue([job("a1", key: "A"), job("a2", key: "A")])
         _ = try await queue.claim(limit: 1, now: 0, leaseSeconds: 30)
         #expect(try await queue.fail("a1", error: "refused", now: 0, random: 0) == .deadLettered)
@@ -72,18 +70,18 @@ struct DocumentQueueContractTests {
         #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30).map(\.id) == ["a2"])
     }
 
-    @Test(arguments: drivers.indices)
-    func anExpiredLeaseIsClaimedAgainAndALiveOneIsNot(_ driver: Int) async throws {
-        let queue = Self.drivers[driver](RetryPolicy())
+    @Test(arguments: drivers)
+    func anExpiredLeaseIsClaimedAgainAndALiveOneIsNot(_ driver: String) async throws {
+        let queue = try await Self.queue(driver, RetryPolicy())
         try await queue.enqueue([job("a1", key: "A")])
         #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30).count == 1)
         #expect(try await queue.claim(limit: 10, now: 29, leaseSeconds: 30).isEmpty, "one worker at a time")
         #expect(try await queue.claim(limit: 10, now: 31, leaseSeconds: 30).map(\.id) == ["a1"], "the worker died")
     }
 
-    @Test(arguments: drivers.indices)
-    func refusesOperationsOnJobsInTheWrongState(_ driver: Int) async throws {
-        let queue = Self.drivers[driver](RetryPolicy())
+    @Test(arguments: drivers)
+    func refusesOperationsOnJobsInTheWrongState(_ driver: String) async throws {
+        let queue = try await Self.queue(driver, RetryPolicy())
         try await queue.enqueue([job("a1", key: "A")])
         await #expect(throws: QueueError.self) { try await queue.complete("a1") }
         await #expect(throws: QueueError.self) { try await queue.purge("a1") }
@@ -122,15 +120,9 @@ struct SQLiteGatewayStoreQueueTests {
 
 /// The audit logs keep one verifiable chain, concurrent writers included.
 struct AuditLogTests {
-    static let logs: [@Sendable () -> any AuditLog] = [
-        { MemoryAuditLog() },
-        { try! SQLiteGatewayStore(path: FileManager.default.temporaryDirectory
-            .appendingPathComponent("ferry-audit-\(UUID().uuidString).sqlite").path) },
-    ]
-
-    @Test(arguments: logs.indices)
-    func concurrentAppendsFormOneVerifiableChain(_ index: Int) async throws {
-        let log = Self.logs[index]()
+    @Test(arguments: ["memory"] + StoreDrivers.names)
+    func concurrentAppendsFormOneVerifiableChain(_ driver: String) async throws {
+        let log: any AuditLog = driver == "memory" ? MemoryAuditLog() : try await StoreDrivers.open(driver)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<4 {
                 group.addTask {

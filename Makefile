@@ -1,4 +1,5 @@
-# The README's two commands: `make demo` (the main job) and `make test` (every test).
+# The README's two commands: `make demo` (the main job) and `make test` (every test; it starts a
+# throw-away PostgreSQL server for the PostgreSQL store's tests and stops it after).
 .PHONY: demo test build deps bench clean
 
 deps:
@@ -13,7 +14,7 @@ demo: build
 test: deps
 	scripts/check-linkml.sh
 	swift build --build-tests
-	swift test --skip-build
+	scripts/postgres.sh run swift test --skip-build
 
 # The performance record in one run: conversion against the floor and the peers, then the gateway's load figures.
 bench: build

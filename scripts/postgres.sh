@@ -7,6 +7,7 @@
 #   scripts/postgres.sh start   # installs Debian's postgresql when missing, starts, prints the URL
 #   scripts/postgres.sh stop    # stops the server and removes its data directory
 #   scripts/postgres.sh url     # the URL the tests use
+#   scripts/postgres.sh run CMD # starts the server, runs CMD with FERRY_TEST_POSTGRES_URL set, stops it
 #
 # FERRY_PG_PORT (default 54329) and FERRY_PG_DIR (default /tmp/ferry-postgres-$FERRY_PG_PORT)
 # choose the port and the data directory.
@@ -69,5 +70,13 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     url) echo "$url" ;;
-    *) echo "usage: $0 start|stop|url" >&2; exit 64 ;;
+    run)
+        shift
+        FERRY_TEST_POSTGRES_URL=$(start)
+        export FERRY_TEST_POSTGRES_URL
+        trap stop EXIT
+        echo "PostgreSQL for the tests: $FERRY_TEST_POSTGRES_URL" >&2
+        "$@"
+        ;;
+    *) echo "usage: $0 start|stop|url|run COMMAND..." >&2; exit 64 ;;
 esac

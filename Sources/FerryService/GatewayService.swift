@@ -1,6 +1,6 @@
 import FerryCore
 public import FerryGateway
-import FerryStore
+public import FerryStore
 import Foundation
 public import Hummingbird
 public import Logging
@@ -166,7 +166,7 @@ public struct GatewayService: Sendable {
             }
         } catch let error as StoreError {
             logger.error("store refused a document", metadata: ["sender": "\(sender.id)", "error": "\(error)"])
-            return Self.json(.serviceUnavailable, JSONObject([("error", .string("\(error)"))]))
+            throw error
         }
     }
 
@@ -349,5 +349,15 @@ public struct GatewayRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
+    }
+}
+
+/// A store that cannot take or give data now (PostgreSQL down, a full disk) answers 503 with a
+/// JSON error and `Retry-After`, on every endpoint: nothing was committed, the client may retry.
+extension StoreError: HTTPResponseError {
+    public var status: HTTPResponse.Status { .serviceUnavailable }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        GatewayService.json(.serviceUnavailable, JSONObject([("error", .string(description))]), headers: [.retryAfter: "5"])
     }
 }

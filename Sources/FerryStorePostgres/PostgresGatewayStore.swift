@@ -25,7 +25,11 @@ public final class PostgresGatewayStore: GatewayStore {
     /// - Throws: ``StoreError/unavailable(_:)`` when the server cannot be reached.
     public init(location: StoreLocation.PostgresLocation, policy: RetryPolicy = RetryPolicy(),
                 logger: Logger = PostgresGatewayStore.quietLogger) async throws {
-        let client = PostgresClient(configuration: try Self.clientConfiguration(location), backgroundLogger: logger)
+        // The pool's own chatter (retries, a lease asked for a moment before the pool runs) stays
+        // below errors; the store's errors reach the caller as StoreError.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: try Self.clientConfiguration(location), backgroundLogger: background)
         self.client = client
         clientTask = Task { await client.run() }
         self.policy = policy
@@ -339,7 +343,8 @@ public final class PostgresGatewayStore: GatewayStore {
     }
 
     public func probeWritable() async throws {
-        try await transaction { connection in
+        // A readiness probe wants its answer in a couple of seconds, not after the pool's retries.
+        try await transaction(timeout: .seconds(2)) { connection in
             try await connection.query("""
                 INSERT INTO readiness_probe (id, time) VALUES (1, \(Date().timeIntervalSinceReferenceDate))
                 ON CONFLICT (id) DO UPDATE SET time = excluded.time
@@ -510,8 +515,9 @@ public final class PostgresGatewayStore: GatewayStore {
     /// no answer within ``operationTimeout``, becomes ``StoreError/unavailable(_:)`` and a full
     /// disk ``StoreError/full(_:)``. The server rolls back a transaction whose connection is lost.
     @discardableResult
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { connection in
+    private func transaction<T: Sendable>(timeout: Duration = operationTimeout,
+                                          _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection(timeout: timeout) { connection in
             try await connection.query("BEGIN", logger: self.logger)
             do {
                 let value = try await body(connection)
@@ -526,7 +532,7 @@ public final class PostgresGatewayStore: GatewayStore {
 
     /// A read on a pooled connection (each statement sees committed data).
     private func reading<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection(body)
+        try await withConnection(timeout: Self.operationTimeout, body)
     }
 
     /// How long an operation may wait for a connection and its answers before the store counts
@@ -534,13 +540,14 @@ public final class PostgresGatewayStore: GatewayStore {
     /// sender or a readiness probe needs an answer now.
     static let operationTimeout: Duration = .seconds(10)
 
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    private func withConnection<T: Sendable>(timeout: Duration,
+                                             _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await withThrowingTaskGroup(of: T.self) { group in
                 group.addTask { try await self.client.withConnection { connection in try await body(connection) } }
                 group.addTask {
-                    try await Task.sleep(for: Self.operationTimeout)
-                    throw StoreError.unavailable("PostgreSQL did not answer within \(Self.operationTimeout)")
+                    try await Task.sleep(for: timeout)
+                    throw StoreError.unavailable("PostgreSQL did not answer within \(timeout)")
                 }
                 defer { group.cancelAll() }
                 return try await group.next()!

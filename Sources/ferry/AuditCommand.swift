@@ -2,7 +2,6 @@ import ArgumentParser
 import FerryConvert
 import FerryGateway
 import FerryStore
-import FerryStoreSQLite
 import Foundation
 
 /// `ferry audit`: the gateway's tamper-evident trail.
@@ -15,17 +14,32 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// The gateway store the audit commands work on.
     struct StoreOptions: ParsableArguments {
-        @Option(help: "The gateway's data directory (its store is ferry.sqlite in it).")
+        @Option(help: "The gateway's data directory (its SQLite store, checkpoint files and keys).")
         var data = ".ferry"
 
-        /// Opens the store, or reports that there is none (exit 66).
-        func openStore(errors: BufferedOutput) throws -> (store: SQLiteGatewayStore, path: String) {
-            let path = URL(fileURLWithPath: data).appendingPathComponent("ferry.sqlite").path
-            guard FileManager.default.fileExists(atPath: path) else {
-                errors.write("\(path): error: no gateway store here\n")
+        @Option(help: "The gateway's store when it is not the SQLite file in the data directory: a postgres:// URL.")
+        var store: String?
+
+        /// Opens the store, or reports that there is none (exit 66) or that it cannot be reached (exit 69).
+        func openStore(errors: BufferedOutput) async throws -> (store: any GatewayStore, path: String) {
+            let directory = URL(fileURLWithPath: data)
+            let location: StoreLocation
+            do {
+                location = try StoreLocation(store ?? "sqlite")
+            } catch {
+                throw ValidationError("--store: \(error.message)")
+            }
+            let label = StoreOpening.label(location, dataDirectory: directory)
+            if location == .sqlite, !FileManager.default.fileExists(atPath: label) {
+                errors.write("\(label): error: no gateway store here\n")
                 throw ExitCode(ExitStatus.noInput.rawValue)
             }
-            return (try SQLiteGatewayStore(path: path), path)
+            do {
+                return (try await StoreOpening.open(location, dataDirectory: directory), label)
+            } catch let error as StoreError {
+                errors.write("\(label): error: \(error)\n")
+                throw ExitCode(ExitStatus.unavailable.rawValue)
+            }
         }
     }
 
@@ -37,7 +51,7 @@ struct AuditCommand: AsyncParsableCommand {
             discussion: """
                 Also checks every signed checkpoint in DATA/audit-checkpoints against the chain and the gateway's \
                 public keys: a chain rewritten and recomputed in the database no longer holds the signed hashes.
-                Exit status: 0 the chain is intact; 1 it is broken; 66 the store cannot be opened.
+                Exit status: 0 the chain is intact; 1 it is broken; 66 there is no store; 69 PostgreSQL cannot be reached.
                 """)
 
         @OptionGroup var options: StoreOptions
@@ -47,7 +61,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runCommand { output, errors in
-                let (store, path) = try options.openStore(errors: errors)
+                let (store, path) = try await options.openStore(errors: errors)
                 let entries = try await store.entries()
                 let directory = URL(fileURLWithPath: options.data)
                 let checkpoints = AuditVerifier.checkpointFiles(in: directory)
@@ -65,7 +79,7 @@ struct AuditCommand: AsyncParsableCommand {
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete the audit entries before a signed checkpoint; the chain and its verification go on from it.",
-            discussion: "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 the store cannot be opened.")
+            discussion: "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 there is no store; 69 PostgreSQL cannot be reached.")
 
         @OptionGroup var options: StoreOptions
 
@@ -74,7 +88,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runCommand { output, errors in
-                let (store, path) = try options.openStore(errors: errors)
+                let (store, path) = try await options.openStore(errors: errors)
                 let latest = try await store.lastCheckpoint()?.sequence
                 guard let sequence = through ?? latest else {
                     errors.write("\(path): error: no audit checkpoint yet; nothing can be pruned\n")

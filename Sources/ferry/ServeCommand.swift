@@ -4,7 +4,6 @@ import FerryCore
 import FerryGateway
 import FerryService
 import FerryStore
-import FerryStoreSQLite
 import Foundation
 import Logging
 import Metrics
@@ -19,7 +18,8 @@ struct Serve: AsyncParsableCommand {
             The configuration is checked completely first, with the diagnostics of ferry check; the gateway \
             refuses to start on any error. SIGTERM or SIGINT stops it gracefully: no new documents, the \
             deliveries in hand finish, a last audit checkpoint is signed.
-            Exit status: 0 stopped; 66 the configuration cannot be read; 78 it has errors or no signing key.
+            Exit status: 0 stopped; 66 the configuration cannot be read; 69 the store (PostgreSQL) cannot be \
+            reached; 78 the configuration has errors or no signing key.
             """)
 
     @Option(help: "The gateway configuration (YAML).")
@@ -42,8 +42,14 @@ struct Serve: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let store = try SQLiteGatewayStore(path: dataDirectory.appendingPathComponent("ferry.sqlite").path,
-                                           policy: configuration.retry)
+        let store: any GatewayStore
+        do {
+            store = try await StoreOpening.open(configuration.store, dataDirectory: dataDirectory, policy: configuration.retry,
+                                                logger: logger)
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("ferry serve: error: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.unavailable.rawValue)
+        }
         let gateway = try Gateway(configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
                                   dataDirectory: dataDirectory)
         do {
@@ -59,8 +65,10 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let service = GatewayService(gateway: gateway, logger: logger, metricsText: { registry.emitToBuffer() })
         let scheme = configuration.tls == nil ? "http" : "https"
+        let storeLabel = StoreOpening.label(configuration.store, dataDirectory: dataDirectory)
         try await service.run(host: host, port: port) { port in
-            FileHandle.standardError.write(Data("ferry serve: listening on \(scheme)://\(host):\(port) (data \(dataDirectory.path))\n".utf8))
+            FileHandle.standardError.write(Data(
+                "ferry serve: listening on \(scheme)://\(host):\(port) (data \(dataDirectory.path), store \(storeLabel))\n".utf8))
         }
     }
 

@@ -16,11 +16,12 @@ struct GatewayCrashTests {
         let directory: URL
         let port: Int
 
-        init(directory: URL, failureShare: Double = 0.3) throws {
+        /// - Parameter hold: seconds each request takes, so that overlapping deliveries would show.
+        init(directory: URL, failureShare: Double = 0.3, hold: Double = 0) throws {
             self.directory = directory
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/flaky-destination.py").path,
-                                 directory.path, "\(failureShare)"]
+                                 directory.path, "\(failureShare)", "\(hold)"]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice  // not the test runner's pipe: it must see EOF when tests end
@@ -40,6 +41,27 @@ struct GatewayCrashTests {
             }
         }
 
+        /// One request as the destination logged it.
+        struct Request {
+            /// Microseconds since 1970.
+            let start: Int
+            let end: Int
+            let status: Int
+            /// The records' `ferryoriginid` (or `id`).
+            let records: [String]
+        }
+
+        /// Every request, in the order they ended.
+        func requests() throws -> [Request] {
+            let text = (try? String(contentsOf: directory.appendingPathComponent("requests.log"), encoding: .utf8)) ?? ""
+            return try text.split(separator: "\n").compactMap { line in
+                guard let object = try JSONParser.parseDocument(Array(line.utf8)).objectValue else { return nil }
+                return Request(start: object["start"]?.integerValue ?? 0, end: object["end"]?.integerValue ?? 0,
+                               status: object["status"]?.integerValue ?? 0,
+                               records: object["records"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            }
+        }
+
         /// SIGKILL: the test runner's signal mask, which the child inherits, may block SIGTERM.
         func stop() {
             kill(process.processIdentifier, SIGKILL)
@@ -47,17 +69,22 @@ struct GatewayCrashTests {
         }
     }
 
+    /// Writes a format-A export of five generated people (Benchmarks/generate.py).
+    static func generateExport(_ file: URL, seed: Int) throws {
+        let generate = Process()
+        generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        generate.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("Benchmarks/generate.py").path,
+                              "a", "5r", file.path, "\(seed)"]
+        generate.standardOutput = FileHandle.nullDevice
+        try generate.run()
+        generate.waitUntilExit()
+    }
+
     /// Format-A documents of five records each, every third with one record that cannot convert.
     func documents(count: Int, in directory: URL) throws -> [URL] {
         try (0..<count).map { index in
             let file = directory.appendingPathComponent("export-\(index).xml")
-            let generate = Process()
-            generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            generate.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("Benchmarks/generate.py").path,
-                                  "a", "5r", file.path, "\(1000 + index)"]
-            generate.standardOutput = FileHandle.nullDevice
-            try generate.run()
-            generate.waitUntilExit()
+            try Self.generateExport(file, seed: 1000 + index)
             if index % 3 == 0 {
                 // 31 February: the record is rejected, and must be kept with its reason.
                 var bytes = try Data(contentsOf: file)

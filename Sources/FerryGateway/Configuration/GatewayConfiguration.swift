@@ -104,8 +104,9 @@ public struct GatewayConfiguration: Sendable {
     public var mappingsDirectory: String
     /// The directory of signing keys (relative paths are under the data directory).
     public var signingKey: String
-    /// The store: `sqlite` (the embedded default, in the data directory).
-    public var store: String
+    /// The store: the embedded SQLite database in the data directory (the default), or a
+    /// PostgreSQL database that several gateway instances share.
+    public var store: StoreLocation
     public var systems: [System]
     public var routes: [Route]
     /// TLS, when the gateway serves HTTPS (paths resolved against the configuration's directory).

@@ -57,12 +57,12 @@ public struct GatewayConfigurationLoader {
             schemasDirectory: top.string("schemas", diagnostics: &local) ?? "schemas",
             mappingsDirectory: top.string("mappings", diagnostics: &local) ?? "mappings",
             signingKey: top.string("signing_key", diagnostics: &local) ?? "keys",
-            store: "sqlite", systems: systems, routes: routes)
+            store: .sqlite, systems: systems, routes: routes)
         if let storeNode = top["store"], let store = NodeReader.string(storeNode, what: "store", diagnostics: &local) {
-            if store == "sqlite" {
-                configuration.store = store
-            } else {
-                local.error("gateway.store", "store is sqlite (the embedded store in the data directory)", at: storeNode.location)
+            do {
+                configuration.store = try StoreLocation(store)
+            } catch {
+                local.error("gateway.store", error.message, at: storeNode.location)
             }
         }
         if let node = top["limits"] { configuration.limits = loadLimits(node, context: "limits", diagnostics: &local) }

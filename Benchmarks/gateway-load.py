@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Load for a running Ferry gateway: documents of 100 format-A records (every one new), posted
-by the HR sender over keep-alive connections on loopback.
+"""Load for running Ferry gateways: documents of 100 format-A records (every one new), posted
+by the HR sender over keep-alive connections on loopback. URLS is one gateway URL or several,
+comma-separated (instances sharing one PostgreSQL store): connections and requests are spread
+over them in turn, as a round-robin load balancer would.
 
-usage: gateway-load.py URL max SECONDS CONNECTIONS     most records/s accepted durably
-       gateway-load.py URL rate SECONDS RECORDS_PER_S  latency at a fixed (open-loop) rate
-       gateway-load.py URL drain                        delivered records/s until the queue is empty
+usage: gateway-load.py URLS max SECONDS CONNECTIONS     most records/s accepted durably
+       gateway-load.py URLS rate SECONDS RECORDS_PER_S  latency at a fixed (open-loop) rate
+       gateway-load.py URLS drain                        delivered records/s until the queue is empty
 Prints one JSON object.
 """
 import http.client
@@ -52,24 +54,29 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else None
 
 
-def metrics(url):
-    target = urllib.parse.urlparse(url)
-    connection = http.client.HTTPConnection(target.hostname, target.port)
-    connection.request("GET", "/metrics", headers={"Authorization": "Bearer ops-demo-token"})
-    text = connection.getresponse().read().decode()
-    delivered = sum(float(line.split()[-1]) for line in text.splitlines()
-                    if line.startswith("ferry_records_delivered_total"))
-    depth = [float(line.split()[-1]) for line in text.splitlines() if line.startswith("ferry_queue_depth")]
-    return delivered, (depth[0] if depth else 0)
+def metrics(urls):
+    """Records delivered by all instances, and the queue depth of their shared store."""
+    delivered, depth = 0.0, 0.0
+    for url in urls:
+        target = urllib.parse.urlparse(url)
+        connection = http.client.HTTPConnection(target.hostname, target.port)
+        connection.request("GET", "/metrics", headers={"Authorization": "Bearer ops-demo-token"})
+        text = connection.getresponse().read().decode()
+        delivered += sum(float(line.split()[-1]) for line in text.splitlines()
+                         if line.startswith("ferry_records_delivered_total"))
+        depths = [float(line.split()[-1]) for line in text.splitlines() if line.startswith("ferry_queue_depth")]
+        depth = max(depth, depths[0] if depths else 0)
+    return delivered, depth
 
 
-def run_max(url, seconds, connections):
-    target = urllib.parse.urlparse(url)
+def run_max(urls, seconds, connections):
+    targets = [urllib.parse.urlparse(url) for url in urls]
     results = []
     deadline = time.perf_counter() + seconds
     bodies = [document() for _ in range(connections * 4)]  # warm the generator; more are made on the way
 
     def worker(index):
+        target = targets[index % len(targets)]
         connection = http.client.HTTPConnection(target.hostname, target.port)
         mine = []
         body = bodies[index]
@@ -87,15 +94,15 @@ def run_max(url, seconds, connections):
         thread.join()
     wall = time.perf_counter() - started
     latencies = [r[2] for r in results if r[0] == 202]
-    return {"mode": "max", "connections": connections, "seconds": round(wall, 2), "documents": len(results),
+    return {"mode": "max", "instances": len(urls), "connections": connections, "seconds": round(wall, 2), "documents": len(results),
             "statuses": sorted({r[0] for r in results}),
             "accepted_records": sum(r[1] for r in results),
             "accepted_records_per_s": round(sum(r[1] for r in results) / wall, 1),
             "p50_ms": round(percentile(latencies, 0.5) * 1000, 1), "p99_ms": round(percentile(latencies, 0.99) * 1000, 1)}
 
 
-def run_rate(url, seconds, records_per_s):
-    target = urllib.parse.urlparse(url)
+def run_rate(urls, seconds, records_per_s):
+    targets = [urllib.parse.urlparse(url) for url in urls]
     interval = 100 / records_per_s
     count = int(seconds / interval)
     bodies = [document() for _ in range(count)]
@@ -106,6 +113,7 @@ def run_rate(url, seconds, records_per_s):
         delay = start + index * interval - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
+        target = targets[index % len(targets)]
         connection = http.client.HTTPConnection(target.hostname, target.port)
         result = post(connection, bodies[index])
         connection.close()
@@ -118,16 +126,16 @@ def run_rate(url, seconds, records_per_s):
     for thread in threads:
         thread.join()
     latencies = [r[2] for r in results if r[0] == 202]
-    return {"mode": "rate", "records_per_s": records_per_s, "documents": len(results),
+    return {"mode": "rate", "instances": len(urls), "records_per_s": records_per_s, "documents": len(results),
             "statuses": sorted({r[0] for r in results}), "accepted_records": sum(r[1] for r in results),
             "p50_ms": round(percentile(latencies, 0.5) * 1000, 1), "p99_ms": round(percentile(latencies, 0.99) * 1000, 1)}
 
 
-def run_drain(url):
+def run_drain(urls):
     started = time.perf_counter()
-    first, _ = metrics(url)
+    first, _ = metrics(urls)
     while True:
-        delivered, depth = metrics(url)
+        delivered, depth = metrics(urls)
         if depth == 0:
             break
         time.sleep(0.2)
@@ -137,10 +145,10 @@ def run_drain(url):
 
 
 if __name__ == "__main__":
-    url, mode = sys.argv[1], sys.argv[2]
+    urls, mode = sys.argv[1].split(","), sys.argv[2]
     if mode == "max":
-        print(json.dumps(run_max(url, float(sys.argv[3]), int(sys.argv[4]))))
+        print(json.dumps(run_max(urls, float(sys.argv[3]), int(sys.argv[4]))))
     elif mode == "rate":
-        print(json.dumps(run_rate(url, float(sys.argv[3]), float(sys.argv[4]))))
+        print(json.dumps(run_rate(urls, float(sys.argv[3]), float(sys.argv[4]))))
     else:
-        print(json.dumps(run_drain(url)))
+        print(json.dumps(run_drain(urls)))

@@ -54,7 +54,12 @@ public enum StoreLocation: Sendable, Equatable {
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
             throw StoreLocationError(message: "store is sqlite (the embedded store in the data directory) or a postgres:// URL")
         }
-        guard let components = URLComponents(string: text) else {
+        // Characters outside printable ASCII (a password in Cyrillic, say) are percent-encoded
+        // first, as a URL needs; what is already percent-encoded stays as it is.
+        let printableASCII = CharacterSet(charactersIn: Unicode.Scalar(0x21)...Unicode.Scalar(0x7E))
+        guard let encoded = text.addingPercentEncoding(withAllowedCharacters: printableASCII),
+            let components = URLComponents(string: encoded)
+        else {
             throw StoreLocationError(message: "the store URL is not a URL (characters such as @ or / in the password are written %40, %2F)")
         }
         var query: [String: String] = [:]

@@ -538,7 +538,7 @@ public final class PostgresGatewayStore: GatewayStore {
     /// How long an operation may wait for a connection and its answers before the store counts
     /// as unavailable: the pool itself would keep retrying a dead server for a minute, while a
     /// sender or a readiness probe needs an answer now.
-    static let operationTimeout: Duration = .seconds(10)
+    static let operationTimeout: Duration = .seconds(5)
 
     private func withConnection<T: Sendable>(timeout: Duration,
                                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {

@@ -145,3 +145,93 @@ struct GatewayClusterTests {
         #expect(audit.stdout.contains("chain intact"), "\(audit.stdout)")
     }
 }
+
+/// PostgreSQL unreachable (a TCP relay in front of it is killed, as a network partition would
+/// cut it): the gateway stops being ready and accepts nothing it cannot commit, then recovers
+/// by itself when the database is back.
+@Suite(.serialized, .enabled(if: TestPostgres.isAvailable, "needs FERRY_TEST_POSTGRES_URL (make test starts a server)"))
+struct GatewayPostgresOutageTests {
+    let cli = CLITests()
+
+    /// scripts/tcp-proxy.py: relays a loopback port to the test server.
+    final class Relay {
+        let process = Process()
+        let port: Int
+
+        init(port requested: Int, to target: URLComponents) throws {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/tcp-proxy.py").path,
+                                 "\(requested)", target.host ?? "127.0.0.1", "\(target.port ?? 5432)"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            port = Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+
+        func stop() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    @Test func nothingIsAcceptedWhileTheDatabaseIsDownAndWorkResumesAfter() async throws {
+        let database = try #require(URLComponents(string: try await TestPostgres.createDatabase()))
+        var relay = try Relay(port: 0, to: database)
+        defer { relay.stop() }
+        var throughRelay = database
+        throughRelay.port = relay.port
+        throughRelay.query = "sslmode=disable"
+        let (config, data) = try RunningGateway.prepare(replacing: [("store: sqlite", "store: \"\(throughRelay.string!)\"")])
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        let export = CLITests.examples.appendingPathComponent("kadry-export.xml")
+        let first = try await gateway.send(export, as: "hr")
+        #expect(first.status == 202)
+        #expect(try await gateway.request("GET", "/readyz").status == 200)
+
+        relay.stop()
+        let started = Date()
+        #expect(try await gateway.request("GET", "/readyz").status == 503)
+        #expect(Date().timeIntervalSince(started) < 5, "readiness answers promptly")
+        #expect(try await gateway.request("GET", "/healthz").status == 200, "the process is alive")
+        let body = try Data(contentsOf: CLITests.examples.appendingPathComponent("logistics.xml"))
+        let refused = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["logistics"],
+                                                contentType: "application/xml", body: body, headers: ["Idempotency-Key": "outage-1"])
+        #expect(refused.status == 503)
+        #expect(Date().timeIntervalSince(started) < 15, "a sender is told within the store's deadline")
+        #expect(String(decoding: refused.body, as: UTF8.self).contains("unavailable"))
+
+        relay = try Relay(port: relay.port, to: database)
+        var ready = false
+        let deadline = Date().addingTimeInterval(60)
+        while !ready && Date() < deadline {
+            ready = try await gateway.request("GET", "/readyz").status == 200
+            if !ready { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(ready, "the gateway recovers when the database is back")
+        // The refused document was not committed: the same key now commits it, not a replay.
+        let retried = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["logistics"],
+                                                contentType: "application/xml", body: body, headers: ["Idempotency-Key": "outage-1"])
+        #expect(retried.status == 202)
+        let second = try JSONParser.parseDocument([UInt8](retried.body)).objectValue?["document"]?.stringValue
+        let documents = [first.report["document"]?.stringValue, second].compactMap { $0 }
+        #expect(documents.count == 2)
+        #expect(try await gateway.waitUntilDelivered(documents))
+        #expect(gateway.stop() == 0)
+        var direct = database
+        direct.query = "sslmode=disable"
+        let audit = try cli.ferry(["audit", "verify", "--store", direct.string!, "--data", data.path])
+        #expect(audit.status == 0, "\(audit.stderr)")
+    }
+
+    @Test func serveRefusesToStartWithoutItsDatabase() throws {
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("store: sqlite", "store: \"postgres://ferry@127.0.0.1:9/ferry?sslmode=disable\""),
+        ])
+        let result = try cli.ferry(["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("the store is unavailable"), "\(result.stderr)")
+    }
+}

@@ -1,6 +1,7 @@
 import FerryConvert
 import FerryCore
 import FerryGateway
+import FerryStore
 import FerryTesting
 import FerryYAML
 import Foundation
@@ -49,12 +50,30 @@ struct GatewayConfigurationTests {
         ("    clearance: public", "    clearance: open", "ferry.yaml:63:16 [gateway.clearance]"),
         ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:53:13 [gateway.format]"),
         ("    sends: [personnel.record]", "    sends: [personnel.records]", "ferry.yaml:26:13 [gateway.unknown-type]"),
+        ("store: sqlite", "store: mysql://ferry@db/ferry", "ferry.yaml:12:8 [gateway.store]"),
+        ("store: sqlite", "store: postgres://db.internal/ferry", "ferry.yaml:12:8 [gateway.store]"),
+        ("store: sqlite", "store: postgres://ferry@db.internal/ferry?sslmode=strict", "ferry.yaml:12:8 [gateway.store]"),
     ])
     func reportsProblemsWhereTheyAre(_ from: String, _ to: String, _ expected: String) throws {
         #expect(demoText.contains(from))
         let (_, diagnostics) = try load(demoText.replacingOccurrences(of: from, with: to))
         let rendered = diagnostics.map { "\($0.location.map { "\($0.path):\($0.line):\($0.column)" } ?? "-") [\($0.code)]" }
         #expect(rendered.contains(expected), "\(diagnostics.map(\.description))")
+    }
+
+    @Test func readsAPostgresStoreURL() throws {
+        let text = demoText.replacingOccurrences(
+            of: "store: sqlite", with: "store: postgres://ferry:s%40crét@db.internal:6432/gateway?sslmode=verify-full&pool_size=8")
+        let (configuration, diagnostics) = try load(text)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        guard case .postgres(let location) = try #require(configuration).store else {
+            Issue.record("not a PostgreSQL store")
+            return
+        }
+        #expect(location.host == "db.internal" && location.port == 6432 && location.database == "gateway")
+        #expect(location.user == "ferry" && location.password == "s@crét" && location.tlsMode == .verifyFull)
+        #expect(location.poolSize == 8)
+        #expect(!location.redacted.contains("s@crét") && !location.redacted.contains("s%40"), "logs never show the password")
     }
 
     @Test func refusesATokenStoredInTheClear() throws {

@@ -51,6 +51,8 @@ struct GatewayConfigurationTests {
         ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:53:13 [gateway.format]"),
         ("    sends: [personnel.record]", "    sends: [personnel.records]", "ferry.yaml:26:13 [gateway.unknown-type]"),
         ("store: sqlite", "store: mysql://ferry@db/ferry", "ferry.yaml:12:8 [gateway.store]"),
+        ("deliver: { directory: deliveries/veterans-registry }",
+         "deliver: { url: \"https://registry.example/records\", timeout: 90s }", "ferry.yaml:15:11 [gateway.lease]"),
         ("store: sqlite", "store: postgres://db.internal/ferry", "ferry.yaml:12:8 [gateway.store]"),
         ("store: sqlite", "store: postgres://ferry@db.internal/ferry?sslmode=strict", "ferry.yaml:12:8 [gateway.store]"),
     ])

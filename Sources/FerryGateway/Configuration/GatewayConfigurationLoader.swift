@@ -77,6 +77,16 @@ public struct GatewayConfigurationLoader {
             }
             if let lease = Self.duration(reader["lease"], diagnostics: &local) { configuration.leaseSeconds = lease }
         }
+        // A lease that can run out while a delivery is still waiting for its destination lets a
+        // second worker deliver the same records at the same time.
+        for system in configuration.systems {
+            if case .http(_, let timeout) = system.target, timeout >= configuration.leaseSeconds {
+                local.warning("gateway.lease",
+                              "delivery lease (\(configuration.leaseSeconds) s) is not longer than the timeout of \(system.id) "
+                                  + "(\(timeout) s): a delivery still in progress could be taken over by another worker",
+                              at: top["delivery"]?.location ?? system.location)
+            }
+        }
         if let node = top["retention"] {
             let reader = NodeReader(node, context: "retention", allowed: ["record_bodies"], diagnostics: &local)
             configuration.retentionSeconds = Self.duration(reader["record_bodies"], diagnostics: &local)

@@ -123,8 +123,8 @@ public final class Gateway: Sendable {
         parsed.rejects.sort { $0.position < $1.position }
 
         let documentID = UUID().uuidString.lowercased()
-        let stored = try await store.records(parsed.records.map(\.record.id))
-        var seen = Set(stored.keys)
+        let stored = try await store.storedRecordIDs(parsed.records.map(\.record.id))
+        var seen = stored
         let fresh = parsed.records.filter { seen.insert($0.record.id).inserted }
         let plan = dispatcher.decisions(for: fresh.map(\.record), from: sender.id)
         var routing: [String: [InboundDocument.Routing]] = [:]
@@ -146,7 +146,7 @@ public final class Gateway: Sendable {
         var audit = [AuditEvent("received", JSONObject([
             ("document", .string(documentID)), ("sender", .string(sender.id)), ("body_sha256", .string(bodySHA256)),
             ("records", .array(parsed.records.map { .string($0.record.id) })),
-            ("duplicates", .array(parsed.records.filter { stored[$0.record.id] != nil }.map { .string($0.record.id) })),
+            ("duplicates", .array(parsed.records.filter { stored.contains($0.record.id) }.map { .string($0.record.id) })),
         ]))]
         if !parsed.rejects.isEmpty || !parsed.malformed.isEmpty {
             audit.append(AuditEvent("rejected", JSONObject([

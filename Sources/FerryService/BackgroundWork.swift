@@ -24,6 +24,11 @@ public struct BackgroundWork: Service {
     }
 
     public func run() async throws {
+        // Deliveries run on a thread of lower priority: request handling comes first.
+        try await withTaskExecutorPreference(LowPriorityExecutor.shared) { try await work() }
+    }
+
+    private func work() async throws {
         var lastCheckpoint = Date.distantPast
         var lastRetention = Date.distantPast
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

@@ -24,6 +24,9 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// Stored records by id (their bodies are nil once retention removed them).
     func records(_ ids: [String]) async throws -> [String: StoredRecord]
 
+    /// Which of the ids are stored records (without reading the records).
+    func storedRecordIDs(_ ids: [String]) async throws -> Set<String>
+
     /// Marks leased jobs delivered or blocked and appends the audit entries, in one transaction.
     func finishDelivery(delivered: [String], blocked: [String], time: String, audit: [AuditEvent]) async throws
 

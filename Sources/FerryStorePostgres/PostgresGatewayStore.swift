@@ -320,6 +320,17 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
+    public func storedRecordIDs(_ ids: [String]) async throws -> Set<String> {
+        try await reading { connection in
+            var stored = Set<String>()
+            for try await id in try await connection.query("SELECT id FROM record WHERE id = ANY(\(ids)::text[])",
+                                                           logger: self.logger).decode(String.self) {
+                stored.insert(id)
+            }
+            return stored
+        }
+    }
+
     public func removeBodies(receivedBefore time: String) async throws -> Int {
         try await transaction { connection in
             // A body stays while any of its deliveries is unfinished; ids, keys and the audit stay.

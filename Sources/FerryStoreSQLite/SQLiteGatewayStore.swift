@@ -126,7 +126,8 @@ public final class SQLiteGatewayStore: GatewayStore {
             var duplicates = Set<String>()
             var inserted = Set<String>()
             for (position, record) in document.records {
-                let stored = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)"), arguments: [record.id]) ?? false
+                let stored = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)"),
+                                               arguments: [record.id]) ?? false
                 let duplicate = stored || inserted.contains(record.id)
                 if duplicate {
                     duplicates.insert(record.id)
@@ -214,6 +215,13 @@ public final class SQLiteGatewayStore: GatewayStore {
                                           documentID: row["document_id"], body: body.map { [UInt8]($0) })
             }
             return result
+        }
+    }
+
+    public func storedRecordIDs(_ ids: [String]) async throws -> Set<String> {
+        try await database.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)")
+            return Set(try ids.filter { try Bool.fetchOne(statement, arguments: [$0]) == true })
         }
     }
 

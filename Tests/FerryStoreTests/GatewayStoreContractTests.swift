@@ -48,6 +48,7 @@ struct GatewayStoreContractTests {
         let records = try await store.records(["r1", "r3", "missing"])
         #expect(records.keys.sorted() == ["r1", "r3"])
         #expect(records["r1"]?.body == Array(#"{"id":"r1"}"#.utf8) && records["r1"]?.documentID == "d1")
+        #expect(try await store.storedRecordIDs(["r1", "missing", "r3"]) == ["r1", "r3"])
         // One job per new record and destination; duplicates add none.
         let jobs = try await store.jobs(in: .pending)
         #expect(jobs.map(\.id) == ["r1/fund", "r1/registry", "r3/fund"])

@@ -171,11 +171,18 @@ public final class Gateway: Sendable {
         } catch StoreError.idempotencyConflict(let earlier) {
             return .invalid(reason: "the Idempotency-Key was used for document \(earlier) with a different body")
         }
-        if case .replayed(let earlier) = committed { return try await replay(earlier) }
+        let duplicates: Set<String>
+        switch committed {
+        case .replayed(let earlier): return try await replay(earlier)
+        case .committed(let found): duplicates = found
+        }
 
         Counter(label: "ferry_records_received_total", dimensions: [("sender", sender.id)]).increment(by: parsed.records.count)
         Counter(label: "ferry_records_rejected_total", dimensions: [("sender", sender.id)]).increment(by: parsed.rejects.count)
-        var report = try await status(of: documentID, includeInputs: false) ?? JSONObject()
+        // Without duplicates the report follows from what was committed; a duplicate's deliveries
+        // belong to its earlier document, so their state is read back.
+        var report = duplicates.isEmpty ? Self.report(StoredDocument(committed: document), includeInputs: false)
+            : try await status(of: documentID, includeInputs: false) ?? JSONObject()
         if !parsed.malformed.isEmpty {
             report["diagnostics"] = .array(parsed.malformed.map { diagnostic in
                 .object(JSONObject([("line", .integer(diagnostic.location?.line ?? 1)), ("column", .integer(diagnostic.location?.column ?? 1)),
@@ -253,7 +260,11 @@ public final class Gateway: Sendable {
     /// A document's status: each record's outcome and, per destination, its release and delivery
     /// state. Rejected inputs are included only for operators.
     public func status(of documentID: String, includeInputs: Bool) async throws -> JSONObject? {
-        guard let document = try await store.document(documentID) else { return nil }
+        try await store.document(documentID).map { Self.report($0, includeInputs: includeInputs) }
+    }
+
+    /// A document's report: each record's outcome and, per destination, its state.
+    static func report(_ document: StoredDocument, includeInputs: Bool) -> JSONObject {
         var counts: [StoredDocument.Entry.Outcome: Int] = [:]
         let entries: [JSONValue] = document.entries.map { entry in
             counts[entry.outcome, default: 0] += 1

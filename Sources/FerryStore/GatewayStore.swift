@@ -255,6 +255,24 @@ public struct StoredDocument: Sendable {
     }
 }
 
+extension StoredDocument {
+    /// A document as its commit left it, when none of its records was a duplicate: every
+    /// released delivery pending, what the store would read back, without reading it.
+    public init(committed document: InboundDocument) {
+        let accepted = document.records.map { position, record in
+            Entry(position: position, outcome: .accepted, recordID: record.id, key: record.key, line: nil, reason: nil, input: nil,
+                  destinations: record.routing.map { ($0.destination, $0.released ? "pending" : "blocked", $0.removedFields) },
+                  unrouted: record.routing.isEmpty)
+        }
+        let rejected = document.rejects.map { reject in
+            Entry(position: reject.position, outcome: .rejected, recordID: nil, key: reject.key, line: reject.line,
+                  reason: reject.reason, input: reject.input, destinations: [], unrouted: false)
+        }
+        self.init(id: document.id, sender: document.sender, receivedAt: document.receivedAt, bodySHA256: document.bodySHA256,
+                  entries: (accepted + rejected).sorted { $0.position < $1.position })
+    }
+}
+
 /// A signed statement of the audit chain's head, kept in the store and in a file outside it:
 /// someone who can rewrite the database cannot recompute the chain without the signing key.
 public struct AuditCheckpoint: Sendable, Hashable {

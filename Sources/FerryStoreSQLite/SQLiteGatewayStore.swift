@@ -124,19 +124,17 @@ public final class SQLiteGatewayStore: GatewayStore {
                                arguments: [document.sender, key, document.bodySHA256, document.id])
             }
             var duplicates = Set<String>()
-            var inserted = Set<String>()
             for (position, record) in document.records {
-                let stored = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record WHERE id = ?)"),
-                                               arguments: [record.id]) ?? false
-                let duplicate = stored || inserted.contains(record.id)
+                // A record already stored, by an earlier document or earlier in this one, is a duplicate.
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO record (id, type, record_key, sender, document_id, received_at, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [record.id, record.type, record.key, document.sender, document.id, document.receivedAt,
+                                             Data(record.body)])
+                let duplicate = db.changesCount == 0
                 if duplicate {
                     duplicates.insert(record.id)
                 } else {
-                    inserted.insert(record.id)
-                    try db.cachedStatement(sql: """
-                        INSERT INTO record (id, type, record_key, sender, document_id, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """).execute( arguments: [record.id, record.type, record.key, document.sender, document.id, document.receivedAt,
-                                         Data(record.body)])
                     for routing in record.routing where routing.released {
                         try Self.insertJob(db, id: InboundDocument.jobID(record: record.id, destination: routing.destination),
                                            destination: routing.destination, key: record.key, recordIDs: [record.id],

@@ -148,3 +148,32 @@ struct GatewayRetentionTests {
         #expect(AuditChain.verify(auditBefore).isEmpty)
     }
 }
+
+/// The answer to a receipt is the document's report as the store holds it: built from what was
+/// committed when nothing was a duplicate, read back when something was.
+struct GatewayReceiptReportTests {
+    @Test func theAnswerIsWhatTheStoreReadsBack() async throws {
+        let (configuration, loaded) = try loadDemoConfiguration()
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
+        let gateway = try Gateway(configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
+                                  dataDirectory: data)
+        let sender = try #require(configuration.system("hr"))
+        // The example holds records for several destinations and fields removed for some; the
+        // faulty records add rejects.
+        for fixture in ["example", "faulty-records"] {
+            let export = FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("kadry-personnel/\(fixture)/input.xml"))
+            for round in ["first", "duplicate"] {
+                let outcome = try await gateway.receive(.init(sender: sender, body: export, content: .legacy(mapping: nil),
+                                                              idempotencyKey: nil))
+                guard case .accepted(let id, let report) = outcome else {
+                    Issue.record("\(fixture), \(round): \(outcome)")
+                    continue
+                }
+                #expect(report == (try await gateway.status(of: id, includeInputs: false)), "\(fixture), \(round)")
+                #expect((report["records"]?.arrayValue ?? []).count > 1)
+            }
+        }
+    }
+}

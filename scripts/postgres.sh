@@ -51,7 +51,7 @@ start() {
     [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$directory"
     as_owner "$bin/initdb" -D "$directory/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     as_owner "$bin/pg_ctl" -D "$directory/data" -l "$directory/server.log" -w -t 60 start \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $directory/socket -c max_connections=200 -c fsync=on" >/dev/null
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $directory/socket -c max_connections=500 -c fsync=on" >/dev/null
     as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -q -v ON_ERROR_STOP=1 \
         -c "CREATE ROLE ferry LOGIN CREATEDB" -c "CREATE DATABASE ferry OWNER ferry" postgres >/dev/null
     echo "$url"

@@ -55,6 +55,11 @@ public final class PostgresGatewayStore: GatewayStore {
         await clientTask.value
     }
 
+    deinit {
+        // A store dropped without close() still lets its connections go.
+        clientTask.cancel()
+    }
+
     private static func clientConfiguration(_ location: StoreLocation.PostgresLocation) throws -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let directory = location.socketDirectory {
@@ -549,7 +554,7 @@ public final class PostgresGatewayStore: GatewayStore {
     /// How long an operation may wait for a connection and its answers before the store counts
     /// as unavailable: the pool itself would keep retrying a dead server for a minute, while a
     /// sender or a readiness probe needs an answer now.
-    static let operationTimeout: Duration = .seconds(5)
+    static let operationTimeout: Duration = .seconds(10)
 
     private func withConnection<T: Sendable>(timeout: Duration,
                                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {

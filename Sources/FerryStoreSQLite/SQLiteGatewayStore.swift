@@ -10,6 +10,8 @@ import GRDB
 /// The schema comes from named, append-only migrations; opening a store applies the missing ones.
 public final class SQLiteGatewayStore: GatewayStore {
     private let database: DatabasePool
+    /// A connection of its own that copies the write-ahead log into the database file.
+    private let checkpointer: DatabaseQueue
     private let policy: RetryPolicy
 
     /// Opens (creating and migrating) the store in a database file.
@@ -21,8 +23,21 @@ public final class SQLiteGatewayStore: GatewayStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         database = try DatabasePool(path: path, configuration: configuration)
+        checkpointer = try DatabaseQueue(path: path, configuration: configuration)
         self.policy = policy
         try Self.migrator.migrate(database)
+        // The commit that fills the log past SQLite's threshold would otherwise copy it into the
+        // database file itself, and a sender would wait for that. Instead, every second, the
+        // checkpointer's connection copies the log beside the writers, then the writer copies
+        // the few pages written meanwhile, so that the next commit can start the log afresh.
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        Task.detached(priority: .background) { [weak self] in
+            while let store = self {
+                _ = try? await store.checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                _ = try? await store.database.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     static var migrator: DatabaseMigrator {

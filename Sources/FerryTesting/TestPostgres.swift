@@ -13,7 +13,8 @@ public enum TestPostgres {
     /// Whether PostgreSQL tests can run.
     public static var isAvailable: Bool { serverURL != nil }
 
-    /// Creates an empty database and returns its URL (the server's URL with the new database name).
+    /// Creates an empty database and returns its URL (the server's URL with the new database name
+    /// and a pool of eight connections per store).
     public static func createDatabase() async throws -> String {
         guard let server = serverURL, var components = URLComponents(string: server) else {
             throw TestPostgresError(message: "FERRY_TEST_POSTGRES_URL is not set")
@@ -29,6 +30,9 @@ public enum TestPostgres {
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
         components.path = "/\(name)"
+        // Many tests run at once, each with stores of its own: small pools keep them all under
+        // the server's connection limit.
+        components.query = "sslmode=disable&pool_size=8"
         return components.string ?? server
     }
 }

@@ -182,7 +182,6 @@ struct GatewayPostgresOutageTests {
         defer { relay.stop() }
         var throughRelay = database
         throughRelay.port = relay.port
-        throughRelay.query = "sslmode=disable"
         let (config, data) = try RunningGateway.prepare(replacing: [("store: sqlite", "store: \"\(throughRelay.string!)\"")])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
@@ -220,9 +219,7 @@ struct GatewayPostgresOutageTests {
         #expect(documents.count == 2)
         #expect(try await gateway.waitUntilDelivered(documents))
         #expect(gateway.stop() == 0)
-        var direct = database
-        direct.query = "sslmode=disable"
-        let audit = try cli.ferry(["audit", "verify", "--store", direct.string!, "--data", data.path])
+        let audit = try cli.ferry(["audit", "verify", "--store", database.string!, "--data", data.path])
         #expect(audit.status == 0, "\(audit.stderr)")
     }
 

@@ -24,8 +24,14 @@ binaries() {
         local sudo_cmd=""
         [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
         $sudo_cmd apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo_cmd apt-get install -y -qq --no-install-recommends postgresql >&2
-        initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)
+        # Without an init system the package cannot start its own cluster; that is not needed here.
+        DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo_cmd apt-get install -y -qq --no-install-recommends postgresql >&2 \
+            || echo "apt-get reported a problem installing postgresql; using its binaries if they are there" >&2
+        initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
+        if [ -z "$initdb" ]; then
+            echo "PostgreSQL's initdb is missing after installing postgresql" >&2
+            exit 69
+        fi
     fi
     dirname "$initdb"
 }

@@ -135,6 +135,10 @@ public final class PostgresGatewayStore: GatewayStore {
             """,
             "CREATE TABLE readiness_probe (id bigint PRIMARY KEY, time double precision NOT NULL)",
         ]),
+        ("2026-11-25 rejected inputs index", [
+            // Retention looks for rejected inputs still kept, without reading every entry.
+            "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL",
+        ]),
     ]
 
     /// The advisory lock that serializes migrations between instances ("ferry" in ASCII).

@@ -117,6 +117,11 @@ public final class SQLiteGatewayStore: GatewayStore {
             }
             try db.create(index: "delivery_job_state", on: "delivery_job", columns: ["state", "sequence"])
         }
+        migrator.registerMigration("2026-11-25 rejected inputs index") { db in
+            // Retention looks for rejected inputs still kept: without this index it read every
+            // document entry while holding the writer.
+            try db.execute(sql: "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL")
+        }
         return migrator
     }
 

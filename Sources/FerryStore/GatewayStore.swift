@@ -255,6 +255,27 @@ public struct StoredDocument: Sendable {
     }
 }
 
+extension StoredDocument.Entry {
+    /// An entry as a store driver reads it back: its routing as stored (``StoredText/routing(_:)``)
+    /// and the states of the document's delivery jobs by job id. A released destination whose
+    /// job is gone was purged by an operator.
+    public init(storedPosition position: Int, outcome text: String, recordID: String?, key: String?, line: Int?,
+                reason: String?, input: String?, routing routingText: String, jobStates: [String: String]) {
+        let routing = StoredText.routing(from: routingText)
+        let outcome = Outcome(rawValue: text) ?? .rejected
+        self.init(
+            position: position, outcome: outcome, recordID: recordID, key: key, line: line, reason: reason, input: input,
+            destinations: routing.map { decision in
+                var state = "blocked"
+                if decision.released, let recordID {
+                    state = jobStates[InboundDocument.jobID(record: recordID, destination: decision.destination)] ?? "purged"
+                }
+                return (decision.destination, state, decision.removedFields)
+            },
+            unrouted: outcome != .rejected && routing.isEmpty)
+    }
+}
+
 extension StoredDocument {
     /// A document as its commit left it, when none of its records was a duplicate: every
     /// released delivery pending, what the store would read back, without reading it.

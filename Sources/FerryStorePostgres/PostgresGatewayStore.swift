@@ -298,18 +298,9 @@ public final class PostgresGatewayStore: GatewayStore {
                 SELECT position, outcome, record_id, record_key, line, reason, input, routing
                 FROM document_entry WHERE document_id = \(id) ORDER BY position
                 """, logger: self.logger).decode((Int, String, String?, String?, Int?, String?, String?, String).self) {
-                let routing = StoredText.routing(from: routingText)
-                let destinations = routing.map { decision in
-                    var state = "blocked"
-                    if decision.released, let recordID {
-                        state = jobStates[InboundDocument.jobID(record: recordID, destination: decision.destination)] ?? "purged"
-                    }
-                    return (destination: decision.destination, state: state, removedFields: decision.removedFields)
-                }
-                let outcome = StoredDocument.Entry.Outcome(rawValue: outcomeText) ?? .rejected
                 entries.append(StoredDocument.Entry(
-                    position: position, outcome: outcome, recordID: recordID, key: key, line: line, reason: reason,
-                    input: input, destinations: destinations, unrouted: outcome != .rejected && routing.isEmpty))
+                    storedPosition: position, outcome: outcomeText, recordID: recordID, key: key, line: line, reason: reason,
+                    input: input, routing: routingText, jobStates: jobStates))
             }
             return StoredDocument(id: id, sender: header.sender, receivedAt: header.receivedAt, bodySHA256: header.bodySHA256,
                                   entries: entries)

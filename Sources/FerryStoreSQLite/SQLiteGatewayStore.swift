@@ -202,21 +202,10 @@ public final class SQLiteGatewayStore: GatewayStore {
             }
             for entry in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM document_entry WHERE document_id = ? ORDER BY position"),
                                           arguments: [id]) {
-                let recordID: String? = entry["record_id"]
-                var destinations: [(destination: String, state: String, removedFields: [String])] = []
-                let routing = StoredText.routing(from: entry["routing"])
-                for decision in routing {
-                    var state = "blocked"
-                    if decision.released, let recordID {
-                        state = jobStates[InboundDocument.jobID(record: recordID, destination: decision.destination)] ?? "purged"
-                    }
-                    destinations.append((decision.destination, state, decision.removedFields))
-                }
-                let outcome = StoredDocument.Entry.Outcome(rawValue: entry["outcome"]) ?? .rejected
                 entries.append(StoredDocument.Entry(
-                    position: entry["position"], outcome: outcome, recordID: recordID, key: entry["record_key"],
-                    line: entry["line"], reason: entry["reason"], input: entry["input"], destinations: destinations,
-                    unrouted: outcome != .rejected && routing.isEmpty))
+                    storedPosition: entry["position"], outcome: entry["outcome"], recordID: entry["record_id"],
+                    key: entry["record_key"], line: entry["line"], reason: entry["reason"], input: entry["input"],
+                    routing: entry["routing"], jobStates: jobStates))
             }
             return StoredDocument(id: id, sender: row["sender"], receivedAt: row["received_at"], bodySHA256: row["body_sha256"],
                                   entries: entries)

@@ -153,32 +153,15 @@ struct GatewayClusterTests {
 struct GatewayPostgresOutageTests {
     let cli = CLITests()
 
-    /// scripts/tcp-proxy.py: relays a loopback port to the test server.
-    final class Relay {
-        let process = Process()
-        let port: Int
-
-        init(port requested: Int, to target: URLComponents) throws {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/tcp-proxy.py").path,
-                                 "\(requested)", target.host ?? "127.0.0.1", "\(target.port ?? 5432)"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            port = Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        }
-
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+    /// scripts/tcp-proxy.py: relays a loopback port (0: a free one) to the test server.
+    func relay(port: Int, to target: URLComponents) throws -> GatewayCrashTests.ScriptServer {
+        try GatewayCrashTests.ScriptServer(script: "tcp-proxy.py",
+                                           arguments: ["\(port)", target.host ?? "127.0.0.1", "\(target.port ?? 5432)"])
     }
 
     @Test func nothingIsAcceptedWhileTheDatabaseIsDownAndWorkResumesAfter() async throws {
         let database = try #require(URLComponents(string: try await TestPostgres.createDatabase()))
-        var relay = try Relay(port: 0, to: database)
+        var relay = try self.relay(port: 0, to: database)
         defer { relay.stop() }
         var throughRelay = database
         throughRelay.port = relay.port
@@ -202,7 +185,7 @@ struct GatewayPostgresOutageTests {
         #expect(Date().timeIntervalSince(started) < 15, "a sender is told within the store's deadline")
         #expect(String(decoding: refused.body, as: UTF8.self).contains("unavailable"))
 
-        relay = try Relay(port: relay.port, to: database)
+        relay = try self.relay(port: relay.port, to: database)
         var ready = false
         let deadline = Date().addingTimeInterval(60)
         while !ready && Date() < deadline {

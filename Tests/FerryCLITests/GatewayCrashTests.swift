@@ -10,24 +10,39 @@ import Testing
 struct GatewayCrashTests {
     let cli = CLITests()
 
-    /// A destination on loopback that answers 503 to 30 % of deliveries and keeps the others.
-    final class FlakyDestination {
+    /// A Python helper of `scripts/` that listens on loopback and prints its port.
+    final class ScriptServer {
         let process = Process()
-        let directory: URL
         let port: Int
 
-        /// - Parameter hold: seconds each request takes, so that overlapping deliveries would show.
-        init(directory: URL, failureShare: Double = 0.3, hold: Double = 0) throws {
-            self.directory = directory
+        init(script: String, arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/flaky-destination.py").path,
-                                 directory.path, "\(failureShare)", "\(hold)"]
+            process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/\(script)").path] + arguments
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice  // not the test runner's pipe: it must see EOF when tests end
             try process.run()
             let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
             port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+
+        /// SIGKILL: the test runner's signal mask, which the child inherits, may block SIGTERM.
+        func stop() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A destination on loopback that answers 503 to 30 % of deliveries and keeps the others.
+    final class FlakyDestination {
+        let server: ScriptServer
+        let directory: URL
+        var port: Int { server.port }
+
+        /// - Parameter hold: seconds each request takes, so that overlapping deliveries would show.
+        init(directory: URL, failureShare: Double = 0.3, hold: Double = 0) throws {
+            self.directory = directory
+            server = try ScriptServer(script: "flaky-destination.py", arguments: [directory.path, "\(failureShare)", "\(hold)"])
         }
 
         /// The canonical records it received, by their `ferryoriginid`.
@@ -62,11 +77,7 @@ struct GatewayCrashTests {
             }
         }
 
-        /// SIGKILL: the test runner's signal mask, which the child inherits, may block SIGTERM.
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        func stop() { server.stop() }
     }
 
     /// Writes a format-A export of five generated people (Benchmarks/generate.py).

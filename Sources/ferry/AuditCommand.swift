@@ -20,15 +20,19 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "The gateway's store when it is not the SQLite file in the data directory: a postgres:// URL.")
         var store: String?
 
-        /// Opens the store, or reports that there is none (exit 66) or that it cannot be reached (exit 69).
-        func openStore(errors: BufferedOutput) async throws -> (store: any GatewayStore, path: String) {
-            let directory = URL(fileURLWithPath: data)
-            let location: StoreLocation
+        /// A --store that names no store is a usage error (exit 64), reported before any work.
+        func validate() throws {
             do {
-                location = try StoreLocation(store ?? "sqlite")
+                _ = try StoreLocation(store ?? "sqlite")
             } catch {
                 throw ValidationError("--store: \(error.message)")
             }
+        }
+
+        /// Opens the store, or reports that there is none (exit 66) or that it cannot be reached (exit 69).
+        func openStore(errors: BufferedOutput) async throws -> (store: any GatewayStore, path: String) {
+            let directory = URL(fileURLWithPath: data)
+            let location = (try? StoreLocation(store ?? "sqlite")) ?? .sqlite  // checked by validate()
             let label = StoreOpening.label(location, dataDirectory: directory)
             if location == .sqlite, !FileManager.default.fileExists(atPath: label) {
                 errors.write("\(label): error: no gateway store here\n")

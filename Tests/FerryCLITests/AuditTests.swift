@@ -35,5 +35,6 @@ struct AuditTests {
         #expect(removed.status == 1)
         #expect(removed.stderr.contains("audit entry 4: removed"), "\(removed.stderr)")
         #expect(try cli.ferry(["audit", "verify", "--data", directory.appendingPathComponent("none").path]).status == 66)
+        #expect(try cli.ferry(["audit", "verify", "--store", "mysql://ferry@db/ferry"]).status == 64, "a store Ferry cannot open is a usage error")
     }
 }

@@ -103,7 +103,7 @@ struct Convert: ParsableCommand {
             var line: [UInt8] = []
             let writer = JSONWriter()
             inputs.forEach(report: &report) { document, report in
-                converter.convert(document, report: &report, emit: { record in
+                converter.convert(document, report: &report, readingAhead: true, emit: { record in
                     line.removeAll(keepingCapacity: true)
                     writer.write(record.jsonValue, into: &line)
                     line.append(0x0A)

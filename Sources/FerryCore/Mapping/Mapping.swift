@@ -141,6 +141,22 @@ public final class FieldRule: @unchecked Sendable {
     /// Why the rule cannot be written back, or nil when it can.
     public internal(set) var irreversibleReason: String?
 
+    /// Whether the rule reads nothing but attributes of the root element and constants, so it
+    /// yields the same value for every record of a document. (Elements between the root and
+    /// the records may repeat with other attributes, so rules reading them are not included.)
+    public var readsOnlyRoot: Bool {
+        func isRoot(_ path: NodePath) -> Bool { path.isAbsolute && path.elements.count == 1 }
+        let sourceIsRoot = switch source {
+        case .path(let path): isRoot(path)
+        case .join(let paths, _): paths.allSatisfy(isRoot)
+        case .first(let rules): rules.allSatisfy(\.readsOnlyRoot)
+        case .constant: true
+        case .xpath, .part, .present, .object: false
+        }
+        if case .datetime(_, let offset?) = parser { return sourceIsRoot && offset.readsOnlyRoot }
+        return sourceIsRoot
+    }
+
     init(source: Source, parser: Parser, whiteSpace: WhiteSpace, defaultValue: String?, isRequiredByFormat: Bool,
          location: DocumentLocation) {
         self.source = source

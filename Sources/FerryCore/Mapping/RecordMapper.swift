@@ -22,16 +22,36 @@ public struct RecordMapper: Sendable {
         public var key: String?
     }
 
+    /// A record's `time` as the mapping's time rule reads it, with the problems found.
+    public struct Time: Sendable {
+        public var value: String?
+        public var problems: [RecordProblem]
+    }
+
+    /// The `time` of every record of a document, when the mapping reads it from the root
+    /// element's attributes only (``FieldRule/readsOnlyRoot``): worked out once, not per record.
+    /// - Parameter record: any record of the document (root attributes do not depend on it).
+    public func headerTime(of record: RecordNode, with selector: any RecordSelector) -> Time? {
+        guard let rule = mapping.time, rule.readsOnlyRoot else { return nil }
+        return time(rule, of: record, with: selector)
+    }
+
+    private func time(_ rule: FieldRule, of record: RecordNode, with selector: any RecordSelector) -> Time {
+        var problems: [RecordProblem] = []
+        let value = mapScalar(rule, type: .datetime, from: record, selector: selector, pointer: "/time", problems: &problems)
+        return Time(value: value?.stringValue, problems: problems)
+    }
+
     /// Maps one record.
-    public func map(_ record: RecordNode, with selector: any RecordSelector) -> Outcome {
+    /// - Parameter headerTime: the document's ``headerTime(of:with:)``, when it has one.
+    public func map(_ record: RecordNode, with selector: any RecordSelector, headerTime: Time? = nil) -> Outcome {
         var problems: [RecordProblem] = []
         let data = mapObject(mapping.fields, from: record, selector: selector, pointer: "/data", problems: &problems)
         var time: String?
         if let rule = mapping.time {
-            if case .string(let value)? = mapScalar(rule, type: .datetime, from: record, selector: selector,
-                                                     pointer: "/time", problems: &problems) {
-                time = value
-            }
+            let recordTime = headerTime ?? self.time(rule, of: record, with: selector)
+            time = recordTime.value
+            problems += recordTime.problems
         }
         var key: String?
         switch data[mapping.schema.keyField] {

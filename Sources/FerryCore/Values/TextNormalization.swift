@@ -85,21 +85,27 @@ public enum TextNormalization {
 
     /// The text in Unicode Normalization Form C; text that cannot change is returned as is.
     public static func nfc(_ text: String) -> String {
-        if isStableUnderNFC(text.utf8) { return text }
+        let stable = text.utf8.withContiguousStorageIfAvailable(isStableUnderNFC) ?? isStableUnderNFC(Array(text.utf8))
+        if stable { return text }
         return String(decoding: text._nfcCodeUnits, as: UTF8.self)
     }
 
     /// Whether every scalar is NFC on its own and never combines with a neighbour: those below
     /// U+0300 (the combining marks) and Cyrillic (U+0400–052F) outside its combining U+0483–0489.
-    private static func isStableUnderNFC(_ bytes: String.UTF8View) -> Bool {
-        var iterator = bytes.makeIterator()
-        while let byte = iterator.next() {
+    private static func isStableUnderNFC<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
+        var index = bytes.startIndex
+        let end = bytes.endIndex
+        while index < end {
+            let byte = bytes[index]
+            index += 1
             switch byte {
             case 0x00..<0xCC, 0xD0, 0xD1, 0xD3: continue  // ASCII, continuation bytes, U+0080–02FF, Cyrillic
             case 0xD2:
-                guard let next = iterator.next(), !(0x83...0x89).contains(next) else { return false }
+                guard index < end, !(0x83...0x89).contains(bytes[index]) else { return false }
+                index += 1
             case 0xD4:
-                guard let next = iterator.next(), next < 0xB0 else { return false }
+                guard index < end, bytes[index] < 0xB0 else { return false }
+                index += 1
             default:
                 return false
             }

@@ -47,17 +47,30 @@ struct MarkupGuard: ByteStream {
         }
         var index = 0
         while index < count {
-            if unitWidth == 1, case .text = state {
-                // Character data is most of a document: skip to the next '<', counting lines.
-                while index < count && buffer[index] != 0x3C {
-                    if buffer[index] == 0x0A { line += 1 }
+            if unitWidth == 1 && failure == nil {
+                // Most bytes change nothing but a count: skip runs of them without stepping.
+                switch state {
+                case .text:
+                    // Character data: skip to the next '<', counting lines.
+                    while index < count && buffer[index] != 0x3C {
+                        if buffer[index] == 0x0A { line += 1 }
+                        index += 1
+                    }
+                    guard index < count else { break }
+                    previousUnit = 0x3C
+                    state = .afterOpen
                     index += 1
+                    continue
+                case .startTag:
+                    index = skipTagBytes(buffer, from: index, count: count) { $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0x3D }
+                case .quoted(let quote):
+                    index = skipTagBytes(buffer, from: index, count: count) { $0 == quote }
+                case .endTag:
+                    while index < count && buffer[index] != 0x3E && buffer[index] != 0x0A { index += 1 }
+                default:
+                    break
                 }
                 guard index < count else { break }
-                previousUnit = 0x3C
-                state = .afterOpen
-                index += 1
-                continue
             }
             consume(buffer[index])
             index += 1
@@ -105,6 +118,26 @@ struct MarkupGuard: ByteStream {
         if !agrees {
             failure = XMLReadError(.encoding, "the byte order mark says \(markEncoding) but the declaration says \(declared)",
                                    at: DocumentLocation(path: path, line: 1, column: 1))
+        }
+    }
+
+    /// Skips the bytes of a start tag up to the next one `stops` at (or a line feed), counting
+    /// them against the start-tag limit; returns the index of that byte.
+    private mutating func skipTagBytes(
+        _ buffer: UnsafeMutableRawBufferPointer, from start: Int, count: Int, stops: (UInt16) -> Bool
+    ) -> Int {
+        var index = start
+        while index < count && buffer[index] != 0x0A && !stops(UInt16(buffer[index])) { index += 1 }
+        guard index > start else { return index }
+        tagBytes += index - start
+        previousUnit = UInt16(buffer[index - 1])
+        checkTagLength()
+        return index
+    }
+
+    private mutating func checkTagLength() {
+        if tagBytes > limits.maximumStartTagBytes {
+            fail(.limit, "a start tag is longer than \(limits.maximumStartTagBytes) bytes")
         }
     }
 
@@ -170,15 +203,11 @@ struct MarkupGuard: ByteStream {
                 }
             default: break
             }
-            if tagBytes > limits.maximumStartTagBytes {
-                fail(.limit, "a start tag is longer than \(limits.maximumStartTagBytes) bytes")
-            }
+            checkTagLength()
         case .quoted(let quote):
             tagBytes += unitWidth
             if unit == quote { state = .startTag }
-            if tagBytes > limits.maximumStartTagBytes {
-                fail(.limit, "a start tag is longer than \(limits.maximumStartTagBytes) bytes")
-            }
+            checkTagLength()
         case .endTag:
             if unit == 0x3E {
                 state = .text

@@ -21,11 +21,14 @@ struct XMLElement {
 
     /// Child elements with a name, in document order.
     func children(named name: NodePath.Name, into result: inout [XMLElement]) {
+        forEachChild(named: name) { result.append($0) }
+    }
+
+    /// Calls `body` with each child element that has a name, in document order.
+    func forEachChild(named name: NodePath.Name, _ body: (XMLElement) -> Void) {
         var child = node.pointee.children
         while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE, XMLElement(current).matches(name) {
-                result.append(XMLElement(current))
-            }
+            if current.pointee.type == XML_ELEMENT_NODE, XMLElement(current).matches(name) { body(XMLElement(current)) }
             child = current.pointee.next
         }
     }

@@ -23,6 +23,18 @@ public struct XMLRecordSelector: RecordSelector {
             guard let attribute = path.attribute else { return [element.stringValue] }
             return element.attribute(attribute).map { [$0] } ?? []
         }
+        if path.elements.count == 1 {
+            // The common case, a child's text or attribute: read it while walking the children.
+            var texts: [String] = []
+            element.forEachChild(named: path.elements[0]) { child in
+                if let attribute = path.attribute {
+                    if let value = child.attribute(attribute) { texts.append(value) }
+                } else {
+                    texts.append(child.stringValue)
+                }
+            }
+            return texts
+        }
         let elements = selectElements(path, from: element)
         if let attribute = path.attribute { return elements.compactMap { $0.attribute(attribute) } }
         return elements.map(\.stringValue)

@@ -1,0 +1,117 @@
+import FerryConvert
+import FerryCore
+import FerryTesting
+import Foundation
+import Testing
+
+/// The converter's two ways of running (on the calling thread, and reading ahead on a thread
+/// of its own) and the `time` it reads from export headers.
+struct RecordConverterTests {
+    /// A format-A export in UTF-8: `count` records, every `faultyEvery`-th with an impossible
+    /// birth date, optionally cut off inside the record after the last.
+    static func export(records count: Int, faultyEvery: Int, cutOff: Bool) -> [UInt8] {
+        var text = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Выгрузка Система="АСУ Кадры" Версия="2.3" ДатаВыгрузки="25.11.2026 14:03:11" ЧасовойПояс="+03:00">
+            <Сотрудники>
+
+            """
+        for index in 1...count {
+            let birth = index % faultyEvery == 0 ? "31.02.2000" : "0\(index % 9 + 1).01.1990"
+            text += """
+                <Сотрудник ЛичныйНомер="ДЕ-\(String(format: "%06d", index))">
+                <Фамилия>Петров</Фамилия><Имя>Олег</Имя><ДатаРождения>\(birth)</ДатаРождения>
+                <Звание>рядовой</Звание><ВоинскаяЧасть>в/ч 11111</ВоинскаяЧасть>
+                <НачалоСлужбы>01.01.2020</НачалоСлужбы><Статус>действующий</Статус>
+                </Сотрудник>
+
+                """
+        }
+        text += cutOff ? "<Сотрудник ЛичныйНомер=\"ДЕ-999999\"><Фамилия>Пет" : "</Сотрудники>\n</Выгрузка>\n"
+        return Array(text.utf8)
+    }
+
+    struct Run: Equatable {
+        var lines: [String] = []
+        var rejects: [String] = []
+        var converted = 0
+        var rejected = 0
+        var malformed: [String] = []
+    }
+
+    static func run(_ converter: RecordConverter, _ bytes: [UInt8], readingAhead: Bool) -> Run {
+        var run = Run()
+        var report = ConversionReport()
+        let document = InputSet.Document(displayPath: "export.xml", stream: MemoryByteStream(bytes))
+        converter.convert(document, report: &report, readingAhead: readingAhead, emit: { record in
+            run.lines.append(String(decoding: JSONWriter().bytes(record.jsonValue), as: UTF8.self))
+        }, reject: { reject in
+            run.rejects.append("\(reject.line) \(reject.key ?? "-") \(reject.reason) \(reject.input ?? "")")
+        })
+        run.converted = report.converted
+        run.rejected = report.rejected
+        run.malformed = report.malformed.map(\.description)
+        return run
+    }
+
+    @Test(arguments: [false, true])
+    func readingAheadGivesTheSameRecordsRejectsAndErrorsInInputOrder(cutOff: Bool) throws {
+        // More records than the hand-off holds (8 batches of 64), so the reading side must wait.
+        let converter = try RecordConverter(mapping: try loadMapping("kadry-personnel"))
+        let bytes = Self.export(records: 1_500, faultyEvery: 97, cutOff: cutOff)
+        let onOneThread = Self.run(converter, bytes, readingAhead: false)
+        let readingAhead = Self.run(converter, bytes, readingAhead: true)
+        #expect(readingAhead == onOneThread)
+        #expect(readingAhead.lines.count == 1_500 - 1_500 / 97)
+        #expect(readingAhead.converted + readingAhead.rejected == 1_500 + (cutOff ? 1 : 0))
+        #expect(readingAhead.rejects.count == 1_500 / 97 + (cutOff ? 1 : 0))
+        #expect(readingAhead.rejects.first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true, "\(readingAhead.rejects.first ?? "")")
+        #expect(readingAhead.malformed.count == (cutOff ? 1 : 0))
+        let subjects = readingAhead.lines.compactMap { line in
+            line.firstRange(of: "\"subject\":\"").map { line[$0.upperBound...].prefix(9) }
+        }
+        #expect(subjects == subjects.sorted(), "records in input order")
+    }
+
+    @Test func aTimeFromAnElementBetweenRootAndRecordsIsReadForEachRecord() throws {
+        // Groups between the root and the records may repeat with other attributes: the `time`
+        // they give is not worked out once per document like a root attribute's.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-time-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("mappings"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: FerryTesting.packageRoot.appendingPathComponent("schemas"),
+                                         to: directory.appendingPathComponent("schemas"))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = try String(contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/kadry-personnel.yaml"),
+                                  encoding: .utf8)
+        let mappingText = original.replacingOccurrences(of: "path: /Выгрузка/@ДатаВыгрузки",
+                                                        with: "path: /Выгрузка/Сотрудники/@ДатаВыгрузки")
+        #expect(mappingText != original)
+        let mappingPath = directory.appendingPathComponent("mappings/grouped.yaml")
+        try Data(mappingText.utf8).write(to: mappingPath)
+        var loader = ProjectLoader()
+        let loaded = loader.mapping(mappingPath.path)
+        let mapping = try #require(loaded, "\(loader.renderedDiagnostics())")
+        let converter = try RecordConverter(mapping: mapping)
+        let record = { (number: Int) in
+            """
+            <Сотрудник ЛичныйНомер="ДЕ-00000\(number)"><Фамилия>Петров</Фамилия><Имя>Олег</Имя>
+            <ДатаРождения>01.01.1990</ДатаРождения><Звание>рядовой</Звание><ВоинскаяЧасть>в/ч 1</ВоинскаяЧасть>
+            <НачалоСлужбы>01.01.2020</НачалоСлужбы><Статус>действующий</Статус></Сотрудник>
+            """
+        }
+        let text = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Выгрузка Система="АСУ Кадры" Версия="2.3" ЧасовойПояс="+03:00">
+            <Сотрудники ДатаВыгрузки="01.11.2026 08:00:00">\(record(1))</Сотрудники>
+            <Сотрудники ДатаВыгрузки="02.11.2026 09:30:00">\(record(2))</Сотрудники>
+            </Выгрузка>
+            """
+        for readingAhead in [false, true] {
+            let run = Self.run(converter, Array(text.utf8), readingAhead: readingAhead)
+            #expect(run.rejects.isEmpty, "\(run.rejects)")
+            #expect(run.lines.count == 2)
+            #expect(run.lines.first?.contains("\"time\":\"2026-11-01T08:00:00+03:00\"") == true)
+            #expect(run.lines.last?.contains("\"time\":\"2026-11-02T09:30:00+03:00\"") == true)
+        }
+    }
+}

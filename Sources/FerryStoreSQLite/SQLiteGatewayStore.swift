@@ -27,17 +27,30 @@ public final class SQLiteGatewayStore: GatewayStore {
         self.policy = policy
         try Self.migrator.migrate(database)
         // The commit that fills the log past SQLite's threshold would otherwise copy it into the
-        // database file itself, and a sender would wait for that. Instead, every second, the
-        // checkpointer's connection copies the log beside the writers, then the writer copies
-        // the few pages written meanwhile, so that the next commit can start the log afresh.
+        // database file itself, and a sender would wait for that. Instead the log is copied
+        // beside the writers, ten times a second (``copyLog()``).
         try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         Task.detached(priority: .background) { [weak self] in
             while let store = self {
-                _ = try? await store.checkpointer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-                _ = try? await store.database.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-                try? await Task.sleep(for: .seconds(1))
+                await store.copyLog()
+                try? await Task.sleep(for: .milliseconds(100))
             }
         }
+    }
+
+    /// The log size, in 4 KiB frames (64 MiB), past which the writer takes a share of the copying.
+    private static let logBoundFrames = 16_384
+
+    /// Copies the write-ahead log into the database file on the checkpointer's connection, which
+    /// holds no commit back. Copying often keeps each copy and its sync small, and the log starts
+    /// afresh by itself whenever a commit begins with everything copied, which between commits
+    /// is the rule. Only under sustained saturation, when the log passes ``logBoundFrames``, does
+    /// the writer copy the rest itself (commits wait for that), so the log stays bounded.
+    private func copyLog() async {
+        guard let (logged, _) = try? await checkpointer.writeWithoutTransaction({ db in try db.checkpoint(.passive) }),
+            logged > Self.logBoundFrames
+        else { return }
+        _ = try? await database.writeWithoutTransaction { db in try db.checkpoint(.passive) }
     }
 
     static var migrator: DatabaseMigrator {

@@ -34,9 +34,8 @@ func runTarget(_ target: String, _ bytes: [UInt8]) {
         let context = FuzzContext.shared
         let reader = XMLRecordReader(input: MemoryByteStream(bytes), path: "fuzz.xml", recordPath: context.mapping.xml.recordPath)
         let mapper = RecordMapper(mapping: context.mapping)
-        let selector = reader.selector(xpaths: nil)
         while let record = try? reader.next() {
-            _ = mapper.map(record.node, with: selector)
+            _ = mapper.map(record.node, with: reader.selector(xpaths: nil))
             _ = reader.text(of: record)
         }
     case "json":

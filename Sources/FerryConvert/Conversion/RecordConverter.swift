@@ -27,10 +27,11 @@ public struct RecordConverter: Sendable {
     /// - Parameters:
     ///   - document: the input.
     ///   - report: counts and diagnostics, updated.
-    ///   - readingAhead: read, map and validate on a thread of its own while the calling thread
-    ///     computes ids and runs `emit`, so a large export uses two cores. Records still arrive in
-    ///     input order; memory stays bounded by a few hundred records in flight. Mappings with
-    ///     XPath expressions are always converted on the calling thread.
+    ///   - readingAhead: spread the work over three threads — one parses and copies each record
+    ///     out of libxml2's reader, one maps and validates the copies, and the calling thread
+    ///     computes ids and runs `emit` — so a large export uses every core. Records still
+    ///     arrive in input order; memory stays bounded (about a thousand records in flight).
+    ///     Mappings with XPath expressions are always converted on the calling thread.
     ///   - emit: receives each converted record, in input order.
     ///   - reject: receives each rejected record, in input order.
     public func convert(
@@ -38,27 +39,85 @@ public struct RecordConverter: Sendable {
         emit: (CanonicalRecord) -> Void, reject: (Reject) -> Void
     ) {
         guard readingAhead && mapping.xpathExpressions.isEmpty else {
-            let ending = read(document) { finish($0, report: &report, emit: emit, reject: reject) }
+            let xpaths = mapping.xpathExpressions.isEmpty
+                ? nil : try? XPathProgram(expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
+            var headerTime = HeaderTime()
+            let ending = read(document) { record, reader in
+                finish(decide(record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: document.displayPath,
+                              headerTime: &headerTime, text: { reader.text(of: record) }),
+                       report: &report, emit: emit, reject: reject)
+            } interrupted: { finish(.rejected($0), report: &report, emit: emit, reject: reject) }
             ending.add(to: &report)
             return
         }
-        let handoff = Handoff()
-        let reading = ReadingWork(converter: self, document: document, handoff: handoff)
-        let thread = Thread { reading.run() }
-        thread.stackSize = 8 << 20
-        thread.start()
-        while let batch = handoff.take() {
+        let copies = Handoff<Copied>(batchSize: 1, capacity: 8)
+        let decisions = Handoff<Step>(batchSize: 64, capacity: 16)
+        let input = HandedOver(document)
+        let file = document.displayPath
+        let reading = Thread { [self] in
+            copies.run { deliver in
+                var batch = RecordSnapshots()
+                let ending = read(input.value) { record, reader in
+                    reader.snapshot(record, into: &batch)
+                    if batch.count == Self.snapshotBatchSize {
+                        deliver(.records(batch))
+                        batch = RecordSnapshots()
+                    }
+                } interrupted: { cutOff in
+                    if !batch.isEmpty { deliver(.records(batch)) }
+                    batch = RecordSnapshots()
+                    deliver(.cutOff(cutOff))
+                }
+                if !batch.isEmpty { deliver(.records(batch)) }
+                return ending
+            }
+        }
+        let mapping = Thread { [self] in
+            decisions.run { deliver in
+                var headerTime = HeaderTime()
+                while let items = copies.take() {
+                    for item in items {
+                        switch item {
+                        case .records(let batch):
+                            for index in 0..<batch.count {
+                                deliver(decide(batch.node(of: index), selector: batch.selector(of: index), line: batch.line(of: index),
+                                               file: file, headerTime: &headerTime, text: { batch.text(of: index) }))
+                            }
+                        case .cutOff(let reject):
+                            deliver(.rejected(reject))
+                        }
+                    }
+                }
+                return copies.ending ?? Ending()
+            }
+        }
+        for thread in [reading, mapping] {
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        while let batch = decisions.take() {
             for step in batch { finish(step, report: &report, emit: emit, reject: reject) }
         }
-        handoff.ending?.add(to: &report)
+        decisions.ending?.add(to: &report)
     }
 
-    // MARK: - Reading: parse, map, validate
+    /// Records copied per batch on their way from the reading thread to the mapping one.
+    private static let snapshotBatchSize = 32
 
-    /// What reading decided about one input record.
+    // MARK: - Reading and deciding
+
+    /// What was decided about one input record.
     fileprivate enum Step: Sendable {
         case converted(data: JSONObject, key: String, time: String?)
         case rejected(Reject)
+    }
+
+    /// What the reading thread hands to the mapping one.
+    fileprivate enum Copied: Sendable {
+        /// Records copied out of the reader, in order.
+        case records(RecordSnapshots)
+        /// The record a fault cut off, rejected with the text read of it.
+        case cutOff(Reject)
     }
 
     /// The diagnostics about the document as a whole, known when reading ends.
@@ -72,34 +131,32 @@ public struct RecordConverter: Sendable {
         }
     }
 
-    /// Reads every record of a document, handing each one's outcome to `deliver` in input order.
-    fileprivate func read(_ document: InputSet.Document, deliver: (Step) -> Void) -> Ending {
+    /// The document's `time` when the mapping reads it from root attributes: worked out on the
+    /// first record, then reused.
+    fileprivate struct HeaderTime {
+        var isKnown = false
+        var time: RecordMapper.Time?
+    }
+
+    /// Reads every record of a document in order, handing each to `record` while the reader
+    /// is on it, and a record cut off by a fault to `interrupted`.
+    fileprivate func read(
+        _ document: InputSet.Document, record: (XMLRecordReader.Record, XMLRecordReader) -> Void,
+        interrupted: (Reject) -> Void
+    ) -> Ending {
         let reader = XMLRecordReader(input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
-        let xpaths = mapping.xpathExpressions.isEmpty
-            ? nil : try? XPathProgram(expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
-        let selector = reader.selector(xpaths: xpaths)
         var records = 0
         var ending = Ending()
-        var headerTime: RecordMapper.Time?
         do {
-            while let record = try reader.next() {
+            while let next = try reader.next() {
                 records += 1
-                if records == 1 { headerTime = mapper.headerTime(of: record.node, with: selector) }
-                let outcome = mapper.map(record.node, with: selector, headerTime: headerTime)
-                var problems = outcome.problems
-                if problems.isEmpty { problems = validator.validate(outcome.data) }
-                if problems.isEmpty, let key = outcome.key {
-                    deliver(.converted(data: outcome.data, key: key, time: outcome.time))
-                } else {
-                    deliver(.rejected(Reject(problems: problems, file: document.displayPath, line: record.line,
-                                             key: outcome.key, input: reader.text(of: record))))
-                }
+                record(next, reader)
             }
         } catch {
             if let (line, text) = error.interruptedRecord {
-                deliver(.rejected(Reject(problems: [RecordProblem(code: error.kind.code, pointer: "",
-                                                                  message: "the record was cut off: \(error.message)")],
-                                         file: document.displayPath, line: line, key: nil, input: text)))
+                interrupted(Reject(problems: [RecordProblem(code: error.kind.code, pointer: "",
+                                                            message: "the record was cut off: \(error.message)")],
+                                   file: document.displayPath, line: line, key: nil, input: text))
             }
             if document.isArchiveEntry && records == 0 && error.location.line <= 1 && error.location.column <= 1 {
                 ending.warning = Diagnostic(.warning, code: "zip.skipped", message: "skipped: not an XML document",
@@ -119,6 +176,22 @@ public struct RecordConverter: Sendable {
         return ending
     }
 
+    /// Maps and validates one record.
+    /// - Parameter text: the record's text, asked for only when it is rejected.
+    private func decide(_ node: RecordNode, selector: some RecordSelector, line: Int, file: String,
+                        headerTime: inout HeaderTime, text: () -> String) -> Step {
+        if !headerTime.isKnown {
+            headerTime = HeaderTime(isKnown: true, time: mapper.headerTime(of: node, with: selector))
+        }
+        let outcome = mapper.map(node, with: selector, headerTime: headerTime.time)
+        var problems = outcome.problems
+        if problems.isEmpty { problems = validator.validate(outcome.data) }
+        if problems.isEmpty, let key = outcome.key {
+            return .converted(data: outcome.data, key: key, time: outcome.time)
+        }
+        return .rejected(Reject(problems: problems, file: file, line: line, key: outcome.key, input: text()))
+    }
+
     // MARK: - Finishing: envelope, id, counts
 
     private func finish(_ step: Step, report: inout ConversionReport, emit: (CanonicalRecord) -> Void,
@@ -135,55 +208,42 @@ public struct RecordConverter: Sendable {
         }
     }
 
-    // MARK: - Reading ahead on a thread of its own
+    // MARK: - Threads
 
-    /// The reading side's work; it owns the document's stream until it is done.
-    private final class ReadingWork: @unchecked Sendable {
-        let converter: RecordConverter
-        let document: InputSet.Document
-        let handoff: Handoff
-
-        init(converter: RecordConverter, document: InputSet.Document, handoff: Handoff) {
-            self.converter = converter
-            self.document = document
-            self.handoff = handoff
-        }
-
-        func run() {
-            var batch: [Step] = []
-            batch.reserveCapacity(Handoff.batchSize)
-            let ending = converter.read(document) { step in
-                batch.append(step)
-                if batch.count == Handoff.batchSize {
-                    handoff.put(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { handoff.put(batch) }
-            handoff.end(ending)
-        }
+    /// A value the calling thread hands over to the reading thread, which alone uses it from then on.
+    private final class HandedOver<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
     }
 
-    /// Batches of steps from the reading thread to the finishing one, in order, with at most
-    /// ``capacity`` batches waiting so memory stays flat when the finishing side is slower.
-    private final class Handoff: @unchecked Sendable {
-        static let batchSize = 64
-        static let capacity = 8
+    /// Batches of items from one thread to the next, in order, with at most `capacity` batches
+    /// waiting so memory stays flat when the next thread is slower.
+    private final class Handoff<Item: Sendable>: @unchecked Sendable {
+        private let batchSize: Int
+        private let capacity: Int
         private let condition = NSCondition()
-        private var waiting: [[Step]] = []
+        private var waiting: [[Item]] = []
         private var ended = false
         /// The document's closing diagnostics; set before ``take()`` returns nil.
         private(set) var ending: Ending?
 
-        func put(_ batch: [Step]) {
-            condition.lock()
-            while waiting.count >= Self.capacity { condition.wait() }
-            waiting.append(batch)
-            condition.broadcast()
-            condition.unlock()
+        init(batchSize: Int, capacity: Int) {
+            self.batchSize = batchSize
+            self.capacity = capacity
         }
 
-        func end(_ ending: Ending) {
+        /// Runs the producing side: `produce` delivers items one by one and returns the ending.
+        func run(_ produce: (_ deliver: (Item) -> Void) -> Ending) {
+            var batch: [Item] = []
+            batch.reserveCapacity(batchSize)
+            let ending = produce { item in
+                batch.append(item)
+                if batch.count == batchSize {
+                    put(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { put(batch) }
             condition.lock()
             self.ending = ending
             ended = true
@@ -191,8 +251,16 @@ public struct RecordConverter: Sendable {
             condition.unlock()
         }
 
-        /// The next batch, waiting for it; nil once reading has ended and every batch was taken.
-        func take() -> [Step]? {
+        private func put(_ batch: [Item]) {
+            condition.lock()
+            while waiting.count >= capacity { condition.wait() }
+            waiting.append(batch)
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// The next batch, waiting for it; nil once the producer has ended and every batch was taken.
+        func take() -> [Item]? {
             condition.lock()
             defer { condition.unlock() }
             while waiting.isEmpty && !ended { condition.wait() }

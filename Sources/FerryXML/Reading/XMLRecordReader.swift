@@ -27,7 +27,9 @@ public final class XMLRecordReader {
     private var mustSkipRecord = false
     private var lastLine = 0
     private var salvage: Salvage?
-    private(set) var headerAttributes: [(depth: Int, name: NodePath.Name, value: String)] = []
+    /// An attribute of an element above the records, at its depth (0 for the root).
+    public typealias HeaderAttribute = (depth: Int, name: NodePath.Name, value: String)
+    private(set) var headerAttributes: [HeaderAttribute] = []
     private var sawRoot = false
     /// Whether the document's root element is the first step of the record path.
     public private(set) var rootMatches = true
@@ -44,9 +46,22 @@ public final class XMLRecordReader {
         self.recordPath = recordPath
     }
 
-    /// The selector that reads values out of this reader's records.
+    /// The selector that reads values out of the current record.
     public func selector(xpaths: XPathProgram?) -> XMLRecordSelector {
-        XMLRecordSelector(reader: self, xpaths: xpaths)
+        XMLRecordSelector(headers: headerAttributes, xpaths: xpaths)
+    }
+
+    /// Copies a record into a batch of snapshots, which stays valid when the reader moves on and
+    /// may be mapped on another thread.
+    public func snapshot(_ record: Record, into batch: inout RecordSnapshots) {
+        batch.append(XMLElement(record.node).node, line: record.line, headers: headerAttributes)
+    }
+
+    /// The value of a header attribute at an absolute path, among the attributes above a record.
+    static func headerValue(at path: NodePath, in headers: [HeaderAttribute]) -> String? {
+        guard let attribute = path.attribute else { return nil }
+        let depth = path.elements.count - 1
+        return headers.first { $0.depth == depth && $0.name.sameName(as: attribute) }?.value
     }
 
     /// Advances to the next record.

@@ -3,12 +3,14 @@ public import FerryCore
 
 /// Finds values in the records of an ``XMLRecordReader`` for the ``RecordMapper``: simple paths
 /// by walking libxml2's nodes and comparing names as bytes, XPath through libxml2's engine.
+///
+/// A selector holds the header attributes above one record: make one per record.
 public struct XMLRecordSelector: RecordSelector {
-    private unowned let reader: XMLRecordReader
+    private let headers: [XMLRecordReader.HeaderAttribute]
     private let xpaths: XPathProgram?
 
-    init(reader: XMLRecordReader, xpaths: XPathProgram?) {
-        self.reader = reader
+    init(headers: [XMLRecordReader.HeaderAttribute], xpaths: XPathProgram?) {
+        self.headers = headers
         self.xpaths = xpaths
     }
 
@@ -57,11 +59,7 @@ public struct XMLRecordSelector: RecordSelector {
     }
 
     public func headerValue(at path: NodePath) -> String? {
-        guard let attribute = path.attribute else { return nil }
-        let depth = path.elements.count - 1
-        return reader.headerAttributes.first {
-            $0.depth == depth && $0.name.sameName(as: attribute)
-        }?.value
+        XMLRecordReader.headerValue(at: path, in: headers)
     }
 
     public func xpathString(_ index: Int, from node: RecordNode) -> String? {

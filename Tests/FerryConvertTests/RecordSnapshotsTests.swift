@@ -1,0 +1,97 @@
+import FerryConvert
+import FerryCore
+import FerryTesting
+import FerryXML
+import Foundation
+import Testing
+
+/// Records copied out of the reader (to be mapped on another thread) read and serialize exactly
+/// as libxml2's own nodes do.
+struct RecordSnapshotsTests {
+    static func name(_ local: String, _ namespace: String = "") -> NodePath.Name {
+        NodePath.Name(namespace: namespace, local: local, prefix: nil)
+    }
+
+    /// Records of every kind of node a document without a DOCTYPE can hold, at `r/e`.
+    static let kinds = """
+        <r xmlns:up="urn:above" a="1">
+          <e id="1" note="tab&#9;newline&#10;cr&#13;quote&quot;apos'lt&lt;gt&gt;amp&amp;" кириллица="значение 😀">
+            <!-- a comment -->  <?target some data?><?bare?>
+            <name>Петров &amp; сын &lt;ООО&gt; &#13; line 😀</name>
+            <cdata><![CDATA[ <raw> & ]]></cdata><empty/><empty2></empty2><emptycdata><![CDATA[]]></emptycdata>
+            <mixed>one<b>two</b>three<![CDATA[four]]><!--not text--></mixed>
+            <up:prefixed up:attr="x">v</up:prefixed>
+            <d xmlns="urn:default" xmlns:own="urn:it's"><own:x own:y="z">w</own:x></d>
+          </e>
+          <e id="2"/>
+          <e id="3">   </e>
+        </r>
+        """
+
+    /// Each document with the path to its records: the crafted one with and without an encoding
+    /// declaration (libxml2 then writes attributes' non-ASCII characters as references), and
+    /// every fixture input with its mapping's record path.
+    static func documents() throws -> [(label: String, bytes: [UInt8], recordPath: [NodePath.Name])] {
+        let crafted = [name("r"), name("e")]
+        var documents = [
+            ("kinds, UTF-8 declared", Array(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + kinds).utf8), crafted),
+            ("kinds, no declaration", Array(kinds.utf8), crafted),
+        ]
+        for mapping in MappingFixtureTests.mappingNames {
+            let directory = FerryTesting.fixtures.appendingPathComponent(mapping)
+            for fixture in ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted() {
+                let input = directory.appendingPathComponent("\(fixture)/input.xml")
+                guard let data = FileManager.default.contents(atPath: input.path) else { continue }
+                documents.append(("\(mapping)/\(fixture)", Array(data), try loadMapping(mapping).xml.recordPath))
+            }
+        }
+        return documents
+    }
+
+    @Test func aCopiedRecordSerializesAsLibxml2DoesAndReadsTheSameValues() throws {
+        let documents = try Self.documents()
+        #expect(documents.count >= 8)
+        for (label, bytes, recordPath) in documents {
+            let reader = XMLRecordReader(input: MemoryByteStream(bytes), path: "doc.xml", recordPath: recordPath)
+            var batch = RecordSnapshots()
+            var expected: [(text: String, line: Int, values: [[String]])] = []
+            while let record = try reader.next() {
+                reader.snapshot(record, into: &batch)
+                expected.append((reader.text(of: record), record.line, Self.values(record.node, reader.selector(xpaths: nil))))
+            }
+            #expect(!expected.isEmpty, "\(label): no records")
+            #expect(batch.count == expected.count, "\(label)")
+            for (index, record) in expected.enumerated() where index < batch.count {
+                #expect(batch.text(of: index) == record.text, "\(label), record \(index + 1)")
+                #expect(batch.line(of: index) == record.line, "\(label), record \(index + 1)")
+                #expect(Self.values(batch.node(of: index), batch.selector(of: index)) == record.values, "\(label), record \(index + 1)")
+            }
+        }
+    }
+
+    /// What a selector reads from a record: its own text, and each listed child's text, the
+    /// `Код` attribute of each such child, and the listed attributes.
+    static func values(_ node: RecordNode, _ selector: some RecordSelector) -> [[String]] {
+        func path(_ elements: [NodePath.Name], _ attribute: NodePath.Name? = nil) -> NodePath {
+            NodePath(elements: elements, attribute: attribute, isAbsolute: false, description: "")
+        }
+        var values = [selector.texts(at: path([]), from: node)]
+        let children = ["name", "cdata", "empty", "empty2", "emptycdata", "mixed", "b", "Фамилия", "Имя", "Адрес", "Награды",
+                        "ДенежноеДовольствие", "Позиция", "Количество", "Получатель"]
+        for child in children {
+            values.append(selector.texts(at: path([name(child)]), from: node))
+            values.append(selector.elements(at: path([name(child)]), from: node).flatMap {
+                selector.texts(at: path([], name("Код")), from: $0)
+            })
+        }
+        values.append(selector.texts(at: path([name("Адрес"), name("Регион")]), from: node))
+        values.append(selector.texts(at: path([name("Награды"), name("Награда")], name("Дата")), from: node))
+        for attribute in ["id", "note", "кириллица", "ЛичныйНомер", "Номер", "Индекс"] {
+            values.append(selector.texts(at: path([], name(attribute)), from: node))
+        }
+        values.append(selector.texts(at: path([name("prefixed", "urn:above")], name("attr", "urn:above")), from: node))
+        let own = "urn:it's"
+        values.append(selector.texts(at: path([name("d", "urn:default"), name("x", own)], name("y", own)), from: node))
+        return values
+    }
+}

@@ -59,7 +59,7 @@ public struct RecordConverter: Sendable {
                 var batch = RecordSnapshots()
                 let ending = read(input.value) { record, reader in
                     reader.snapshot(record, into: &batch)
-                    if batch.count == Self.snapshotBatchSize {
+                    if batch.count == Self.snapshotBatchSize || batch.textBytes > Self.snapshotBatchBytes {
                         deliver(.records(batch))
                         batch = RecordSnapshots()
                     }
@@ -103,6 +103,8 @@ public struct RecordConverter: Sendable {
 
     /// Records copied per batch on their way from the reading thread to the mapping one.
     private static let snapshotBatchSize = 32
+    /// Text a batch may hold before it is handed on with fewer records (large records).
+    private static let snapshotBatchBytes = 4 << 20
 
     // MARK: - Reading and deciding
 

@@ -12,8 +12,8 @@ public import FerryCore
 public struct RecordSnapshots: Sendable {
     /// A span of ``bytes``.
     struct Span: Sendable {
-        var start: Int32
-        var count: Int32
+        var start: Int
+        var count: Int
         static let empty = Span(start: 0, count: 0)
     }
 
@@ -32,10 +32,10 @@ public struct RecordSnapshots: Sendable {
         var prefix: Span
         /// Text, CDATA, comment or instruction content (`start` -1: none).
         var content: Span
-        var firstChild: Int32 = -1
-        var nextSibling: Int32 = -1
-        var attributes: Range<Int32> = 0..<0
-        var declarations: Range<Int32> = 0..<0
+        var firstChild: Int = -1
+        var nextSibling: Int = -1
+        var attributes: Range<Int> = 0..<0
+        var declarations: Range<Int> = 0..<0
     }
 
     struct Attribute: Sendable {
@@ -51,7 +51,7 @@ public struct RecordSnapshots: Sendable {
     }
 
     struct Record: Sendable {
-        var root: Int32
+        var root: Int
         var line: Int
         var headers: [XMLRecordReader.HeaderAttribute]
     }
@@ -71,6 +71,9 @@ public struct RecordSnapshots: Sendable {
     /// The number of records in the batch.
     public var count: Int { records.count }
 
+    /// The bytes of text the batch holds, so a batch of large records can be handed on early.
+    public var textBytes: Int { bytes.count }
+
     /// Whether the batch holds no record.
     public var isEmpty: Bool { records.isEmpty }
 
@@ -83,9 +86,9 @@ public struct RecordSnapshots: Sendable {
     /// The selector that reads values out of record `index` (simple paths only).
     public func selector(of index: Int) -> SnapshotSelector { SnapshotSelector(snapshots: self, headers: records[index].headers) }
 
-    static func handle(_ node: Int32) -> RecordNode { RecordNode(handle: UnsafeMutableRawPointer(bitPattern: Int(node) + 1)!) }
+    static func handle(_ node: Int) -> RecordNode { RecordNode(handle: UnsafeMutableRawPointer(bitPattern: node + 1)!) }
 
-    static func index(_ node: RecordNode) -> Int32 { Int32(Int(bitPattern: node.handle) - 1) }
+    static func index(_ node: RecordNode) -> Int { Int(bitPattern: node.handle) - 1 }
 
     // MARK: - Copying from libxml2
 
@@ -97,7 +100,7 @@ public struct RecordSnapshots: Sendable {
 
     /// Copies a node and what is below it; returns its index, or -1 for nodes a record cannot
     /// hold once parsed without a DOCTYPE (entity references, for one).
-    private mutating func copy(_ node: xmlNodePtr) -> Int32 {
+    private mutating func copy(_ node: xmlNodePtr) -> Int {
         let kind: Kind
         switch node.pointee.type {
         case XML_ELEMENT_NODE: kind = .element
@@ -107,7 +110,7 @@ public struct RecordSnapshots: Sendable {
         case XML_PI_NODE: kind = .instruction
         default: return -1
         }
-        let index = Int32(nodes.count)
+        let index = nodes.count
         var copied = Node(kind: kind, name: .empty, namespace: .empty, prefix: .empty, content: Span(start: -1, count: 0))
         if kind == .element || kind == .instruction { copied.name = store(node.pointee.name) }
         if kind != .element, let content = node.pointee.content { copied.content = store(content) }
@@ -116,14 +119,14 @@ public struct RecordSnapshots: Sendable {
                 copied.namespace = store(namespace.pointee.href)
                 copied.prefix = store(namespace.pointee.prefix)
             }
-            let firstDeclaration = Int32(declarations.count)
+            let firstDeclaration = declarations.count
             var declaration = node.pointee.nsDef
             while let current = declaration {
                 declarations.append(Declaration(prefix: store(current.pointee.prefix), href: store(current.pointee.href)))
                 declaration = current.pointee.next
             }
-            copied.declarations = firstDeclaration..<Int32(declarations.count)
-            let firstAttribute = Int32(attributes.count)
+            copied.declarations = firstDeclaration..<declarations.count
+            let firstAttribute = attributes.count
             var attribute = node.pointee.properties
             while let current = attribute {
                 let namespace = current.pointee.ns
@@ -132,15 +135,15 @@ public struct RecordSnapshots: Sendable {
                     prefix: store(namespace?.pointee.prefix), value: storeValue(current)))
                 attribute = current.pointee.next
             }
-            copied.attributes = firstAttribute..<Int32(attributes.count)
+            copied.attributes = firstAttribute..<attributes.count
         }
         nodes.append(copied)
-        var previous: Int32 = -1
+        var previous: Int = -1
         var child = node.pointee.children
         while kind == .element, let current = child {
             let copiedChild = copy(current)
             if copiedChild >= 0 {
-                if previous < 0 { nodes[Int(index)].firstChild = copiedChild } else { nodes[Int(previous)].nextSibling = copiedChild }
+                if previous < 0 { nodes[index].firstChild = copiedChild } else { nodes[previous].nextSibling = copiedChild }
                 previous = copiedChild
             }
             child = current.pointee.next
@@ -150,10 +153,10 @@ public struct RecordSnapshots: Sendable {
 
     private mutating func store(_ text: UnsafePointer<xmlChar>?) -> Span {
         guard let text else { return .empty }
-        let start = Int32(bytes.count)
+        let start = bytes.count
         let count = strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
         bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: count))
-        return Span(start: start, count: Int32(count))
+        return Span(start: start, count: count)
     }
 
     /// An attribute's value: its one text child as is, or its children's text joined by libxml2.
@@ -165,9 +168,9 @@ public struct RecordSnapshots: Sendable {
     }
 
     private mutating func store(_ text: String) -> Span {
-        let start = Int32(bytes.count)
+        let start = bytes.count
         bytes.append(contentsOf: text.utf8)
-        return Span(start: start, count: Int32(bytes.count) - start)
+        return Span(start: start, count: bytes.count - start)
     }
 
     // MARK: - Reading
@@ -175,30 +178,30 @@ public struct RecordSnapshots: Sendable {
     func string(_ span: Span) -> String {
         guard span.count > 0 else { return "" }
         return bytes.withUnsafeBufferPointer { buffer in
-            String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(span.start)..<Int(span.start + span.count)]), as: UTF8.self)
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[span.start..<span.start + span.count]), as: UTF8.self)
         }
     }
 
     private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ span: Span, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard Int(span.count) == expected.count else { return false }
-        return memcmp(bytes.baseAddress! + Int(span.start), expected.baseAddress!, expected.count) == 0
+        guard span.count == expected.count else { return false }
+        return memcmp(bytes.baseAddress! + span.start, expected.baseAddress!, expected.count) == 0
     }
 
     /// Calls `body` with each child element of `element` that has a name, in document order.
-    func forEachChild(of element: Int32, named name: NodePath.Name, _ body: (Int32) -> Void) {
+    func forEachChild(of element: Int, named name: NodePath.Name, _ body: (Int) -> Void) {
         nodes.withUnsafeBufferPointer { nodes in
             bytes.withUnsafeBufferPointer { bytes in
                 name.local.withUnsafeBufferPointer { local in
                     name.namespace.withUnsafeBufferPointer { namespace in
-                        var child = nodes[Int(element)].firstChild
+                        var child = nodes[element].firstChild
                         while child >= 0 {
-                            if nodes[Int(child)].kind == .element && Self.equals(bytes, nodes[Int(child)].name, local)
-                                && (nodes[Int(child)].namespace.count == 0 ? namespace.isEmpty
-                                    : Self.equals(bytes, nodes[Int(child)].namespace, namespace))
+                            if nodes[child].kind == .element && Self.equals(bytes, nodes[child].name, local)
+                                && (nodes[child].namespace.count == 0 ? namespace.isEmpty
+                                    : Self.equals(bytes, nodes[child].namespace, namespace))
                             {
                                 body(child)
                             }
-                            child = nodes[Int(child)].nextSibling
+                            child = nodes[child].nextSibling
                         }
                     }
                 }
@@ -207,24 +210,24 @@ public struct RecordSnapshots: Sendable {
     }
 
     /// The string value of an element: the text and CDATA below it, in document order.
-    func stringValue(_ node: Int32) -> String {
-        let first = nodes[Int(node)].firstChild
-        if first >= 0, nodes[Int(first)].nextSibling < 0, nodes[Int(first)].kind == .text {
-            return string(nodes[Int(first)].content)
+    func stringValue(_ node: Int) -> String {
+        let first = nodes[node].firstChild
+        if first >= 0, nodes[first].nextSibling < 0, nodes[first].kind == .text {
+            return string(nodes[first].content)
         }
         var value: [UInt8] = []
         appendText(below: node, to: &value)
         return String(decoding: value, as: UTF8.self)
     }
 
-    private func appendText(below node: Int32, to value: inout [UInt8]) {
-        var child = nodes[Int(node)].firstChild
+    private func appendText(below node: Int, to value: inout [UInt8]) {
+        var child = nodes[node].firstChild
         while child >= 0 {
-            let copied = nodes[Int(child)]
+            let copied = nodes[child]
             switch copied.kind {
             case .text, .cdata:
                 if copied.content.count > 0 {
-                    value.append(contentsOf: bytes[Int(copied.content.start)..<Int(copied.content.start + copied.content.count)])
+                    value.append(contentsOf: bytes[copied.content.start..<copied.content.start + copied.content.count])
                 }
             case .element: appendText(below: child, to: &value)
             case .comment, .instruction: break
@@ -233,12 +236,12 @@ public struct RecordSnapshots: Sendable {
         }
     }
 
-    func attribute(_ node: Int32, _ name: NodePath.Name) -> String? {
+    func attribute(_ node: Int, _ name: NodePath.Name) -> String? {
         let found: Span? = bytes.withUnsafeBufferPointer { bytes in
             name.local.withUnsafeBufferPointer { local in
                 name.namespace.withUnsafeBufferPointer { namespace in
-                    for index in nodes[Int(node)].attributes {
-                        let attribute = attributes[Int(index)]
+                    for index in nodes[node].attributes {
+                        let attribute = attributes[index]
                         let sameNamespace = attribute.namespace.count == 0
                             ? namespace.isEmpty : Self.equals(bytes, attribute.namespace, namespace)
                         if sameNamespace && Self.equals(bytes, attribute.name, local) { return attribute.value }
@@ -261,7 +264,7 @@ public struct RecordSnapshots: Sendable {
     }
 
     private func append(_ span: Span, to out: inout [UInt8]) {
-        if span.count > 0 { out.append(contentsOf: bytes[Int(span.start)..<Int(span.start + span.count)]) }
+        if span.count > 0 { out.append(contentsOf: bytes[span.start..<span.start + span.count]) }
     }
 
     private func appendQualified(_ prefix: Span, _ name: Span, to out: inout [UInt8]) {
@@ -272,8 +275,8 @@ public struct RecordSnapshots: Sendable {
         append(name, to: &out)
     }
 
-    private func write(_ node: Int32, to out: inout [UInt8]) {
-        let copied = nodes[Int(node)]
+    private func write(_ node: Int, to out: inout [UInt8]) {
+        let copied = nodes[node]
         switch copied.kind {
         case .text:
             escapeContent(copied.content, to: &out)
@@ -297,7 +300,7 @@ public struct RecordSnapshots: Sendable {
             out.append(UInt8(ascii: "<"))
             appendQualified(copied.prefix, copied.name, to: &out)
             for index in copied.declarations {
-                let declaration = declarations[Int(index)]
+                let declaration = declarations[index]
                 out.append(contentsOf: " xmlns".utf8)
                 if declaration.prefix.count > 0 {
                     out.append(UInt8(ascii: ":"))
@@ -309,7 +312,7 @@ public struct RecordSnapshots: Sendable {
                 out.append(UInt8(ascii: "\""))
             }
             for index in copied.attributes {
-                let attribute = attributes[Int(index)]
+                let attribute = attributes[index]
                 out.append(UInt8(ascii: " "))
                 appendQualified(attribute.prefix, attribute.name, to: &out)
                 out.append(contentsOf: "=\"".utf8)
@@ -324,7 +327,7 @@ public struct RecordSnapshots: Sendable {
             var child = copied.firstChild
             while child >= 0 {
                 write(child, to: &out)
-                child = nodes[Int(child)].nextSibling
+                child = nodes[child].nextSibling
             }
             out.append(contentsOf: "</".utf8)
             appendQualified(copied.prefix, copied.name, to: &out)
@@ -334,8 +337,8 @@ public struct RecordSnapshots: Sendable {
 
     /// Text as libxml2 escapes it: `<`, `>`, `&` and carriage returns.
     private func escapeContent(_ span: Span, to out: inout [UInt8]) {
-        for offset in 0..<Int(span.count) {
-            let byte = bytes[Int(span.start) + offset]
+        for offset in 0..<span.count {
+            let byte = bytes[span.start + offset]
             switch byte {
             case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
             case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
@@ -350,8 +353,8 @@ public struct RecordSnapshots: Sendable {
     /// ASCII become hexadecimal character references.
     private func escapeAttribute(_ span: Span, to out: inout [UInt8]) {
         var offset = 0
-        while offset < Int(span.count) {
-            let byte = bytes[Int(span.start) + offset]
+        while offset < span.count {
+            let byte = bytes[span.start + offset]
             switch byte {
             case 0x0A: out.append(contentsOf: "&#10;".utf8)
             case 0x0D: out.append(contentsOf: "&#13;".utf8)
@@ -362,9 +365,9 @@ public struct RecordSnapshots: Sendable {
             case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
             case 0x80... where !documentHasEncoding:
                 let width = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
-                var scalar = UInt32(byte) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
-                for next in 1..<width where offset + next < Int(span.count) {
-                    scalar = scalar << 6 | UInt32(bytes[Int(span.start) + offset + next] & 0x3F)
+                var scalar = UInt(byte) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
+                for next in 1..<width where offset + next < span.count {
+                    scalar = scalar << 6 | UInt(bytes[span.start + offset + next] & 0x3F)
                 }
                 out.append(contentsOf: "&#x\(String(scalar, radix: 16, uppercase: true));".utf8)
                 offset += width
@@ -409,10 +412,10 @@ public struct SnapshotSelector: RecordSelector {
         return elements.map(snapshots.stringValue)
     }
 
-    private func selectElements(_ path: NodePath, from element: Int32) -> [Int32] {
+    private func selectElements(_ path: NodePath, from element: Int) -> [Int] {
         var current = [element]
         for step in path.elements {
-            var next: [Int32] = []
+            var next: [Int] = []
             for candidate in current { snapshots.forEachChild(of: candidate, named: step) { next.append($0) } }
             if next.isEmpty { return [] }
             current = next

@@ -140,7 +140,7 @@ public final class Gateway: Sendable {
         }
         let records = parsed.records.map { position, record in
             (position, InboundDocument.Record(id: record.id, type: record.type, key: record.subject,
-                                              body: JSONWriter().bytes(record.jsonValue),
+                                              body: record.jsonBytes,
                                               routing: routing[record.id] ?? []))
         }
         var audit = [AuditEvent("received", JSONObject([

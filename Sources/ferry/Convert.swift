@@ -101,11 +101,10 @@ struct Convert: ParsableCommand {
         } else {
             let converter = try RecordConverter(mapping: mapping, sourceOverride: source)
             var line: [UInt8] = []
-            let writer = JSONWriter()
             inputs.forEach(report: &report) { document, report in
                 converter.convert(document, report: &report, readingAhead: true, emit: { record in
                     line.removeAll(keepingCapacity: true)
-                    writer.write(record.jsonValue, into: &line)
+                    record.write(into: &line)
                     line.append(0x0A)
                     output.write(line)
                 }, reject: rejectSink.write)

@@ -36,10 +36,18 @@ public struct JSONWriter: Sendable {
         case .object(let object):
             buffer.append(UInt8(ascii: "{"))
             let members = object.members
-            if form == .canonical {
-                let order = members.indices.sorted { Self.precedesInUTF16(members[$0].key, members[$1].key) }
-                for (position, index) in order.enumerated() {
-                    writeMember(members[index], first: position == 0, into: &buffer)
+            if form == .canonical && members.count > 1 {
+                // Objects are small: an insertion sort of their indexes, on the stack.
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
+                    for index in members.indices {
+                        var position = index
+                        while position > 0 && Self.precedesInUTF16(members[index].key, members[order[position - 1]].key) {
+                            order[position] = order[position - 1]
+                            position -= 1
+                        }
+                        order[position] = index
+                    }
+                    for position in members.indices { writeMember(members[order[position]], first: position == 0, into: &buffer) }
                 }
             } else {
                 for index in members.indices { writeMember(members[index], first: index == 0, into: &buffer) }

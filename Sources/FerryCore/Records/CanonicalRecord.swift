@@ -54,6 +54,45 @@ public struct CanonicalRecord: Sendable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the envelope's bytes as ``JSONWriter`` writes ``jsonValue``, without building it
+    /// first (the converter's output loop).
+    public func write(into buffer: inout [UInt8]) {
+        func member(_ key: String, _ value: String) {
+            JSONWriter.writeString(key, into: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            JSONWriter.writeString(value, into: &buffer)
+            buffer.append(UInt8(ascii: ","))
+        }
+        buffer.append(UInt8(ascii: "{"))
+        member("specversion", "1.0")
+        member("type", type)
+        member("source", source)
+        member("subject", subject)
+        member("id", id)
+        member("dataschema", dataschema)
+        if let time { member("time", time) }
+        member("datacontenttype", "application/json")
+        member("classification", classification.rawValue)
+        let writer = JSONWriter()
+        for extensionMember in extensions {
+            JSONWriter.writeString(extensionMember.key, into: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            writer.write(extensionMember.value, into: &buffer)
+            buffer.append(UInt8(ascii: ","))
+        }
+        JSONWriter.writeString("data", into: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        writer.write(.object(data), into: &buffer)
+        buffer.append(UInt8(ascii: "}"))
+    }
+
+    /// The envelope's bytes (``write(into:)``).
+    public var jsonBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        write(into: &bytes)
+        return bytes
+    }
+
     /// The envelope as JSON, members in the order the canonical model gives.
     public var jsonValue: JSONValue {
         var envelope = JSONObject()

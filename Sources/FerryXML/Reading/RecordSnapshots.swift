@@ -9,7 +9,7 @@ public import FerryCore
 ///
 /// Copying a batch costs a handful of allocations however many records it holds, where a
 /// libxml2 copy of each subtree would cost one per node.
-public struct RecordSnapshots: Sendable {
+public struct RecordSnapshots: Sendable, ElementTree {
     /// A span of ``bytes``.
     struct Span: Sendable {
         var start: Int
@@ -386,41 +386,11 @@ public struct SnapshotSelector: RecordSelector {
     let headers: [XMLRecordReader.HeaderAttribute]
 
     public func elements(at path: NodePath, from node: RecordNode) -> [RecordNode] {
-        selectElements(path, from: RecordSnapshots.index(node)).map(RecordSnapshots.handle)
+        snapshots.elements(at: path, from: RecordSnapshots.index(node)).map(RecordSnapshots.handle)
     }
 
     public func texts(at path: NodePath, from node: RecordNode) -> [String] {
-        let element = RecordSnapshots.index(node)
-        if path.elements.isEmpty {
-            guard let attribute = path.attribute else { return [snapshots.stringValue(element)] }
-            return snapshots.attribute(element, attribute).map { [$0] } ?? []
-        }
-        if path.elements.count == 1 {
-            // The common case, a child's text or attribute: read it while walking the children.
-            var texts: [String] = []
-            snapshots.forEachChild(of: element, named: path.elements[0]) { child in
-                if let attribute = path.attribute {
-                    if let value = snapshots.attribute(child, attribute) { texts.append(value) }
-                } else {
-                    texts.append(snapshots.stringValue(child))
-                }
-            }
-            return texts
-        }
-        let elements = selectElements(path, from: element)
-        if let attribute = path.attribute { return elements.compactMap { snapshots.attribute($0, attribute) } }
-        return elements.map(snapshots.stringValue)
-    }
-
-    private func selectElements(_ path: NodePath, from element: Int) -> [Int] {
-        var current = [element]
-        for step in path.elements {
-            var next: [Int] = []
-            for candidate in current { snapshots.forEachChild(of: candidate, named: step) { next.append($0) } }
-            if next.isEmpty { return [] }
-            current = next
-        }
-        return current
+        snapshots.texts(at: path, from: RecordSnapshots.index(node))
     }
 
     public func headerValue(at path: NodePath) -> String? {

@@ -19,11 +19,6 @@ struct XMLElement {
         return name.namespace.isEmpty
     }
 
-    /// Child elements with a name, in document order.
-    func children(named name: NodePath.Name, into result: inout [XMLElement]) {
-        forEachChild(named: name) { result.append($0) }
-    }
-
     /// Calls `body` with each child element that has a name, in document order.
     func forEachChild(named name: NodePath.Name, _ body: (XMLElement) -> Void) {
         var child = node.pointee.children

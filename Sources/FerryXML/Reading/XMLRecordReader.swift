@@ -155,7 +155,7 @@ public final class XMLRecordReader {
         var level = [XMLElement(root)]
         for step in recordPath.dropFirst() {
             var next: [XMLElement] = []
-            for element in level { element.children(named: step, into: &next) }
+            for element in level { element.forEachChild(named: step) { next.append($0) } }
             level = next
         }
         return level.map(\.node).filter { Int(xmlGetLineNo($0)) > line }

@@ -15,47 +15,11 @@ public struct XMLRecordSelector: RecordSelector {
     }
 
     public func elements(at path: NodePath, from node: RecordNode) -> [RecordNode] {
-        selectElements(path, from: XMLElement(node)).map(\.recordNode)
+        LibXMLTree().elements(at: path, from: XMLElement(node)).map(\.recordNode)
     }
 
     public func texts(at path: NodePath, from node: RecordNode) -> [String] {
-        let element = XMLElement(node)
-        if path.elements.isEmpty {
-            // `@name` and `.` on the element itself: no selection needed.
-            guard let attribute = path.attribute else { return [element.stringValue] }
-            return element.attribute(attribute).map { [$0] } ?? []
-        }
-        if path.elements.count == 1 {
-            // The common case, a child's text or attribute: read it while walking the children.
-            var texts: [String] = []
-            element.forEachChild(named: path.elements[0]) { child in
-                if let attribute = path.attribute {
-                    if let value = child.attribute(attribute) { texts.append(value) }
-                } else {
-                    texts.append(child.stringValue)
-                }
-            }
-            return texts
-        }
-        let elements = selectElements(path, from: element)
-        if let attribute = path.attribute { return elements.compactMap { $0.attribute(attribute) } }
-        return elements.map(\.stringValue)
-    }
-
-    private func selectElements(_ path: NodePath, from element: XMLElement) -> [XMLElement] {
-        if path.elements.count == 1 {
-            var matches: [XMLElement] = []
-            element.children(named: path.elements[0], into: &matches)
-            return matches
-        }
-        var current = [element]
-        for step in path.elements {
-            var next: [XMLElement] = []
-            for candidate in current { candidate.children(named: step, into: &next) }
-            if next.isEmpty { return [] }
-            current = next
-        }
-        return current
+        LibXMLTree().texts(at: path, from: XMLElement(node))
     }
 
     public func headerValue(at path: NodePath) -> String? {

@@ -1,0 +1,64 @@
+internal import CLibXML2
+import FerryCore
+
+/// A tree the selectors walk with simple paths: libxml2's nodes (``LibXMLTree``) or records
+/// copied out of the reader (``RecordSnapshots``). Both select and read values the same way.
+protocol ElementTree {
+    associatedtype Element
+
+    /// Calls `body` with each child element of `element` that has a name, in document order.
+    func forEachChild(of element: Element, named name: NodePath.Name, _ body: (Element) -> Void)
+    /// The value of an attribute, when present.
+    func attribute(_ element: Element, _ name: NodePath.Name) -> String?
+    /// The element's string value: the text and CDATA below it, in document order.
+    func stringValue(_ element: Element) -> String
+}
+
+extension ElementTree {
+    /// The elements a path's element steps select from `element`, in document order.
+    func elements(at path: NodePath, from element: Element) -> [Element] {
+        var current = [element]
+        for step in path.elements {
+            var next: [Element] = []
+            for candidate in current { forEachChild(of: candidate, named: step) { next.append($0) } }
+            if next.isEmpty { return [] }
+            current = next
+        }
+        return current
+    }
+
+    /// The raw text of each node a path selects: an element's string value or an attribute's value.
+    func texts(at path: NodePath, from element: Element) -> [String] {
+        if path.elements.isEmpty {
+            // `@name` and `.` on the element itself: no selection needed.
+            guard let attribute = path.attribute else { return [stringValue(element)] }
+            return self.attribute(element, attribute).map { [$0] } ?? []
+        }
+        if path.elements.count == 1 {
+            // The common case, a child's text or attribute: read it while walking the children.
+            var texts: [String] = []
+            forEachChild(of: element, named: path.elements[0]) { child in
+                if let attribute = path.attribute {
+                    if let value = self.attribute(child, attribute) { texts.append(value) }
+                } else {
+                    texts.append(stringValue(child))
+                }
+            }
+            return texts
+        }
+        let elements = elements(at: path, from: element)
+        if let attribute = path.attribute { return elements.compactMap { self.attribute($0, attribute) } }
+        return elements.map(stringValue)
+    }
+}
+
+/// libxml2's nodes of the record a reader is on, as an ``ElementTree``.
+struct LibXMLTree: ElementTree {
+    func forEachChild(of element: XMLElement, named name: NodePath.Name, _ body: (XMLElement) -> Void) {
+        element.forEachChild(named: name, body)
+    }
+
+    func attribute(_ element: XMLElement, _ name: NodePath.Name) -> String? { element.attribute(name) }
+
+    func stringValue(_ element: XMLElement) -> String { element.stringValue }
+}

@@ -44,7 +44,7 @@ struct RecordConverterTests {
         var report = ConversionReport()
         let document = InputSet.Document(displayPath: "export.xml", stream: MemoryByteStream(bytes))
         converter.convert(document, report: &report, readingAhead: readingAhead, emit: { record in
-            run.lines.append(String(decoding: JSONWriter().bytes(record.jsonValue), as: UTF8.self))
+            run.lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
         }, reject: { reject in
             run.rejects.append("\(reject.line) \(reject.key ?? "-") \(reject.reason) \(reject.input ?? "")")
         })

@@ -74,7 +74,7 @@ public struct FixtureRunner {
         var report = ConversionReport()
         let document = InputSet.Document(displayPath: "input.xml", stream: ChunkedByteStream(bytes, chunkSize: chunkSize))
         let writer = JSONWriter()
-        converter.convert(document, report: &report, emit: { output += writer.bytes($0.jsonValue) + [0x0A] },
+        converter.convert(document, report: &report, emit: { output += $0.jsonBytes + [0x0A] },
                           reject: { rejects += writer.bytes($0.jsonValue) + [0x0A] })
         return Self.outcome(input, outputFile: "output.ndjson", output: output, rejects: rejects, report: report)
     }

@@ -54,8 +54,8 @@ public struct CanonicalRecord: Sendable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the envelope's bytes as ``JSONWriter`` writes ``jsonValue``, without building it
-    /// first (the converter's output loop).
+    /// Appends the envelope's bytes: members in the order the canonical model gives, compact,
+    /// strings escaped and `data` written as ``JSONWriter`` writes it.
     public func write(into buffer: inout [UInt8]) {
         func member(_ key: String, _ value: String) {
             JSONWriter.writeString(key, into: &buffer)
@@ -91,23 +91,5 @@ public struct CanonicalRecord: Sendable, Hashable {
         var bytes: [UInt8] = []
         write(into: &bytes)
         return bytes
-    }
-
-    /// The envelope as JSON, members in the order the canonical model gives.
-    public var jsonValue: JSONValue {
-        var envelope = JSONObject()
-        envelope.reserveCapacity(10)
-        envelope.appendNew("specversion", .string("1.0"))
-        envelope.appendNew("type", .string(type))
-        envelope.appendNew("source", .string(source))
-        envelope.appendNew("subject", .string(subject))
-        envelope.appendNew("id", .string(id))
-        envelope.appendNew("dataschema", .string(dataschema))
-        if let time { envelope.appendNew("time", .string(time)) }
-        envelope.appendNew("datacontenttype", .string("application/json"))
-        envelope.appendNew("classification", .string(classification.rawValue))
-        for member in extensions { envelope.appendNew(member.key, member.value) }
-        envelope.appendNew("data", .object(data))
-        return .object(envelope)
     }
 }

@@ -97,9 +97,8 @@ public struct Dispatcher: Sendable {
         switch format {
         case .canonical:
             var body: [UInt8] = []
-            let writer = JSONWriter()
             for record in batch {
-                writer.write(record.jsonValue, into: &body)
+                record.write(into: &body)
                 body.append(0x0A)
             }
             return Rendered(body: body, fileExtension: "ndjson", contentType: "application/x-ndjson",

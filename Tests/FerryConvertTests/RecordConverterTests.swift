@@ -8,8 +8,9 @@ import Testing
 /// of its own) and the `time` it reads from export headers.
 struct RecordConverterTests {
     /// A format-A export in UTF-8: `count` records, every `faultyEvery`-th with an impossible
-    /// birth date, optionally cut off inside the record after the last.
-    static func export(records count: Int, faultyEvery: Int, cutOff: Bool) -> [UInt8] {
+    /// birth date (rejected by the mapping), every `invalidEvery`-th with a personnel number
+    /// off its pattern (rejected by validation), optionally cut off inside the record after the last.
+    static func export(records count: Int, faultyEvery: Int, invalidEvery: Int = .max, cutOff: Bool) -> [UInt8] {
         var text = """
             <?xml version="1.0" encoding="UTF-8"?>
             <Выгрузка Система="АСУ Кадры" Версия="2.3" ДатаВыгрузки="25.11.2026 14:03:11" ЧасовойПояс="+03:00">
@@ -19,7 +20,7 @@ struct RecordConverterTests {
         for index in 1...count {
             let birth = index % faultyEvery == 0 ? "31.02.2000" : "0\(index % 9 + 1).01.1990"
             text += """
-                <Сотрудник ЛичныйНомер="ДЕ-\(String(format: "%06d", index))">
+                <Сотрудник ЛичныйНомер="ДЕ-\(String(format: "%06d", index))\(index % invalidEvery == 0 ? "X" : "")">
                 <Фамилия>Петров</Фамилия><Имя>Олег</Имя><ДатаРождения>\(birth)</ДатаРождения>
                 <Звание>рядовой</Звание><ВоинскаяЧасть>в/ч 11111</ВоинскаяЧасть>
                 <НачалоСлужбы>01.01.2020</НачалоСлужбы><Статус>действующий</Статус>
@@ -56,16 +57,18 @@ struct RecordConverterTests {
 
     @Test(arguments: [false, true])
     func readingAheadGivesTheSameRecordsRejectsAndErrorsInInputOrder(cutOff: Bool) throws {
-        // More records than the hand-off holds (8 batches of 64), so the reading side must wait.
+        // More records than the hand-offs hold (14 batches of 32), so the reading side must wait.
         let converter = try RecordConverter(mapping: try loadMapping("kadry-personnel"))
-        let bytes = Self.export(records: 1_500, faultyEvery: 97, cutOff: cutOff)
+        let bytes = Self.export(records: 1_500, faultyEvery: 97, invalidEvery: 89, cutOff: cutOff)
         let onOneThread = Self.run(converter, bytes, readingAhead: false)
         let readingAhead = Self.run(converter, bytes, readingAhead: true)
         #expect(readingAhead == onOneThread)
-        #expect(readingAhead.lines.count == 1_500 - 1_500 / 97)
+        #expect(readingAhead.lines.count == 1_500 - 1_500 / 97 - 1_500 / 89)
         #expect(readingAhead.converted + readingAhead.rejected == 1_500 + (cutOff ? 1 : 0))
-        #expect(readingAhead.rejects.count == 1_500 / 97 + (cutOff ? 1 : 0))
-        #expect(readingAhead.rejects.first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true, "\(readingAhead.rejects.first ?? "")")
+        #expect(readingAhead.rejects.count == 1_500 / 97 + 1_500 / 89 + (cutOff ? 1 : 0))
+        #expect(readingAhead.rejects.first?.hasPrefix("\(4 + 88 * 5) ДЕ-000089X ") == true, "\(readingAhead.rejects.first ?? "")")
+        #expect(readingAhead.rejects.first?.contains("pattern") == true, "validation rejects on the finishing thread")
+        #expect(readingAhead.rejects.dropFirst().first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true)
         #expect(readingAhead.malformed.count == (cutOff ? 1 : 0))
         let subjects = readingAhead.lines.compactMap { line in
             line.firstRange(of: "\"subject\":\"").map { line[$0.upperBound...].prefix(9) }

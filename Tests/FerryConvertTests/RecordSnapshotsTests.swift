@@ -24,6 +24,7 @@ struct RecordSnapshotsTests {
             <d xmlns="urn:default" xmlns:own="urn:it's"><own:x own:y="z">w</own:x></d>
           </e>
           <e id="2"/>
+          <e id="4"><name>a</name><name/><name Код="k">c</name></e>
           <e id="3">   </e>
         </r>
         """
@@ -75,23 +76,34 @@ struct RecordSnapshotsTests {
         func path(_ elements: [NodePath.Name], _ attribute: NodePath.Name? = nil) -> NodePath {
             NodePath(elements: elements, attribute: attribute, isAbsolute: false, description: "")
         }
-        var values = [selector.texts(at: path([]), from: node)]
+        // Every read goes through both ways of reading texts, which must agree.
+        func read(_ path: NodePath, from node: RecordNode) -> [String] {
+            let texts = selector.texts(at: path, from: node)
+            let single: [String] = switch selector.text(at: path, from: node) {
+            case .none: []
+            case .one(let text): [text]
+            case .several(let several): several.count > 1 ? several : ["(several with fewer than two)"]
+            }
+            #expect(single == texts, "text(at:) and texts(at:) differ at \(path.elements.map(\.localName)) @\(path.attribute?.localName ?? "")")
+            return texts
+        }
+        var values = [read(path([]), from: node)]
         let children = ["name", "cdata", "empty", "empty2", "emptycdata", "mixed", "b", "Фамилия", "Имя", "Адрес", "Награды",
                         "ДенежноеДовольствие", "Позиция", "Количество", "Получатель"]
         for child in children {
-            values.append(selector.texts(at: path([name(child)]), from: node))
+            values.append(read(path([name(child)]), from: node))
             values.append(selector.elements(at: path([name(child)]), from: node).flatMap {
-                selector.texts(at: path([], name("Код")), from: $0)
+                read(path([], name("Код")), from: $0)
             })
         }
-        values.append(selector.texts(at: path([name("Адрес"), name("Регион")]), from: node))
-        values.append(selector.texts(at: path([name("Награды"), name("Награда")], name("Дата")), from: node))
+        values.append(read(path([name("Адрес"), name("Регион")]), from: node))
+        values.append(read(path([name("Награды"), name("Награда")], name("Дата")), from: node))
         for attribute in ["id", "note", "кириллица", "ЛичныйНомер", "Номер", "Индекс"] {
-            values.append(selector.texts(at: path([], name(attribute)), from: node))
+            values.append(read(path([], name(attribute)), from: node))
         }
-        values.append(selector.texts(at: path([name("prefixed", "urn:above")], name("attr", "urn:above")), from: node))
+        values.append(read(path([name("prefixed", "urn:above")], name("attr", "urn:above")), from: node))
         let own = "urn:it's"
-        values.append(selector.texts(at: path([name("d", "urn:default"), name("x", own)], name("y", own)), from: node))
+        values.append(read(path([name("d", "urn:default"), name("x", own)], name("y", own)), from: node))
         return values
     }
 }

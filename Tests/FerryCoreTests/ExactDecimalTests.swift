@@ -45,4 +45,26 @@ struct ExactDecimalTests {
         #expect(try #require(ExactDecimal(parsing: "9223372036854775807")).integerValue == Int64.max)
         #expect(try #require(ExactDecimal(parsing: "9223372036854775808")).integerValue == nil)
     }
+
+    /// Bounds checks compare schema limits with values of any digit counts.
+    @Test(arguments: [
+        ("1.05", "1.5", -1), ("1.5", "1.50", 0), ("10", "9.99", 1), ("0.001", "0", 1), ("0.000", "-0.0", 0),
+        ("-1.2", "-1.15", -1), ("123", "124", -1), ("007.10", "7.1", 0), ("59.1434", "90", -1), ("-180", "30.4257", -1),
+        ("2.0001", "2", 1),
+    ])
+    func comparesDigitsOfAnyLength(left: String, right: String, order: Int) throws {
+        let a = try #require(ExactDecimal(parsing: left[...]))
+        let b = try #require(ExactDecimal(parsing: right[...]))
+        #expect(ExactDecimal.compare(a, b) == order)
+        #expect(ExactDecimal.compare(b, a) == -order)
+    }
+
+    @Test func writesThePlainAndTheShortestForm() throws {
+        for (text, plain, shortest) in [("7.50", "7.50", "7.5"), ("-0.0", "0.0", "0"), ("-12.300", "-12.300", "-12.3"),
+                                        ("0042", "42", "42"), ("-3.000", "-3.000", "-3")] {
+            let value = try #require(ExactDecimal(parsing: text[...]))
+            #expect(value.text == plain)
+            #expect(value.canonicalText == shortest)
+        }
+    }
 }

@@ -28,9 +28,10 @@ public struct RecordConverter: Sendable {
     ///   - document: the input.
     ///   - report: counts and diagnostics, updated.
     ///   - readingAhead: spread the work over three threads — one parses and copies each record
-    ///     out of libxml2's reader, one maps and validates the copies, and the calling thread
+    ///     out of libxml2's reader, one maps the copies, and the calling thread validates,
     ///     computes ids and runs `emit` — so a large export uses every core. Records still
-    ///     arrive in input order; memory stays bounded (about a thousand records in flight).
+    ///     arrive in input order; memory stays bounded (at most 16 batches of 32 records, or of
+    ///     1 MiB of text, in flight).
     ///     Mappings with XPath expressions are always converted on the calling thread.
     ///   - emit: receives each converted record, in input order.
     ///   - reject: receives each rejected record, in input order.
@@ -42,16 +43,18 @@ public struct RecordConverter: Sendable {
             let xpaths = mapping.xpathExpressions.isEmpty
                 ? nil : try? XPathProgram(expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
             var headerTime = HeaderTime()
+            let file = document.displayPath
             let ending = read(document) { record, reader in
-                finish(decide(record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: document.displayPath,
-                              headerTime: &headerTime, text: { reader.text(of: record) }),
-                       report: &report, emit: emit, reject: reject)
-            } interrupted: { finish(.rejected($0), report: &report, emit: emit, reject: reject) }
+                let text = { reader.text(of: record) }
+                finish(map(record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: file,
+                           headerTime: &headerTime, text: text),
+                       file: file, text: text, report: &report, emit: emit, reject: reject)
+            } interrupted: { finish(.rejected($0), file: file, text: { "" }, report: &report, emit: emit, reject: reject) }
             ending.add(to: &report)
             return
         }
         let copies = Handoff<Copied>(batchSize: 1, capacity: 8)
-        let decisions = Handoff<Step>(batchSize: 64, capacity: 16)
+        let mapped = Handoff<MappedBatch>(batchSize: 1, capacity: 6)
         let input = HandedOver(document)
         let file = document.displayPath
         let reading = Thread { [self] in
@@ -73,18 +76,21 @@ public struct RecordConverter: Sendable {
             }
         }
         let mapping = Thread { [self] in
-            decisions.run { deliver in
+            mapped.run { deliver in
                 var headerTime = HeaderTime()
                 while let items = copies.take() {
                     for item in items {
                         switch item {
                         case .records(let batch):
+                            var steps: [Step] = []
+                            steps.reserveCapacity(batch.count)
                             for index in 0..<batch.count {
-                                deliver(decide(batch.node(of: index), selector: batch.selector(of: index), line: batch.line(of: index),
-                                               file: file, headerTime: &headerTime, text: { batch.text(of: index) }))
+                                steps.append(map(batch.node(of: index), selector: batch.selector(of: index), line: batch.line(of: index),
+                                                 file: file, headerTime: &headerTime, text: { batch.text(of: index) }))
                             }
+                            deliver(MappedBatch(steps: steps, copies: batch))
                         case .cutOff(let reject):
-                            deliver(.rejected(reject))
+                            deliver(MappedBatch(steps: [.rejected(reject)], copies: RecordSnapshots()))
                         }
                     }
                 }
@@ -95,23 +101,35 @@ public struct RecordConverter: Sendable {
             thread.stackSize = 8 << 20
             thread.start()
         }
-        while let batch = decisions.take() {
-            for step in batch { finish(step, report: &report, emit: emit, reject: reject) }
+        while let items = mapped.take() {
+            for item in items {
+                for (index, step) in item.steps.enumerated() {
+                    finish(step, file: file, text: { item.copies.text(of: index) }, report: &report, emit: emit, reject: reject)
+                }
+            }
         }
-        decisions.ending?.add(to: &report)
+        mapped.ending?.add(to: &report)
     }
 
     /// Records copied per batch on their way from the reading thread to the mapping one.
     private static let snapshotBatchSize = 32
     /// Text a batch may hold before it is handed on with fewer records (large records).
-    private static let snapshotBatchBytes = 4 << 20
+    private static let snapshotBatchBytes = 1 << 20
 
-    // MARK: - Reading and deciding
+    // MARK: - Reading and mapping
 
-    /// What was decided about one input record.
+    /// One input record after mapping.
     fileprivate enum Step: Sendable {
-        case converted(data: JSONObject, key: String, time: String?)
+        /// Mapped without a problem; validated when it is finished.
+        case mapped(data: JSONObject, key: String?, time: String?, line: Int)
         case rejected(Reject)
+    }
+
+    /// A batch of records after mapping, with the copies their text comes from should
+    /// validation reject one.
+    fileprivate struct MappedBatch: Sendable {
+        let steps: [Step]
+        let copies: RecordSnapshots
     }
 
     /// What the reading thread hands to the mapping one.
@@ -178,28 +196,35 @@ public struct RecordConverter: Sendable {
         return ending
     }
 
-    /// Maps and validates one record.
+    /// Maps one record; a record the mapping cannot read is rejected here.
     /// - Parameter text: the record's text, asked for only when it is rejected.
-    private func decide(_ node: RecordNode, selector: some RecordSelector, line: Int, file: String,
-                        headerTime: inout HeaderTime, text: () -> String) -> Step {
+    private func map(_ node: RecordNode, selector: some RecordSelector, line: Int, file: String,
+                     headerTime: inout HeaderTime, text: () -> String) -> Step {
         if !headerTime.isKnown {
             headerTime = HeaderTime(isKnown: true, time: mapper.headerTime(of: node, with: selector))
         }
         let outcome = mapper.map(node, with: selector, headerTime: headerTime.time)
-        var problems = outcome.problems
-        if problems.isEmpty { problems = validator.validate(outcome.data) }
-        if problems.isEmpty, let key = outcome.key {
-            return .converted(data: outcome.data, key: key, time: outcome.time)
+        guard outcome.problems.isEmpty else {
+            return .rejected(Reject(problems: outcome.problems, file: file, line: line, key: outcome.key, input: text()))
         }
-        return .rejected(Reject(problems: problems, file: file, line: line, key: outcome.key, input: text()))
+        return .mapped(data: outcome.data, key: outcome.key, time: outcome.time, line: line)
     }
 
-    // MARK: - Finishing: envelope, id, counts
+    // MARK: - Finishing: validation, envelope, id, counts
 
-    private func finish(_ step: Step, report: inout ConversionReport, emit: (CanonicalRecord) -> Void,
-                        reject: (Reject) -> Void) {
+    /// Validates a mapped record and emits it, or rejects it. On three threads this runs on the
+    /// calling one, which would otherwise wait for the mapping thread, the slowest of the three.
+    /// - Parameter text: the record's text, asked for only when it is rejected.
+    private func finish(_ step: Step, file: String, text: () -> String, report: inout ConversionReport,
+                        emit: (CanonicalRecord) -> Void, reject: (Reject) -> Void) {
         switch step {
-        case .converted(let data, let key, let time):
+        case .mapped(let data, let key, let time, let line):
+            let problems = validator.validate(data)
+            guard problems.isEmpty, let key else {
+                report.rejected += 1
+                reject(Reject(problems: problems, file: file, line: line, key: key, input: text()))
+                return
+            }
             emit(CanonicalRecord(
                 type: mapping.schema.recordType, source: source, subject: key, dataschema: mapping.schema.dataschema,
                 time: time, classification: validator.classification(of: data), data: data))

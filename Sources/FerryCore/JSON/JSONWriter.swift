@@ -24,7 +24,7 @@ public struct JSONWriter: Sendable {
         switch value {
         case .null: buffer.append(contentsOf: "null".utf8)
         case .bool(let b): buffer.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): buffer.append(contentsOf: (form == .canonical ? n.canonicalText : n.text).utf8)
+        case .number(let n): n.write(canonical: form == .canonical, into: &buffer)
         case .string(let s): Self.writeString(s, into: &buffer)
         case .array(let elements):
             buffer.append(UInt8(ascii: "["))

@@ -141,8 +141,10 @@ public struct RecordMapper: Sendable {
         switch rule.source {
         case .path(let path):
             if path.isAbsolute { return selector.headerValue(at: path) }
-            let texts = selector.texts(at: path, from: element)
-            if texts.count > 1 {
+            switch selector.text(at: path, from: element) {
+            case .none: return nil
+            case .one(let text): return text
+            case .several(let texts):
                 let nonEmpty = texts.filter { !TextNormalization.fold($0).isEmpty }
                 if nonEmpty.count > 1 {
                     problems.append(RecordProblem(code: "mapping.cardinality", pointer: pointer(),
@@ -151,9 +153,8 @@ public struct RecordMapper: Sendable {
                 }
                 return nonEmpty.first
             }
-            return texts.first
         case .part(let path, let index, let separator):
-            guard let whole = selector.texts(at: path, from: element).first else { return nil }
+            guard let whole = selector.text(at: path, from: element).first else { return nil }
             let parts = TextNormalization.fold(whole).split(separator: separator).map(String.init)
             return index <= parts.count ? parts[index - 1] : nil
         case .xpath(let index):
@@ -206,7 +207,9 @@ public struct RecordMapper: Sendable {
             guard let value = Int64(digits) else { return fail("not a 64-bit integer") }
             return .number(ExactDecimal(parsing: String(value)[...])!)
         case .decimal(let format):
-            let stripped = format.grouping.isEmpty ? text : String(text.filter { !format.grouping.contains($0) })
+            // Most values carry no grouping character: only those are copied without them.
+            let grouped = !format.grouping.isEmpty && text.contains { format.grouping.contains($0) }
+            let stripped = grouped ? String(text.filter { !format.grouping.contains($0) }) : text
             guard let value = ExactDecimal(parsing: stripped[...], point: format.point, allowExponent: format.allowsExponent)
             else {
                 return fail("not a decimal number with '\(format.point)' as the decimal separator")

@@ -21,10 +21,41 @@ public protocol RecordSelector {
     /// The raw text of each node a path selects: an element's string value or an attribute's value.
     func texts(at path: NodePath, from node: RecordNode) -> [String]
 
+    /// What ``texts(at:from:)`` gives, without building an array for the common single node.
+    func text(at path: NodePath, from node: RecordNode) -> SelectedText
+
     /// The value of an absolute path: an attribute of an element above the records.
     func headerValue(at path: NodePath) -> String?
 
     /// Evaluates XPath expression number `index` of the mapping with `node` as context node.
     /// - Returns: the expression's string value; nil when it is empty.
     func xpathString(_ index: Int, from node: RecordNode) -> String?
+}
+
+/// The raw text a path selects for a single-valued field.
+public enum SelectedText {
+    /// The path selects nothing.
+    case none
+    /// The path selects one node.
+    case one(String)
+    /// The path selects several nodes; their texts in document order.
+    case several([String])
+
+    /// The texts of `texts`, as a selection.
+    public init(_ texts: [String]) {
+        switch texts.count {
+        case 0: self = .none
+        case 1: self = .one(texts[0])
+        default: self = .several(texts)
+        }
+    }
+
+    /// The first text, when there is one.
+    public var first: String? {
+        switch self {
+        case .none: nil
+        case .one(let text): text
+        case .several(let texts): texts.first
+        }
+    }
 }

@@ -38,20 +38,28 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// The deterministic id: SHA-256 over `source\ntype\n<RFC 8785 data>` with numbers in
     /// their shortest exact decimal form, as lowercase hex.
     public static func id(source: String, type: String, data: JSONObject) -> String {
-        var bytes = Array(source.utf8)
+        var bytes: [UInt8] = []
+        // One allocation for a typical record instead of a growth step every doubling.
+        bytes.reserveCapacity(source.utf8.count + type.utf8.count + 1_024)
+        bytes.append(contentsOf: source.utf8)
         bytes.append(0x0A)
         bytes.append(contentsOf: type.utf8)
         bytes.append(0x0A)
         JSONWriter(form: .canonical).write(.object(data), into: &bytes)
         let digest = SHA256.hash(data: bytes)
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
+        return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { hex in
+            var position = 0
+            for byte in digest {
+                hex[position] = hexDigit(byte >> 4)
+                hex[position + 1] = hexDigit(byte & 0x0F)
+                position += 2
+            }
+            return position
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     /// Appends the envelope's bytes: members in the order the canonical model gives, compact,

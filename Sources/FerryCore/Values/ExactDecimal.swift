@@ -105,18 +105,27 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The plain form with the source's fraction digits, e.g. `7.50`.
-    public var text: String {
-        let sign = isNegative ? "-" : ""
-        return fractionDigits.isEmpty ? sign + integerDigits : "\(sign)\(integerDigits).\(fractionDigits)"
-    }
+    public var text: String { rendered(canonical: false) }
 
     /// The shortest exact form, e.g. `7.5`; `-0` is `0`. Record ids hash this form.
-    public var canonicalText: String {
-        let significant = significantFractionDigits
-        let sign = isNegative ? "-" : ""
-        if significant == fractionDigits.utf8.count { return text }
-        if significant == 0 { return sign + integerDigits }
-        return "\(sign)\(integerDigits).\(fractionDigits.prefix(significant))"
+    public var canonicalText: String { rendered(canonical: true) }
+
+    private func rendered(canonical: Bool) -> String {
+        var bytes: [UInt8] = []
+        write(canonical: canonical, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the plain form (``text``) or the shortest exact form (``canonicalText``) as
+    /// UTF-8, without building a string: the JSON writer's path for every number.
+    public func write(canonical: Bool, into buffer: inout [UInt8]) {
+        // Zero is never negative, so the shortest form of a negative value keeps its sign.
+        if isNegative { buffer.append(UInt8(ascii: "-")) }
+        buffer.append(contentsOf: integerDigits.utf8)
+        let fractionCount = canonical ? significantFractionDigits : fractionDigits.utf8.count
+        guard fractionCount > 0 else { return }
+        buffer.append(UInt8(ascii: "."))
+        buffer.append(contentsOf: fractionDigits.utf8.prefix(fractionCount))
     }
 
     /// Fraction digits that carry value (trailing zeros do not count).
@@ -142,16 +151,19 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
         return a.isNegative ? -magnitude : magnitude
     }
 
+    /// Compares magnitudes digit by digit: integer digits (no leading zeros) by length, then
+    /// in order; then fraction digits, the shorter read as padded with zeros.
     private static func compareMagnitude(_ a: ExactDecimal, _ b: ExactDecimal) -> Int {
-        if a.integerDigits.count != b.integerDigits.count {
-            return a.integerDigits.count < b.integerDigits.count ? -1 : 1
+        let (ai, bi) = (a.integerDigits.utf8, b.integerDigits.utf8)
+        if ai.count != bi.count { return ai.count < bi.count ? -1 : 1 }
+        for (x, y) in zip(ai, bi) where x != y { return x < y ? -1 : 1 }
+        var (af, bf) = (a.fractionDigits.utf8.makeIterator(), b.fractionDigits.utf8.makeIterator())
+        while true {
+            let (x, y) = (af.next(), bf.next())
+            if x == nil && y == nil { return 0 }
+            let (dx, dy) = (x ?? UInt8(ascii: "0"), y ?? UInt8(ascii: "0"))
+            if dx != dy { return dx < dy ? -1 : 1 }
         }
-        if a.integerDigits != b.integerDigits { return a.integerDigits < b.integerDigits ? -1 : 1 }
-        let width = max(a.fractionDigits.count, b.fractionDigits.count)
-        let fa = a.fractionDigits.padding(to: width)
-        let fb = b.fractionDigits.padding(to: width)
-        if fa == fb { return 0 }
-        return fa < fb ? -1 : 1
     }
 
     /// Value equality (`7.50` equals `7.5`).
@@ -161,12 +173,6 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     public var integerValue: Int64? {
         guard significantFractionDigits == 0 else { return nil }
         return Int64(isNegative ? "-" + integerDigits : integerDigits)
-    }
-}
-
-extension String {
-    fileprivate func padding(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: "0", count: width - count)
     }
 }
 

@@ -50,6 +50,33 @@ extension ElementTree {
         if let attribute = path.attribute { return elements.compactMap { self.attribute($0, attribute) } }
         return elements.map(stringValue)
     }
+
+    /// ``texts(at:from:)`` for a single-valued field: an attribute or the text of the element
+    /// itself without an array; a child's text with one only when there are several children.
+    func text(at path: NodePath, from element: Element) -> SelectedText {
+        switch path.elements.count {
+        case 0:
+            guard let attribute = path.attribute else { return .one(stringValue(element)) }
+            return self.attribute(element, attribute).map(SelectedText.one) ?? .none
+        case 1:
+            var selected = SelectedText.none
+            forEachChild(of: element, named: path.elements[0]) { child in
+                let value = path.attribute.map { self.attribute(child, $0) } ?? stringValue(child)
+                guard let value else { return }
+                switch selected {
+                case .none: selected = .one(value)
+                case .one(let first): selected = .several([first, value])
+                case .several(var texts):
+                    selected = .none  // keeps `texts` uniquely referenced while it grows
+                    texts.append(value)
+                    selected = .several(texts)
+                }
+            }
+            return selected
+        default:
+            return SelectedText(texts(at: path, from: element))
+        }
+    }
 }
 
 /// libxml2's nodes of the record a reader is on, as an ``ElementTree``.

@@ -393,6 +393,10 @@ public struct SnapshotSelector: RecordSelector {
         snapshots.texts(at: path, from: RecordSnapshots.index(node))
     }
 
+    public func text(at path: NodePath, from node: RecordNode) -> SelectedText {
+        snapshots.text(at: path, from: RecordSnapshots.index(node))
+    }
+
     public func headerValue(at path: NodePath) -> String? {
         XMLRecordReader.headerValue(at: path, in: headers)
     }

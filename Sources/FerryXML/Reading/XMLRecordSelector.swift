@@ -22,6 +22,10 @@ public struct XMLRecordSelector: RecordSelector {
         LibXMLTree().texts(at: path, from: XMLElement(node))
     }
 
+    public func text(at path: NodePath, from node: RecordNode) -> SelectedText {
+        LibXMLTree().text(at: path, from: XMLElement(node))
+    }
+
     public func headerValue(at path: NodePath) -> String? {
         XMLRecordReader.headerValue(at: path, in: headers)
     }

@@ -553,15 +553,29 @@ public final class PostgresGatewayStore: GatewayStore {
 
     private func withConnection<T: Sendable>(timeout: Duration,
                                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        // The deadline must hold even when the operation ignores its cancellation: with
+        // PostgresNIO 1.33 a query on a connection that closes under it can wait forever. So the
+        // operation runs as a task of its own, and the caller takes whichever answers first — the
+        // operation or the deadline — instead of waiting for a cancelled operation to finish.
+        let first = FirstAnswer<T>()
+        let operation = Task {
+            do {
+                first.answer(.success(try await self.client.withConnection { connection in try await body(connection) }))
+            } catch {
+                first.answer(.failure(error))
+            }
+        }
+        let deadline = Task {
+            try await Task.sleep(for: timeout)
+            if first.answer(.failure(StoreError.unavailable("PostgreSQL did not answer within \(timeout)"))) { operation.cancel() }
+        }
+        defer { deadline.cancel() }
         do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await self.client.withConnection { connection in try await body(connection) } }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw StoreError.unavailable("PostgreSQL did not answer within \(timeout)")
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
+            return try await withTaskCancellationHandler {
+                try await first.value()
+            } onCancel: {
+                first.answer(.failure(CancellationError()))
+                operation.cancel()
             }
         } catch let error as PSQLError {
             throw Self.storeError(error)
@@ -713,5 +727,43 @@ public final class PostgresGatewayStore: GatewayStore {
                                       hash: hash))
         }
         return entries
+    }
+}
+
+/// The first of several answers, handed to the one task waiting for it; later answers are
+/// dropped.
+private final class FirstAnswer<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answered: Result<Value, any Error>?
+    private var waiting: CheckedContinuation<Value, any Error>?
+
+    /// Waits for the first answer.
+    func value() async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            lock.lock()
+            if let answered {
+                lock.unlock()
+                continuation.resume(with: answered)
+            } else {
+                waiting = continuation
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Gives an answer. - Returns: whether it was the first.
+    @discardableResult
+    func answer(_ result: Result<Value, any Error>) -> Bool {
+        lock.lock()
+        guard answered == nil else {
+            lock.unlock()
+            return false
+        }
+        answered = result
+        let continuation = waiting
+        waiting = nil
+        lock.unlock()
+        continuation?.resume(with: result)
+        return true
     }
 }

@@ -165,7 +165,10 @@ struct GatewayPostgresOutageTests {
         defer { relay.stop() }
         var throughRelay = database
         throughRelay.port = relay.port
-        let (config, data) = try RunningGateway.prepare(replacing: [("store: sqlite", "store: \"\(throughRelay.string!)\"")])
+        // A delivery cut off by the outage keeps its claim until the lease expires; a short lease
+        // lets the test see it delivered again well within its wait.
+        let (config, data) = try RunningGateway.prepare(replacing: [("store: sqlite", "store: \"\(throughRelay.string!)\""),
+                                                                    ("lease: 60s", "lease: 10s")])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
         let export = CLITests.examples.appendingPathComponent("kadry-export.xml")

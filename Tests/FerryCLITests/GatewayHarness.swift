@@ -1,6 +1,7 @@
 import FerryCore
 import FerryTesting
 import Foundation
+import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -116,12 +117,26 @@ final class RunningGateway: @unchecked Sendable {
         return false
     }
 
-    /// SIGTERM, then waits for the exit status.
+    /// SIGTERM, then waits for the exit status. A gateway that has not exited after `seconds`
+    /// (a graceful shutdown that never finishes) is killed and reported by a failing
+    /// expectation, so the run goes on instead of hanging.
     @discardableResult
-    func stop() -> Int32 {
+    func stop(within seconds: Double = 30) -> Int32 {
         if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            Issue.record("ferry serve did not exit within \(seconds) s of SIGTERM; killed. Its log ends:\n\(logTail())")
+            Foundation.kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// The last lines of the gateway's log.
+    func logTail(lines: Int = 30) -> String {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
     /// SIGKILL: the process dies at once, as in a power cut of the process.

@@ -35,32 +35,35 @@ public struct JSONWriter: Sendable {
             buffer.append(UInt8(ascii: "]"))
         case .object(let object):
             buffer.append(UInt8(ascii: "{"))
-            let members = object.members
-            if form == .canonical && members.count > 1 {
-                // Objects are small: an insertion sort of their indexes, on the stack.
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
-                    for index in members.indices {
-                        var position = index
-                        while position > 0 && Self.precedesInUTF16(members[index].key, members[order[position - 1]].key) {
-                            order[position] = order[position - 1]
-                            position -= 1
+            // Members are read in place, not copied out one by one.
+            object.members.withUnsafeBufferPointer { members in
+                if form == .canonical && members.count > 1 {
+                    // Objects are small: an insertion sort of their indexes, on the stack.
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
+                        for index in members.indices {
+                            var position = index
+                            while position > 0 && Self.precedesInUTF16(members[index].key, members[order[position - 1]].key) {
+                                order[position] = order[position - 1]
+                                position -= 1
+                            }
+                            order[position] = index
                         }
-                        order[position] = index
+                        for position in members.indices { writeMember(members, order[position], first: position == 0, into: &buffer) }
                     }
-                    for position in members.indices { writeMember(members[order[position]], first: position == 0, into: &buffer) }
+                } else {
+                    for index in members.indices { writeMember(members, index, first: index == 0, into: &buffer) }
                 }
-            } else {
-                for index in members.indices { writeMember(members[index], first: index == 0, into: &buffer) }
             }
             buffer.append(UInt8(ascii: "}"))
         }
     }
 
-    private func writeMember(_ member: JSONObject.Member, first: Bool, into buffer: inout [UInt8]) {
+    private func writeMember(_ members: UnsafeBufferPointer<JSONObject.Member>, _ index: Int, first: Bool,
+                             into buffer: inout [UInt8]) {
         if !first { buffer.append(UInt8(ascii: ",")) }
-        Self.writeString(member.key, into: &buffer)
+        Self.writeString(members[index].key, into: &buffer)
         buffer.append(UInt8(ascii: ":"))
-        write(member.value, into: &buffer)
+        write(members[index].value, into: &buffer)
     }
 
     /// The value's bytes.
@@ -70,33 +73,40 @@ public struct JSONWriter: Sendable {
         return buffer
     }
 
-    /// Appends a JSON string literal; runs that need no escaping are copied in one step.
+    /// Appends a JSON string literal.
     public static func writeString(_ string: String, into buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
-                case 0x08: buffer.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x0C: buffer.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                }
-            }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        // Native strings (every string the converter makes) are read in place; others are made
+        // contiguous first.
+        if string.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, into: &buffer) }) == nil {
+            var copy = string
+            copy.withUTF8 { appendEscaped($0, into: &buffer) }
         }
         buffer.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends UTF-8 bytes with JSON's escapes; runs that need none are copied in one step.
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            runStart = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: buffer.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: buffer.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            default:
+                let hex = Array("0123456789abcdef".utf8)
+                buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            }
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
     }
 
     /// RFC 8785 member order: by UTF-16 code units.
@@ -104,10 +114,8 @@ public struct JSONWriter: Sendable {
     /// UTF-8 byte order equals UTF-16 order except where a scalar from U+E000 meets a
     /// supplementary one; bytes from 0xEE up mark that case, which falls back to UTF-16.
     static func precedesInUTF16(_ a: String, _ b: String) -> Bool {
-        var left = a
-        var right = b
-        let order = left.withUTF8 { x in
-            right.withUTF8 { y -> Bool? in
+        let order = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
                 let common = min(x.count, y.count)
                 var index = 0
                 while index < common {
@@ -117,8 +125,8 @@ public struct JSONWriter: Sendable {
                     index += 1
                 }
                 return x.count < y.count
-            }
-        }
+            } ?? nil
+        } ?? nil
         return order ?? a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 }

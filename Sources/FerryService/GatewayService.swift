@@ -307,10 +307,16 @@ public struct GatewayService: Sendable {
         logger.notice("request refused", metadata: ["status": "\(refusal.status.code)", "sender": "\(sender ?? "-")",
                                                     "reason": "\(refusal.reason)"])
         Counter(label: "ferry_requests_refused_total", dimensions: [("status", "\(refusal.status.code)")]).increment()
-        try? await gateway.store.append(kind: "refused", time: Gateway.timestamp(Date()), details: JSONObject([
-            ("status", .integer(refusal.status.code)), ("sender", sender.map(JSONValue.string) ?? .null),
-            ("reason", .string(refusal.reason)),
-        ]))
+        do {
+            _ = try await gateway.store.append(kind: "refused", time: Gateway.timestamp(Date()), details: JSONObject([
+                ("status", .integer(refusal.status.code)), ("sender", sender.map(JSONValue.string) ?? .null),
+                ("reason", .string(refusal.reason)),
+            ]))
+        } catch {
+            // The answer does not wait for the store; the log keeps what the audit trail could not.
+            logger.error("a refusal could not be audited", metadata: ["status": "\(refusal.status.code)",
+                                                                     "sender": "\(sender ?? "-")", "error": "\(error)"])
+        }
         var fields = headers
         if refusal.status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
         return Self.json(refusal.status, JSONObject([("error", .string(refusal.reason))]), headers: fields)

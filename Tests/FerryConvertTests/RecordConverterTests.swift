@@ -4,8 +4,8 @@ import FerryTesting
 import Foundation
 import Testing
 
-/// The converter's two ways of running (on the calling thread, and reading ahead on a thread
-/// of its own) and the `time` it reads from export headers.
+/// The converter's two ways of running (on the calling thread, and on three threads that read,
+/// map and finish) and the `time` it reads from export headers.
 struct RecordConverterTests {
     /// A format-A export in UTF-8: `count` records, every `faultyEvery`-th with an impossible
     /// birth date (rejected by the mapping), every `invalidEvery`-th with a personnel number
@@ -40,11 +40,11 @@ struct RecordConverterTests {
         var malformed: [String] = []
     }
 
-    static func run(_ converter: RecordConverter, _ bytes: [UInt8], readingAhead: Bool) -> Run {
+    static func run(_ converter: RecordConverter, _ bytes: [UInt8], onThreeThreads: Bool) -> Run {
         var run = Run()
         var report = ConversionReport()
         let document = InputSet.Document(displayPath: "export.xml", stream: MemoryByteStream(bytes))
-        converter.convert(document, report: &report, readingAhead: readingAhead, emit: { record in
+        converter.convert(document, report: &report, onThreeThreads: onThreeThreads, emit: { record in
             run.lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
         }, reject: { reject in
             run.rejects.append("\(reject.line) \(reject.key ?? "-") \(reject.reason) \(reject.input ?? "")")
@@ -56,21 +56,21 @@ struct RecordConverterTests {
     }
 
     @Test(arguments: [false, true])
-    func readingAheadGivesTheSameRecordsRejectsAndErrorsInInputOrder(cutOff: Bool) throws {
+    func threeThreadsGiveTheSameRecordsRejectsAndErrorsInInputOrder(cutOff: Bool) throws {
         // More records than the hand-offs hold (14 batches of 32), so the reading side must wait.
         let converter = try RecordConverter(mapping: try loadMapping("kadry-personnel"))
         let bytes = Self.export(records: 1_500, faultyEvery: 97, invalidEvery: 89, cutOff: cutOff)
-        let onOneThread = Self.run(converter, bytes, readingAhead: false)
-        let readingAhead = Self.run(converter, bytes, readingAhead: true)
-        #expect(readingAhead == onOneThread)
-        #expect(readingAhead.lines.count == 1_500 - 1_500 / 97 - 1_500 / 89)
-        #expect(readingAhead.converted + readingAhead.rejected == 1_500 + (cutOff ? 1 : 0))
-        #expect(readingAhead.rejects.count == 1_500 / 97 + 1_500 / 89 + (cutOff ? 1 : 0))
-        #expect(readingAhead.rejects.first?.hasPrefix("\(4 + 88 * 5) ДЕ-000089X ") == true, "\(readingAhead.rejects.first ?? "")")
-        #expect(readingAhead.rejects.first?.contains("pattern") == true, "validation rejects on the finishing thread")
-        #expect(readingAhead.rejects.dropFirst().first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true)
-        #expect(readingAhead.malformed.count == (cutOff ? 1 : 0))
-        let subjects = readingAhead.lines.compactMap { line in
+        let onOneThread = Self.run(converter, bytes, onThreeThreads: false)
+        let onThreeThreads = Self.run(converter, bytes, onThreeThreads: true)
+        #expect(onThreeThreads == onOneThread)
+        #expect(onThreeThreads.lines.count == 1_500 - 1_500 / 97 - 1_500 / 89)
+        #expect(onThreeThreads.converted + onThreeThreads.rejected == 1_500 + (cutOff ? 1 : 0))
+        #expect(onThreeThreads.rejects.count == 1_500 / 97 + 1_500 / 89 + (cutOff ? 1 : 0))
+        #expect(onThreeThreads.rejects.first?.hasPrefix("\(4 + 88 * 5) ДЕ-000089X ") == true, "\(onThreeThreads.rejects.first ?? "")")
+        #expect(onThreeThreads.rejects.first?.contains("pattern") == true, "validation rejects on the finishing thread")
+        #expect(onThreeThreads.rejects.dropFirst().first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true)
+        #expect(onThreeThreads.malformed.count == (cutOff ? 1 : 0))
+        let subjects = onThreeThreads.lines.compactMap { line in
             line.firstRange(of: "\"subject\":\"").map { line[$0.upperBound...].prefix(9) }
         }
         #expect(subjects == subjects.sorted(), "records in input order")
@@ -109,8 +109,8 @@ struct RecordConverterTests {
             <Сотрудники ДатаВыгрузки="02.11.2026 09:30:00">\(record(2))</Сотрудники>
             </Выгрузка>
             """
-        for readingAhead in [false, true] {
-            let run = Self.run(converter, Array(text.utf8), readingAhead: readingAhead)
+        for onThreeThreads in [false, true] {
+            let run = Self.run(converter, Array(text.utf8), onThreeThreads: onThreeThreads)
             #expect(run.rejects.isEmpty, "\(run.rejects)")
             #expect(run.lines.count == 2)
             #expect(run.lines.first?.contains("\"time\":\"2026-11-01T08:00:00+03:00\"") == true)

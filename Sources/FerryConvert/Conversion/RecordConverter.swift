@@ -27,7 +27,7 @@ public struct RecordConverter: Sendable {
     /// - Parameters:
     ///   - document: the input.
     ///   - report: counts and diagnostics, updated.
-    ///   - readingAhead: spread the work over three threads — one parses and copies each record
+    ///   - onThreeThreads: spread the work over three threads — one parses and copies each record
     ///     out of libxml2's reader, one maps the copies, and the calling thread validates,
     ///     computes ids and runs `emit` — so a large export uses every core. Records still
     ///     arrive in input order; memory stays bounded (at most 16 batches of 32 records, or of
@@ -36,10 +36,10 @@ public struct RecordConverter: Sendable {
     ///   - emit: receives each converted record, in input order.
     ///   - reject: receives each rejected record, in input order.
     public func convert(
-        _ document: InputSet.Document, report: inout ConversionReport, readingAhead: Bool = false,
+        _ document: InputSet.Document, report: inout ConversionReport, onThreeThreads: Bool = false,
         emit: (CanonicalRecord) -> Void, reject: (Reject) -> Void
     ) {
-        guard readingAhead && mapping.xpathExpressions.isEmpty else {
+        guard onThreeThreads && mapping.xpathExpressions.isEmpty else {
             let xpaths = mapping.xpathExpressions.isEmpty
                 ? nil : try? XPathProgram(expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
             var headerTime = HeaderTime()

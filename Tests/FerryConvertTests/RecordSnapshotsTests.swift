@@ -65,7 +65,8 @@ struct RecordSnapshotsTests {
             for (index, record) in expected.enumerated() where index < batch.count {
                 #expect(batch.text(of: index) == record.text, "\(label), record \(index + 1)")
                 #expect(batch.line(of: index) == record.line, "\(label), record \(index + 1)")
-                #expect(Self.values(batch.node(of: index), batch.selector(of: index)) == record.values, "\(label), record \(index + 1)")
+                let values = batch.withView { Self.values($0.node(of: index), $0.selector(of: index)) }
+                #expect(values == record.values, "\(label), record \(index + 1)")
             }
         }
     }

@@ -84,9 +84,11 @@ public struct RecordConverter: Sendable {
                         case .records(let batch):
                             var steps: [Step] = []
                             steps.reserveCapacity(batch.count)
-                            for index in 0..<batch.count {
-                                steps.append(map(batch.node(of: index), selector: batch.selector(of: index), line: batch.line(of: index),
-                                                 file: file, headerTime: &headerTime, text: { batch.text(of: index) }))
+                            batch.withView { view in
+                                for index in 0..<view.count {
+                                    steps.append(map(view.node(of: index), selector: view.selector(of: index), line: batch.line(of: index),
+                                                     file: file, headerTime: &headerTime, text: { batch.text(of: index) }))
+                                }
                             }
                             deliver(MappedBatch(steps: steps, copies: batch))
                         case .cutOff(let reject):

@@ -9,7 +9,7 @@ public import FerryCore
 ///
 /// Copying a batch costs a handful of allocations however many records it holds, where a
 /// libxml2 copy of each subtree would cost one per node.
-public struct RecordSnapshots: Sendable, ElementTree {
+public struct RecordSnapshots: Sendable {
     /// A span of ``bytes``.
     struct Span: Sendable {
         var start: Int
@@ -79,12 +79,6 @@ public struct RecordSnapshots: Sendable, ElementTree {
 
     /// The line where record `index` starts in its input.
     public func line(of index: Int) -> Int { records[index].line }
-
-    /// Record `index`'s element, for the mapper.
-    public func node(of index: Int) -> RecordNode { Self.handle(records[index].root) }
-
-    /// The selector that reads values out of record `index` (simple paths only).
-    public func selector(of index: Int) -> SnapshotSelector { SnapshotSelector(snapshots: self, headers: records[index].headers) }
 
     static func handle(_ node: Int) -> RecordNode { RecordNode(handle: UnsafeMutableRawPointer(bitPattern: node + 1)!) }
 
@@ -175,82 +169,105 @@ public struct RecordSnapshots: Sendable, ElementTree {
 
     // MARK: - Reading
 
-    func string(_ span: Span) -> String {
-        guard span.count > 0 else { return "" }
-        return bytes.withUnsafeBufferPointer { buffer in
-            String(decoding: UnsafeBufferPointer(rebasing: buffer[span.start..<span.start + span.count]), as: UTF8.self)
-        }
-    }
-
-    private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ span: Span, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard span.count == expected.count else { return false }
-        return memcmp(bytes.baseAddress! + span.start, expected.baseAddress!, expected.count) == 0
-    }
-
-    /// Calls `body` with each child element of `element` that has a name, in document order.
-    func forEachChild(of element: Int, named name: NodePath.Name, _ body: (Int) -> Void) {
-        nodes.withUnsafeBufferPointer { nodes in
-            bytes.withUnsafeBufferPointer { bytes in
-                name.local.withUnsafeBufferPointer { local in
-                    name.namespace.withUnsafeBufferPointer { namespace in
-                        var child = nodes[element].firstChild
-                        while child >= 0 {
-                            if nodes[child].kind == .element && Self.equals(bytes, nodes[child].name, local)
-                                && (nodes[child].namespace.count == 0 ? namespace.isEmpty
-                                    : Self.equals(bytes, nodes[child].namespace, namespace))
-                            {
-                                body(child)
-                            }
-                            child = nodes[child].nextSibling
-                        }
+    /// Calls `body` with the batch's buffers in place, so the mapper reads records without
+    /// retaining and releasing the batch's arrays at every step.
+    public func withView<Result>(_ body: (View) throws -> Result) rethrows -> Result {
+        try bytes.withUnsafeBufferPointer { bytes in
+            try nodes.withUnsafeBufferPointer { nodes in
+                try attributes.withUnsafeBufferPointer { attributes in
+                    try records.withUnsafeBufferPointer { records in
+                        try body(View(bytes: bytes, nodes: nodes, attributes: attributes, records: records))
                     }
                 }
             }
         }
     }
 
-    /// The string value of an element: the text and CDATA below it, in document order.
-    func stringValue(_ node: Int) -> String {
-        let first = nodes[node].firstChild
-        if first >= 0, nodes[first].nextSibling < 0, nodes[first].kind == .text {
-            return string(nodes[first].content)
-        }
-        var value: [UInt8] = []
-        appendText(below: node, to: &value)
-        return String(decoding: value, as: UTF8.self)
-    }
+    /// The records of a batch, read in place; valid only inside ``RecordSnapshots/withView(_:)``.
+    public struct View: ElementTree {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let nodes: UnsafeBufferPointer<Node>
+        let attributes: UnsafeBufferPointer<Attribute>
+        let records: UnsafeBufferPointer<Record>
 
-    private func appendText(below node: Int, to value: inout [UInt8]) {
-        var child = nodes[node].firstChild
-        while child >= 0 {
-            let copied = nodes[child]
-            switch copied.kind {
-            case .text, .cdata:
-                if copied.content.count > 0 {
-                    value.append(contentsOf: bytes[copied.content.start..<copied.content.start + copied.content.count])
-                }
-            case .element: appendText(below: child, to: &value)
-            case .comment, .instruction: break
-            }
-            child = copied.nextSibling
-        }
-    }
+        /// The number of records in the batch.
+        public var count: Int { records.count }
 
-    func attribute(_ node: Int, _ name: NodePath.Name) -> String? {
-        let found: Span? = bytes.withUnsafeBufferPointer { bytes in
+        /// Record `index`'s element, for the mapper.
+        public func node(of index: Int) -> RecordNode { RecordSnapshots.handle(records[index].root) }
+
+        /// The selector that reads values out of record `index` (simple paths only).
+        public func selector(of index: Int) -> SnapshotSelector { SnapshotSelector(view: self, headers: records[index].headers) }
+
+        func string(_ span: Span) -> String {
+            guard span.count > 0 else { return "" }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[span.start..<span.start + span.count]), as: UTF8.self)
+        }
+
+        private func equals(_ span: Span, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard span.count == expected.count else { return false }
+            return memcmp(bytes.baseAddress! + span.start, expected.baseAddress!, expected.count) == 0
+        }
+
+        /// Calls `body` with each child element of `element` that has a name, in document order.
+        func forEachChild(of element: Int, named name: NodePath.Name, _ body: (Int) -> Void) {
             name.local.withUnsafeBufferPointer { local in
+                name.namespace.withUnsafeBufferPointer { namespace in
+                    var child = nodes[element].firstChild
+                    while child >= 0 {
+                        let node = nodes[child]
+                        if node.kind == .element && equals(node.name, local)
+                            && (node.namespace.count == 0 ? namespace.isEmpty : equals(node.namespace, namespace))
+                        {
+                            body(child)
+                        }
+                        child = node.nextSibling
+                    }
+                }
+            }
+        }
+
+        /// The string value of an element: the text and CDATA below it, in document order.
+        func stringValue(_ node: Int) -> String {
+            let first = nodes[node].firstChild
+            if first >= 0, nodes[first].nextSibling < 0, nodes[first].kind == .text {
+                return string(nodes[first].content)
+            }
+            var value: [UInt8] = []
+            appendText(below: node, to: &value)
+            return String(decoding: value, as: UTF8.self)
+        }
+
+        private func appendText(below node: Int, to value: inout [UInt8]) {
+            var child = nodes[node].firstChild
+            while child >= 0 {
+                let copied = nodes[child]
+                switch copied.kind {
+                case .text, .cdata:
+                    if copied.content.count > 0 {
+                        value.append(contentsOf: UnsafeBufferPointer(
+                            rebasing: bytes[copied.content.start..<copied.content.start + copied.content.count]))
+                    }
+                case .element: appendText(below: child, to: &value)
+                case .comment, .instruction: break
+                }
+                child = copied.nextSibling
+            }
+        }
+
+        func attribute(_ node: Int, _ name: NodePath.Name) -> String? {
+            let found: Span? = name.local.withUnsafeBufferPointer { local in
                 name.namespace.withUnsafeBufferPointer { namespace in
                     for index in nodes[node].attributes {
                         let attribute = attributes[index]
-                        let sameNamespace = attribute.namespace.count == 0
-                            ? namespace.isEmpty : Self.equals(bytes, attribute.namespace, namespace)
-                        if sameNamespace && Self.equals(bytes, attribute.name, local) { return attribute.value }
+                        let sameNamespace = attribute.namespace.count == 0 ? namespace.isEmpty : equals(attribute.namespace, namespace)
+                        if sameNamespace && equals(attribute.name, local) { return attribute.value }
                     }
                     return nil
                 }
             }
+            return found.map(string)
         }
-        return found.map(string)
     }
 
     // MARK: - Writing a record back as text
@@ -382,19 +399,19 @@ public struct RecordSnapshots: Sendable, ElementTree {
 /// Finds values in ``RecordSnapshots`` for the ``RecordMapper``, as ``XMLRecordSelector`` does
 /// in libxml2's nodes (simple paths only: XPath needs the whole document).
 public struct SnapshotSelector: RecordSelector {
-    let snapshots: RecordSnapshots
+    let view: RecordSnapshots.View
     let headers: [XMLRecordReader.HeaderAttribute]
 
     public func elements(at path: NodePath, from node: RecordNode) -> [RecordNode] {
-        snapshots.elements(at: path, from: RecordSnapshots.index(node)).map(RecordSnapshots.handle)
+        view.elements(at: path, from: RecordSnapshots.index(node)).map(RecordSnapshots.handle)
     }
 
     public func texts(at path: NodePath, from node: RecordNode) -> [String] {
-        snapshots.texts(at: path, from: RecordSnapshots.index(node))
+        view.texts(at: path, from: RecordSnapshots.index(node))
     }
 
     public func text(at path: NodePath, from node: RecordNode) -> SelectedText {
-        snapshots.text(at: path, from: RecordSnapshots.index(node))
+        view.text(at: path, from: RecordSnapshots.index(node))
     }
 
     public func headerValue(at path: NodePath) -> String? {

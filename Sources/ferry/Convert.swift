@@ -104,7 +104,7 @@ struct Convert: ParsableCommand {
             inputs.forEach(report: &report) { document, report in
                 converter.convert(document, report: &report, onThreeThreads: true, emit: { record in
                     line.removeAll(keepingCapacity: true)
-                    record.write(into: &line)
+                    record.write(into: &line, using: converter.dataWriter)
                     line.append(0x0A)
                     output.write(line)
                 }, reject: rejectSink.write)

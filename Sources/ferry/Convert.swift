@@ -102,7 +102,7 @@ struct Convert: ParsableCommand {
             let converter = try RecordConverter(mapping: mapping, sourceOverride: source)
             var line: [UInt8] = []
             inputs.forEach(report: &report) { document, report in
-                converter.convert(document, report: &report, onThreeThreads: true, emit: { record in
+                converter.convert(document, report: &report, inParallel: true, emit: { record in
                     line.removeAll(keepingCapacity: true)
                     record.write(into: &line, using: converter.dataWriter)
                     line.append(0x0A)

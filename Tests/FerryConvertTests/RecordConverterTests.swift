@@ -4,8 +4,8 @@ import FerryTesting
 import Foundation
 import Testing
 
-/// The converter's two ways of running (on the calling thread, and on three threads that read,
-/// map and finish) and the `time` it reads from export headers.
+/// The converter's two ways of running (on the calling thread, and in parallel: a reading
+/// thread and two workers) and the `time` it reads from export headers.
 struct RecordConverterTests {
     /// A format-A export in UTF-8: `count` records, every `faultyEvery`-th with an impossible
     /// birth date (rejected by the mapping), every `invalidEvery`-th with a personnel number
@@ -40,11 +40,11 @@ struct RecordConverterTests {
         var malformed: [String] = []
     }
 
-    static func run(_ converter: RecordConverter, _ bytes: [UInt8], onThreeThreads: Bool) -> Run {
+    static func run(_ converter: RecordConverter, _ bytes: [UInt8], inParallel: Bool) -> Run {
         var run = Run()
         var report = ConversionReport()
         let document = InputSet.Document(displayPath: "export.xml", stream: MemoryByteStream(bytes))
-        converter.convert(document, report: &report, onThreeThreads: onThreeThreads, emit: { record in
+        converter.convert(document, report: &report, inParallel: inParallel, emit: { record in
             run.lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
         }, reject: { reject in
             run.rejects.append("\(reject.line) \(reject.key ?? "-") \(reject.reason) \(reject.input ?? "")")
@@ -56,21 +56,21 @@ struct RecordConverterTests {
     }
 
     @Test(arguments: [false, true])
-    func threeThreadsGiveTheSameRecordsRejectsAndErrorsInInputOrder(cutOff: Bool) throws {
-        // More records than the hand-offs hold (14 batches of 32), so the reading side must wait.
+    func parallelConversionGivesTheSameRecordsRejectsAndErrorsInInputOrder(cutOff: Bool) throws {
+        // More records than the hand-offs hold (16 batches of 32), so the reading side must wait.
         let converter = try RecordConverter(mapping: try loadMapping("kadry-personnel"))
         let bytes = Self.export(records: 1_500, faultyEvery: 97, invalidEvery: 89, cutOff: cutOff)
-        let onOneThread = Self.run(converter, bytes, onThreeThreads: false)
-        let onThreeThreads = Self.run(converter, bytes, onThreeThreads: true)
-        #expect(onThreeThreads == onOneThread)
-        #expect(onThreeThreads.lines.count == 1_500 - 1_500 / 97 - 1_500 / 89)
-        #expect(onThreeThreads.converted + onThreeThreads.rejected == 1_500 + (cutOff ? 1 : 0))
-        #expect(onThreeThreads.rejects.count == 1_500 / 97 + 1_500 / 89 + (cutOff ? 1 : 0))
-        #expect(onThreeThreads.rejects.first?.hasPrefix("\(4 + 88 * 5) ДЕ-000089X ") == true, "\(onThreeThreads.rejects.first ?? "")")
-        #expect(onThreeThreads.rejects.first?.contains("pattern") == true, "validation rejects on the finishing thread")
-        #expect(onThreeThreads.rejects.dropFirst().first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true)
-        #expect(onThreeThreads.malformed.count == (cutOff ? 1 : 0))
-        let subjects = onThreeThreads.lines.compactMap { line in
+        let onOneThread = Self.run(converter, bytes, inParallel: false)
+        let inParallel = Self.run(converter, bytes, inParallel: true)
+        #expect(inParallel == onOneThread)
+        #expect(inParallel.lines.count == 1_500 - 1_500 / 97 - 1_500 / 89)
+        #expect(inParallel.converted + inParallel.rejected == 1_500 + (cutOff ? 1 : 0))
+        #expect(inParallel.rejects.count == 1_500 / 97 + 1_500 / 89 + (cutOff ? 1 : 0))
+        #expect(inParallel.rejects.first?.hasPrefix("\(4 + 88 * 5) ДЕ-000089X ") == true, "\(inParallel.rejects.first ?? "")")
+        #expect(inParallel.rejects.first?.contains("pattern") == true, "validation rejects on a worker")
+        #expect(inParallel.rejects.dropFirst().first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true)
+        #expect(inParallel.malformed.count == (cutOff ? 1 : 0))
+        let subjects = inParallel.lines.compactMap { line in
             line.firstRange(of: "\"subject\":\"").map { line[$0.upperBound...].prefix(9) }
         }
         #expect(subjects == subjects.sorted(), "records in input order")
@@ -109,8 +109,8 @@ struct RecordConverterTests {
             <Сотрудники ДатаВыгрузки="02.11.2026 09:30:00">\(record(2))</Сотрудники>
             </Выгрузка>
             """
-        for onThreeThreads in [false, true] {
-            let run = Self.run(converter, Array(text.utf8), onThreeThreads: onThreeThreads)
+        for inParallel in [false, true] {
+            let run = Self.run(converter, Array(text.utf8), inParallel: inParallel)
             #expect(run.rejects.isEmpty, "\(run.rejects)")
             #expect(run.lines.count == 2)
             #expect(run.lines.first?.contains("\"time\":\"2026-11-01T08:00:00+03:00\"") == true)

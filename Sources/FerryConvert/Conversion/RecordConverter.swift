@@ -1,6 +1,7 @@
 public import FerryCore
 import FerryXML
 import Foundation
+import Glibc
 
 /// Converts legacy XML exports to canonical records through a mapping: read → map →
 /// validate → write, one record at a time.
@@ -30,34 +31,36 @@ public struct RecordConverter: Sendable {
     /// - Parameters:
     ///   - document: the input.
     ///   - report: counts and diagnostics, updated.
-    ///   - onThreeThreads: spread the work over three threads — one parses and copies each record
-    ///     out of libxml2's reader, one maps the copies, and the calling thread validates,
-    ///     computes ids and runs `emit` — so a large export uses every core. Records still
-    ///     arrive in input order; memory stays bounded (at most 16 batches of 32 records, or of
-    ///     1 MiB of text, in flight).
+    ///   - inParallel: spread the work over threads so a large export uses every core: one parses
+    ///     and copies each record out of libxml2's reader, two workers take the copies batch by
+    ///     batch and map, validate and build each record with its id, and the calling thread runs
+    ///     `emit` and `reject`. Records still arrive in input order; memory stays bounded (at most
+    ///     16 batches of 32 records, or of 1 MiB of text, in flight). The workers run at a lower
+    ///     priority than the reading thread, which cannot be split: when parsing is the slowest
+    ///     step they leave it a core of its own.
     ///     Mappings with XPath expressions are always converted on the calling thread.
     ///   - emit: receives each converted record, in input order.
     ///   - reject: receives each rejected record, in input order.
     public func convert(
-        _ document: InputSet.Document, report: inout ConversionReport, onThreeThreads: Bool = false,
+        _ document: InputSet.Document, report: inout ConversionReport, inParallel: Bool = false,
         emit: (CanonicalRecord) -> Void, reject: (Reject) -> Void
     ) {
-        guard onThreeThreads && mapping.xpathExpressions.isEmpty else {
+        guard inParallel && mapping.xpathExpressions.isEmpty else {
             let xpaths = mapping.xpathExpressions.isEmpty
                 ? nil : try? XPathProgram(expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
             var headerTime = HeaderTime()
             let file = document.displayPath
             let ending = read(document) { record, reader in
                 let text = { reader.text(of: record) }
-                finish(map(record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: file,
-                           headerTime: &headerTime, text: text),
-                       file: file, text: text, report: &report, emit: emit, reject: reject)
-            } interrupted: { finish(.rejected($0), file: file, text: { "" }, report: &report, emit: emit, reject: reject) }
+                let step = map(record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: file,
+                               headerTime: &headerTime, text: text)
+                emitOrReject(decide(step, file: file, text: text), report: &report, emit: emit, reject: reject)
+            } interrupted: { emitOrReject(.rejected($0), report: &report, emit: emit, reject: reject) }
             ending.add(to: &report)
             return
         }
-        let copies = Handoff<Copied>(batchSize: 1, capacity: 8)
-        let mapped = Handoff<MappedBatch>(batchSize: 1, capacity: 6)
+        let copies = Handoff<Copied>(batchSize: 1, capacity: Self.batchesInFlight)
+        let finished = InOrder<[Outcome]>(capacity: Self.batchesInFlight, producers: Self.workerCount)
         let input = HandedOver(document)
         let file = document.displayPath
         let reading = Thread { [self] in
@@ -78,44 +81,53 @@ public struct RecordConverter: Sendable {
                 return ending
             }
         }
-        let mapping = Thread { [self] in
-            mapped.run { deliver in
+        let workers = (0..<Self.workerCount).map { _ in
+            Thread { [self] in
+                // The reading thread cannot be split; when it is the slowest, the workers yield to it (on
+                // Linux a process id of 0 names the calling thread).
+                setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.workerNiceness)
                 var headerTime = HeaderTime()
-                while let items = copies.take() {
+                while let (number, items) = copies.takeNumbered() {
+                    var outcomes: [Outcome] = []
                     for item in items {
                         switch item {
                         case .records(let batch):
-                            var steps: [Step] = []
-                            steps.reserveCapacity(batch.count)
+                            outcomes.reserveCapacity(batch.count)
                             batch.withView { view in
                                 for index in 0..<view.count {
-                                    steps.append(map(view.node(of: index), selector: view.selector(of: index), line: batch.line(of: index),
-                                                     file: file, headerTime: &headerTime, text: { batch.text(of: index) }))
+                                    let text = { batch.text(of: index) }
+                                    outcomes.append(decide(map(view.node(of: index), selector: view.selector(of: index),
+                                                               line: batch.line(of: index), file: file, headerTime: &headerTime,
+                                                               text: text),
+                                                           file: file, text: text))
                                 }
                             }
-                            deliver(MappedBatch(steps: steps, copies: batch))
                         case .cutOff(let reject):
-                            deliver(MappedBatch(steps: [.rejected(reject)], copies: RecordSnapshots()))
+                            outcomes.append(.rejected(reject))
                         }
                     }
+                    finished.put(outcomes, number: number)
                 }
-                return copies.ending ?? Ending()
+                finished.producerEnded()
             }
         }
-        for thread in [reading, mapping] {
+        for thread in [reading] + workers {
             thread.stackSize = 8 << 20
             thread.start()
         }
-        while let items = mapped.take() {
-            for item in items {
-                for (index, step) in item.steps.enumerated() {
-                    finish(step, file: file, text: { item.copies.text(of: index) }, report: &report, emit: emit, reject: reject)
-                }
-            }
+        while let outcomes = finished.next() {
+            for outcome in outcomes { emitOrReject(outcome, report: &report, emit: emit, reject: reject) }
         }
-        mapped.ending?.add(to: &report)
+        copies.ending?.add(to: &report)
     }
 
+    /// Batches copied but not yet emitted, at most: what bounds the memory of a conversion.
+    private static let batchesInFlight = 8
+    /// Threads that map, validate and build records, batch by batch, beside the reading one.
+    private static let workerCount = 2
+    /// The workers' niceness (the reading thread keeps the process's): high enough that the reading
+    /// thread gets a core of its own when it needs one (measured: 8 and above did the same).
+    private static let workerNiceness: Int32 = 12
     /// Records copied per batch on their way from the reading thread to the mapping one.
     private static let snapshotBatchSize = 32
     /// Text a batch may hold before it is handed on with fewer records (large records).
@@ -130,14 +142,13 @@ public struct RecordConverter: Sendable {
         case rejected(Reject)
     }
 
-    /// A batch of records after mapping, with the copies their text comes from should
-    /// validation reject one.
-    fileprivate struct MappedBatch: Sendable {
-        let steps: [Step]
-        let copies: RecordSnapshots
+    /// One input record at the end: converted, or rejected with its reasons.
+    fileprivate enum Outcome: Sendable {
+        case converted(CanonicalRecord)
+        case rejected(Reject)
     }
 
-    /// What the reading thread hands to the mapping one.
+    /// What the reading thread hands to the workers.
     fileprivate enum Copied: Sendable {
         /// Records copied out of the reader, in order.
         case records(RecordSnapshots)
@@ -217,23 +228,30 @@ public struct RecordConverter: Sendable {
 
     // MARK: - Finishing: validation, envelope, id, counts
 
-    /// Validates a mapped record and emits it, or rejects it. On three threads this runs on the
-    /// calling one, which would otherwise wait for the mapping thread, the slowest of the three.
+    /// Validates a mapped record and builds it with its id, or rejects it.
     /// - Parameter text: the record's text, asked for only when it is rejected.
-    private func finish(_ step: Step, file: String, text: () -> String, report: inout ConversionReport,
-                        emit: (CanonicalRecord) -> Void, reject: (Reject) -> Void) {
+    private func decide(_ step: Step, file: String, text: () -> String) -> Outcome {
         switch step {
         case .mapped(let data, let key, let time, let line):
             let problems = validator.validate(data)
             guard problems.isEmpty, let key else {
-                report.rejected += 1
-                reject(Reject(problems: problems, file: file, line: line, key: key, input: text()))
-                return
+                return .rejected(Reject(problems: problems, file: file, line: line, key: key, input: text()))
             }
-            emit(CanonicalRecord(
+            return .converted(CanonicalRecord(
                 type: mapping.schema.recordType, source: source, subject: key, dataschema: mapping.schema.dataschema,
                 time: time, classification: validator.classification(of: data), data: data, writer: dataWriter))
+        case .rejected(let rejected):
+            return .rejected(rejected)
+        }
+    }
+
+    /// Hands a record to `emit` or `reject`, and counts it.
+    private func emitOrReject(_ outcome: Outcome, report: inout ConversionReport, emit: (CanonicalRecord) -> Void,
+                              reject: (Reject) -> Void) {
+        switch outcome {
+        case .converted(let record):
             report.converted += 1
+            emit(record)
         case .rejected(let rejected):
             report.rejected += 1
             reject(rejected)
@@ -291,15 +309,64 @@ public struct RecordConverter: Sendable {
             condition.unlock()
         }
 
-        /// The next batch, waiting for it; nil once the producer has ended and every batch was taken.
-        func take() -> [Item]? {
+        /// The next batch with its number (0, 1, 2, … in the order the producer delivered them),
+        /// waiting for it; nil once the producer has ended and every batch was taken.
+        func takeNumbered() -> (Int, [Item])? {
             condition.lock()
             defer { condition.unlock() }
             while waiting.isEmpty && !ended { condition.wait() }
             guard !waiting.isEmpty else { return nil }
             let batch = waiting.removeFirst()
+            let number = taken
+            taken += 1
             condition.broadcast()
-            return batch
+            return (number, batch)
+        }
+        private var taken = 0
+    }
+
+    /// Results of several producers, handed out in the order of their numbers; a producer waits
+    /// while its result is `capacity` or more ahead of the next one handed out.
+    private final class InOrder<Result: Sendable>: @unchecked Sendable {
+        private let capacity: Int
+        private let condition = NSCondition()
+        private var results: [Int: Result] = [:]
+        private var nextNumber = 0
+        private let producers: Int
+        private var endedProducers = 0
+
+        init(capacity: Int, producers: Int) {
+            self.capacity = capacity
+            self.producers = producers
+        }
+
+        /// Stores result number `number`.
+        func put(_ result: Result, number: Int) {
+            condition.lock()
+            while number >= nextNumber + capacity { condition.wait() }
+            results[number] = result
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Tells that a producer will put nothing more.
+        func producerEnded() {
+            condition.lock()
+            endedProducers += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// The next result in order, waiting for it; nil once every producer has ended and
+        /// every result was handed out.
+        func next() -> Result? {
+            condition.lock()
+            defer { condition.unlock() }
+            while results[nextNumber] == nil && endedProducers < producers { condition.wait() }
+            guard let result = results.removeValue(forKey: nextNumber) else { return nil }
+            nextNumber += 1
+            condition.broadcast()
+            return result
         }
     }
 }

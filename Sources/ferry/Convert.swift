@@ -104,7 +104,7 @@ struct Convert: ParsableCommand {
             inputs.forEach(report: &report) { document, report in
                 converter.convert(document, report: &report, inParallel: true, emit: { record in
                     line.removeAll(keepingCapacity: true)
-                    record.write(into: &line, using: converter.dataWriter)
+                    record.write(into: &line)
                     line.append(0x0A)
                     output.write(line)
                 }, reject: rejectSink.write)

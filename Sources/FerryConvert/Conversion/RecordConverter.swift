@@ -13,8 +13,6 @@ public struct RecordConverter: Sendable {
     private let mapper: RecordMapper
     private let validator: RecordValidator
     private let source: String
-    /// Writes the data of the mapping's records; pass it to ``CanonicalRecord/write(into:using:)``.
-    public let dataWriter: SchemaJSONWriter
 
     /// Prepares a conversion.
     /// - Parameter sourceOverride: replaces the mapping's `source` (`--source`).
@@ -24,7 +22,6 @@ public struct RecordConverter: Sendable {
         mapper = RecordMapper(mapping: mapping)
         validator = try RecordValidator(schema: mapping.schema, patternCompiler: ProjectLoader.patternCompiler)
         source = sourceOverride ?? mapping.source
-        dataWriter = SchemaJSONWriter(schema: mapping.schema)
     }
 
     /// Converts one document.
@@ -239,7 +236,7 @@ public struct RecordConverter: Sendable {
             }
             return .converted(CanonicalRecord(
                 type: mapping.schema.recordType, source: source, subject: key, dataschema: mapping.schema.dataschema,
-                time: time, classification: validator.classification(of: data), data: data, writer: dataWriter))
+                time: time, classification: validator.classification(of: data), data: data))
         case .rejected(let rejected):
             return .rejected(rejected)
         }

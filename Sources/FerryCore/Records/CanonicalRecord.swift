@@ -23,10 +23,8 @@ public struct CanonicalRecord: Sendable, Hashable {
     public var extensions: [JSONObject.Member] = []
 
     /// Builds a record, computing its id.
-    /// - Parameter writer: the schema's writer, which writes the data faster than ``JSONWriter``
-    ///   (and byte for byte the same).
     public init(type: String, source: String, subject: String, dataschema: String, time: String?,
-                classification: Marking, data: JSONObject, writer: SchemaJSONWriter? = nil) {
+                classification: Marking, data: JSONObject) {
         self.type = type
         self.source = source
         self.subject = subject
@@ -34,13 +32,12 @@ public struct CanonicalRecord: Sendable, Hashable {
         self.time = time
         self.classification = classification
         self.data = data
-        id = Self.id(source: source, type: type, data: data, writer: writer)
+        id = Self.id(source: source, type: type, data: data)
     }
 
     /// The deterministic id: SHA-256 over `source\ntype\n<RFC 8785 data>` with numbers in
     /// their shortest exact decimal form, as lowercase hex.
-    /// - Parameter writer: the schema's writer, when there is one (the same bytes, faster).
-    public static func id(source: String, type: String, data: JSONObject, writer: SchemaJSONWriter? = nil) -> String {
+    public static func id(source: String, type: String, data: JSONObject) -> String {
         var bytes: [UInt8] = []
         // One allocation for a typical record instead of a growth step every doubling.
         bytes.reserveCapacity(source.utf8.count + type.utf8.count + 1_024)
@@ -48,11 +45,7 @@ public struct CanonicalRecord: Sendable, Hashable {
         bytes.append(0x0A)
         bytes.append(contentsOf: type.utf8)
         bytes.append(0x0A)
-        if let writer {
-            writer.write(data, form: .canonical, into: &bytes)
-        } else {
-            JSONWriter(form: .canonical).write(.object(data), into: &bytes)
-        }
+        JSONWriter(form: .canonical).write(.object(data), into: &bytes)
         let digest = SHA256.hash(data: bytes)
         return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { hex in
             var position = 0
@@ -71,8 +64,7 @@ public struct CanonicalRecord: Sendable, Hashable {
 
     /// Appends the envelope's bytes: members in the order the canonical model gives, compact,
     /// strings escaped and `data` written as ``JSONWriter`` writes it.
-    /// - Parameter writer: the schema's writer, when there is one (the same bytes, faster).
-    public func write(into buffer: inout [UInt8], using dataWriter: SchemaJSONWriter? = nil) {
+    public func write(into buffer: inout [UInt8]) {
         func member(_ key: String, _ value: String) {
             JSONWriter.writeString(key, into: &buffer)
             buffer.append(UInt8(ascii: ":"))
@@ -98,11 +90,7 @@ public struct CanonicalRecord: Sendable, Hashable {
         }
         JSONWriter.writeString("data", into: &buffer)
         buffer.append(UInt8(ascii: ":"))
-        if let dataWriter {
-            dataWriter.write(data, form: .ordered, into: &buffer)
-        } else {
-            writer.write(.object(data), into: &buffer)
-        }
+        writer.write(.object(data), into: &buffer)
         buffer.append(UInt8(ascii: "}"))
     }
 

@@ -100,14 +100,9 @@ struct Convert: ParsableCommand {
             }
         } else {
             let converter = try RecordConverter(mapping: mapping, sourceOverride: source)
-            var line: [UInt8] = []
             inputs.forEach(report: &report) { document, report in
-                converter.convert(document, report: &report, inParallel: true, emit: { record in
-                    line.removeAll(keepingCapacity: true)
-                    record.write(into: &line)
-                    line.append(0x0A)
-                    output.write(line)
-                }, reject: rejectSink.write)
+                converter.convertToNDJSON(document, report: &report, inParallel: true, write: output.write,
+                                          reject: rejectSink.write)
             }
         }
         try finish(report, errors: errors)

@@ -40,15 +40,25 @@ struct RecordConverterTests {
         var malformed: [String] = []
     }
 
-    static func run(_ converter: RecordConverter, _ bytes: [UInt8], inParallel: Bool) -> Run {
+    /// Converts `bytes`, records handed over one by one, or (`asNDJSON`) as the lines of NDJSON.
+    static func run(_ converter: RecordConverter, _ bytes: [UInt8], inParallel: Bool, asNDJSON: Bool = false) -> Run {
         var run = Run()
         var report = ConversionReport()
         let document = InputSet.Document(displayPath: "export.xml", stream: MemoryByteStream(bytes))
-        converter.convert(document, report: &report, inParallel: inParallel, emit: { record in
-            run.lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
-        }, reject: { reject in
+        let reject = { (reject: Reject) in
             run.rejects.append("\(reject.line) \(reject.key ?? "-") \(reject.reason) \(reject.input ?? "")")
-        })
+        }
+        if asNDJSON {
+            var ndjson: [UInt8] = []
+            converter.convertToNDJSON(document, report: &report, inParallel: inParallel, write: { ndjson += $0 }, reject: reject)
+            run.lines = String(decoding: ndjson, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(run.lines.last == "", "every line ends with a line feed")
+            run.lines.removeLast()
+        } else {
+            converter.convert(document, report: &report, inParallel: inParallel, emit: { record in
+                run.lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
+            }, reject: reject)
+        }
         run.converted = report.converted
         run.rejected = report.rejected
         run.malformed = report.malformed.map(\.description)
@@ -63,6 +73,8 @@ struct RecordConverterTests {
         let onOneThread = Self.run(converter, bytes, inParallel: false)
         let inParallel = Self.run(converter, bytes, inParallel: true)
         #expect(inParallel == onOneThread)
+        #expect(Self.run(converter, bytes, inParallel: false, asNDJSON: true) == onOneThread)
+        #expect(Self.run(converter, bytes, inParallel: true, asNDJSON: true) == onOneThread)
         #expect(inParallel.lines.count == 1_500 - 1_500 / 97 - 1_500 / 89)
         #expect(inParallel.converted + inParallel.rejected == 1_500 + (cutOff ? 1 : 0))
         #expect(inParallel.rejects.count == 1_500 / 97 + 1_500 / 89 + (cutOff ? 1 : 0))

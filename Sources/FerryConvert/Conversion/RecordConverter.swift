@@ -42,6 +42,36 @@ public struct RecordConverter: Sendable {
         _ document: InputSet.Document, report: inout ConversionReport, inParallel: Bool = false,
         emit: (CanonicalRecord) -> Void, reject: (Reject) -> Void
     ) {
+        run(document, report: &report, inParallel: inParallel, linesOnWorkers: false, emit: emit, write: { _ in }, reject: reject)
+    }
+
+    /// Converts one document to canonical NDJSON: ``convert(_:report:inParallel:emit:reject:)``
+    /// with each converted record written as one line by `write`. In parallel, the workers
+    /// write the lines of their batches too, and `write` receives a batch's lines at once.
+    /// - Parameter write: receives the lines of converted records, in input order.
+    public func convertToNDJSON(
+        _ document: InputSet.Document, report: inout ConversionReport, inParallel: Bool = false,
+        write: ([UInt8]) -> Void, reject: (Reject) -> Void
+    ) {
+        var line: [UInt8] = []
+        run(document, report: &report, inParallel: inParallel, linesOnWorkers: true, emit: { record in
+            line.removeAll(keepingCapacity: true)
+            Self.appendLine(record, to: &line)
+            write(line)
+        }, write: write, reject: reject)
+    }
+
+    private static func appendLine(_ record: CanonicalRecord, to lines: inout [UInt8]) {
+        record.write(into: &lines)
+        lines.append(0x0A)
+    }
+
+    /// - Parameter linesOnWorkers: in parallel, the workers write converted records as NDJSON
+    ///   lines, handed to `write`, instead of handing the records to `emit`.
+    private func run(
+        _ document: InputSet.Document, report: inout ConversionReport, inParallel: Bool, linesOnWorkers: Bool,
+        emit: (CanonicalRecord) -> Void, write: ([UInt8]) -> Void, reject: (Reject) -> Void
+    ) {
         guard inParallel && mapping.xpathExpressions.isEmpty else {
             let xpaths = mapping.xpathExpressions.isEmpty
                 ? nil : try? XPathProgram(expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
@@ -51,8 +81,8 @@ public struct RecordConverter: Sendable {
                 let text = { reader.text(of: record) }
                 let step = map(record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: file,
                                headerTime: &headerTime, text: text)
-                emitOrReject(decide(step, file: file, text: text), report: &report, emit: emit, reject: reject)
-            } interrupted: { emitOrReject(.rejected($0), report: &report, emit: emit, reject: reject) }
+                emitOrReject(decide(step, file: file, text: text), report: &report, emit: emit, write: write, reject: reject)
+            } interrupted: { emitOrReject(.rejected($0), report: &report, emit: emit, write: write, reject: reject) }
             ending.add(to: &report)
             return
         }
@@ -86,23 +116,38 @@ public struct RecordConverter: Sendable {
                 var headerTime = HeaderTime()
                 while let (number, items) = copies.takeNumbered() {
                     var outcomes: [Outcome] = []
+                    var lines: [UInt8] = []
+                    var lineCount = 0
+                    func add(_ outcome: Outcome) {
+                        guard linesOnWorkers else { return outcomes.append(outcome) }
+                        switch outcome {
+                        case .converted(let record):
+                            Self.appendLine(record, to: &lines)
+                            lineCount += 1
+                        default:
+                            // The lines before a reject are handed on before it, so both stay in input order.
+                            if lineCount > 0 { outcomes.append(.lines(count: lineCount, bytes: lines)) }
+                            (lines, lineCount) = ([], 0)
+                            outcomes.append(outcome)
+                        }
+                    }
                     for item in items {
                         switch item {
                         case .records(let batch):
-                            outcomes.reserveCapacity(batch.count)
+                            if !linesOnWorkers { outcomes.reserveCapacity(batch.count) }
                             batch.withView { view in
                                 for index in 0..<view.count {
                                     let text = { batch.text(of: index) }
-                                    outcomes.append(decide(map(view.node(of: index), selector: view.selector(of: index),
-                                                               line: batch.line(of: index), file: file, headerTime: &headerTime,
-                                                               text: text),
-                                                           file: file, text: text))
+                                    add(decide(map(view.node(of: index), selector: view.selector(of: index),
+                                                   line: batch.line(of: index), file: file, headerTime: &headerTime, text: text),
+                                               file: file, text: text))
                                 }
                             }
                         case .cutOff(let reject):
-                            outcomes.append(.rejected(reject))
+                            add(.rejected(reject))
                         }
                     }
+                    if lineCount > 0 { outcomes.append(.lines(count: lineCount, bytes: lines)) }
                     finished.put(outcomes, number: number)
                 }
                 finished.producerEnded()
@@ -113,7 +158,7 @@ public struct RecordConverter: Sendable {
             thread.start()
         }
         while let outcomes = finished.next() {
-            for outcome in outcomes { emitOrReject(outcome, report: &report, emit: emit, reject: reject) }
+            for outcome in outcomes { emitOrReject(outcome, report: &report, emit: emit, write: write, reject: reject) }
         }
         copies.ending?.add(to: &report)
     }
@@ -142,6 +187,8 @@ public struct RecordConverter: Sendable {
     /// One input record at the end: converted, or rejected with its reasons.
     fileprivate enum Outcome: Sendable {
         case converted(CanonicalRecord)
+        /// Converted records already written as NDJSON lines: how many, and the bytes.
+        case lines(count: Int, bytes: [UInt8])
         case rejected(Reject)
     }
 
@@ -242,13 +289,16 @@ public struct RecordConverter: Sendable {
         }
     }
 
-    /// Hands a record to `emit` or `reject`, and counts it.
+    /// Hands a record to `emit` or `reject` (lines the workers wrote to `write`), and counts it.
     private func emitOrReject(_ outcome: Outcome, report: inout ConversionReport, emit: (CanonicalRecord) -> Void,
-                              reject: (Reject) -> Void) {
+                              write: ([UInt8]) -> Void, reject: (Reject) -> Void) {
         switch outcome {
         case .converted(let record):
             report.converted += 1
             emit(record)
+        case .lines(let count, let bytes):
+            report.converted += count
+            write(bytes)
         case .rejected(let rejected):
             report.rejected += 1
             reject(rejected)

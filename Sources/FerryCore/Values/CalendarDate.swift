@@ -16,14 +16,18 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses `YYYY-MM-DD` exactly.
     public init?(iso text: Substring) {
-        let bytes = Array(text.utf8)
+        guard let date = text.withUTF8Bytes(Self.init(isoBytes:)) else { return nil }
+        self = date
+    }
+
+    private init?(isoBytes bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             let y = Self.number(bytes[0..<4]), let m = Self.number(bytes[5..<7]), let d = Self.number(bytes[8..<10])
         else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
-    static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
+    static func number<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int? {
         var value = 0
         for byte in bytes {
             guard byte >= 0x30 && byte <= 0x39 else { return nil }
@@ -58,4 +62,12 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}
+
+extension Substring {
+    /// Calls `body` with the UTF-8 bytes in place; only a string bridged from elsewhere is copied.
+    func withUTF8Bytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(utf8).withUnsafeBufferPointer(body)
+    }
 }

@@ -3,8 +3,14 @@ public enum DateTimeText {
     /// Whether `text` is an RFC 3339 date-time with an offset (`Z` or `±HH:MM`), with a real date
     /// and time. Fractional seconds are allowed and kept.
     public static func isValid(_ text: Substring) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, let date = CalendarDate(iso: text.prefix(10)), date.year > 0,
+        text.withUTF8Bytes { bytes in
+            bytes.count >= 20 && CalendarDate(iso: text.prefix(10)).map { $0.year > 0 } == true && isValidTime(bytes)
+        }
+    }
+
+    /// Whether the bytes after a date (at offset 10) are `THH:MM:SS`, optional fraction, and an offset.
+    private static func isValidTime(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
             bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
             let hour = CalendarDate.number(bytes[11..<13]), hour < 24,
@@ -22,9 +28,9 @@ public enum DateTimeText {
     }
 
     /// Whether the bytes are `Z` or `±HH:MM` with HH < 24 and MM < 60.
-    static func isOffset(_ bytes: ArraySlice<UInt8>) -> Bool {
+    static func isOffset(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         if bytes.count == 1 { return bytes.first == UInt8(ascii: "Z") || bytes.first == UInt8(ascii: "z") }
-        let b = Array(bytes)
+        let b = UnsafeBufferPointer(rebasing: bytes)
         guard b.count == 6, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-"), b[3] == UInt8(ascii: ":"),
             let h = CalendarDate.number(b[1..<3]), h < 24, let m = CalendarDate.number(b[4..<6]), m < 60
         else { return false }
@@ -33,6 +39,8 @@ public enum DateTimeText {
 
     /// Normalizes an offset written as `+03:00`, `+0300`, `+3` or `Z` to `+03:00` / `Z`.
     public static func normalizedOffset(_ text: Substring) -> String? {
+        // The usual form is already normalized.
+        if text.withUTF8Bytes({ $0.count == 6 && isOffset($0[...]) }) { return String(text) }
         if text == "Z" || text == "z" { return "Z" }
         guard let sign = text.first, sign == "+" || sign == "-" else { return nil }
         let body = text.dropFirst()

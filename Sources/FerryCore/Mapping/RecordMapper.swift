@@ -38,7 +38,7 @@ public struct RecordMapper: Sendable {
 
     private func time(_ rule: FieldRule, of record: RecordNode, with selector: any RecordSelector) -> Time {
         var problems: [RecordProblem] = []
-        let value = mapScalar(rule, type: .datetime, from: record, selector: selector, pointer: "/time", problems: &problems)
+        let value = mapScalar(rule, from: record, selector: selector, pointer: "/time", problems: &problems)
         return Time(value: value?.stringValue, problems: problems)
     }
 
@@ -109,20 +109,20 @@ public struct RecordMapper: Sendable {
         if field.isList, case .path(let path) = rule.source {
             var items: [JSONValue] = []
             for (index, text) in selector.texts(at: path, from: element).enumerated() {
-                if let value = convert(text, rule: rule, type: field.type, from: element, selector: selector,
+                if let value = convert(text, rule: rule, from: element, selector: selector,
                                        pointer: "\(pointer())/\(index)", problems: &problems) {
                     items.append(value)
                 }
             }
             return items.isEmpty ? nil : .array(items)
         }
-        return mapScalar(rule, type: field.type, from: element, selector: selector, pointer: pointer(), problems: &problems)
+        return mapScalar(rule, from: element, selector: selector, pointer: pointer(), problems: &problems)
     }
 
     // MARK: - Scalars
 
     private func mapScalar(
-        _ rule: FieldRule, type: FieldType, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
+        _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
         if case .present(let path) = rule.source {
@@ -131,7 +131,7 @@ public struct RecordMapper: Sendable {
         }
         // No text at all reads like empty text, so a default applies to both.
         let raw = rawText(rule, from: element, selector: selector, pointer: pointer(), problems: &problems) ?? ""
-        return convert(raw, rule: rule, type: type, from: element, selector: selector, pointer: pointer(), problems: &problems)
+        return convert(raw, rule: rule, from: element, selector: selector, pointer: pointer(), problems: &problems)
     }
 
     /// The rule's raw text before white-space handling; nil when the source yields nothing.
@@ -181,7 +181,7 @@ public struct RecordMapper: Sendable {
     }
 
     private func convert(
-        _ raw: String, rule: FieldRule, type: FieldType, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
+        _ raw: String, rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
         var text: String

@@ -130,6 +130,9 @@ public final class FieldRule: @unchecked Sendable {
     }
 
     public let source: Source
+    /// The path of a `.path` source, kept apart so the record loop reads it without unpacking
+    /// (and retaining) the enum for every value.
+    public let sourcePath: NodePath?
     public let parser: Parser
     public let whiteSpace: WhiteSpace
     /// A value used when the source yields none (already in the field's type, as text).
@@ -160,6 +163,7 @@ public final class FieldRule: @unchecked Sendable {
     init(source: Source, parser: Parser, whiteSpace: WhiteSpace, defaultValue: String?, isRequiredByFormat: Bool,
          location: DocumentLocation) {
         self.source = source
+        if case .path(let path) = source { sourcePath = path } else { sourcePath = nil }
         self.parser = parser
         self.whiteSpace = whiteSpace
         self.defaultValue = defaultValue

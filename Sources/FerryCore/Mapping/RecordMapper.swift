@@ -87,7 +87,7 @@ public struct RecordMapper: Sendable {
     ) -> JSONValue? {
         let field = binding.field
         let rule = binding.rule
-        if case .object(let path, let nested) = rule.source {
+        if rule.sourcePath == nil, case .object(let path, let nested) = rule.source {
             let elements = path.isSelf ? [element] : selector.elements(at: path, from: element)
             if field.isList {
                 var items: [JSONValue] = []
@@ -106,7 +106,7 @@ public struct RecordMapper: Sendable {
             let object = mapObject(nested, from: first, selector: selector, pointer: pointer(), problems: &problems)
             return object.isEmpty ? nil : .object(object)
         }
-        if field.isList, case .path(let path) = rule.source {
+        if field.isList, let path = rule.sourcePath {
             var items: [JSONValue] = []
             for (index, text) in selector.texts(at: path, from: element).enumerated() {
                 if let value = convert(text, rule: rule, from: element, selector: selector,
@@ -125,7 +125,7 @@ public struct RecordMapper: Sendable {
         _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
-        if case .present(let path) = rule.source {
+        if rule.sourcePath == nil, case .present(let path) = rule.source {
             let present = selector.texts(at: path, from: element).contains { !TextNormalization.fold($0).isEmpty }
             return .bool(present)
         }
@@ -138,8 +138,7 @@ public struct RecordMapper: Sendable {
     private func rawText(
         _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> String? {
-        switch rule.source {
-        case .path(let path):
+        if let path = rule.sourcePath {
             if path.isAbsolute { return selector.headerValue(at: path) }
             switch selector.text(at: path, from: element) {
             case .none: return nil
@@ -153,6 +152,10 @@ public struct RecordMapper: Sendable {
                 }
                 return nonEmpty.first
             }
+        }
+        switch rule.source {
+        case .path:
+            return nil  // read above
         case .part(let path, let index, let separator):
             guard let whole = selector.text(at: path, from: element).first else { return nil }
             let parts = TextNormalization.fold(whole).split(separator: separator).map(String.init)

@@ -89,28 +89,46 @@ private struct CompiledObject: Sendable {
     }
 
     func validate(_ object: JSONObject, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
+        object.members.withUnsafeBufferPointer { members in
+            validate(members, pointer: pointer(), into: &problems)
+        }
+        for field in fields {
+            guard let other = field.definition.notBefore, let value = object[field.definition.name],
+                let otherValue = object[other], let a = value.stringValue, let b = otherValue.stringValue,
+                a.count >= 10, b.count >= 10
+            else { continue }
+            // Dates compare as text; date-times compare on their instants when the offsets agree.
+            if a < b && (a.count == 10 || a.suffix(6) == b.suffix(6)) {
+                problems.append(RecordProblem(code: "record.order", pointer: "\(pointer())/\(pointerToken(field.definition.name))",
+                                              message: "\(field.definition.name) is before \(other)"))
+            }
+        }
+    }
+
+    private func validate(_ members: UnsafeBufferPointer<JSONObject.Member>, pointer: @autoclosure () -> String,
+                          into problems: inout [RecordProblem]) {
         // Members usually come in schema order (the mapper writes them so): look where the last
         // match left off before searching.
         var cursor = 0
         var matched = 0
-        func member(_ name: String) -> JSONValue? {
-            let members = object.members
+        func member(_ name: String) -> Int? {
             if cursor < members.count, members[cursor].key == name {
                 cursor += 1
                 matched += 1
-                return members[cursor - 1].value
+                return cursor - 1
             }
             guard let index = members.firstIndex(where: { $0.key == name }) else { return nil }
             cursor = index + 1
             matched += 1
-            return members[index].value
+            return index
         }
         for field in fields {
             let definition = field.definition
             func fieldPointer() -> String { "\(pointer())/\(pointerToken(definition.name))" }
             let found = member(definition.name)
-            guard let value = found, value != .null else {
-                if found == .null {
+            let isNull = if let found, case .null = members[found].value { true } else { false }
+            guard let found, !isNull else {
+                if isNull {
                     problems.append(RecordProblem(code: "record.null", pointer: fieldPointer(),
                                                   message: "a field with no value is omitted, never null"))
                 } else if definition.isRequired {
@@ -119,6 +137,7 @@ private struct CompiledObject: Sendable {
                 }
                 continue
             }
+            let value = members[found].value
             if definition.isList {
                 guard case .array(let items) = value else {
                     problems.append(RecordProblem(code: "record.type", pointer: fieldPointer(),
@@ -144,21 +163,10 @@ private struct CompiledObject: Sendable {
                 field.validateValue(value, pointer: fieldPointer(), into: &problems)
             }
         }
-        if matched < object.members.count {
-            for member in object.members where type.field(named: member.key) == nil {
+        if matched < members.count {
+            for member in members where type.field(named: member.key) == nil {
                 problems.append(RecordProblem(code: "record.unknown-field", pointer: "\(pointer())/\(pointerToken(member.key))",
                                               message: "unknown field \(member.key) (the schema has no such field)"))
-            }
-        }
-        for field in fields {
-            guard let other = field.definition.notBefore, let value = object[field.definition.name],
-                let otherValue = object[other], let a = value.stringValue, let b = otherValue.stringValue,
-                a.count >= 10, b.count >= 10
-            else { continue }
-            // Dates compare as text; date-times compare on their instants when the offsets agree.
-            if a < b && (a.count == 10 || a.suffix(6) == b.suffix(6)) {
-                problems.append(RecordProblem(code: "record.order", pointer: "\(pointer())/\(pointerToken(field.definition.name))",
-                                              message: "\(field.definition.name) is before \(other)"))
             }
         }
     }
@@ -174,18 +182,34 @@ private final class CompiledField: Sendable {
     let definition: FieldDefinition
     let matcher: (any PatternMatcher)?
     let object: Box<CompiledObject>?
+    /// The field's type without its payload, and an enumeration's definition: switching on them
+    /// per value copies nothing.
+    let kind: Kind
+    let enumeration: EnumDefinition?
+
+    enum Kind { case string, integer, decimal, boolean, date, datetime, enumeration, object }
 
     init(definition: FieldDefinition, matcher: (any PatternMatcher)?, object: Box<CompiledObject>?) {
         self.definition = definition
         self.matcher = matcher
         self.object = object
+        switch definition.type {
+        case .string: (kind, enumeration) = (.string, nil)
+        case .integer: (kind, enumeration) = (.integer, nil)
+        case .decimal: (kind, enumeration) = (.decimal, nil)
+        case .boolean: (kind, enumeration) = (.boolean, nil)
+        case .date: (kind, enumeration) = (.date, nil)
+        case .datetime: (kind, enumeration) = (.datetime, nil)
+        case .enumeration(let e): (kind, enumeration) = (.enumeration, e)
+        case .object: (kind, enumeration) = (.object, nil)
+        }
     }
 
     func validateValue(_ value: JSONValue, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
         func problem(_ code: String, _ message: String) {
             problems.append(RecordProblem(code: code, pointer: pointer(), message: message))
         }
-        switch (definition.type, value) {
+        switch (kind, value) {
         case (.string, .string(let s)):
             // Counting scalars walks the string; the byte count settles most cases without it.
             let bytes = s.utf8.count
@@ -220,8 +244,8 @@ private final class CompiledField: Sendable {
             if !DateTimeText.isValid(s[...]) {
                 problem("record.datetime", "expected an RFC 3339 date-time with an offset")
             }
-        case (.enumeration(let e), .string(let s)):
-            if !e.codes.contains(s) {
+        case (.enumeration, .string(let s)):
+            if let e = enumeration, !e.codes.contains(s) {
                 problem("record.enum", "not a code of \(e.name): expected one of \(e.codes.joined(separator: ", "))")
             }
         case (.object, .object(let o)):

@@ -88,6 +88,30 @@ struct RecordConverterTests {
         #expect(subjects == subjects.sorted(), "records in input order")
     }
 
+    /// In parallel, records without a problem are written straight from the mapping
+    /// (`RecordLineWriter`): every fixture input gives the same lines and rejects as mapping,
+    /// validating and building each record one by one.
+    @Test func linesWrittenStraightFromTheMappingAreTheSameForEveryFixture() throws {
+        var compared = 0
+        for mapping in MappingFixtureTests.mappingNames {
+            let directory = FerryTesting.fixtures.appendingPathComponent(mapping)
+            for fixture in ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted() {
+                guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(fixture)/input.xml").path)
+                else { continue }
+                let loaded = try loadMapping(mapping)
+                let validator = try RecordValidator(schema: loaded.schema, patternCompiler: ProjectLoader.patternCompiler)
+                #expect(RecordLineWriter(mapper: RecordMapper(mapping: loaded), validator: validator, source: loaded.source) != nil,
+                        "\(mapping): the mapping can be written straight")
+                let converter = try RecordConverter(mapping: loaded)
+                let oneByOne = Self.run(converter, Array(data), inParallel: false)
+                #expect(Self.run(converter, Array(data), inParallel: true, asNDJSON: true) == oneByOne, "\(mapping)/\(fixture)")
+                #expect(!oneByOne.lines.isEmpty, "\(mapping)/\(fixture)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 8)
+    }
+
     @Test func aTimeFromAnElementBetweenRootAndRecordsIsReadForEachRecord() throws {
         // Groups between the root and the records may repeat with other attributes: the `time`
         // they give is not worked out once per document like a root attribute's.

@@ -13,6 +13,8 @@ public struct RecordConverter: Sendable {
     private let mapper: RecordMapper
     private let validator: RecordValidator
     private let source: String
+    /// Writes the lines of records without a problem straight from the mapping, when it can.
+    private let lineWriter: RecordLineWriter?
 
     /// Prepares a conversion.
     /// - Parameter sourceOverride: replaces the mapping's `source` (`--source`).
@@ -22,6 +24,7 @@ public struct RecordConverter: Sendable {
         mapper = RecordMapper(mapping: mapping)
         validator = try RecordValidator(schema: mapping.schema, patternCompiler: ProjectLoader.patternCompiler)
         source = sourceOverride ?? mapping.source
+        lineWriter = RecordLineWriter(mapper: mapper, validator: validator, source: source)
     }
 
     /// Converts one document.
@@ -47,7 +50,10 @@ public struct RecordConverter: Sendable {
 
     /// Converts one document to canonical NDJSON: ``convert(_:report:inParallel:emit:reject:)``
     /// with each converted record written as one line by `write`. In parallel, the workers
-    /// write the lines of their batches too, and `write` receives a batch's lines at once.
+    /// write the lines of their batches too, and `write` receives a batch's lines at once; a
+    /// record without a problem is written straight from the mapping by ``RecordLineWriter``
+    /// (the same bytes, with no tree built per record), one with a problem is mapped and
+    /// validated the usual way for its reasons.
     /// - Parameter write: receives the lines of converted records, in input order.
     public func convertToNDJSON(
         _ document: InputSet.Document, report: inout ConversionReport, inParallel: Bool = false,
@@ -114,6 +120,7 @@ public struct RecordConverter: Sendable {
                 // Linux a process id of 0 names the calling thread).
                 setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.workerNiceness)
                 var headerTime = HeaderTime()
+                var scratch = RecordLineWriter.Scratch()
                 while let (number, items) = copies.takeNumbered() {
                     var outcomes: [Outcome] = []
                     var lines: [UInt8] = []
@@ -137,9 +144,18 @@ public struct RecordConverter: Sendable {
                             if !linesOnWorkers { outcomes.reserveCapacity(batch.count) }
                             batch.withView { view in
                                 for index in 0..<view.count {
+                                    let (node, selector) = (view.node(of: index), view.selector(of: index))
+                                    if linesOnWorkers, let lineWriter,
+                                        lineWriter.appendLine(of: node, with: selector, headerTime: knownHeaderTime(&headerTime, node, selector),
+                                                              to: &lines, scratch: &scratch)
+                                    {
+                                        lineCount += 1
+                                        continue
+                                    }
+                                    // A record with a problem: mapped and validated the usual way, for every problem.
                                     let text = { batch.text(of: index) }
-                                    add(decide(map(view.node(of: index), selector: view.selector(of: index),
-                                                   line: batch.line(of: index), file: file, headerTime: &headerTime, text: text),
+                                    add(decide(map(node, selector: selector, line: batch.line(of: index), file: file,
+                                                   headerTime: &headerTime, text: text),
                                                file: file, text: text))
                                 }
                             }
@@ -260,14 +276,21 @@ public struct RecordConverter: Sendable {
     /// - Parameter text: the record's text, asked for only when it is rejected.
     private func map(_ node: RecordNode, selector: some RecordSelector, line: Int, file: String,
                      headerTime: inout HeaderTime, text: () -> String) -> Step {
-        if !headerTime.isKnown {
-            headerTime = HeaderTime(isKnown: true, time: mapper.headerTime(of: node, with: selector))
-        }
-        let outcome = mapper.map(node, with: selector, headerTime: headerTime.time)
+        let outcome = mapper.map(node, with: selector, headerTime: knownHeaderTime(&headerTime, node, selector))
         guard outcome.problems.isEmpty else {
             return .rejected(Reject(problems: outcome.problems, file: file, line: line, key: outcome.key, input: text()))
         }
         return .mapped(data: outcome.data, key: outcome.key, time: outcome.time, line: line)
+    }
+
+    /// The document's `time` read from root attributes, worked out on its first record.
+    private func knownHeaderTime(_ headerTime: inout HeaderTime, _ node: RecordNode, _ selector: some RecordSelector)
+        -> RecordMapper.Time?
+    {
+        if !headerTime.isKnown {
+            headerTime = HeaderTime(isKnown: true, time: mapper.headerTime(of: node, with: selector))
+        }
+        return headerTime.time
     }
 
     // MARK: - Finishing: validation, envelope, id, counts

@@ -36,7 +36,7 @@ public struct RecordMapper: Sendable {
         return time(rule, of: record, with: selector)
     }
 
-    private func time(_ rule: FieldRule, of record: RecordNode, with selector: any RecordSelector) -> Time {
+    func time(_ rule: FieldRule, of record: RecordNode, with selector: any RecordSelector) -> Time {
         var problems: [RecordProblem] = []
         let value = mapScalar(rule, from: record, selector: selector, pointer: "/time", problems: &problems)
         return Time(value: value?.stringValue, problems: problems)
@@ -121,7 +121,7 @@ public struct RecordMapper: Sendable {
 
     // MARK: - Scalars
 
-    private func mapScalar(
+    func mapScalar(
         _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
@@ -135,7 +135,7 @@ public struct RecordMapper: Sendable {
     }
 
     /// The rule's raw text before white-space handling; nil when the source yields nothing.
-    private func rawText(
+    func rawText(
         _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
     ) -> String? {
         if let path = rule.sourcePath {
@@ -183,7 +183,7 @@ public struct RecordMapper: Sendable {
         }
     }
 
-    private func convert(
+    func convert(
         _ raw: String, rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
@@ -252,7 +252,7 @@ public struct RecordMapper: Sendable {
         }
     }
 
-    private func tooMany(_ field: FieldDefinition, count: Int, pointer: String) -> RecordProblem {
+    func tooMany(_ field: FieldDefinition, count: Int, pointer: String) -> RecordProblem {
         RecordProblem(code: "mapping.cardinality", pointer: pointer,
                       message: "found \(count) elements for the single-valued field \(field.name)")
     }

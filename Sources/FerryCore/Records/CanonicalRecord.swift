@@ -38,6 +38,11 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// The deterministic id: SHA-256 over `source\ntype\n<RFC 8785 data>` with numbers in
     /// their shortest exact decimal form, as lowercase hex.
     public static func id(source: String, type: String, data: JSONObject) -> String {
+        id(source: source, type: type) { JSONWriter(form: .canonical).write(.object(data), into: &$0) }
+    }
+
+    /// The id, with `writeCanonicalData` appending the data's RFC 8785 bytes.
+    static func id(source: String, type: String, writeCanonicalData: (inout [UInt8]) -> Void) -> String {
         var bytes: [UInt8] = []
         // One allocation for a typical record instead of a growth step every doubling.
         bytes.reserveCapacity(source.utf8.count + type.utf8.count + 1_024)
@@ -45,7 +50,7 @@ public struct CanonicalRecord: Sendable, Hashable {
         bytes.append(0x0A)
         bytes.append(contentsOf: type.utf8)
         bytes.append(0x0A)
-        JSONWriter(form: .canonical).write(.object(data), into: &bytes)
+        writeCanonicalData(&bytes)
         let digest = SHA256.hash(data: bytes)
         return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { hex in
             var position = 0
@@ -65,6 +70,17 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// Appends the envelope's bytes: members in the order the canonical model gives, compact,
     /// strings escaped and `data` written as ``JSONWriter`` writes it.
     public func write(into buffer: inout [UInt8]) {
+        Self.writeEnvelope(type: type, source: source, subject: subject, id: id, dataschema: dataschema, time: time,
+                           classification: classification, extensions: extensions, into: &buffer) {
+            JSONWriter().write(.object(data), into: &$0)
+        }
+    }
+
+    /// Appends an envelope's bytes, with `writeData` appending the data's.
+    static func writeEnvelope(
+        type: String, source: String, subject: String, id: String, dataschema: String, time: String?, classification: Marking,
+        extensions: [JSONObject.Member], into buffer: inout [UInt8], writeData: (inout [UInt8]) -> Void
+    ) {
         func member(_ key: String, _ value: String) {
             JSONWriter.writeString(key, into: &buffer)
             buffer.append(UInt8(ascii: ":"))
@@ -90,7 +106,7 @@ public struct CanonicalRecord: Sendable, Hashable {
         }
         JSONWriter.writeString("data", into: &buffer)
         buffer.append(UInt8(ascii: ":"))
-        writer.write(.object(data), into: &buffer)
+        writeData(&buffer)
         buffer.append(UInt8(ascii: "}"))
     }
 

@@ -5,7 +5,7 @@
 public struct RecordValidator: Sendable {
     /// The schema records are checked against.
     public let schema: Schema
-    private let root: CompiledObject
+    let root: CompiledObject
 
     /// Compiles a validator.
     /// - Throws: ``PatternCompileError`` when a schema pattern does not compile (the schema
@@ -21,6 +21,12 @@ public struct RecordValidator: Sendable {
     public func validate(_ data: JSONObject, pointerPrefix: String = "/data") -> [RecordProblem] {
         var problems: [RecordProblem] = []
         root.validate(data, pointer: pointerPrefix, into: &problems)
+        ruleProblems(data, pointerPrefix: pointerPrefix, into: &problems)
+        return problems
+    }
+
+    /// The problems of the schema's rules (pre- and postconditions on top-level fields).
+    func ruleProblems(_ data: JSONObject, pointerPrefix: String, into problems: inout [RecordProblem]) {
         for rule in schema.rules where rule.preconditions.allSatisfy({ $0.holds(in: data) }) {
             for condition in rule.postconditions where !condition.holds(in: data) {
                 problems.append(RecordProblem(
@@ -28,7 +34,12 @@ public struct RecordValidator: Sendable {
                     message: "\(rule.description) (\(condition.explanation))"))
             }
         }
-        return problems
+    }
+
+    /// The top-level fields the schema's rules and marking rules read.
+    var fieldsReadByRules: Set<String> {
+        Set(schema.rules.flatMap { ($0.preconditions + $0.postconditions).map(\.field) }
+            + schema.markingRules.flatMap { $0.conditions.map(\.field) })
     }
 
     /// The record-level marking: the schema's default raised by its marking rules.
@@ -70,7 +81,7 @@ extension SlotCondition {
 }
 
 /// A schema object with its patterns compiled.
-private struct CompiledObject: Sendable {
+struct CompiledObject: Sendable {
     let type: ObjectType
     let fields: [CompiledField]
 
@@ -92,6 +103,11 @@ private struct CompiledObject: Sendable {
         object.members.withUnsafeBufferPointer { members in
             validate(members, pointer: pointer(), into: &problems)
         }
+        orderProblems(object, pointer: pointer(), into: &problems)
+    }
+
+    /// The problems of the comparison rules (a field not before another).
+    func orderProblems(_ object: JSONObject, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
         for field in fields {
             guard let other = field.definition.notBefore, let value = object[field.definition.name],
                 let otherValue = object[other], let a = value.stringValue, let b = otherValue.stringValue,
@@ -173,12 +189,12 @@ private struct CompiledObject: Sendable {
 }
 
 /// Breaks the recursion of a struct that holds its own kind.
-private final class Box<Value: Sendable>: Sendable {
+final class Box<Value: Sendable>: Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
 
-private final class CompiledField: Sendable {
+final class CompiledField: Sendable {
     let definition: FieldDefinition
     let matcher: (any PatternMatcher)?
     let object: Box<CompiledObject>?

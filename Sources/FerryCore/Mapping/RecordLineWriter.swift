@@ -1,0 +1,307 @@
+/// Converts a record straight to its canonical NDJSON line: each value is mapped, checked
+/// against its schema field and written at once into the data's bytes in schema order and in
+/// RFC 8785 order, with no ``JSONObject`` tree built, walked and freed per record.
+///
+/// It only decides the common case, a record without a problem, and writes byte for byte what
+/// ``RecordMapper``, ``RecordValidator`` and ``CanonicalRecord`` write for it. At the first
+/// problem it gives up and writes nothing: the caller then converts the record through those
+/// three, which find every problem with its pointer, so rejects read the same either way.
+public struct RecordLineWriter: Sendable {
+    private let mapper: RecordMapper
+    private let validator: RecordValidator
+    private let source: String
+    private let root: ObjectPlan
+    private let fieldsReadByRules: Set<String>
+
+    /// Buffers reused from record to record.
+    public struct Scratch {
+        var ordered: [UInt8] = []
+        var canonical: [UInt8] = []
+        var assembly: [UInt8] = []
+        var problems: [RecordProblem] = []
+
+        /// Creates empty buffers.
+        public init() {}
+    }
+
+    /// Prepares the writer; nil when a mapped field is not one of its schema object's fields.
+    public init?(mapper: RecordMapper, validator: RecordValidator, source: String) {
+        guard let root = ObjectPlan(mapper.mapping.fields, validator.root) else { return nil }
+        self.mapper = mapper
+        self.validator = validator
+        self.source = source
+        self.root = root
+        fieldsReadByRules = validator.fieldsReadByRules
+    }
+
+    /// Appends the record's canonical line (envelope with id and data, and a line feed) when
+    /// the record maps and validates without a problem.
+    /// - Parameter headerTime: the document's ``RecordMapper/headerTime(of:with:)``, when it has one.
+    /// - Returns: false, with nothing appended, when the record has a problem.
+    public func appendLine(of record: RecordNode, with selector: any RecordSelector, headerTime: RecordMapper.Time?,
+                           to lines: inout [UInt8], scratch: inout Scratch) -> Bool {
+        // The buffers move into the record and back, so each stays uniquely referenced.
+        func take<Element>(_ buffer: inout [Element]) -> [Element] {
+            buffer.removeAll(keepingCapacity: true)
+            defer { buffer = [] }
+            return buffer
+        }
+        var record = Record(node: record, selector: selector, ordered: take(&scratch.ordered), canonical: take(&scratch.canonical),
+                            assembly: take(&scratch.assembly), problems: take(&scratch.problems))
+        defer {
+            (scratch.ordered, scratch.canonical) = (record.ordered, record.canonical)
+            (scratch.assembly, scratch.problems) = (record.assembly, record.problems)
+        }
+        var time: String?
+        if let rule = mapper.mapping.time {
+            let recordTime = headerTime ?? mapper.time(rule, of: record.node, with: selector)
+            guard recordTime.problems.isEmpty else { return false }
+            time = recordTime.value
+        }
+        guard write(root, from: record.node, into: &record, isRoot: true) == .written, let key = record.key else { return false }
+        validator.ruleProblems(record.readByRules, pointerPrefix: "/data", into: &record.problems)
+        guard record.problems.isEmpty else { return false }
+        let schema = mapper.mapping.schema
+        let id = CanonicalRecord.id(source: source, type: schema.recordType) { $0.append(contentsOf: record.canonical) }
+        CanonicalRecord.writeEnvelope(
+            type: schema.recordType, source: source, subject: key, id: id, dataschema: schema.dataschema, time: time,
+            classification: validator.classification(of: record.readByRules), extensions: [], into: &lines
+        ) { $0.append(contentsOf: record.ordered) }
+        lines.append(0x0A)
+        return true
+    }
+
+    /// One record on its way.
+    private struct Record {
+        let node: RecordNode
+        let selector: any RecordSelector
+        var ordered: [UInt8]
+        var canonical: [UInt8]
+        /// Where an object's members are put in RFC 8785 order.
+        var assembly: [UInt8]
+        var problems: [RecordProblem]
+        var key: String?
+        /// The top-level values the schema's rules and marking rules read.
+        var readByRules = JSONObject()
+    }
+
+    private enum Written { case written, empty, failed }
+
+    /// Writes an object's fields: in `ordered` as the mapper orders them, and in `canonical` in
+    /// RFC 8785 order (each value is written at the end first, then the members are put in order).
+    private func write(_ plan: ObjectPlan, from element: RecordNode, into record: inout Record, isRoot: Bool) -> Written {
+        let orderedStart = record.ordered.count
+        let canonicalStart = record.canonical.count
+        let fieldCount = plan.object.fields.count
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: max(fieldCount, 1)) { spans -> Written in
+            spans.initialize(repeating: 0..<0)
+            var present = 0
+            var compared = JSONObject()
+            record.ordered.append(UInt8(ascii: "{"))
+            for (index, binding) in plan.bindings.enumerated() {
+                let fieldIndex = plan.fieldIndexes[index]
+                let field = plan.object.fields[fieldIndex]
+                let orderedMark = record.ordered.count
+                let valueStart = record.canonical.count
+                if present > 0 { record.ordered.append(UInt8(ascii: ",")) }
+                record.ordered.append(contentsOf: plan.keys[fieldIndex])
+                let outcome: Written
+                if let nested = plan.nested[index] {
+                    outcome = writeObjects(nested, of: binding, field: field, from: element, into: &record)
+                } else if binding.field.isList, let path = binding.rule.sourcePath {
+                    outcome = writeList(binding, field: field, texts: record.selector.texts(at: path, from: element),
+                                        from: element, into: &record)
+                } else {
+                    // A list field whose rule gives one value is the validator's to report.
+                    guard !binding.field.isList else { return .failed }
+                    guard let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
+                                                       problems: &record.problems)
+                    else {
+                        guard record.problems.isEmpty && !binding.rule.isRequiredByFormat else { return .failed }
+                        record.ordered.removeSubrange(orderedMark...)
+                        continue
+                    }
+                    field.validateValue(value, pointer: "", into: &record.problems)
+                    write(value, into: &record)
+                    if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
+                    if isRoot {
+                        if fieldsReadByRules.contains(field.definition.name) { record.readByRules[field.definition.name] = value }
+                        if field.definition.name == mapper.mapping.schema.keyField {
+                            switch value {
+                            case .string(let text): record.key = text
+                            case .number(let number): record.key = number.text
+                            default: break
+                            }
+                        }
+                    }
+                    outcome = record.problems.isEmpty ? .written : .failed
+                }
+                switch outcome {
+                case .failed:
+                    return .failed
+                case .empty:
+                    record.ordered.removeSubrange(orderedMark...)
+                    record.canonical.removeSubrange(valueStart...)
+                case .written:
+                    spans[fieldIndex] = valueStart..<record.canonical.count
+                    present += 1
+                }
+            }
+            guard present > 0 else {
+                record.ordered.removeSubrange(orderedStart...)
+                return .empty
+            }
+            record.ordered.append(UInt8(ascii: "}"))
+            for (index, field) in plan.object.fields.enumerated() where field.definition.isRequired && spans[index].isEmpty {
+                return .failed
+            }
+            if plan.hasComparisons {
+                plan.object.orderProblems(compared, pointer: "", into: &record.problems)
+                guard record.problems.isEmpty else { return .failed }
+            }
+            // The members in RFC 8785 order, put together apart and written over the values.
+            record.assembly.removeAll(keepingCapacity: true)
+            record.assembly.append(UInt8(ascii: "{"))
+            var first = true
+            for fieldIndex in plan.canonicalOrder where !spans[fieldIndex].isEmpty {
+                if !first { record.assembly.append(UInt8(ascii: ",")) }
+                first = false
+                record.assembly.append(contentsOf: plan.keys[fieldIndex])
+                record.assembly.append(contentsOf: record.canonical[spans[fieldIndex]])
+            }
+            record.assembly.append(UInt8(ascii: "}"))
+            record.canonical.replaceSubrange(canonicalStart..., with: record.assembly)
+            return .written
+        }
+    }
+
+    /// Writes the object or list of objects an object rule maps.
+    private func writeObjects(_ plan: ObjectPlan, of binding: FieldBinding, field: CompiledField, from element: RecordNode,
+                              into record: inout Record) -> Written {
+        guard case .object(let path, _) = binding.rule.source else { return .failed }
+        let elements = path.isSelf ? [element] : record.selector.elements(at: path, from: element)
+        guard binding.field.isList else {
+            guard let first = elements.first else { return .empty }
+            guard elements.count == 1 else { return .failed }
+            let canonicalStart = record.canonical.count
+            let written = write(plan, from: first, into: &record, isRoot: false)
+            if written == .empty { record.canonical.removeSubrange(canonicalStart...) }
+            return written
+        }
+        record.ordered.append(UInt8(ascii: "["))
+        record.canonical.append(UInt8(ascii: "["))
+        var count = 0
+        for item in elements {
+            let (orderedMark, canonicalMark) = (record.ordered.count, record.canonical.count)
+            if count > 0 {
+                record.ordered.append(UInt8(ascii: ","))
+                record.canonical.append(UInt8(ascii: ","))
+            }
+            switch write(plan, from: item, into: &record, isRoot: false) {
+            case .failed: return .failed
+            case .empty:
+                record.ordered.removeSubrange(orderedMark...)
+                record.canonical.removeSubrange(canonicalMark...)
+            case .written: count += 1
+            }
+        }
+        record.ordered.append(UInt8(ascii: "]"))
+        record.canonical.append(UInt8(ascii: "]"))
+        return listOutcome(count: count, field: field)
+    }
+
+    /// Writes the values of a list rule.
+    private func writeList(_ binding: FieldBinding, field: CompiledField, texts: [String], from element: RecordNode,
+                           into record: inout Record) -> Written {
+        record.ordered.append(UInt8(ascii: "["))
+        record.canonical.append(UInt8(ascii: "["))
+        var count = 0
+        for text in texts {
+            guard let value = mapper.convert(text, rule: binding.rule, from: element, selector: record.selector, pointer: "",
+                                             problems: &record.problems)
+            else {
+                if record.problems.isEmpty { continue } else { return .failed }
+            }
+            field.validateValue(value, pointer: "", into: &record.problems)
+            guard record.problems.isEmpty else { return .failed }
+            if count > 0 {
+                record.ordered.append(UInt8(ascii: ","))
+                record.canonical.append(UInt8(ascii: ","))
+            }
+            write(value, into: &record)
+            count += 1
+        }
+        record.ordered.append(UInt8(ascii: "]"))
+        record.canonical.append(UInt8(ascii: "]"))
+        return listOutcome(count: count, field: field)
+    }
+
+    /// An empty list is omitted; a list outside its schema's bounds is a problem.
+    private func listOutcome(count: Int, field: CompiledField) -> Written {
+        if count == 0 { return .empty }
+        if let minItems = field.definition.minItems, count < minItems { return .failed }
+        if let maxItems = field.definition.maxItems, count > maxItems { return .failed }
+        return .written
+    }
+
+    /// Writes a scalar in both forms; a string is escaped once and copied.
+    private func write(_ value: JSONValue, into record: inout Record) {
+        switch value {
+        case .number(let number):
+            number.write(canonical: false, into: &record.ordered)
+            number.write(canonical: true, into: &record.canonical)
+        default:
+            let start = record.ordered.count
+            JSONWriter().write(value, into: &record.ordered)
+            record.canonical.append(contentsOf: record.ordered[start...])
+        }
+    }
+}
+
+/// A mapping's object rules laid out against their schema object: which field each rule
+/// fills, the bytes `"name":` of each field, and the fields' RFC 8785 order.
+private final class ObjectPlan: Sendable {
+    let bindings: [FieldBinding]
+    let object: CompiledObject
+    /// For each binding, the index of its field in `object`.
+    let fieldIndexes: [Int]
+    let keys: [[UInt8]]
+    let canonicalOrder: [Int]
+    /// For each binding, the plan of the object it maps, if it maps one.
+    let nested: [ObjectPlan?]
+    /// For each field, whether a comparison rule reads it.
+    let isCompared: [Bool]
+    let hasComparisons: Bool
+
+    init?(_ bindings: [FieldBinding], _ object: CompiledObject) {
+        self.bindings = bindings
+        self.object = object
+        var fieldIndexes: [Int] = []
+        var nested: [ObjectPlan?] = []
+        for binding in bindings {
+            guard let index = object.fields.firstIndex(where: { $0.definition === binding.field }) else { return nil }
+            fieldIndexes.append(index)
+            if case .object(_, let nestedBindings) = binding.rule.source {
+                guard let nestedObject = object.fields[index].object?.value,
+                    let plan = ObjectPlan(nestedBindings, nestedObject)
+                else { return nil }
+                nested.append(plan)
+            } else {
+                nested.append(nil)
+            }
+        }
+        self.fieldIndexes = fieldIndexes
+        self.nested = nested
+        let names = object.fields.map(\.definition.name)
+        keys = names.map { name in
+            var key: [UInt8] = []
+            JSONWriter.writeString(name, into: &key)
+            key.append(UInt8(ascii: ":"))
+            return key
+        }
+        canonicalOrder = names.indices.sorted { JSONWriter.precedesInUTF16(names[$0], names[$1]) }
+        let compared = Set(object.fields.compactMap { field in field.definition.notBefore.map { [field.definition.name, $0] } }.joined())
+        isCompared = names.map(compared.contains)
+        hasComparisons = !compared.isEmpty
+    }
+}

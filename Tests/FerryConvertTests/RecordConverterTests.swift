@@ -112,24 +112,53 @@ struct RecordConverterTests {
         #expect(compared >= 8)
     }
 
-    @Test func aTimeFromAnElementBetweenRootAndRecordsIsReadForEachRecord() throws {
-        // Groups between the root and the records may repeat with other attributes: the `time`
-        // they give is not worked out once per document like a root attribute's.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-time-\(UUID().uuidString)")
+    /// A shipped mapping with `original` replaced by `replacement` in its text, loaded beside a
+    /// copy of the schemas.
+    static func changedMapping(_ name: String, replacing original: String, with replacement: String) throws -> Mapping {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-mapping-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("mappings"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: FerryTesting.packageRoot.appendingPathComponent("schemas"),
                                          to: directory.appendingPathComponent("schemas"))
         defer { try? FileManager.default.removeItem(at: directory) }
-        let original = try String(contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/kadry-personnel.yaml"),
-                                  encoding: .utf8)
-        let mappingText = original.replacingOccurrences(of: "path: /Выгрузка/@ДатаВыгрузки",
-                                                        with: "path: /Выгрузка/Сотрудники/@ДатаВыгрузки")
-        #expect(mappingText != original)
-        let mappingPath = directory.appendingPathComponent("mappings/grouped.yaml")
-        try Data(mappingText.utf8).write(to: mappingPath)
+        let text = try String(contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/\(name).yaml"), encoding: .utf8)
+        let changed = text.replacingOccurrences(of: original, with: replacement)
+        #expect(changed != text)
+        let mappingPath = directory.appendingPathComponent("mappings/changed.yaml")
+        try Data(changed.utf8).write(to: mappingPath)
         var loader = ProjectLoader()
         let loaded = loader.mapping(mappingPath.path)
-        let mapping = try #require(loaded, "\(loader.renderedDiagnostics())")
+        return try #require(loaded, "\(loader.renderedDiagnostics())")
+    }
+
+    /// An object the format requires (the schema does not) is reported missing, not left out,
+    /// in parallel too.
+    @Test func anObjectTheFormatRequiresIsReportedMissingBothWays() throws {
+        let mapping = try Self.changedMapping("kadry-personnel", replacing: "    path: Адрес\n", with: "    path: Адрес\n    required: true\n")
+        let converter = try RecordConverter(mapping: mapping)
+        let record = { (number: Int, address: String) in
+            """
+            <Сотрудник ЛичныйНомер="ДЕ-00000\(number)"><Фамилия>Петров</Фамилия><Имя>Олег</Имя>
+            <ДатаРождения>01.01.1990</ДатаРождения><Звание>рядовой</Звание><ВоинскаяЧасть>в/ч 1</ВоинскаяЧасть>
+            <НачалоСлужбы>01.01.2020</НачалоСлужбы><Статус>действующий</Статус>\(address)</Сотрудник>
+            """
+        }
+        let text = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Выгрузка Система="АСУ Кадры" Версия="2.3" ДатаВыгрузки="01.11.2026 08:00:00" ЧасовойПояс="+03:00"><Сотрудники>
+            \(record(1, "<Адрес><Город>Тверь</Город></Адрес>"))\(record(2, ""))\(record(3, "<Адрес> </Адрес>"))
+            </Сотрудники></Выгрузка>
+            """
+        let oneByOne = Self.run(converter, Array(text.utf8), inParallel: false)
+        #expect(oneByOne.lines.count == 1 && oneByOne.rejects.count == 2, "\(oneByOne.rejects)")
+        #expect(oneByOne.rejects.allSatisfy { $0.contains("the format requires address") }, "\(oneByOne.rejects)")
+        #expect(Self.run(converter, Array(text.utf8), inParallel: true, asNDJSON: true) == oneByOne)
+    }
+
+    @Test func aTimeFromAnElementBetweenRootAndRecordsIsReadForEachRecord() throws {
+        // Groups between the root and the records may repeat with other attributes: the `time`
+        // they give is not worked out once per document like a root attribute's.
+        let mapping = try Self.changedMapping("kadry-personnel", replacing: "path: /Выгрузка/@ДатаВыгрузки",
+                                              with: "path: /Выгрузка/Сотрудники/@ДатаВыгрузки")
         let converter = try RecordConverter(mapping: mapping)
         let record = { (number: Int) in
             """

@@ -121,6 +121,7 @@ public struct RecordConverter: Sendable {
                 setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.workerNiceness)
                 var headerTime = HeaderTime()
                 var scratch = RecordLineWriter.Scratch()
+                let lineWriter = linesOnWorkers ? lineWriter : nil
                 while let (number, items) = copies.takeNumbered() {
                     var outcomes: [Outcome] = []
                     var lines: [UInt8] = []
@@ -145,7 +146,7 @@ public struct RecordConverter: Sendable {
                             batch.withView { view in
                                 for index in 0..<view.count {
                                     let (node, selector) = (view.node(of: index), view.selector(of: index))
-                                    if linesOnWorkers, let lineWriter,
+                                    if let lineWriter,
                                         lineWriter.appendLine(of: node, with: selector, headerTime: knownHeaderTime(&headerTime, node, selector),
                                                               to: &lines, scratch: &scratch)
                                     {

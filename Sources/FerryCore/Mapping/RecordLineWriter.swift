@@ -94,93 +94,95 @@ public struct RecordLineWriter: Sendable {
         let canonicalStart = record.canonical.count
         let fieldCount = plan.object.fields.count
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: max(fieldCount, 1)) { spans -> Written in
-            spans.initialize(repeating: 0..<0)
-            var present = 0
-            var compared = JSONObject()
-            record.ordered.append(UInt8(ascii: "{"))
-            for (index, binding) in plan.bindings.enumerated() {
-                let fieldIndex = plan.fieldIndexes[index]
-                let field = plan.object.fields[fieldIndex]
-                let orderedMark = record.ordered.count
-                let valueStart = record.canonical.count
-                if present > 0 { record.ordered.append(UInt8(ascii: ",")) }
-                record.ordered.append(contentsOf: plan.keys[fieldIndex])
-                let outcome: Written
-                if let nested = plan.nested[index] {
-                    outcome = writeObjects(nested, of: binding, field: field, from: element, into: &record)
-                } else if binding.field.isList, let path = binding.rule.sourcePath {
-                    outcome = writeList(binding, field: field, texts: record.selector.texts(at: path, from: element),
-                                        from: element, into: &record)
-                } else {
-                    // A list field whose rule gives one value is the validator's to report.
-                    guard !binding.field.isList else { return .failed }
-                    guard let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
-                                                       problems: &record.problems)
-                    else {
-                        guard record.problems.isEmpty && !binding.rule.isRequiredByFormat else { return .failed }
-                        record.ordered.removeSubrange(orderedMark...)
-                        continue
-                    }
-                    field.validateValue(value, pointer: "", into: &record.problems)
-                    write(value, into: &record)
-                    if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
-                    if isRoot {
-                        if fieldsReadByRules.contains(field.definition.name) { record.readByRules[field.definition.name] = value }
-                        if field.definition.name == mapper.mapping.schema.keyField {
-                            switch value {
-                            case .string(let text): record.key = text
-                            case .number(let number): record.key = number.text
-                            default: break
+            plan.slots.withUnsafeBufferPointer { slots in
+                spans.initialize(repeating: 0..<0)
+                var present = 0
+                var compared = JSONObject()
+                record.ordered.append(UInt8(ascii: "{"))
+                for slot in slots {
+                    let (binding, field, fieldIndex) = (slot.binding, slot.field, slot.fieldIndex)
+                    let orderedMark = record.ordered.count
+                    let valueStart = record.canonical.count
+                    if present > 0 { record.ordered.append(UInt8(ascii: ",")) }
+                    plan.appendKey(fieldIndex, to: &record.ordered)
+                    let outcome: Written
+                    if let nested = slot.nested, let path = slot.objectPath {
+                        outcome = writeObjects(nested, at: path, isList: slot.isList, field: field, from: element, into: &record)
+                    } else if slot.isList, let path = binding.rule.sourcePath {
+                        outcome = writeList(binding, field: field, texts: record.selector.texts(at: path, from: element),
+                                            from: element, into: &record)
+                    } else {
+                        // A list field whose rule gives one value is the validator's to report.
+                        guard !slot.isList else { return .failed }
+                        guard let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
+                                                           problems: &record.problems)
+                        else {
+                            guard record.problems.isEmpty && !binding.rule.isRequiredByFormat else { return .failed }
+                            record.ordered.removeSubrange(orderedMark...)
+                            continue
+                        }
+                        field.validateValue(value, pointer: "", into: &record.problems)
+                        write(value, into: &record)
+                        if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
+                        if isRoot {
+                            if fieldsReadByRules.contains(field.definition.name) { record.readByRules[field.definition.name] = value }
+                            if field.definition.name == mapper.mapping.schema.keyField {
+                                switch value {
+                                case .string(let text): record.key = text
+                                case .number(let number): record.key = number.text
+                                default: break
+                                }
                             }
                         }
+                        outcome = record.problems.isEmpty ? .written : .failed
                     }
-                    outcome = record.problems.isEmpty ? .written : .failed
+                    switch outcome {
+                    case .failed:
+                        return .failed
+                    case .empty:
+                        // A rule the format requires reports a missing value.
+                        if binding.rule.isRequiredByFormat { return .failed }
+                        record.ordered.removeSubrange(orderedMark...)
+                        record.canonical.removeSubrange(valueStart...)
+                    case .written:
+                        spans[fieldIndex] = valueStart..<record.canonical.count
+                        present += 1
+                    }
                 }
-                switch outcome {
-                case .failed:
+                guard present > 0 else {
+                    record.ordered.removeSubrange(orderedStart...)
+                    return .empty
+                }
+                record.ordered.append(UInt8(ascii: "}"))
+                for (index, field) in plan.object.fields.enumerated() where field.definition.isRequired && spans[index].isEmpty {
                     return .failed
-                case .empty:
-                    record.ordered.removeSubrange(orderedMark...)
-                    record.canonical.removeSubrange(valueStart...)
-                case .written:
-                    spans[fieldIndex] = valueStart..<record.canonical.count
-                    present += 1
                 }
+                if plan.hasComparisons {
+                    plan.object.orderProblems(compared, pointer: "", into: &record.problems)
+                    guard record.problems.isEmpty else { return .failed }
+                }
+                // The members in RFC 8785 order, put together apart and written over the values.
+                record.assembly.removeAll(keepingCapacity: true)
+                record.assembly.append(UInt8(ascii: "{"))
+                var first = true
+                for fieldIndex in plan.canonicalOrder where !spans[fieldIndex].isEmpty {
+                    if !first { record.assembly.append(UInt8(ascii: ",")) }
+                    first = false
+                    plan.appendKey(fieldIndex, to: &record.assembly)
+                    record.assembly.append(contentsOf: record.canonical[spans[fieldIndex]])
+                }
+                record.assembly.append(UInt8(ascii: "}"))
+                record.canonical.replaceSubrange(canonicalStart..., with: record.assembly)
+                return .written
             }
-            guard present > 0 else {
-                record.ordered.removeSubrange(orderedStart...)
-                return .empty
-            }
-            record.ordered.append(UInt8(ascii: "}"))
-            for (index, field) in plan.object.fields.enumerated() where field.definition.isRequired && spans[index].isEmpty {
-                return .failed
-            }
-            if plan.hasComparisons {
-                plan.object.orderProblems(compared, pointer: "", into: &record.problems)
-                guard record.problems.isEmpty else { return .failed }
-            }
-            // The members in RFC 8785 order, put together apart and written over the values.
-            record.assembly.removeAll(keepingCapacity: true)
-            record.assembly.append(UInt8(ascii: "{"))
-            var first = true
-            for fieldIndex in plan.canonicalOrder where !spans[fieldIndex].isEmpty {
-                if !first { record.assembly.append(UInt8(ascii: ",")) }
-                first = false
-                record.assembly.append(contentsOf: plan.keys[fieldIndex])
-                record.assembly.append(contentsOf: record.canonical[spans[fieldIndex]])
-            }
-            record.assembly.append(UInt8(ascii: "}"))
-            record.canonical.replaceSubrange(canonicalStart..., with: record.assembly)
-            return .written
         }
     }
 
     /// Writes the object or list of objects an object rule maps.
-    private func writeObjects(_ plan: ObjectPlan, of binding: FieldBinding, field: CompiledField, from element: RecordNode,
+    private func writeObjects(_ plan: ObjectPlan, at path: NodePath, isList: Bool, field: CompiledField, from element: RecordNode,
                               into record: inout Record) -> Written {
-        guard case .object(let path, _) = binding.rule.source else { return .failed }
         let elements = path.isSelf ? [element] : record.selector.elements(at: path, from: element)
-        guard binding.field.isList else {
+        guard isList else {
             guard let first = elements.first else { return .empty }
             guard elements.count == 1 else { return .failed }
             let canonicalStart = record.canonical.count
@@ -261,14 +263,26 @@ public struct RecordLineWriter: Sendable {
 /// A mapping's object rules laid out against their schema object: which field each rule
 /// fills, the bytes `"name":` of each field, and the fields' RFC 8785 order.
 private final class ObjectPlan: Sendable {
+    /// A binding with its field: unowned, the plan keeps them alive (`bindings`, `object`,
+    /// `nestedPlans`), so the record loop reads them without retaining each.
+    struct Slot {
+        unowned(unsafe) let binding: FieldBinding
+        unowned(unsafe) let field: CompiledField
+        let fieldIndex: Int
+        /// The plan of the object the binding maps, if it maps one, and the path to its elements.
+        unowned(unsafe) let nested: ObjectPlan?
+        unowned(unsafe) let objectPath: NodePath?
+        let isList: Bool
+    }
+
     let bindings: [FieldBinding]
     let object: CompiledObject
-    /// For each binding, the index of its field in `object`.
-    let fieldIndexes: [Int]
-    let keys: [[UInt8]]
+    let nestedPlans: [ObjectPlan]
+    let slots: [Slot]
+    /// The bytes `"name":` of every field, one after the other, and where each field's are.
+    let keyBytes: [UInt8]
+    let keyRanges: [Range<Int>]
     let canonicalOrder: [Int]
-    /// For each binding, the plan of the object it maps, if it maps one.
-    let nested: [ObjectPlan?]
     /// For each field, whether a comparison rule reads it.
     let isCompared: [Bool]
     let hasComparisons: Bool
@@ -276,32 +290,41 @@ private final class ObjectPlan: Sendable {
     init?(_ bindings: [FieldBinding], _ object: CompiledObject) {
         self.bindings = bindings
         self.object = object
-        var fieldIndexes: [Int] = []
-        var nested: [ObjectPlan?] = []
+        var slots: [Slot] = []
+        var nestedPlans: [ObjectPlan] = []
         for binding in bindings {
             guard let index = object.fields.firstIndex(where: { $0.definition === binding.field }) else { return nil }
-            fieldIndexes.append(index)
-            if case .object(_, let nestedBindings) = binding.rule.source {
+            var nested: ObjectPlan?
+            var objectPath: NodePath?
+            if case .object(let path, let nestedBindings) = binding.rule.source {
                 guard let nestedObject = object.fields[index].object?.value,
                     let plan = ObjectPlan(nestedBindings, nestedObject)
                 else { return nil }
-                nested.append(plan)
-            } else {
-                nested.append(nil)
+                nestedPlans.append(plan)
+                (nested, objectPath) = (plan, path)
             }
+            slots.append(Slot(binding: binding, field: object.fields[index], fieldIndex: index, nested: nested,
+                              objectPath: objectPath, isList: binding.field.isList))
         }
-        self.fieldIndexes = fieldIndexes
-        self.nested = nested
+        self.slots = slots
+        self.nestedPlans = nestedPlans
         let names = object.fields.map(\.definition.name)
-        keys = names.map { name in
-            var key: [UInt8] = []
-            JSONWriter.writeString(name, into: &key)
-            key.append(UInt8(ascii: ":"))
-            return key
+        var keyBytes: [UInt8] = []
+        keyRanges = names.map { name in
+            let start = keyBytes.count
+            JSONWriter.writeString(name, into: &keyBytes)
+            keyBytes.append(UInt8(ascii: ":"))
+            return start..<keyBytes.count
         }
+        self.keyBytes = keyBytes
         canonicalOrder = names.indices.sorted { JSONWriter.precedesInUTF16(names[$0], names[$1]) }
         let compared = Set(object.fields.compactMap { field in field.definition.notBefore.map { [field.definition.name, $0] } }.joined())
         isCompared = names.map(compared.contains)
         hasComparisons = !compared.isEmpty
+    }
+
+    /// Appends the bytes `"name":` of field `index`.
+    func appendKey(_ index: Int, to buffer: inout [UInt8]) {
+        keyBytes.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[keyRanges[index]])) }
     }
 }

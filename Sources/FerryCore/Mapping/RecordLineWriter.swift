@@ -6,7 +6,7 @@
 /// ``RecordMapper``, ``RecordValidator`` and ``CanonicalRecord`` write for it. At the first
 /// problem it gives up and writes nothing: the caller then converts the record through those
 /// three, which find every problem with its pointer, so rejects read the same either way.
-public struct RecordLineWriter: Sendable {
+public final class RecordLineWriter: Sendable {
     private let mapper: RecordMapper
     private let validator: RecordValidator
     private let source: String

@@ -46,12 +46,31 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// `YYYY-MM-DD`.
     public var description: String {
-        let digits: [UInt8] = [
-            UInt8(year / 1000 % 10), UInt8(year / 100 % 10), UInt8(year / 10 % 10), UInt8(year % 10), 0xFD,
-            UInt8(month / 10), UInt8(month % 10), 0xFD, UInt8(day / 10), UInt8(day % 10),
-        ]
-        return String(decoding: digits.map { $0 == 0xFD ? UInt8(ascii: "-") : $0 + UInt8(ascii: "0") }, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 10) { write(into: $0, at: 0) }
     }
+
+    /// Writes `YYYY-MM-DD` at `start`; returns the index after it.
+    func write(into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var index = writeDigits(year, width: 4, into: buffer, at: start)
+        buffer[index] = UInt8(ascii: "-")
+        index = writeDigits(month, width: 2, into: buffer, at: index + 1)
+        buffer[index] = UInt8(ascii: "-")
+        return writeDigits(day, width: 2, into: buffer, at: index + 1)
+    }
+}
+
+/// Writes the last `width` decimal digits of a non-negative number at `start`, zero-padded;
+/// returns the index after them.
+func writeDigits(_ value: Int, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+    var rest = value
+    for position in stride(from: start + width - 1, through: start, by: -1) {
+        buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+        rest /= 10
+    }
+    return start + width
+}
+
+extension CalendarDate {
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)

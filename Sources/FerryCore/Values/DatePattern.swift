@@ -170,7 +170,20 @@ public struct DatePattern: Sendable, Hashable, CustomStringConvertible {
 extension DatePattern.Parts {
     /// RFC 3339 with the given offset: `2026-11-26T06:00:00+03:00`.
     public func rfc3339(offset: String) -> String {
-        "\(date)T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))\(offset)"
+        var offset = offset
+        return offset.withUTF8 { offsetBytes in
+            String(unsafeUninitializedCapacity: 19 + offsetBytes.count) { buffer in
+                var index = date.write(into: buffer, at: 0)
+                buffer[index] = UInt8(ascii: "T")
+                index = writeDigits(hour, width: 2, into: buffer, at: index + 1)
+                buffer[index] = UInt8(ascii: ":")
+                index = writeDigits(minute, width: 2, into: buffer, at: index + 1)
+                buffer[index] = UInt8(ascii: ":")
+                index = writeDigits(second, width: 2, into: buffer, at: index + 1)
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[index...]).initialize(from: offsetBytes)
+                return index + offsetBytes.count
+            }
+        }
     }
 
     /// Reads the date and time of an RFC 3339 text (fraction and offset ignored).

@@ -187,7 +187,7 @@ public struct RecordConverter: Sendable {
     /// The workers' niceness (the reading thread keeps the process's): high enough that the reading
     /// thread gets a core of its own when it needs one (measured: 8 and above did the same).
     private static let workerNiceness: Int32 = 12
-    /// Records copied per batch on their way from the reading thread to the mapping one.
+    /// Records copied per batch on their way from the reading thread to a worker.
     private static let snapshotBatchSize = 32
     /// Text a batch may hold before it is handed on with fewer records (large records).
     private static let snapshotBatchBytes = 1 << 20

@@ -83,6 +83,12 @@ public final class RecordLineWriter: Sendable {
         var key: String?
         /// The top-level values the schema's rules and marking rules read.
         var readByRules = JSONObject()
+
+        /// Appends punctuation that both forms write alike.
+        mutating func appendToBoth(_ byte: UInt8) {
+            ordered.append(byte)
+            canonical.append(byte)
+        }
     }
 
     private enum Written { case written, empty, failed }
@@ -114,27 +120,16 @@ public final class RecordLineWriter: Sendable {
                     } else {
                         // A list field whose rule gives one value is the validator's to report.
                         guard !slot.isList else { return .failed }
-                        guard let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
-                                                           problems: &record.problems)
-                        else {
-                            guard record.problems.isEmpty && !binding.rule.isRequiredByFormat else { return .failed }
-                            record.ordered.removeSubrange(orderedMark...)
-                            continue
+                        if let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
+                                                        problems: &record.problems) {
+                            field.validateValue(value, pointer: "", into: &record.problems)
+                            write(value, into: &record)
+                            if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
+                            if isRoot { keep(value, of: field.definition.name, in: &record) }
+                            outcome = record.problems.isEmpty ? .written : .failed
+                        } else {
+                            outcome = record.problems.isEmpty ? .empty : .failed
                         }
-                        field.validateValue(value, pointer: "", into: &record.problems)
-                        write(value, into: &record)
-                        if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
-                        if isRoot {
-                            if fieldsReadByRules.contains(field.definition.name) { record.readByRules[field.definition.name] = value }
-                            if field.definition.name == mapper.mapping.schema.keyField {
-                                switch value {
-                                case .string(let text): record.key = text
-                                case .number(let number): record.key = number.text
-                                default: break
-                                }
-                            }
-                        }
-                        outcome = record.problems.isEmpty ? .written : .failed
                     }
                     switch outcome {
                     case .failed:
@@ -178,6 +173,18 @@ public final class RecordLineWriter: Sendable {
         }
     }
 
+    /// Keeps what the record needs of a top-level value besides its bytes: the values the rules
+    /// read, and the key.
+    private func keep(_ value: JSONValue, of name: String, in record: inout Record) {
+        if fieldsReadByRules.contains(name) { record.readByRules[name] = value }
+        guard name == mapper.mapping.schema.keyField else { return }
+        switch value {
+        case .string(let text): record.key = text
+        case .number(let number): record.key = number.text
+        default: break
+        }
+    }
+
     /// Writes the object or list of objects an object rule maps.
     private func writeObjects(_ plan: ObjectPlan, at path: NodePath, isList: Bool, field: CompiledField, from element: RecordNode,
                               into record: inout Record) -> Written {
@@ -185,20 +192,13 @@ public final class RecordLineWriter: Sendable {
         guard isList else {
             guard let first = elements.first else { return .empty }
             guard elements.count == 1 else { return .failed }
-            let canonicalStart = record.canonical.count
-            let written = write(plan, from: first, into: &record, isRoot: false)
-            if written == .empty { record.canonical.removeSubrange(canonicalStart...) }
-            return written
+            return write(plan, from: first, into: &record, isRoot: false)
         }
-        record.ordered.append(UInt8(ascii: "["))
-        record.canonical.append(UInt8(ascii: "["))
+        record.appendToBoth(UInt8(ascii: "["))
         var count = 0
         for item in elements {
             let (orderedMark, canonicalMark) = (record.ordered.count, record.canonical.count)
-            if count > 0 {
-                record.ordered.append(UInt8(ascii: ","))
-                record.canonical.append(UInt8(ascii: ","))
-            }
+            if count > 0 { record.appendToBoth(UInt8(ascii: ",")) }
             switch write(plan, from: item, into: &record, isRoot: false) {
             case .failed: return .failed
             case .empty:
@@ -207,16 +207,14 @@ public final class RecordLineWriter: Sendable {
             case .written: count += 1
             }
         }
-        record.ordered.append(UInt8(ascii: "]"))
-        record.canonical.append(UInt8(ascii: "]"))
+        record.appendToBoth(UInt8(ascii: "]"))
         return listOutcome(count: count, field: field)
     }
 
     /// Writes the values of a list rule.
     private func writeList(_ binding: FieldBinding, field: CompiledField, texts: [String], from element: RecordNode,
                            into record: inout Record) -> Written {
-        record.ordered.append(UInt8(ascii: "["))
-        record.canonical.append(UInt8(ascii: "["))
+        record.appendToBoth(UInt8(ascii: "["))
         var count = 0
         for text in texts {
             guard let value = mapper.convert(text, rule: binding.rule, from: element, selector: record.selector, pointer: "",
@@ -226,15 +224,11 @@ public final class RecordLineWriter: Sendable {
             }
             field.validateValue(value, pointer: "", into: &record.problems)
             guard record.problems.isEmpty else { return .failed }
-            if count > 0 {
-                record.ordered.append(UInt8(ascii: ","))
-                record.canonical.append(UInt8(ascii: ","))
-            }
+            if count > 0 { record.appendToBoth(UInt8(ascii: ",")) }
             write(value, into: &record)
             count += 1
         }
-        record.ordered.append(UInt8(ascii: "]"))
-        record.canonical.append(UInt8(ascii: "]"))
+        record.appendToBoth(UInt8(ascii: "]"))
         return listOutcome(count: count, field: field)
     }
 

@@ -98,20 +98,7 @@ public struct RecordConverter: Sendable {
         let file = document.displayPath
         let reading = Thread { [self] in
             copies.run { deliver in
-                var batch = RecordSnapshots()
-                let ending = read(input.value) { record, reader in
-                    reader.snapshot(record, into: &batch)
-                    if batch.count == Self.snapshotBatchSize || batch.textBytes > Self.snapshotBatchBytes {
-                        deliver(.records(batch))
-                        batch = RecordSnapshots()
-                    }
-                } interrupted: { cutOff in
-                    if !batch.isEmpty { deliver(.records(batch)) }
-                    batch = RecordSnapshots()
-                    deliver(.cutOff(cutOff))
-                }
-                if !batch.isEmpty { deliver(.records(batch)) }
-                return ending
+                readBatches(input.value) { deliver(.records($0)) } interrupted: { deliver(.cutOff($0)) }
             }
         }
         let workers = (0..<Self.workerCount).map { _ in
@@ -243,29 +230,60 @@ public struct RecordConverter: Sendable {
     ) -> Ending {
         let reader = XMLRecordReader(input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
         var records = 0
-        var ending = Ending()
         do {
             while let next = try reader.next() {
                 records += 1
                 record(next, reader)
             }
         } catch {
-            if let (line, text) = error.interruptedRecord {
-                interrupted(Reject(problems: [RecordProblem(code: error.kind.code, pointer: "",
-                                                            message: "the record was cut off: \(error.message)")],
-                                   file: document.displayPath, line: line, key: nil, input: text))
-            }
-            if document.isArchiveEntry && records == 0 && error.location.line <= 1 && error.location.column <= 1 {
-                ending.warning = Diagnostic(.warning, code: "zip.skipped", message: "skipped: not an XML document",
-                                            at: error.location)
-            } else {
-                ending.malformed = error.diagnostic
-            }
-            return ending
+            return ending(of: document, failure: error, after: records, interrupted: interrupted)
         }
-        if !reader.rootMatches {
+        return ending(of: document, rootMatches: reader.rootMatches, rootName: reader.rootName)
+    }
+
+    /// Reads every record of a document in order, copied batch by batch; a record cut off by a
+    /// fault goes to `interrupted`.
+    fileprivate func readBatches(
+        _ document: InputSet.Document, batch: (RecordSnapshots) -> Void, interrupted: (Reject) -> Void
+    ) -> Ending {
+        let reader = XMLRecordBatchReader(input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath,
+                                          batchSize: Self.snapshotBatchSize, batchBytes: Self.snapshotBatchBytes)
+        var records = 0
+        do {
+            try reader.read { copied in
+                records += copied.count
+                batch(copied)
+            }
+        } catch {
+            return ending(of: document, failure: error, after: records, interrupted: interrupted)
+        }
+        return ending(of: document, rootMatches: reader.rootMatches, rootName: reader.rootName)
+    }
+
+    /// The end of a document a fault stopped: the record it cut off rejected, and the fault.
+    private func ending(of document: InputSet.Document, failure: XMLReadError, after records: Int,
+                        interrupted: (Reject) -> Void) -> Ending {
+        if let (line, text) = failure.interruptedRecord {
+            interrupted(Reject(problems: [RecordProblem(code: failure.kind.code, pointer: "",
+                                                        message: "the record was cut off: \(failure.message)")],
+                               file: document.displayPath, line: line, key: nil, input: text))
+        }
+        var ending = Ending()
+        if document.isArchiveEntry && records == 0 && failure.location.line <= 1 && failure.location.column <= 1 {
+            ending.warning = Diagnostic(.warning, code: "zip.skipped", message: "skipped: not an XML document",
+                                        at: failure.location)
+        } else {
+            ending.malformed = failure.diagnostic
+        }
+        return ending
+    }
+
+    /// The end of a document read through: a warning when its root is not the record path's.
+    private func ending(of document: InputSet.Document, rootMatches: Bool, rootName: String?) -> Ending {
+        var ending = Ending()
+        if !rootMatches {
             let expected = mapping.xml.recordPath.first?.localName ?? ""
-            let message = "the root element is \(reader.rootName ?? "missing"), not \(expected): no records in it"
+            let message = "the root element is \(rootName ?? "missing"), not \(expected): no records in it"
             ending.warning = Diagnostic(.warning, code: document.isArchiveEntry ? "zip.skipped" : "xml.other-root",
                                         message: document.isArchiveEntry ? "skipped: \(message)" : message,
                                         at: DocumentLocation(path: document.displayPath, line: 1, column: 1))

@@ -1,4 +1,5 @@
 internal import CLibXML2
+import FerryCore
 
 /// libxml2's one-time set-up, run before any parser is created.
 enum LibXML {
@@ -26,5 +27,13 @@ extension UnsafePointer<xmlChar> {
             index += 1
         }
         return self[index] == 0
+    }
+}
+
+extension NodePath.Name {
+    /// Whether a libxml2 name (local name and namespace URI, nil for none) is this name.
+    func matches(local: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?) -> Bool {
+        guard let local, local.equals(self.local) else { return false }
+        return namespace.map { $0.equals(self.namespace) } ?? self.namespace.isEmpty
     }
 }

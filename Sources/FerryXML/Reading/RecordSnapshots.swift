@@ -84,87 +84,120 @@ public struct RecordSnapshots: Sendable {
 
     static func index(_ node: RecordNode) -> Int { Int(bitPattern: node.handle) - 1 }
 
-    // MARK: - Copying from libxml2
+    // MARK: - Building from a parser's events
 
-    /// Appends a record's subtree.
-    mutating func append(_ element: xmlNodePtr, line: Int, headers: [XMLRecordReader.HeaderAttribute]) {
-        if records.isEmpty { documentHasEncoding = element.pointee.doc?.pointee.encoding != nil }
-        records.append(Record(root: copy(element), line: line, headers: headers))
+    /// The elements of the record being built, outermost first, each with its last child so far.
+    private var openElements: [(node: Int, lastChild: Int)] = []
+
+    /// Whether a record is being built (its start tag seen, its end tag not yet).
+    var isBuildingRecord: Bool { !openElements.isEmpty }
+
+    /// Starts a record at its start tag; ``startElement(name:prefix:namespace:declarations:attributes:)``
+    /// follows for the record element itself.
+    mutating func beginRecord(line: Int, headers: [XMLRecordReader.HeaderAttribute], documentHasEncoding: Bool) {
+        if records.isEmpty { self.documentHasEncoding = documentHasEncoding }
+        records.append(Record(root: nodes.count, line: line, headers: headers))
     }
 
-    /// Copies a node and what is below it; returns its index, or -1 for nodes a record cannot
-    /// hold once parsed without a DOCTYPE (entity references, for one).
-    private mutating func copy(_ node: xmlNodePtr) -> Int {
-        let kind: Kind
-        switch node.pointee.type {
-        case XML_ELEMENT_NODE: kind = .element
-        case XML_TEXT_NODE: kind = .text
-        case XML_CDATA_SECTION_NODE: kind = .cdata
-        case XML_COMMENT_NODE: kind = .comment
-        case XML_PI_NODE: kind = .instruction
-        default: return -1
+    /// Adds an element, as the record element or as a child of the innermost open element, and
+    /// opens it.
+    /// - Parameters:
+    ///   - declarations: the namespace declarations as libxml2's SAX2 parser passes them:
+    ///     prefix and URI, one pair after the other.
+    ///   - attributes: the attributes as libxml2's SAX2 parser passes them: local name, prefix,
+    ///     URI, start and end of the value, five after five.
+    mutating func startElement(
+        name: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?,
+        declarations: UnsafeBufferPointer<UnsafePointer<xmlChar>?>, attributes: UnsafeBufferPointer<UnsafePointer<xmlChar>?>
+    ) {
+        var element = Node(kind: .element, name: store(name), namespace: store(namespace), prefix: store(prefix),
+                           content: Span(start: -1, count: 0))
+        let firstDeclaration = self.declarations.count
+        for pair in stride(from: 0, to: declarations.count - 1, by: 2) {
+            self.declarations.append(Declaration(prefix: store(declarations[pair]), href: store(declarations[pair + 1])))
         }
+        element.declarations = firstDeclaration..<self.declarations.count
+        let firstAttribute = self.attributes.count
+        for attribute in stride(from: 0, to: attributes.count - 4, by: 5) {
+            let value = SAX2AttributeValue(start: attributes[attribute + 3], end: attributes[attribute + 4])
+            self.attributes.append(Attribute(name: store(attributes[attribute]), namespace: store(attributes[attribute + 2]),
+                                             prefix: store(attributes[attribute + 1]), value: store(value)))
+        }
+        element.attributes = firstAttribute..<self.attributes.count
+        let index = add(element)
+        openElements.append((index, -1))
+    }
+
+    /// Closes the innermost open element.
+    /// - Returns: whether that ended the record.
+    mutating func endElement() -> Bool {
+        openElements.removeLast()
+        return openElements.isEmpty
+    }
+
+    /// Adds character data to the innermost open element, joined to a text node just before it
+    /// (as libxml2's tree builder joins the pieces it is handed, CDATA included).
+    /// - Returns: the length of the text node it is now part of.
+    mutating func appendText(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+        let last = openElements[openElements.count - 1].lastChild
+        if last >= 0, nodes[last].kind == .text {
+            bytes.append(contentsOf: text)
+            nodes[last].content.count += text.count
+            return nodes[last].content.count
+        }
+        add(Node(kind: .text, name: .empty, namespace: .empty, prefix: .empty, content: store(text)))
+        return text.count
+    }
+
+    /// Adds a comment to the innermost open element.
+    mutating func appendComment(_ text: UnsafePointer<xmlChar>?) {
+        add(Node(kind: .comment, name: .empty, namespace: .empty, prefix: .empty, content: store(text)))
+    }
+
+    /// Adds a processing instruction to the innermost open element.
+    mutating func appendInstruction(target: UnsafePointer<xmlChar>?, data: UnsafePointer<xmlChar>?) {
+        add(Node(kind: .instruction, name: store(target), namespace: .empty, prefix: .empty,
+                 content: data.map { store($0) } ?? Span(start: -1, count: 0)))
+    }
+
+    /// Appends a node and links it below the innermost open element, if there is one.
+    @discardableResult
+    private mutating func add(_ node: Node) -> Int {
         let index = nodes.count
-        var copied = Node(kind: kind, name: .empty, namespace: .empty, prefix: .empty, content: Span(start: -1, count: 0))
-        if kind == .element || kind == .instruction { copied.name = store(node.pointee.name) }
-        if kind != .element, let content = node.pointee.content { copied.content = store(content) }
-        if kind == .element {
-            if let namespace = node.pointee.ns {
-                copied.namespace = store(namespace.pointee.href)
-                copied.prefix = store(namespace.pointee.prefix)
-            }
-            let firstDeclaration = declarations.count
-            var declaration = node.pointee.nsDef
-            while let current = declaration {
-                declarations.append(Declaration(prefix: store(current.pointee.prefix), href: store(current.pointee.href)))
-                declaration = current.pointee.next
-            }
-            copied.declarations = firstDeclaration..<declarations.count
-            let firstAttribute = attributes.count
-            var attribute = node.pointee.properties
-            while let current = attribute {
-                let namespace = current.pointee.ns
-                attributes.append(Attribute(
-                    name: store(current.pointee.name), namespace: store(namespace?.pointee.href),
-                    prefix: store(namespace?.pointee.prefix), value: storeValue(current)))
-                attribute = current.pointee.next
-            }
-            copied.attributes = firstAttribute..<attributes.count
-        }
-        nodes.append(copied)
-        var previous: Int = -1
-        var child = node.pointee.children
-        while kind == .element, let current = child {
-            let copiedChild = copy(current)
-            if copiedChild >= 0 {
-                if previous < 0 { nodes[index].firstChild = copiedChild } else { nodes[previous].nextSibling = copiedChild }
-                previous = copiedChild
-            }
-            child = current.pointee.next
+        nodes.append(node)
+        if let (parent, last) = openElements.last {
+            if last < 0 { nodes[parent].firstChild = index } else { nodes[last].nextSibling = index }
+            openElements[openElements.count - 1].lastChild = index
         }
         return index
     }
 
     private mutating func store(_ text: UnsafePointer<xmlChar>?) -> Span {
         guard let text else { return .empty }
-        let start = bytes.count
-        let count = strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: count))
-        return Span(start: start, count: count)
+        return store(UnsafeBufferPointer(start: text, count: strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))))
     }
 
-    /// An attribute's value: its one text child as is, or its children's text joined by libxml2.
-    private mutating func storeValue(_ attribute: xmlAttrPtr) -> Span {
-        if let child = attribute.pointee.children, child.pointee.next == nil, let content = child.pointee.content {
-            return store(content)
-        }
-        return store(XMLElement.attributeValue(attribute))
+    private mutating func store(_ text: UnsafeBufferPointer<UInt8>) -> Span {
+        let start = bytes.count
+        bytes.append(contentsOf: text)
+        return Span(start: start, count: text.count)
     }
 
-    private mutating func store(_ text: String) -> Span {
+    private mutating func store(_ value: SAX2AttributeValue) -> Span {
+        if value.isLiteral { return store(value.bytes) }
         let start = bytes.count
-        bytes.append(contentsOf: text.utf8)
+        bytes.append(contentsOf: value.decoded)
         return Span(start: start, count: bytes.count - start)
+    }
+
+    /// Removes the record being built, which a fault cut off.
+    /// - Returns: its first line and the text read of it.
+    mutating func removeRecordCutOff() -> (line: Int, text: String) {
+        let index = records.count - 1
+        let cutOff = (records[index].line, text(of: index))
+        records.removeLast()
+        openElements.removeAll()
+        return cutOff
     }
 
     // MARK: - Reading

@@ -14,9 +14,7 @@ struct XMLElement {
 
     /// Whether the element has the namespace URI and local name of `name`.
     func matches(_ name: NodePath.Name) -> Bool {
-        guard let local = node.pointee.name, UnsafePointer(local).equals(name.local) else { return false }
-        if let href = node.pointee.ns?.pointee.href { return UnsafePointer(href).equals(name.namespace) }
-        return name.namespace.isEmpty
+        name.matches(local: node.pointee.name.map(UnsafePointer.init), namespace: node.pointee.ns?.pointee.href.map(UnsafePointer.init))
     }
 
     /// Calls `body` with each child element that has a name, in document order.

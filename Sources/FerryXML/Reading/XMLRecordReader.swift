@@ -51,12 +51,6 @@ public final class XMLRecordReader {
         XMLRecordSelector(headers: headerAttributes, xpaths: xpaths)
     }
 
-    /// Copies a record into a batch of snapshots, which stays valid when the reader moves on and
-    /// may be mapped on another thread.
-    public func snapshot(_ record: Record, into batch: inout RecordSnapshots) {
-        batch.append(XMLElement(record.node).node, line: record.line, headers: headerAttributes)
-    }
-
     /// The value of a header attribute at an absolute path, among the attributes above a record.
     static func headerValue(at path: NodePath, in headers: [HeaderAttribute]) -> String? {
         guard let attribute = path.attribute else { return nil }

@@ -8,45 +8,23 @@ import FerryCore
 /// Single-owner; freed on deinit.
 final class XMLStreamReader {
     private(set) var reader: xmlTextReaderPtr?
-    private var guarded: MarkupGuard
-    let path: String
-    private var inputError: (any Error)?
-    private var firstError: (message: String, line: Int, column: Int, code: Int32)?
+    private let parse: GuardedParse
     /// XML Schema validity errors, collected (validation goes on after them) when a schema is set.
-    private(set) var validityErrors: [XMLReadError] = []
+    var validityErrors: [XMLReadError] { parse.validityErrors }
 
     /// Opens a reader; with a schema, libxml2 validates while it streams.
     init(input: any ByteStream, path: String, limits: XMLLimits, schema: xmlSchemaPtr? = nil) {
-        _ = LibXML.initialized
-        ferry_discard_generic_errors()
-        guarded = MarkupGuard(input, limits: limits, path: path)
-        self.path = path
-        let context = Unmanaged.passUnretained(self).toOpaque()
+        parse = GuardedParse(input: input, path: path, limits: limits)
+        let context = Unmanaged.passUnretained(parse).toOpaque()
         reader = xmlReaderForIO({ context, buffer, length in
             guard let context, let buffer else { return -1 }
-            let this = Unmanaged<XMLStreamReader>.fromOpaque(context).takeUnretainedValue()
-            do {
-                return Int32(try this.guarded.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
-            } catch {
-                this.inputError = error
-                return -1
-            }
+            let parse = Unmanaged<GuardedParse>.fromOpaque(context).takeUnretainedValue()
+            return Int32(parse.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
         }, nil, context, path, nil, LibXML.untrustedOptions)
         if let reader {
             xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
                 guard let context, let error else { return }
-                let this = Unmanaged<XMLStreamReader>.fromOpaque(context).takeUnretainedValue()
-                guard error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-                let message = error.pointee.message.map { String(cString: $0) } ?? "not well-formed"
-                if error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) {
-                    this.validityErrors.append(XMLReadError(
-                        .invalid, message.trimmingTrailingNewlines(),
-                        at: this.location(line: max(Int(error.pointee.line), 1), column: max(Int(error.pointee.int2), 1))))
-                    return
-                }
-                guard this.firstError == nil else { return }
-                this.firstError = (message.trimmingTrailingNewlines(), Int(error.pointee.line), Int(error.pointee.int2),
-                                   error.pointee.code)
+                Unmanaged<GuardedParse>.fromOpaque(context).takeUnretainedValue().keep(error)
             }, context)
             if let schema { xmlTextReaderSetSchema(reader, schema) }
         }
@@ -64,7 +42,7 @@ final class XMLStreamReader {
         guard let reader else { throw XMLReadError(.io, "cannot create an XML reader", at: location(line: 1, column: 1)) }
         let status = xmlTextReaderRead(reader)
         // Every error is fatal, the recoverable ones (namespace errors among them) included.
-        if status < 0 || firstError != nil || inputError != nil { throw failure() }
+        if status < 0 || parse.hasFailed { throw failure() }
         guard status == 1 else { return false }
         try checkCurrentNode()
         return true
@@ -118,25 +96,10 @@ final class XMLStreamReader {
 
     /// The error that stopped the reader, with its location.
     func failure() -> XMLReadError {
-        if let guardFailure = guarded.failure { return guardFailure }
-        if let inputError { return XMLReadError(.io, "cannot read input: \(inputError)", at: location(line: 1, column: 1)) }
-        guard let (message, line, column, code) = firstError else {
-            // libxml2 reports encoding conversion failures only on its generic channel.
-            return XMLReadError(.notWellFormed, "the document is not well-formed, or its bytes do not match its declared encoding",
-                                at: location(line: Int(reader.map { xmlTextReaderGetParserLineNumber($0) } ?? 1), column: 1))
-        }
-        let kind: XMLReadError.Kind = switch code {
-        case Int32(XML_ERR_INVALID_ENCODING.rawValue), Int32(XML_ERR_UNKNOWN_ENCODING.rawValue),
-            Int32(XML_ERR_UNSUPPORTED_ENCODING.rawValue), Int32(XML_I18N_CONV_FAILED.rawValue):
-            .encoding
-        default: .notWellFormed
-        }
-        return XMLReadError(kind, message, at: location(line: max(line, 1), column: max(column, 1)))
+        parse.failure(line: Int(reader.map { xmlTextReaderGetParserLineNumber($0) } ?? 1))
     }
 
-    func location(line: Int, column: Int) -> DocumentLocation {
-        DocumentLocation(path: path, line: line, column: column)
-    }
+    func location(line: Int, column: Int) -> DocumentLocation { parse.location(line: line, column: column) }
 
     /// A node serialized as XML in UTF-8.
     static func dump(_ node: xmlNodePtr) -> String {

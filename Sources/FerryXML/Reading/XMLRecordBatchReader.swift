@@ -80,9 +80,8 @@ public final class XMLRecordBatchReader {
 
     /// Bytes read from the input at a time.
     private static let readSize = 4096
-    /// Bytes handed to the parser at a time, as `xmlTextReader` hands them: libxml2 decodes a
-    /// chunk before parsing it, and a chunk that does not decode is not parsed at all, so a
-    /// small chunk keeps the records read before such a fault.
+    /// Bytes handed to the parser at a time, as `xmlTextReader` hands them: libxml2's message
+    /// for a fault depends on where its chunks end.
     private static let chunkSize = 512
 
     /// Feeds the parser the whole input, until its end or the first fault. The last bytes go

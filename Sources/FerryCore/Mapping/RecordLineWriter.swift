@@ -9,9 +9,12 @@
 public final class RecordLineWriter: Sendable {
     private let mapper: RecordMapper
     private let validator: RecordValidator
-    private let source: String
+    private let envelope: CanonicalRecord.Envelope
     private let root: ObjectPlan
-    private let fieldsReadByRules: Set<String>
+    /// For each top-level field, whether the schema's rules or marking rules read it.
+    private let isReadByRules: [Bool]
+    /// The top-level field that is the record's key.
+    private let keyFieldIndex: Int?
 
     /// Buffers reused from record to record.
     public struct Scratch {
@@ -29,9 +32,13 @@ public final class RecordLineWriter: Sendable {
         guard let root = ObjectPlan(mapper.mapping.fields, validator.root) else { return nil }
         self.mapper = mapper
         self.validator = validator
-        self.source = source
+        let schema = mapper.mapping.schema
+        envelope = CanonicalRecord.Envelope(type: schema.recordType, source: source, dataschema: schema.dataschema)
         self.root = root
-        fieldsReadByRules = validator.fieldsReadByRules
+        let fieldsReadByRules = validator.fieldsReadByRules
+        let names = validator.root.fields.map(\.definition.name)
+        isReadByRules = names.map(fieldsReadByRules.contains)
+        keyFieldIndex = names.firstIndex(of: schema.keyField)
     }
 
     /// Appends the record's canonical line (envelope with id and data, and a line feed) when
@@ -61,12 +68,10 @@ public final class RecordLineWriter: Sendable {
         guard write(root, from: record.node, into: &record, isRoot: true) == .written, let key = record.key else { return false }
         validator.ruleProblems(record.readByRules, pointerPrefix: "/data", into: &record.problems)
         guard record.problems.isEmpty else { return false }
-        let schema = mapper.mapping.schema
-        let id = CanonicalRecord.id(source: source, type: schema.recordType) { $0.append(contentsOf: record.canonical) }
-        CanonicalRecord.writeEnvelope(
-            type: schema.recordType, source: source, subject: key, id: id, dataschema: schema.dataschema, time: time,
-            classification: validator.classification(of: record.readByRules), extensions: [], into: &lines
-        ) { $0.append(contentsOf: record.ordered) }
+        envelope.write(subject: key, id: envelope.id(canonicalData: record.canonical), time: time,
+                       classification: validator.classification(of: record.readByRules), extensions: [], into: &lines) {
+            $0.append(contentsOf: record.ordered)
+        }
         lines.append(0x0A)
         return true
     }
@@ -125,7 +130,7 @@ public final class RecordLineWriter: Sendable {
                             field.validateValue(value, pointer: "", into: &record.problems)
                             write(value, into: &record)
                             if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
-                            if isRoot { keep(value, of: field.definition.name, in: &record) }
+                            if isRoot { keep(value, ofField: fieldIndex, in: &record) }
                             outcome = record.problems.isEmpty ? .written : .failed
                         } else {
                             outcome = record.problems.isEmpty ? .empty : .failed
@@ -175,9 +180,9 @@ public final class RecordLineWriter: Sendable {
 
     /// Keeps what the record needs of a top-level value besides its bytes: the values the rules
     /// read, and the key.
-    private func keep(_ value: JSONValue, of name: String, in record: inout Record) {
-        if fieldsReadByRules.contains(name) { record.readByRules[name] = value }
-        guard name == mapper.mapping.schema.keyField else { return }
+    private func keep(_ value: JSONValue, ofField index: Int, in record: inout Record) {
+        if isReadByRules[index] { record.readByRules[validator.root.fields[index].definition.name] = value }
+        guard index == keyFieldIndex else { return }
         switch value {
         case .string(let text): record.key = text
         case .number(let number): record.key = number.text

@@ -38,20 +38,17 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// The deterministic id: SHA-256 over `source\ntype\n<RFC 8785 data>` with numbers in
     /// their shortest exact decimal form, as lowercase hex.
     public static func id(source: String, type: String, data: JSONObject) -> String {
-        id(source: source, type: type) { JSONWriter(form: .canonical).write(.object(data), into: &$0) }
+        var canonical: [UInt8] = []
+        JSONWriter(form: .canonical).write(.object(data), into: &canonical)
+        return id(prefix: Array("\(source)\n\(type)\n".utf8), canonicalData: canonical)
     }
 
-    /// The id, with `writeCanonicalData` appending the data's RFC 8785 bytes.
-    static func id(source: String, type: String, writeCanonicalData: (inout [UInt8]) -> Void) -> String {
-        var bytes: [UInt8] = []
-        // One allocation for a typical record instead of a growth step every doubling.
-        bytes.reserveCapacity(source.utf8.count + type.utf8.count + 1_024)
-        bytes.append(contentsOf: source.utf8)
-        bytes.append(0x0A)
-        bytes.append(contentsOf: type.utf8)
-        bytes.append(0x0A)
-        writeCanonicalData(&bytes)
-        let digest = SHA256.hash(data: bytes)
+    /// SHA-256 over `prefix` and then `canonicalData`, as lowercase hex.
+    private static func id(prefix: [UInt8], canonicalData: [UInt8]) -> String {
+        var hasher = SHA256()
+        hasher.update(data: prefix)
+        hasher.update(data: canonicalData)
+        let digest = hasher.finalize()
         return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { hex in
             var position = 0
             for byte in digest {
@@ -63,51 +60,78 @@ public struct CanonicalRecord: Sendable, Hashable {
         }
     }
 
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-    }
-
     /// Appends the envelope's bytes: members in the order the canonical model gives, compact,
     /// strings escaped and `data` written as ``JSONWriter`` writes it.
     public func write(into buffer: inout [UInt8]) {
-        Self.writeEnvelope(type: type, source: source, subject: subject, id: id, dataschema: dataschema, time: time,
-                           classification: classification, extensions: extensions, into: &buffer) {
+        Envelope(type: type, source: source, dataschema: dataschema).write(
+            subject: subject, id: id, time: time, classification: classification, extensions: extensions, into: &buffer
+        ) {
             JSONWriter().write(.object(data), into: &$0)
         }
     }
 
-    /// Appends an envelope's bytes, with `writeData` appending the data's.
-    static func writeEnvelope(
-        type: String, source: String, subject: String, id: String, dataschema: String, time: String?, classification: Marking,
-        extensions: [JSONObject.Member], into buffer: inout [UInt8], writeData: (inout [UInt8]) -> Void
-    ) {
-        func member(_ key: String, _ value: String) {
+    /// What the envelopes of one record type from one source share, as bytes worked out once:
+    /// the id's prefix and the members that are the same in every record.
+    struct Envelope: Sendable {
+        /// `source\ntype\n`, hashed before the data.
+        private let idPrefix: [UInt8]
+        /// `{"specversion":"1.0","type":…,"source":…,"subject":`
+        private let head: [UInt8]
+        /// `"dataschema":…,`
+        private let dataschemaMember: [UInt8]
+
+        init(type: String, source: String, dataschema: String) {
+            idPrefix = Array("\(source)\n\(type)\n".utf8)
+            var head: [UInt8] = []
+            head.append(UInt8(ascii: "{"))
+            Self.appendMember("specversion", "1.0", to: &head)
+            Self.appendMember("type", type, to: &head)
+            Self.appendMember("source", source, to: &head)
+            JSONWriter.writeString("subject", into: &head)
+            head.append(UInt8(ascii: ":"))
+            self.head = head
+            var dataschemaMember: [UInt8] = []
+            Self.appendMember("dataschema", dataschema, to: &dataschemaMember)
+            self.dataschemaMember = dataschemaMember
+        }
+
+        private static func appendMember(_ key: String, _ value: String, to buffer: inout [UInt8]) {
             JSONWriter.writeString(key, into: &buffer)
             buffer.append(UInt8(ascii: ":"))
             JSONWriter.writeString(value, into: &buffer)
             buffer.append(UInt8(ascii: ","))
         }
-        buffer.append(UInt8(ascii: "{"))
-        member("specversion", "1.0")
-        member("type", type)
-        member("source", source)
-        member("subject", subject)
-        member("id", id)
-        member("dataschema", dataschema)
-        if let time { member("time", time) }
-        member("datacontenttype", "application/json")
-        member("classification", classification.rawValue)
-        let writer = JSONWriter()
-        for extensionMember in extensions {
-            JSONWriter.writeString(extensionMember.key, into: &buffer)
-            buffer.append(UInt8(ascii: ":"))
-            writer.write(extensionMember.value, into: &buffer)
+
+        /// The id of a record whose data's RFC 8785 bytes are `canonicalData`.
+        func id(canonicalData: [UInt8]) -> String { CanonicalRecord.id(prefix: idPrefix, canonicalData: canonicalData) }
+
+        /// Appends an envelope's bytes, with `writeData` appending the data's.
+        func write(subject: String, id: String, time: String?, classification: Marking, extensions: [JSONObject.Member],
+                   into buffer: inout [UInt8], writeData: (inout [UInt8]) -> Void) {
+            buffer.append(contentsOf: head)
+            JSONWriter.writeString(subject, into: &buffer)
             buffer.append(UInt8(ascii: ","))
+            Self.appendMember("id", id, to: &buffer)
+            buffer.append(contentsOf: dataschemaMember)
+            if let time { Self.appendMember("time", time, to: &buffer) }
+            Self.appendMember("datacontenttype", "application/json", to: &buffer)
+            Self.appendMember("classification", classification.rawValue, to: &buffer)
+            let writer = JSONWriter()
+            for extensionMember in extensions {
+                JSONWriter.writeString(extensionMember.key, into: &buffer)
+                buffer.append(UInt8(ascii: ":"))
+                writer.write(extensionMember.value, into: &buffer)
+                buffer.append(UInt8(ascii: ","))
+            }
+            JSONWriter.writeString("data", into: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            writeData(&buffer)
+            buffer.append(UInt8(ascii: "}"))
         }
-        JSONWriter.writeString("data", into: &buffer)
-        buffer.append(UInt8(ascii: ":"))
-        writeData(&buffer)
-        buffer.append(UInt8(ascii: "}"))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     /// The envelope's bytes (``write(into:)``).

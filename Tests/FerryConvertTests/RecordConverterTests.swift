@@ -112,6 +112,37 @@ struct RecordConverterTests {
         #expect(compared >= 8)
     }
 
+    /// Texts written from the selector's bytes as they are, and texts that need folding,
+    /// normalizing, escaping or joining first, or break a pattern, give the same lines and
+    /// rejects as mapping each record the usual way.
+    @Test func textsWrittenInPlaceAreTheSameAsTextsMappedOneByOne() throws {
+        let converter = try RecordConverter(mapping: try loadMapping("snab2-requisition"))
+        let descriptions = [
+            "Рацион питания суточный", "  Рацион   питания ", "Рацион\u{00A0}питания", "Cafe\u{0301} и чай", "Café и чай",
+            "кавычки &quot;и&quot; обратная \\ косая", "таб&#9;уляция", "части <!-- и --> комментарий", "CDATA <![CDATA[внутри]]> текст",
+            "<![CDATA[  только CDATA  ]]>", "&lt;угловые&gt; &amp; амперсанд", "",
+        ]
+        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REQLIST GEN=\"2026-11-25T10:00:00+03:00\">\n"
+        for (index, description) in descriptions.enumerated() {
+            for unit in ["в/ч 1", " в/ч  2 ", "в/ч\u{00A0}3"] {
+                let nsn = index == 3 ? "8970-21-001-234" : "8970-21-001-2345"
+                text += """
+                    <REQ ID="З-\(index)-\(unit.count)" UNIT="\(unit)" PRIO="1" NEED="26.11.2026 06:00" TZ="+03:00" ST="УТВ">
+                    <LOC LAT="59,9" LON="30,3">\(description)</LOC>
+                    <ITEM NSN="\(nsn)" QTY="1" UOM=" шт ">\(description)</ITEM>
+                    </REQ>
+
+                    """
+            }
+        }
+        let bytes = Array((text + "</REQLIST>\n").utf8)
+        let oneByOne = Self.run(converter, bytes, inParallel: false)
+        #expect(Self.run(converter, bytes, inParallel: true, asNDJSON: true) == oneByOne)
+        #expect(oneByOne.converted == 33 && oneByOne.rejected == 3, "\(oneByOne.rejects)")
+        #expect(oneByOne.lines.contains { $0.contains(#""description":"кавычки \"и\" обратная \\ косая""#) })
+        #expect(oneByOne.lines.contains { $0.contains(#""unit":"шт""#) } && oneByOne.lines.contains { $0.contains(#""requested_by":"в/ч 2""#) })
+    }
+
     /// A shipped mapping with `original` replaced by `replacement` in its text, loaded beside a
     /// copy of the schemas.
     static func changedMapping(_ name: String, replacing original: String, with replacement: String) throws -> Mapping {

@@ -85,6 +85,13 @@ public struct JSONWriter: Sendable {
         buffer.append(UInt8(ascii: "\""))
     }
 
+    /// Appends a JSON string literal of UTF-8 bytes.
+    static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "\""))
+        appendEscaped(bytes, into: &buffer)
+        buffer.append(UInt8(ascii: "\""))
+    }
+
     /// Appends UTF-8 bytes with JSON's escapes; runs that need none are copied in one step.
     private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
         var runStart = 0

@@ -125,8 +125,18 @@ public final class RecordLineWriter: Sendable {
                     } else {
                         // A list field whose rule gives one value is the validator's to report.
                         guard !slot.isList else { return .failed }
-                        if let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
-                                                        problems: &record.problems) {
+                        if let path = slot.textInPlace,
+                            let value = writeTextInPlace(at: path, from: element, field: field,
+                                                         keepingValue: plan.isCompared[fieldIndex] || (isRoot && isKept(fieldIndex)),
+                                                         into: &record)
+                        {
+                            if let value {
+                                if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
+                                if isRoot { keep(value, ofField: fieldIndex, in: &record) }
+                            }
+                            outcome = .written
+                        } else if let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
+                                                               problems: &record.problems) {
                             field.validateValue(value, pointer: "", into: &record.problems)
                             write(value, into: &record)
                             if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
@@ -177,6 +187,27 @@ public final class RecordLineWriter: Sendable {
             }
         }
     }
+
+    /// Writes a text value in both forms straight from the selector's bytes, when it needs no
+    /// folding, normalizing or copying into a string to be checked.
+    /// - Returns: nil when it did not write it (the value is then mapped the usual way);
+    ///   otherwise the value, when `keepingValue` asks for it.
+    private func writeTextInPlace(at path: NodePath, from element: RecordNode, field: CompiledField, keepingValue: Bool,
+                                  into record: inout Record) -> JSONValue?? {
+        let selector = record.selector
+        return selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue?? in
+            guard let bytes, !bytes.isEmpty, TextNormalization.isFoldedAndNormalized(bytes), field.acceptsText(bytes) else {
+                return nil
+            }
+            let start = record.ordered.count
+            JSONWriter.writeString(utf8: bytes, into: &record.ordered)
+            record.canonical.append(contentsOf: record.ordered[start...])
+            return .some(keepingValue ? .string(String(decoding: bytes, as: UTF8.self)) : nil)
+        }
+    }
+
+    /// Whether ``keep(_:ofField:in:)`` needs top-level field `index`'s value.
+    private func isKept(_ index: Int) -> Bool { isReadByRules[index] || index == keyFieldIndex }
 
     /// Keeps what the record needs of a top-level value besides its bytes: the values the rules
     /// read, and the key.
@@ -272,6 +303,8 @@ private final class ObjectPlan: Sendable {
         unowned(unsafe) let nested: ObjectPlan?
         unowned(unsafe) let objectPath: NodePath?
         let isList: Bool
+        /// The path of a text value that may be written from the selector's bytes as they are.
+        unowned(unsafe) let textInPlace: NodePath?
     }
 
     let bindings: [FieldBinding]
@@ -302,8 +335,15 @@ private final class ObjectPlan: Sendable {
                 nestedPlans.append(plan)
                 (nested, objectPath) = (plan, path)
             }
+            let rule = binding.rule
+            var textInPlace: NodePath?
+            if case .text = rule.parser, rule.whiteSpace == .fold, let path = rule.sourcePath, !path.isAbsolute,
+                object.fields[index].kind == .string, !binding.field.isList
+            {
+                textInPlace = path
+            }
             slots.append(Slot(binding: binding, field: object.fields[index], fieldIndex: index, nested: nested,
-                              objectPath: objectPath, isList: binding.field.isList))
+                              objectPath: objectPath, isList: binding.field.isList, textInPlace: textInPlace))
         }
         self.slots = slots
         self.nestedPlans = nestedPlans

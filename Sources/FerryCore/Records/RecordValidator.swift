@@ -221,6 +221,20 @@ final class CompiledField: Sendable {
         }
     }
 
+    /// Whether a string field takes UTF-8 text as it is: what ``validateValue(_:pointer:into:)``
+    /// finds no problem with, checked on the bytes.
+    func acceptsText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard kind == .string else { return false }
+        if definition.minLength != nil || definition.maxLength != nil {
+            // A scalar is a byte that does not continue another.
+            let length = bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+            if let minLength = definition.minLength, length < minLength { return false }
+            if let maxLength = definition.maxLength, length > maxLength { return false }
+        }
+        if let matcher, definition.pattern != nil { return matcher.matches(utf8: bytes) }
+        return true
+    }
+
     func validateValue(_ value: JSONValue, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
         func problem(_ code: String, _ message: String) {
             problems.append(RecordProblem(code: code, pointer: pointer(), message: message))

@@ -10,6 +10,9 @@ public protocol PatternCompiler: Sendable {
 public protocol PatternMatcher: Sendable {
     /// Whether the whole value matches.
     func matches(_ value: String) -> Bool
+
+    /// Whether the whole value, as UTF-8 bytes, matches.
+    func matches(utf8 value: UnsafeBufferPointer<UInt8>) -> Bool
 }
 
 /// Why a pattern does not compile.

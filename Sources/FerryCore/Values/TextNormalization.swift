@@ -27,6 +27,12 @@ public enum TextNormalization {
         } ?? text
     }
 
+    /// Whether UTF-8 text is already folded and in NFC: what ``fold(_:)`` and then ``nfc(_:)``
+    /// would return unchanged.
+    public static func isFoldedAndNormalized(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !needsFolding(bytes) && isStableUnderNFC(bytes)
+    }
+
     /// Trims white space (no-break space included) at both ends.
     public static func trim(_ text: String) -> String {
         let scalars = text.unicodeScalars

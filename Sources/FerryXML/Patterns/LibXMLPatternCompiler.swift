@@ -41,14 +41,16 @@ private final class CompiledPattern: PatternMatcher, @unchecked Sendable {
 
     func matches(_ value: String) -> Bool {
         var value = value
-        return value.withUTF8 { bytes in
-            // xmlRegexpExec reads a NUL-terminated string; a value holding NUL cannot match.
-            guard !bytes.contains(0) else { return false }
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { buffer in
-                _ = buffer.initialize(fromContentsOf: bytes)
-                buffer[bytes.count] = 0
-                return xmlRegexpExec(regexp, buffer.baseAddress) == 1
-            }
+        return value.withUTF8 { matches(utf8: $0) }
+    }
+
+    func matches(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // xmlRegexpExec reads a NUL-terminated string; a value holding NUL cannot match.
+        guard !bytes.contains(0) else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { buffer in
+            _ = buffer.initialize(fromContentsOf: bytes)
+            buffer[bytes.count] = 0
+            return xmlRegexpExec(regexp, buffer.baseAddress) == 1
         }
     }
 }

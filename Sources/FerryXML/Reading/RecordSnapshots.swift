@@ -288,8 +288,35 @@ public struct RecordSnapshots: Sendable {
             }
         }
 
+        /// Where the text of the one node a path selects is, when that node is an attribute or an
+        /// element whose only child is a text; nil otherwise.
+        func spanInPlace(at path: NodePath, from element: Int) -> Span? {
+            var selected = element
+            switch path.elements.count {
+            case 0:
+                break
+            case 1:
+                var count = 0
+                forEachChild(of: element, named: path.elements[0]) { child in
+                    selected = child
+                    count += 1
+                }
+                guard count == 1 else { return nil }
+            default:
+                return nil
+            }
+            if let attribute = path.attribute { return attributeSpan(selected, attribute) }
+            let first = nodes[selected].firstChild
+            guard first >= 0, nodes[first].nextSibling < 0, nodes[first].kind == .text else { return nil }
+            return nodes[first].content
+        }
+
         func attribute(_ node: Int, _ name: NodePath.Name) -> String? {
-            let found: Span? = name.local.withUnsafeBufferPointer { local in
+            attributeSpan(node, name).map(string)
+        }
+
+        private func attributeSpan(_ node: Int, _ name: NodePath.Name) -> Span? {
+            name.local.withUnsafeBufferPointer { local in
                 name.namespace.withUnsafeBufferPointer { namespace in
                     for index in nodes[node].attributes {
                         let attribute = attributes[index]
@@ -299,7 +326,6 @@ public struct RecordSnapshots: Sendable {
                     return nil
                 }
             }
-            return found.map(string)
         }
     }
 
@@ -452,4 +478,10 @@ public struct SnapshotSelector: RecordSelector {
     }
 
     public func xpathString(_ index: Int, from node: RecordNode) -> String? { nil }
+
+    public func withTextInPlace<Result>(at path: NodePath, from node: RecordNode,
+                                        _ body: (UnsafeBufferPointer<UInt8>?) -> Result) -> Result {
+        guard let span = view.spanInPlace(at: path, from: RecordSnapshots.index(node)) else { return body(nil) }
+        return body(UnsafeBufferPointer(rebasing: view.bytes[span.start..<span.start + span.count]))
+    }
 }

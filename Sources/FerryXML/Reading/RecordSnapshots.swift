@@ -209,7 +209,9 @@ public struct RecordSnapshots: Sendable {
             try nodes.withUnsafeBufferPointer { nodes in
                 try attributes.withUnsafeBufferPointer { attributes in
                     try records.withUnsafeBufferPointer { records in
-                        try body(View(bytes: bytes, nodes: nodes, attributes: attributes, records: records))
+                        try withUnsafePointer(to: View.Buffers(bytes: bytes, nodes: nodes, attributes: attributes, records: records)) {
+                            try body(View(buffers: $0))
+                        }
                     }
                 }
             }
@@ -218,10 +220,20 @@ public struct RecordSnapshots: Sendable {
 
     /// The records of a batch, read in place; valid only inside ``RecordSnapshots/withView(_:)``.
     public struct View: ElementTree {
-        let bytes: UnsafeBufferPointer<UInt8>
-        let nodes: UnsafeBufferPointer<Node>
-        let attributes: UnsafeBufferPointer<Attribute>
-        let records: UnsafeBufferPointer<Record>
+        struct Buffers {
+            let bytes: UnsafeBufferPointer<UInt8>
+            let nodes: UnsafeBufferPointer<Node>
+            let attributes: UnsafeBufferPointer<Attribute>
+            let records: UnsafeBufferPointer<Record>
+        }
+
+        /// The buffers behind one pointer, so that a selector holding the view fits in an
+        /// existential's inline storage: copying it allocates and retains nothing.
+        let buffers: UnsafePointer<Buffers>
+        var bytes: UnsafeBufferPointer<UInt8> { buffers.pointee.bytes }
+        var nodes: UnsafeBufferPointer<Node> { buffers.pointee.nodes }
+        var attributes: UnsafeBufferPointer<Attribute> { buffers.pointee.attributes }
+        var records: UnsafeBufferPointer<Record> { buffers.pointee.records }
 
         /// The number of records in the batch.
         public var count: Int { records.count }
@@ -230,7 +242,7 @@ public struct RecordSnapshots: Sendable {
         public func node(of index: Int) -> RecordNode { RecordSnapshots.handle(records[index].root) }
 
         /// The selector that reads values out of record `index` (simple paths only).
-        public func selector(of index: Int) -> SnapshotSelector { SnapshotSelector(view: self, headers: records[index].headers) }
+        public func selector(of index: Int) -> SnapshotSelector { SnapshotSelector(view: self, record: index) }
 
         func string(_ span: Span) -> String {
             guard span.count > 0 else { return "" }
@@ -459,7 +471,7 @@ public struct RecordSnapshots: Sendable {
 /// in libxml2's nodes (simple paths only: XPath needs the whole document).
 public struct SnapshotSelector: RecordSelector {
     let view: RecordSnapshots.View
-    let headers: [XMLRecordReader.HeaderAttribute]
+    let record: Int
 
     public func elements(at path: NodePath, from node: RecordNode) -> [RecordNode] {
         view.elements(at: path, from: RecordSnapshots.index(node)).map(RecordSnapshots.handle)
@@ -474,7 +486,7 @@ public struct SnapshotSelector: RecordSelector {
     }
 
     public func headerValue(at path: NodePath) -> String? {
-        XMLRecordReader.headerValue(at: path, in: headers)
+        XMLRecordReader.headerValue(at: path, in: view.records[record].headers)
     }
 
     public func xpathString(_ index: Int, from node: RecordNode) -> String? { nil }

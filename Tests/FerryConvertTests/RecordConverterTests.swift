@@ -143,6 +143,31 @@ struct RecordConverterTests {
         #expect(oneByOne.lines.contains { $0.contains(#""unit":"шт""#) } && oneByOne.lines.contains { $0.contains(#""requested_by":"в/ч 2""#) })
     }
 
+    /// Decimals read from the selector's bytes as they are, and decimals that need folding or
+    /// grouping characters dropped first, or are not decimals, give the same lines and rejects
+    /// as mapping each record the usual way.
+    @Test func decimalsReadInPlaceAreTheSameAsDecimalsMappedOneByOne() throws {
+        let converter = try RecordConverter(mapping: try loadMapping("snab2-requisition"))
+        let quantities = ["120", "35,5", "+12,50", "0,0", "-1", "1 234,5", "1\u{00A0}234,5", " 12,5 ", "12.5", "1,2,3", "1e5", "",
+                          "007,50", "12,", ",5", "١٢"]
+        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REQLIST GEN=\"2026-11-25T10:00:00+03:00\">\n"
+        for (index, quantity) in quantities.enumerated() {
+            text += """
+                <REQ ID="З-\(index)" UNIT="в/ч 1" PRIO="1" NEED="26.11.2026 06:00" TZ="+03:00" ST="УТВ">
+                <LOC LAT="\(index % 2 == 0 ? "59,9" : " 59,9")" LON="-30,30"/>
+                <ITEM NSN="8970-21-001-2345" QTY="\(quantity)" UOM="шт"/>
+                </REQ>
+
+                """
+        }
+        let bytes = Array((text + "</REQLIST>\n").utf8)
+        let oneByOne = Self.run(converter, bytes, inParallel: false)
+        #expect(Self.run(converter, bytes, inParallel: true, asNDJSON: true) == oneByOne)
+        #expect(oneByOne.converted == 9 && oneByOne.rejected == 7, "\(oneByOne.converted) \(oneByOne.rejects)")
+        #expect(oneByOne.lines.contains { $0.contains(#""quantity":1234.5"#) })
+        #expect(oneByOne.lines.contains { $0.contains(#""quantity":7.50"#) })
+    }
+
     /// A shipped mapping with `original` replaced by `replacement` in its text, loaded beside a
     /// copy of the schemas.
     static func changedMapping(_ name: String, replacing original: String, with replacement: String) throws -> Mapping {

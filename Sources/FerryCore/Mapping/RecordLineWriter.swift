@@ -125,7 +125,7 @@ public final class RecordLineWriter: Sendable {
                     } else {
                         // A list field whose rule gives one value is the validator's to report.
                         guard !slot.isList else { return .failed }
-                        if let path = slot.textInPlace,
+                        if let path = slot.inPlacePath, case .text = slot.inPlace,
                             let value = writeTextInPlace(at: path, from: element, field: field,
                                                          keepingValue: plan.isCompared[fieldIndex] || (isRoot && isKept(fieldIndex)),
                                                          into: &record)
@@ -135,8 +135,9 @@ public final class RecordLineWriter: Sendable {
                                 if isRoot { keep(value, ofField: fieldIndex, in: &record) }
                             }
                             outcome = .written
-                        } else if let value = mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
-                                                               problems: &record.problems) {
+                        } else if let value = decimalInPlace(slot, from: element, selector: record.selector)
+                                    ?? mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
+                                                        problems: &record.problems) {
                             field.validateValue(value, pointer: "", into: &record.problems)
                             write(value, into: &record)
                             if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
@@ -203,6 +204,19 @@ public final class RecordLineWriter: Sendable {
             JSONWriter.writeString(utf8: bytes, into: &record.ordered)
             record.canonical.append(contentsOf: record.ordered[start...])
             return .some(keepingValue ? .string(String(decoding: bytes, as: UTF8.self)) : nil)
+        }
+    }
+
+    /// A decimal parsed from the selector's bytes as they are, when they are one as they stand
+    /// (digits, sign, point, exponent where allowed: no white space, no grouping character):
+    /// what mapping it the usual way gives, without a string made, folded, normalized and
+    /// searched for grouping characters.
+    /// - Returns: nil when the value is to be mapped the usual way.
+    private func decimalInPlace(_ slot: ObjectPlan.Slot, from element: RecordNode, selector: any RecordSelector) -> JSONValue? {
+        guard let path = slot.inPlacePath, case .decimal(let point, let allowsExponent) = slot.inPlace else { return nil }
+        return selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue? in
+            guard let bytes else { return nil }
+            return ExactDecimal(parsingUTF8: bytes, point: point, allowExponent: allowsExponent).map(JSONValue.number)
         }
     }
 
@@ -303,8 +317,18 @@ private final class ObjectPlan: Sendable {
         unowned(unsafe) let nested: ObjectPlan?
         unowned(unsafe) let objectPath: NodePath?
         let isList: Bool
-        /// The path of a text value that may be written from the selector's bytes as they are.
-        unowned(unsafe) let textInPlace: NodePath?
+        /// The path of a value that may be read from the selector's bytes as they are, and how.
+        unowned(unsafe) let inPlacePath: NodePath?
+        let inPlace: InPlace
+    }
+
+    /// How a value is read from the selector's bytes as they are.
+    enum InPlace: Equatable {
+        case none
+        /// A text field's value, folded: written as it is.
+        case text
+        /// A decimal field's value, parsed as it is.
+        case decimal(point: UInt8, allowsExponent: Bool)
     }
 
     let bindings: [FieldBinding]
@@ -336,14 +360,26 @@ private final class ObjectPlan: Sendable {
                 (nested, objectPath) = (plan, path)
             }
             let rule = binding.rule
-            var textInPlace: NodePath?
-            if case .text = rule.parser, rule.whiteSpace == .fold, let path = rule.sourcePath, !path.isAbsolute,
-                object.fields[index].kind == .string, !binding.field.isList
-            {
-                textInPlace = path
+            var inPlace = InPlace.none
+            if rule.whiteSpace == .fold, let path = rule.sourcePath, !path.isAbsolute, !binding.field.isList {
+                switch (rule.parser, object.fields[index].kind) {
+                case (.text, .string):
+                    inPlace = .text
+                case (.decimal(let format), .decimal):
+                    // A decimal as it stands (digits, sign, point, exponent) then holds no grouping character.
+                    let reserved = Set("0123456789+-eE")
+                    if let point = format.point.asciiValue, !format.grouping.contains(where: reserved.contains),
+                        !format.grouping.contains(format.point)
+                    {
+                        inPlace = .decimal(point: point, allowsExponent: format.allowsExponent)
+                    }
+                default:
+                    break
+                }
             }
             slots.append(Slot(binding: binding, field: object.fields[index], fieldIndex: index, nested: nested,
-                              objectPath: objectPath, isList: binding.field.isList, textInPlace: textInPlace))
+                              objectPath: objectPath, isList: binding.field.isList,
+                              inPlacePath: inPlace == .none ? nil : rule.sourcePath, inPlace: inPlace))
         }
         self.slots = slots
         self.nestedPlans = nestedPlans

@@ -38,7 +38,13 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     public init?(parsing text: Substring, point: Character = ".", allowExponent: Bool = false) {
         guard let pointByte = point.asciiValue else { return nil }
         var text = text
-        guard let parts = text.withUTF8({ Self.scan($0, point: pointByte, allowExponent: allowExponent) }) else { return nil }
+        guard let decimal = text.withUTF8({ Self(parsingUTF8: $0, point: pointByte, allowExponent: allowExponent) }) else { return nil }
+        self = decimal
+    }
+
+    /// ``init(parsing:point:allowExponent:)`` on UTF-8 bytes, with the point as a byte.
+    init?(parsingUTF8 bytes: UnsafeBufferPointer<UInt8>, point: UInt8, allowExponent: Bool) {
+        guard let parts = Self.scan(bytes, point: point, allowExponent: allowExponent) else { return nil }
         let (negative, integer, fraction, exponent) = parts
         if exponent == 0 {
             self.init(isNegative: negative, integerDigits: integer, fractionDigits: fraction)

@@ -125,9 +125,9 @@ public final class RecordLineWriter: Sendable {
                     } else {
                         // A list field whose rule gives one value is the validator's to report.
                         guard !slot.isList else { return .failed }
+                        let keepsValue = plan.isCompared[fieldIndex] || (isRoot && isKept(fieldIndex))
                         if let path = slot.inPlacePath, case .text = slot.inPlace,
-                            let value = writeTextInPlace(at: path, from: element, field: field,
-                                                         keepingValue: plan.isCompared[fieldIndex] || (isRoot && isKept(fieldIndex)),
+                            let value = writeTextInPlace(at: path, from: element, field: field, keepingValue: keepsValue,
                                                          into: &record)
                         {
                             if let value {

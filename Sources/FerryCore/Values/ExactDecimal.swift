@@ -38,7 +38,9 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     public init?(parsing text: Substring, point: Character = ".", allowExponent: Bool = false) {
         guard let pointByte = point.asciiValue else { return nil }
         var text = text
-        guard let decimal = text.withUTF8({ Self(parsingUTF8: $0, point: pointByte, allowExponent: allowExponent) }) else { return nil }
+        guard let decimal = text.withUTF8({ Self(parsingUTF8: $0, point: pointByte, allowExponent: allowExponent) }) else {
+            return nil
+        }
         self = decimal
     }
 

@@ -99,7 +99,9 @@ public final class XMLRecordBatchReader {
                 repeat {
                     let length = min(Self.chunkSize, count - start)
                     let terminate = isLast && start + length == count
-                    current.withMemoryRebound(to: CChar.self, capacity: count) { xmlParseChunk(parser, $0 + start, Int32(length), terminate ? 1 : 0) }
+                    current.withMemoryRebound(to: CChar.self, capacity: count) { bytes in
+                        _ = xmlParseChunk(parser, bytes + start, Int32(length), terminate ? 1 : 0)
+                    }
                     if parse.hasFailed || parser.pointee.wellFormed == 0 { return }
                     start += length
                 } while start < count

@@ -10,6 +10,8 @@ public final class RecordLineWriter: Sendable {
     private let mapper: RecordMapper
     private let validator: RecordValidator
     private let envelope: CanonicalRecord.Envelope
+    /// What each record's id hashes before its data (``CanonicalRecord/idPrefix(source:type:)``).
+    private let idPrefix: [UInt8]
     private let root: ObjectPlan
     /// For each top-level field, whether the schema's rules or marking rules read it.
     private let isReadByRules: [Bool]
@@ -34,6 +36,7 @@ public final class RecordLineWriter: Sendable {
         self.validator = validator
         let schema = mapper.mapping.schema
         envelope = CanonicalRecord.Envelope(type: schema.recordType, source: source, dataschema: schema.dataschema)
+        idPrefix = CanonicalRecord.idPrefix(source: source, type: schema.recordType)
         self.root = root
         let fieldsReadByRules = validator.fieldsReadByRules
         let names = validator.root.fields.map(\.definition.name)
@@ -68,7 +71,7 @@ public final class RecordLineWriter: Sendable {
         guard write(root, from: record.node, into: &record, isRoot: true) == .written, let key = record.key else { return false }
         validator.ruleProblems(record.readByRules, pointerPrefix: "/data", into: &record.problems)
         guard record.problems.isEmpty else { return false }
-        envelope.write(subject: key, id: envelope.id(canonicalData: record.canonical), time: time,
+        envelope.write(subject: key, id: CanonicalRecord.id(prefix: idPrefix, canonicalData: record.canonical), time: time,
                        classification: validator.classification(of: record.readByRules), extensions: [], into: &lines) {
             $0.append(contentsOf: record.ordered)
         }
@@ -126,25 +129,27 @@ public final class RecordLineWriter: Sendable {
                         // A list field whose rule gives one value is the validator's to report.
                         guard !slot.isList else { return .failed }
                         let keepsValue = plan.isCompared[fieldIndex] || (isRoot && isKept(fieldIndex))
+                        // The value, when a comparison or the record needs it besides its bytes.
+                        var kept: JSONValue?
                         if let path = slot.inPlacePath, case .text = slot.inPlace,
                             let value = writeTextInPlace(at: path, from: element, field: field, keepingValue: keepsValue,
                                                          into: &record)
                         {
-                            if let value {
-                                if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
-                                if isRoot { keep(value, ofField: fieldIndex, in: &record) }
-                            }
+                            kept = value
                             outcome = .written
                         } else if let value = decimalInPlace(slot, from: element, selector: record.selector)
                                     ?? mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
                                                         problems: &record.problems) {
                             field.validateValue(value, pointer: "", into: &record.problems)
                             write(value, into: &record)
-                            if plan.isCompared[fieldIndex] { compared[field.definition.name] = value }
-                            if isRoot { keep(value, ofField: fieldIndex, in: &record) }
+                            kept = value
                             outcome = record.problems.isEmpty ? .written : .failed
                         } else {
                             outcome = record.problems.isEmpty ? .empty : .failed
+                        }
+                        if let kept {
+                            if plan.isCompared[fieldIndex] { compared[field.definition.name] = kept }
+                            if isRoot { keep(kept, ofField: fieldIndex, in: &record) }
                         }
                     }
                     switch outcome {

@@ -40,11 +40,14 @@ public struct CanonicalRecord: Sendable, Hashable {
     public static func id(source: String, type: String, data: JSONObject) -> String {
         var canonical: [UInt8] = []
         JSONWriter(form: .canonical).write(.object(data), into: &canonical)
-        return id(prefix: Array("\(source)\n\(type)\n".utf8), canonicalData: canonical)
+        return id(prefix: idPrefix(source: source, type: type), canonicalData: canonical)
     }
 
-    /// SHA-256 over `prefix` and then `canonicalData`, as lowercase hex.
-    private static func id(prefix: [UInt8], canonicalData: [UInt8]) -> String {
+    /// `source\ntype\n`, what an id hashes before the data.
+    static func idPrefix(source: String, type: String) -> [UInt8] { Array("\(source)\n\(type)\n".utf8) }
+
+    /// SHA-256 over `prefix` (``idPrefix(source:type:)``) and then `canonicalData`, as lowercase hex.
+    static func id(prefix: [UInt8], canonicalData: [UInt8]) -> String {
         var hasher = SHA256()
         hasher.update(data: prefix)
         hasher.update(data: canonicalData)
@@ -70,18 +73,15 @@ public struct CanonicalRecord: Sendable, Hashable {
         }
     }
 
-    /// What the envelopes of one record type from one source share, as bytes worked out once:
-    /// the id's prefix and the members that are the same in every record.
+    /// What the envelopes of one record type from one source share: the members that are the
+    /// same in every record, as bytes worked out once.
     struct Envelope: Sendable {
-        /// `source\ntype\n`, hashed before the data.
-        private let idPrefix: [UInt8]
         /// `{"specversion":"1.0","type":…,"source":…,"subject":`
         private let head: [UInt8]
         /// `"dataschema":…,`
         private let dataschemaMember: [UInt8]
 
         init(type: String, source: String, dataschema: String) {
-            idPrefix = Array("\(source)\n\(type)\n".utf8)
             var head: [UInt8] = []
             head.append(UInt8(ascii: "{"))
             Self.appendMember("specversion", "1.0", to: &head)
@@ -101,9 +101,6 @@ public struct CanonicalRecord: Sendable, Hashable {
             JSONWriter.writeString(value, into: &buffer)
             buffer.append(UInt8(ascii: ","))
         }
-
-        /// The id of a record whose data's RFC 8785 bytes are `canonicalData`.
-        func id(canonicalData: [UInt8]) -> String { CanonicalRecord.id(prefix: idPrefix, canonicalData: canonicalData) }
 
         /// Appends an envelope's bytes, with `writeData` appending the data's.
         func write(subject: String, id: String, time: String?, classification: Marking, extensions: [JSONObject.Member],

@@ -2,7 +2,8 @@
 # Installs the Debian packages Ferry builds and runs with, when any is missing.
 # Build: libxml2 and libyaml headers (with pkg-config), zlib for ZIP archives, SQLite for the
 # gateway's store. Tests and benchmarks: libxml2-utils (xmllint), xsltproc, python3 with venv
-# (LinkML's tools for scripts/check-linkml.sh) and jsonschema (an independent validator).
+# (LinkML's tools for scripts/check-linkml.sh), jsonschema (an independent validator) and
+# the Python package cryptography.
 set -euo pipefail
 packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3 python3-venv python3-jsonschema time curl openssl)
 missing=()
@@ -15,4 +16,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The receivers' verification example of docs/gateway.md, which the tests run, uses the
+# cryptography package (Ed25519) of the python3 on the PATH.
+if ! python3 -c "import cryptography" 2>/dev/null; then
+    echo "Installing the Python package cryptography" >&2
+    python3 -m pip install --quiet cryptography
 fi

@@ -110,17 +110,19 @@ public final class Gateway: Sendable {
                 return .forbidden(reason: "\(sender.id) may not send \(type) records")
             }
         }
-        // A sender cannot pass on what it is not cleared to hold.
-        let aboveClearance = parsed.records.filter { $0.record.classification > sender.clearance }
-        parsed.records.removeAll { $0.record.classification > sender.clearance }
-        for (position, record) in aboveClearance {
-            parsed.rejects.append(InboundDocument.Reject(
-                position: position, line: parsed.lines[position] ?? 1, key: record.subject,
-                reason: "/classification: the record is \(record.classification.rawValue), above the clearance of "
-                    + "\(sender.id) (\(sender.clearance.rawValue))", input: nil))
-            parsed.problemCodes[position] = ["gateway.above-clearance /classification"]
+        // A sender speaks only for its own systems, and cannot pass on what it is not cleared to hold.
+        parsed.reject { record in
+            guard !sender.sources.contains(record.source) else { return nil }
+            return RecordProblem(code: "gateway.source", pointer: "/source",
+                                 message: "\(sender.id) may send records of \(sender.sources.joined(separator: ", ")), "
+                                     + "not of \(record.source)")
         }
-        parsed.rejects.sort { $0.position < $1.position }
+        parsed.reject { record in
+            guard record.classification > sender.clearance else { return nil }
+            return RecordProblem(code: "gateway.above-clearance", pointer: "/classification",
+                                 message: "the record is \(record.classification.rawValue), above the clearance of "
+                                     + "\(sender.id) (\(sender.clearance.rawValue))")
+        }
 
         let documentID = UUID().uuidString.lowercased()
         let stored = try await store.storedRecordIDs(parsed.records.map(\.record.id))
@@ -130,9 +132,10 @@ public final class Gateway: Sendable {
         var routing: [String: [InboundDocument.Routing]] = [:]
         for decision in plan.decisions {
             switch decision.outcome {
-            case .released(let removed):
-                routing[decision.recordID, default: []].append(.init(destination: decision.destination, released: true,
-                                                                      removedFields: removed))
+            case .released(let removed, let releasedID):
+                routing[decision.recordID, default: []].append(.init(
+                    destination: decision.destination, released: true, removedFields: removed,
+                    releasedID: releasedID == decision.recordID ? nil : releasedID))
             case .blocked(let reason), .notWritable(let reason):
                 routing[decision.recordID, default: []].append(.init(destination: decision.destination, released: false,
                                                                       blockedReason: reason))
@@ -208,6 +211,24 @@ public final class Gateway: Sendable {
         var lines: [Int: Int] = [:]
         var problemCodes: [Int: [String]] = [:]
         var malformed: [Diagnostic] = []
+
+        /// Moves the records with a problem to the rejects, each with its reason, in input order.
+        mutating func reject(_ problem: (CanonicalRecord) -> RecordProblem?) {
+            var kept: [(position: Int, record: CanonicalRecord)] = []
+            for (position, record) in records {
+                guard let problem = problem(record) else {
+                    kept.append((position, record))
+                    continue
+                }
+                // The record as read is kept for operators, as every reject's input is.
+                rejects.append(InboundDocument.Reject(position: position, line: lines[position] ?? 1, key: record.subject,
+                                                      reason: problem.description,
+                                                      input: String(decoding: record.jsonBytes, as: UTF8.self)))
+                problemCodes[position] = ["\(problem.code) \(problem.pointer)"]
+            }
+            records = kept
+            rejects.sort { $0.position < $1.position }
+        }
     }
 
     private func legacy(_ body: [UInt8], converter: RecordConverter) -> Parsed {
@@ -281,6 +302,7 @@ public final class Gateway: Sendable {
                     if !destination.removedFields.isEmpty {
                         item["removed_fields"] = .array(destination.removedFields.map(JSONValue.string))
                     }
+                    if let releasedID = destination.releasedID { item["released_id"] = .string(releasedID) }
                     return .object(item)
                 })
             }
@@ -309,7 +331,19 @@ public final class Gateway: Sendable {
         var destinations: [String] = []
         for job in jobs where !destinations.contains(job.destination) { destinations.append(job.destination) }
         for destination in destinations {
-            try await deliver(jobs.filter { $0.destination == destination }, to: destination, records: records, now: now)
+            // One delivery per share of the jobs that fits in what the destination takes at once.
+            var share: [DeliveryJob] = []
+            var count = 0
+            let maximum = dispatcher.maximumRecordsPerDelivery(to: destination)
+            for job in jobs where job.destination == destination {
+                if count + job.recordIDs.count > maximum, !share.isEmpty {
+                    try await deliver(share, to: destination, records: records, now: now)
+                    (share, count) = ([], 0)
+                }
+                share.append(job)
+                count += job.recordIDs.count
+            }
+            try await deliver(share, to: destination, records: records, now: now)
             await Task.yield()  // inbound documents come first: their senders are waiting
         }
         return jobs.count
@@ -317,7 +351,10 @@ public final class Gateway: Sendable {
 
     private func deliver(_ jobs: [DeliveryJob], to destination: String, records: [String: StoredRecord], now: Date) async throws {
         var batch: [CanonicalRecord] = []
-        var jobOfRecord: [String: String] = [:]  // released record id → job id
+        // Released record id → the jobs and stored records it stands for: versions of a record
+        // that differ only in removed fields are one released record, sent once.
+        var jobsOfRecord: [String: [String]] = [:]
+        var originsOfRecord: [String: [String]] = [:]
         var blocked: [String] = []
         var decisions: [Dispatcher.Decision] = []
         // Fail closed: the decision is made again against the configuration in force now.
@@ -344,9 +381,11 @@ public final class Gateway: Sendable {
                     decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
                     blocked.append(job.id)
                 case .released(let released, let removed):
-                    decisions.append(.init(recordID: id, destination: destination, outcome: .released(removedFields: removed)))
-                    batch.append(released)
-                    jobOfRecord[released.id] = job.id
+                    decisions.append(.init(recordID: id, destination: destination,
+                                           outcome: .released(removedFields: removed, releasedID: released.id)))
+                    if jobsOfRecord[released.id] == nil { batch.append(released) }
+                    jobsOfRecord[released.id, default: []].append(job.id)
+                    originsOfRecord[released.id, default: []].append(id)
                 }
             }
         }
@@ -354,17 +393,22 @@ public final class Gateway: Sendable {
         let deliveryID = UUID().uuidString.lowercased()
         let started = Date()
         do {
-            let delivery = batch.isEmpty ? nil : try await dispatcher.deliver(batch, to: destination, deliveryID: deliveryID)
+            let delivery = batch.isEmpty ? nil : try await dispatcher.deliver(batch, to: destination, deliveryID: deliveryID,
+                                                                                 time: time)
             var audit = Self.decisionEvents(decisions + (delivery?.notWritable ?? []), context: ("delivery", .string(deliveryID)))
             let notWritable = Set((delivery?.notWritable ?? []).map(\.recordID))
-            let unwritableJobs = batch.filter { notWritable.contains($0.id) }.compactMap { jobOfRecord[$0.id] }
+            let unwritableJobs = batch.filter { notWritable.contains($0.id) }.flatMap { jobsOfRecord[$0.id] ?? [] }
             var delivered: [String] = []
             if let delivery, !delivery.recordIDs.isEmpty {
-                delivered = delivery.recordIDs.compactMap { jobOfRecord[$0] }
+                delivered = delivery.recordIDs.flatMap { jobsOfRecord[$0] ?? [] }
                 audit.append(AuditEvent("delivered", JSONObject([
                     ("delivery", .string(deliveryID)), ("destination", .string(destination)),
                     ("location", .string(delivery.location)), ("key_id", .string(delivery.keyID)),
                     ("records", .array(delivery.recordIDs.map(JSONValue.string))),
+                    // Each delivered id with the stored records it was released from.
+                    ("origins", .array(delivery.recordIDs.map { released in
+                        .array((originsOfRecord[released] ?? []).map(JSONValue.string))
+                    })),
                 ])))
             }
             try await store.finishDelivery(delivered: delivered, blocked: blocked + unwritableJobs, time: time, audit: audit)
@@ -418,7 +462,7 @@ public final class Gateway: Sendable {
         var groups: [(kind: String, destination: String, detail: JSONValue, records: [String])] = []
         for decision in decisions {
             let (kind, detail): (String, JSONValue) = switch decision.outcome {
-            case .released(let removed): ("released", .array(removed.map(JSONValue.string)))
+            case .released(let removed, _): ("released", .array(removed.map(JSONValue.string)))
             case .blocked(let reason): ("blocked", .string(reason))
             case .notWritable(let reason): ("blocked", .string("the destination's format cannot hold it: \(reason)"))
             }
@@ -437,8 +481,9 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// Signs the audit chain's head and stores the checkpoint, in the store and as a file under
-    /// `audit-checkpoints/` in the data directory, unless the head is already checkpointed.
+    /// Signs the audit chain's head and stores the checkpoint, as a file under
+    /// `audit-checkpoints/` in the data directory and then in the store, unless the head is
+    /// already checkpointed.
     /// - Returns: the new checkpoint, or nil when there was nothing new.
     @discardableResult
     public func checkpointAudit(now: Date = Date()) async throws -> AuditCheckpoint? {
@@ -451,9 +496,39 @@ public final class Gateway: Sendable {
         var bytes = JSONWriter().bytes(checkpoint.jsonValue)
         bytes.append(0x0A)
         try DurableFile.write(bytes, to: AuditVerifier.checkpointDirectory(in: dataDirectory)
-            .appendingPathComponent(String(format: "%012d.json", head.sequence)))
+            .appendingPathComponent(AuditVerifier.checkpointFileName(sequence: head.sequence)))
         try await store.addCheckpoint(checkpoint)
         return checkpoint
+    }
+
+    /// Completes the checkpoints a stopped process left half-written: a checkpoint file of this
+    /// data directory, signed with this gateway's key, whose row the store does not have (the
+    /// process stopped between writing the two) gets its row, so that verification finds the
+    /// two alike. Run at start-up.
+    /// - Returns: the number of rows added.
+    @discardableResult
+    public func completeInterruptedCheckpoints() async throws -> Int {
+        let stored = Set(try await store.checkpoints().map(\.sequence))
+        var completed = 0
+        for file in AuditVerifier.checkpointFiles(in: dataDirectory) {
+            guard let checkpoint = AuditVerifier.checkpoint(at: file), !stored.contains(checkpoint.sequence) else { continue }
+            let signed = AuditCheckpoint.signedBytes(sequence: checkpoint.sequence, hash: checkpoint.hash, time: checkpoint.time)
+            guard (try? keyring.verify(signed, signature: Keyring.Signature(keyID: checkpoint.keyID, value: checkpoint.signature)))
+                == true
+            else { continue }
+            try await store.addCheckpoint(checkpoint)
+            completed += 1
+        }
+        return completed
+    }
+
+    /// How far the signed checkpoints are behind the chain: the newest checkpoint's time, and
+    /// how many entries it does not cover yet.
+    public func checkpointLag(now: Date = Date()) async throws -> (newest: AuditCheckpoint?, ageSeconds: Double?, unsigned: Int) {
+        let head = try await store.head()?.sequence ?? 0
+        let newest = try await store.lastCheckpoint()
+        let signedAt = newest.flatMap { try? Date($0.time, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
+        return (newest, signedAt.map { now.timeIntervalSince($0) }, head - (newest?.sequence ?? 0))
     }
 
     /// Audits the configuration the gateway runs with: its file, hash and size.

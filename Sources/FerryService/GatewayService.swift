@@ -241,7 +241,8 @@ public struct GatewayService: Sendable {
         let current = try? gateway.keyring.currentKeyID()
         let keys = try gateway.keyring.publicKeys().sorted { $0.key < $1.key }.map { id, raw in
             JSONValue.object(JSONObject([("key_id", .string(id)), ("algorithm", .string("Ed25519")),
-                                         ("public_key", .string(raw.base64EncodedString())), ("current", .bool(id == current))]))
+                                         ("public_key", .string(raw.base64EncodedString())),
+                                         ("fingerprint", .string(Keyring.fingerprint(raw))), ("current", .bool(id == current))]))
         }
         return Self.json(.ok, JSONObject([("keys", .array(keys))]))
     }
@@ -257,8 +258,20 @@ public struct GatewayService: Sendable {
         if free < gateway.configuration.minimumFreeBytes {
             problems.append(.string("\(free) bytes free in the data directory, below \(gateway.configuration.minimumFreeBytes)"))
         }
-        return Self.json(problems.isEmpty ? .ok : .serviceUnavailable,
-                         JSONObject([("status", .string(problems.isEmpty ? "ready" : "not ready")), ("problems", .array(problems))]))
+        var report = JSONObject([("status", .string(problems.isEmpty ? "ready" : "not ready")), ("problems", .array(problems))])
+        if problems.isEmpty, let audit = try? await gateway.checkpointLag() {
+            // Entries that no checkpoint covers for over twice the interval: the checkpoints stopped.
+            if audit.unsigned > 0, let age = audit.ageSeconds, age > 2 * gateway.configuration.checkpointSeconds {
+                logger.error("the newest audit checkpoint is older than twice checkpoint_interval",
+                             metadata: ["age_seconds": "\(Int(age))", "unsigned_entries": "\(audit.unsigned)"])
+            }
+            report["audit"] = .object(JSONObject([
+                ("newest_checkpoint", audit.newest.map { .integer($0.sequence) } ?? .null),
+                ("checkpoint_age_seconds", audit.ageSeconds.map { .integer(Int($0)) } ?? .null),
+                ("unsigned_entries", .integer(audit.unsigned)),
+            ]))
+        }
+        return Self.json(problems.isEmpty ? .ok : .serviceUnavailable, report)
     }
 
     // MARK: Authentication and refusals

@@ -68,6 +68,11 @@ components:
                     destination: { type: string }
                     state: { type: string, enum: [pending, leased, delivered, dead-lettered, blocked, purged] }
                     removed_fields: { type: array, items: { type: string } }
+                    released_id:
+                      type: string
+                      description: >-
+                        The id of the record as released to this destination, when fields were
+                        removed: what the destination holds, linked here to the record it came from.
   responses:
     Error:
       description: The request was refused; the reason names no field values.
@@ -149,6 +154,7 @@ paths:
                         key_id: { type: string }
                         algorithm: { type: string, const: Ed25519 }
                         public_key: { type: string, contentEncoding: base64 }
+                        fingerprint: { type: string, description: "sha256:<hex> of the raw public key, to pin it" }
                         current: { type: boolean }
   /v1/dead-letters:
     get:
@@ -205,7 +211,7 @@ paths:
       summary: The store accepts writes, the disk has room and the configuration is loaded
       security: []
       responses:
-        "200": { description: Ready. }
+        "200": { description: "Ready; `audit` gives the newest checkpoint, its age in seconds and the entries it does not cover yet." }
         "503": { description: Not ready; the problems are listed. }
   /metrics:
     get:

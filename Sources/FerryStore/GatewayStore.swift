@@ -42,6 +42,10 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// The checkpoint with the highest sequence, or nil before the first.
     func lastCheckpoint() async throws -> AuditCheckpoint?
 
+    /// Every stored checkpoint, by increasing sequence (verification cross-checks them with the
+    /// checkpoint files and the chain).
+    func checkpoints() async throws -> [AuditCheckpoint]
+
     /// Deletes the audit entries before a checkpointed entry (the signed checkpoint stands for
     /// them); the chain and its verification go on from the checkpointed entry.
     /// - Returns: the number of entries deleted.
@@ -100,12 +104,18 @@ public struct InboundDocument: Sendable {
         /// Names of fields removed for the destination, or the reason it is blocked.
         public var removedFields: [String]
         public var blockedReason: String?
+        /// The id of the record as released to the destination, when fields were removed (it
+        /// differs from the record's own): the link from what a destination holds back to the
+        /// record it came from, kept here and never sent.
+        public var releasedID: String?
 
-        public init(destination: String, released: Bool, removedFields: [String] = [], blockedReason: String? = nil) {
+        public init(destination: String, released: Bool, removedFields: [String] = [], blockedReason: String? = nil,
+                    releasedID: String? = nil) {
             self.destination = destination
             self.released = released
             self.removedFields = removedFields
             self.blockedReason = blockedReason
+            self.releasedID = releasedID
         }
     }
 
@@ -220,14 +230,14 @@ public struct StoredDocument: Sendable {
         public var line: Int?
         public var reason: String?
         public var input: String?
-        /// Per destination: `blocked`, or the delivery job's state.
-        public var destinations: [(destination: String, state: String, removedFields: [String])]
+        /// Per destination: `blocked`, or the delivery job's state, the fields removed and the
+        /// released record's id when it differs from the record's.
+        public var destinations: [Destination]
         /// True when no route matched the record.
         public var unrouted: Bool
 
         public init(position: Int, outcome: Outcome, recordID: String?, key: String?, line: Int?, reason: String?,
-                    input: String?, destinations: [(destination: String, state: String, removedFields: [String])],
-                    unrouted: Bool) {
+                    input: String?, destinations: [Destination], unrouted: Bool) {
             self.position = position
             self.outcome = outcome
             self.recordID = recordID
@@ -256,6 +266,23 @@ public struct StoredDocument: Sendable {
 }
 
 extension StoredDocument.Entry {
+    /// A record's state at one destination.
+    public struct Destination: Sendable, Hashable {
+        public var destination: String
+        /// `blocked`, `purged`, or the delivery job's state.
+        public var state: String
+        public var removedFields: [String]
+        /// The id of the record as released there, when fields were removed.
+        public var releasedID: String?
+
+        public init(destination: String, state: String, removedFields: [String], releasedID: String?) {
+            self.destination = destination
+            self.state = state
+            self.removedFields = removedFields
+            self.releasedID = releasedID
+        }
+    }
+
     /// An entry as a store driver reads it back: its routing as stored (``StoredText/routing(_:)``)
     /// and the states of the document's delivery jobs by job id. A released destination whose
     /// job is gone was purged by an operator.
@@ -270,7 +297,8 @@ extension StoredDocument.Entry {
                 if decision.released, let recordID {
                     state = jobStates[InboundDocument.jobID(record: recordID, destination: decision.destination)] ?? "purged"
                 }
-                return (decision.destination, state, decision.removedFields)
+                return Destination(destination: decision.destination, state: state, removedFields: decision.removedFields,
+                                   releasedID: decision.releasedID)
             },
             unrouted: outcome != .rejected && routing.isEmpty)
     }
@@ -282,7 +310,10 @@ extension StoredDocument {
     public init(committed document: InboundDocument) {
         let accepted = document.records.map { position, record in
             Entry(position: position, outcome: .accepted, recordID: record.id, key: record.key, line: nil, reason: nil, input: nil,
-                  destinations: record.routing.map { ($0.destination, $0.released ? "pending" : "blocked", $0.removedFields) },
+                  destinations: record.routing.map {
+                      Entry.Destination(destination: $0.destination, state: $0.released ? "pending" : "blocked",
+                                  removedFields: $0.removedFields, releasedID: $0.releasedID)
+                  },
                   unrouted: record.routing.isEmpty)
         }
         let rejected = document.rejects.map { reject in

@@ -24,6 +24,7 @@ public enum StoredText {
             var object = JSONObject([("destination", .string(decision.destination)), ("released", .bool(decision.released))])
             if !decision.removedFields.isEmpty { object["removed_fields"] = .array(decision.removedFields.map(JSONValue.string)) }
             if let reason = decision.blockedReason { object["blocked"] = .string(reason) }
+            if let releasedID = decision.releasedID { object["released_id"] = .string(releasedID) }
             return .object(object)
         }))
     }
@@ -35,7 +36,8 @@ public enum StoredText {
             guard let object = value.objectValue, let destination = object["destination"]?.stringValue else { return nil }
             return InboundDocument.Routing(destination: destination, released: object["released"] == .bool(true),
                                            removedFields: object["removed_fields"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                           blockedReason: object["blocked"]?.stringValue)
+                                           blockedReason: object["blocked"]?.stringValue,
+                                           releasedID: object["released_id"]?.stringValue)
         }
     }
 

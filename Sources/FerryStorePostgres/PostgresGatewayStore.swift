@@ -508,6 +508,18 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
+    public func checkpoints() async throws -> [AuditCheckpoint] {
+        try await reading { connection in
+            var checkpoints: [AuditCheckpoint] = []
+            for try await (sequence, hash, time, keyID, signature) in try await connection.query("""
+                SELECT sequence, hash, time, key_id, signature FROM audit_checkpoint ORDER BY sequence
+                """, logger: self.logger).decode((Int, String, String, String, String).self) {
+                checkpoints.append(AuditCheckpoint(sequence: sequence, hash: hash, time: time, keyID: keyID, signature: signature))
+            }
+            return checkpoints
+        }
+    }
+
     public func pruneAudit(through sequence: Int) async throws -> Int {
         try await transaction { connection in
             guard try await self.count(connection, "SELECT count(*) FROM audit_checkpoint WHERE sequence = \(sequence)") > 0 else {

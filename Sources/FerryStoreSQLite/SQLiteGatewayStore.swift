@@ -396,11 +396,20 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func lastCheckpoint() async throws -> AuditCheckpoint? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence DESC LIMIT 1")).map { row in
-                AuditCheckpoint(sequence: row["sequence"], hash: row["hash"], time: row["time"], keyID: row["key_id"],
-                                signature: row["signature"])
-            }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence DESC LIMIT 1"))
+                .map(Self.checkpoint)
         }
+    }
+
+    public func checkpoints() async throws -> [AuditCheckpoint] {
+        try await database.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence")).map(Self.checkpoint)
+        }
+    }
+
+    private static func checkpoint(_ row: Row) -> AuditCheckpoint {
+        AuditCheckpoint(sequence: row["sequence"], hash: row["hash"], time: row["time"], keyID: row["key_id"],
+                        signature: row["signature"])
     }
 
     public func pruneAudit(through sequence: Int) async throws -> Int {

@@ -49,6 +49,12 @@ public enum FerryTesting {
         }
     }
 
+    /// Whether a delivered record has exactly the canonical envelope's members, in its order
+    /// (`time` where the record has one), and nothing beside them.
+    public static func hasExactlyTheCanonicalEnvelope(_ record: JSONObject) -> Bool {
+        record.keys == CanonicalRecord.envelopeMembers.filter { $0 != "time" || record["time"] != nil }
+    }
+
     /// The marking of every field present in a record's data, nested fields included, by JSON
     /// pointer; nil for a field the schema does not know.
     public static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(Marking?, String)] {

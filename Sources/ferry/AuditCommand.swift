@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryConvert
+import FerryCore
 import FerryGateway
 import FerryStore
 import Foundation
@@ -47,15 +48,16 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    /// `ferry audit verify`: every entry chained to the one before it.
+    /// `ferry audit verify`: every entry chained to the one before it, every signed checkpoint
+    /// held by the chain, and no tail cut off.
     struct VerifyChain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Verify the audit hash chain of a gateway's store and name any altered, removed or reordered entry.",
+            abstract: "Verify the audit trail of a gateway's store and name any altered, removed or reordered entry.",
             discussion: """
-                Also checks every signed checkpoint in DATA/audit-checkpoints against the chain and the gateway's \
-                public keys: a chain rewritten and recomputed in the database no longer holds the signed hashes.
-                Exit status: 0 the chain is intact; 1 it is broken; 66 there is no store; 69 PostgreSQL cannot be reached.
+                Checks the hash chain; every signed checkpoint the store lists, every file in DATA/audit-checkpoints                 and every file in --checkpoints DIR (copies kept off the host) against the chain and the signing                 key; that the store's checkpoints and the files agree; and that the chain is as long as the newest                 checkpoint (or --expect-sequence) proves. A chain recomputed in the database no longer holds the                 signed hashes, and a tail cut with its newest checkpoint is exposed by the copies off the host.
+                Checkpoints are trusted only from a pinned key: audit.key_fingerprint of --config FILE, or                 --key-fingerprint; without one, the public keys in the key directory are used, with a warning.
+                Exit status: 0 the trail is intact; 1 it is not; 66 there is no store or the configuration cannot be                 read; 69 PostgreSQL cannot be reached; 78 the configuration has errors.
                 """)
 
         @OptionGroup var options: StoreOptions
@@ -63,19 +65,75 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "The gateway's key directory (default: DATA/keys).")
         var keys: String?
 
+        @Option(help: "A directory of checkpoint files copied off the host (repeat for several, e.g. one per instance).")
+        var checkpoints: [String] = []
+
+        @Option(help: "The audit sequence the chain must reach at least (as noted from an earlier verification).")
+        var expectSequence: Int?
+
+        @Option(help: "The gateway configuration whose audit.key_fingerprint pins the signing key.")
+        var config: String?
+
+        @Option(help: "The fingerprint (sha256:…) of a key trusted to sign checkpoints; repeat for several.")
+        var keyFingerprint: [String] = []
+
+        func validate() throws {
+            for fingerprint in keyFingerprint where !GatewayConfigurationLoader.isFingerprint(fingerprint) {
+                throw ValidationError("--key-fingerprint \(fingerprint): a fingerprint is sha256:<64 lowercase hex digits>")
+            }
+        }
+
         func run() async throws {
             try await runCommand { output, errors in
+                var pinned = Set(keyFingerprint)
+                if let config {
+                    let configuration = try Self.loadConfiguration(config, errors: errors)
+                    pinned.formUnion(configuration.auditKeyFingerprints)
+                }
                 let (store, path) = try await options.openStore(errors: errors)
-                let entries = try await store.entries()
                 let directory = URL(fileURLWithPath: options.data)
-                let checkpoints = AuditVerifier.checkpointFiles(in: directory)
                 let keyring = Keyring(directory: keys.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("keys"))
-                let problems = AuditVerifier.verify(entries, checkpointFiles: checkpoints, keyring: keyring)
-                for problem in problems { errors.write("\(path): error: \(problem) [\(problem.code)]\n") }
-                output.write("\(entries.count) audit entries, \(checkpoints.count) signed checkpoints, "
-                             + "\(problems.isEmpty ? "chain intact" : "\(problems.count) problems")\n")
-                if !problems.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
+                var offHost: [URL] = []
+                for directory in checkpoints {
+                    let files = AuditVerifier.checkpointFiles(inDirectory: URL(fileURLWithPath: directory))
+                    guard !files.isEmpty else {
+                        errors.write("\(directory): error: no checkpoint files here\n")
+                        throw ExitCode(ExitStatus.noInput.rawValue)
+                    }
+                    offHost += files
+                }
+                let evidence = AuditVerifier.Evidence(
+                    entries: try await store.entries(), storedCheckpoints: try await store.checkpoints(),
+                    checkpointFiles: AuditVerifier.checkpointFiles(in: directory), offHostCheckpointFiles: offHost,
+                    expectedSequence: expectSequence)
+                let report = AuditVerifier.verify(
+                    evidence, trust: AuditVerifier.Trust(publicKeys: (try? keyring.publicKeys()) ?? [:], pinnedFingerprints: pinned))
+                for warning in report.warnings { errors.write("\(path): warning: \(warning)\n") }
+                for problem in report.problems { errors.write("\(path): error: \(problem) [\(problem.code)]\n") }
+                let entries = evidence.entries
+                output.write("\(Self.count(entries.count, "audit entry", "audit entries"))"
+                             + "\(entries.last.map { " through \($0.sequence)" } ?? ""), "
+                             + "\(Self.count(report.verifiedCheckpoints, "signed checkpoint", "signed checkpoints")), "
+                             + "\(report.problems.isEmpty ? "chain intact" : Self.count(report.problems.count, "problem", "problems"))\n")
+                if !report.problems.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
             }
+        }
+
+        private static func count(_ number: Int, _ one: String, _ many: String) -> String { "\(number) \(number == 1 ? one : many)" }
+
+        /// The gateway configuration, or the command's exit when it cannot be used.
+        private static func loadConfiguration(_ path: String, errors: BufferedOutput) throws -> GatewayConfiguration {
+            var reader = ProjectLoader()
+            guard let document = reader.document(at: path) else {
+                errors.write(reader.renderedDiagnostics())
+                throw ExitCode(ExitStatus.noInput.rawValue)
+            }
+            let loaded = GatewayConfigurationCheck.load(path: path, document: document)
+            guard let configuration = loaded.configuration else {
+                for diagnostic in loaded.diagnostics where diagnostic.severity == .error { errors.write("\(diagnostic)\n") }
+                throw ExitCode(ExitStatus.configuration.rawValue)
+            }
+            return configuration
         }
     }
 

@@ -58,6 +58,19 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ferry serve: error: \(error)\n  make one with: ferry keys generate --directory \(gateway.keyring.directory.path)\n".utf8))
             throw ExitCode(ExitStatus.configuration.rawValue)
         }
+        if !configuration.auditKeyFingerprints.isEmpty {
+            // A pinned key: the gateway never signs with one an auditor would not trust.
+            let current = try? gateway.keyring.currentKeyID()
+            let fingerprint = current.flatMap { try? gateway.keyring.publicKeys()[$0] }.map(Keyring.fingerprint)
+            guard let fingerprint, configuration.auditKeyFingerprints.contains(fingerprint) else {
+                FileHandle.standardError.write(Data(("ferry serve: error: the current signing key \(current ?? "?") "
+                    + "(\(fingerprint ?? "no public key")) is not pinned in audit.key_fingerprint\n").utf8))
+                throw ExitCode(ExitStatus.configuration.rawValue)
+            }
+        }
+        let completed = try await gateway.completeInterruptedCheckpoints()
+        if completed > 0 { logger.warning("completed audit checkpoints a stopped process left without their row",
+                                          metadata: ["count": "\(completed)"]) }
         let configurationBytes = (try? Data(contentsOf: URL(fileURLWithPath: config))) ?? Data()
         try await gateway.recordConfigurationLoaded(file: config, bytes: [UInt8](configurationBytes))
 

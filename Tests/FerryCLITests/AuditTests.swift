@@ -1,4 +1,7 @@
+import FerryConvert
 import FerryCore
+import FerryGateway
+import FerryStore
 import FerryStoreSQLite
 import FerryTesting
 import Foundation
@@ -19,7 +22,8 @@ struct AuditTests {
         }
         let intact = try cli.ferry(["audit", "verify", "--data", directory.path])
         #expect(intact.status == 0, "\(intact.stderr)")
-        #expect(intact.stdout == "5 audit entries, 0 signed checkpoints, chain intact\n")
+        #expect(intact.stdout == "5 audit entries through 5, 0 signed checkpoints, chain intact\n")
+        #expect(intact.stderr.contains("warning: no signed checkpoint"), "\(intact.stderr)")
 
         let database = try DatabaseQueue(path: path)
         try await database.write { db in
@@ -36,5 +40,192 @@ struct AuditTests {
         #expect(removed.stderr.contains("audit entry 4: removed"), "\(removed.stderr)")
         #expect(try cli.ferry(["audit", "verify", "--data", directory.appendingPathComponent("none").path]).status == 66)
         #expect(try cli.ferry(["audit", "verify", "--store", "mysql://ferry@db/ferry"]).status == 64, "a store Ferry cannot open is a usage error")
+    }
+}
+
+/// A tail cut from the audit — the newest entries, and the newest checkpoint with them — as
+/// someone with the host's disk would cut it; a checkpoint row deleted; checkpoints signed with
+/// a key slipped into the key directory.
+struct AuditTruncationTests {
+    let cli = CLITests()
+
+    /// A gateway on the demo configuration over a data directory (its store, keys and checkpoints).
+    func gateway(in data: URL) throws -> Gateway {
+        let path = FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml").path
+        var reader = ProjectLoader()
+        let document = reader.document(at: path)
+        let loaded = GatewayConfigurationCheck.load(path: path, document: try #require(document))
+        let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
+        return try Gateway(configuration: try #require(loaded.configuration), schemas: loaded.schemas, mappings: loaded.mappings,
+                           store: store, dataDirectory: data)
+    }
+
+    /// Ten entries, checkpointed after 5, 8 and 10.
+    func trail() async throws -> (data: URL, fingerprint: String) {
+        let data = try cli.temporaryDirectory().appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let gateway = try gateway(in: data)
+        try gateway.keyring.rotate()
+        for (index, checkpointAfter) in (1...10).map({ ($0, [5, 8, 10].contains($0)) }) {
+            try await gateway.store.append(kind: "received", time: "2026-12-03T10:00:\(10 + index).000Z",
+                                           details: JSONObject([("document", .string("d-\(index)"))]))
+            if checkpointAfter { #expect(try await gateway.checkpointAudit() != nil) }
+        }
+        let listed = try cli.ferry(["keys", "list", "--directory", data.appendingPathComponent("keys").path])
+        #expect(listed.status == 0)
+        let fingerprint = try #require(listed.stdout.split(separator: " ").first { $0.hasPrefix("sha256:") }.map(String.init))
+        return (data, fingerprint)
+    }
+
+    /// A copy of a data directory, to cut.
+    func copy(_ data: URL) throws -> URL {
+        let copy = data.deletingLastPathComponent().appendingPathComponent("copy-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: data, to: copy)
+        return copy
+    }
+
+    func execute(_ sql: String, in data: URL) async throws {
+        let database = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
+        try await database.write { db in try db.execute(sql: sql) }
+    }
+
+    func removeCheckpointFile(_ sequence: Int, in data: URL) throws {
+        try FileManager.default.removeItem(at: AuditVerifier.checkpointDirectory(in: data)
+            .appendingPathComponent(AuditVerifier.checkpointFileName(sequence: sequence)))
+    }
+
+    @Test func anIntactTrailVerifiesAndAPinnedKeySilencesTheWarning() async throws {
+        let (data, fingerprint) = try await trail()
+        let unpinned = try cli.ferry(["audit", "verify", "--data", data.path])
+        #expect(unpinned.status == 0, "\(unpinned.stderr)")
+        #expect(unpinned.stdout == "10 audit entries through 10, 6 signed checkpoints, chain intact\n")
+        #expect(unpinned.stderr.contains("warning: no signing key is pinned"))
+        let pinned = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint])
+        #expect(pinned.status == 0 && pinned.stderr.isEmpty, "\(pinned.stderr)")
+        let other = "sha256:" + String(repeating: "0", count: 64)
+        let wrong = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", other])
+        #expect(wrong.status == 1 && wrong.stderr.contains("which is not the pinned key [audit.untrusted-key]"), "\(wrong.stderr)")
+        #expect(try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", "sha256:zz"]).status == 64)
+    }
+
+    @Test func aTailCutWithItsNewestCheckpointFileIsExposedByTheStoresRow() async throws {
+        let data = try copy(try await trail().data)
+        try await execute("DELETE FROM audit_entry WHERE sequence > 8", in: data)
+        try removeCheckpointFile(10, in: data)
+        let result = try cli.ferry(["audit", "verify", "--data", data.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("checkpoint 10 is in the store, but its file 000000000010.json is missing"), "\(result.stderr)")
+        #expect(result.stderr.contains("the chain ends at entry 8, but checkpoint 10 in the store proves 10 entries"))
+    }
+
+    @Test func aTailCutWithItsNewestCheckpointEverywhereIsExposedByCopiesOffTheHost() async throws {
+        let (original, fingerprint) = try await trail()
+        let offHost = original.deletingLastPathComponent().appendingPathComponent("off-host")
+        try FileManager.default.copyItem(at: AuditVerifier.checkpointDirectory(in: original), to: offHost)
+        let data = try copy(original)
+        try await execute("DELETE FROM audit_entry WHERE sequence > 8; DELETE FROM audit_checkpoint WHERE sequence = 10", in: data)
+        try removeCheckpointFile(10, in: data)
+        // On the host alone the cut is consistent: that is why checkpoints are copied off it.
+        let alone = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint])
+        #expect(alone.status == 0, "\(alone.stderr)")
+        let withCopies = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint,
+                                        "--checkpoints", offHost.path])
+        #expect(withCopies.status == 1)
+        #expect(withCopies.stderr.contains("the chain ends at entry 8, but off-host \(offHost.path)/000000000010.json proves 10 entries"),
+                "\(withCopies.stderr)")
+        let expected = try cli.ferry(["audit", "verify", "--data", data.path, "--expect-sequence", "10"])
+        #expect(expected.status == 1 && expected.stderr.contains("but the expected sequence proves 10 entries: the newest 2 were "
+                                                                   + "removed [audit.truncated]"), "\(expected.stderr)")
+        #expect(try cli.ferry(["audit", "verify", "--data", data.path, "--checkpoints", data.path]).status == 66,
+                "a directory without checkpoint files is not evidence")
+    }
+
+    @Test func aDeletedCheckpointRowIsNamed() async throws {
+        let data = try copy(try await trail().data)
+        try await execute("DELETE FROM audit_checkpoint WHERE sequence = 8", in: data)
+        let result = try cli.ferry(["audit", "verify", "--data", data.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("000000000008.json is a checkpoint the store does not list [audit.checkpoint-missing]"),
+                "\(result.stderr)")
+    }
+
+    /// A process stopped between a checkpoint's file and its row: at the next start the row is
+    /// completed from the signed file, so the trail verifies again.
+    @Test func aCheckpointInterruptedBeforeItsRowIsCompletedAtStart() async throws {
+        let data = try copy(try await trail().data)
+        try await execute("DELETE FROM audit_checkpoint WHERE sequence = 10", in: data)
+        #expect(try cli.ferry(["audit", "verify", "--data", data.path]).status == 1)
+        #expect(try await gateway(in: data).completeInterruptedCheckpoints() == 1)
+        let completed = try cli.ferry(["audit", "verify", "--data", data.path])
+        #expect(completed.status == 0, "\(completed.stderr)")
+    }
+
+    /// Someone with the disk puts a key of their own in the key directory and signs new
+    /// checkpoints with it: only a pinned key tells.
+    @Test func aKeySlippedIntoTheKeyDirectoryIsNotTrustedWhenTheKeyIsPinned() async throws {
+        let (original, fingerprint) = try await trail()
+        let data = try copy(original)
+        let gateway = try gateway(in: data)
+        try gateway.keyring.rotate()
+        try await gateway.store.append(kind: "received", time: "2026-12-03T10:01:00.000Z", details: JSONObject())
+        #expect(try await gateway.checkpointAudit() != nil)
+        #expect(try cli.ferry(["audit", "verify", "--data", data.path]).status == 0, "unpinned, any key in the directory passes")
+        let pinned = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint])
+        #expect(pinned.status == 1)
+        #expect(pinned.stderr.contains("000000000011.json: signed with key") && pinned.stderr.contains("[audit.untrusted-key]"),
+                "\(pinned.stderr)")
+
+        // The pin from the gateway's configuration, as an auditor holds it.
+        let (config, _) = try RunningGateway.prepare(replacing: [
+            ("audit: { checkpoint_interval: 60s }", "audit: { checkpoint_interval: 60s, key_fingerprint: \"\(fingerprint)\" }"),
+        ])
+        let configured = try cli.ferry(["audit", "verify", "--data", data.path, "--config", config.path])
+        #expect(configured.status == 1 && configured.stderr.contains("[audit.untrusted-key]"), "\(configured.stderr)")
+        #expect(try cli.ferry(["audit", "verify", "--data", original.path, "--config", config.path]).status == 0)
+    }
+}
+
+/// Checkpoints run on a timer of their own: a delivery stuck on a destination that answers after
+/// 20 s does not hold them back, and `/readyz` says how far behind they are.
+@Suite(.serialized)
+struct CheckpointTimerTests {
+    @Test func aStuckDeliveryDoesNotHoldBackTheCheckpoints() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-timers-\(UUID().uuidString)")
+        let destination = try GatewayCrashTests.FlakyDestination(directory: root.appendingPathComponent("received"), failureShare: 0,
+                                                                 hold: 20)
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("deliver: { directory: deliveries/veterans-registry }",
+             "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 30s }"),
+            ("audit: { checkpoint_interval: 60s }", "audit: { checkpoint_interval: 1s }"),
+        ])
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer {
+            destination.stop()  // the stuck delivery fails at once, and the gateway can stop
+            gateway.stop()
+        }
+        let (status, report) = try await gateway.send(CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
+        #expect(status == 202)
+        let document = try #require(report["document"]?.stringValue)
+
+        // Until every entry is signed, while the registry's delivery is still in hand.
+        var signedWhileStuck = false
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline && !signedWhileStuck {
+            let (_, body) = try await gateway.request("GET", "/readyz")
+            let audit = try JSONParser.parseDocument([UInt8](body)).objectValue?["audit"]?.objectValue
+            let states = (try await gateway.status(of: document)["records"]?.arrayValue ?? []).flatMap {
+                ($0.objectValue?["destinations"]?.arrayValue ?? []).compactMap(\.objectValue)
+                    .filter { $0["destination"] == .string("veterans-registry") }.compactMap { $0["state"]?.stringValue }
+            }
+            let stuck = !states.isEmpty && states.allSatisfy { $0 == "leased" }
+            if stuck, audit?["unsigned_entries"] == .integer(0), audit?["newest_checkpoint"]?.integerValue ?? 0 > 0 {
+                signedWhileStuck = true
+                #expect(audit?["checkpoint_age_seconds"]?.integerValue.map { $0 >= 0 && $0 < 20 } == true,
+                        "signed while the delivery was stuck: \(String(describing: audit))")
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(signedWhileStuck, "no checkpoint covered the receipt while a delivery was stuck")
     }
 }

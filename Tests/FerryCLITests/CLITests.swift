@@ -224,6 +224,22 @@ struct CLITests {
         #expect(try ferry(["validate", "-"], stdin: Data("{\"a\":".utf8)).status == 65)
     }
 
+    /// A member beside the canonical envelope, a sender's own or one in Ferry's name, is a
+    /// problem with its pointer: what validates is exactly what the gateway delivers.
+    @Test func validateRefusesMembersBesideTheEnvelope() throws {
+        let records = String(decoding: FerryTesting.bytes(fixture("snab2-requisition/example/output.ndjson")), as: UTF8.self)
+        let extended = records.replacingOccurrences(of: "\"classification\":\"internal\",\"data\"",
+                                                    with: "\"classification\":\"internal\",\"notes\":{\"requested_by\":\"в/ч 54321\"},"
+                                                        + "\"ferryoriginid\":\"00\",\"data\"")
+        #expect(extended != records)
+        let result = try ferry(["validate", "-"], stdin: Data(extended.utf8))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("-:1:1: error: record З-2026-00017: /notes: notes is not a member of the canonical envelope"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("/ferryoriginid: ferryoriginid is not a member"))
+        #expect(!result.stderr.contains("в/ч"), "problems name members, never their values")
+    }
+
     @Test func convertsBetweenFormatsWithoutAMapping() throws {
         let yaml = "---\nname: Ёлка\ncount: 012\nok: true\n---\n- 1.50\n- null\n"
         let json = try ferry(["convert", "--from", "yaml", "--to", "json"], stdin: Data(yaml.utf8))

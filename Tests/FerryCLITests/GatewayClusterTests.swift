@@ -1,4 +1,5 @@
 import FerryCore
+import FerryGateway
 import FerryTesting
 import Foundation
 import Testing
@@ -11,15 +12,18 @@ struct GatewayClusterTests {
     let cli = CLITests()
 
     /// A format-A export whose records keep their keys from version to version while their pay
-    /// (and so their ids) changes: versions of the same people, to check per-key order.
+    /// and street (and so their ids, and the ids released to the veterans' registry, which holds
+    /// the street and not the pay) change: versions of the same people, to check per-key order.
     func versions(of base: Int, count: Int, in directory: URL) throws -> [URL] {
         let template = directory.appendingPathComponent("base-\(base).xml")
         try GatewayCrashTests.generateExport(template, seed: 2000 + base)
         let text = try #require(String(data: try Data(contentsOf: template), encoding: .windowsCP1251))
         let pay = try Regex(#",\d\d</ДенежноеДовольствие>"#)
+        let street = try Regex(#"кв\. \d+</Улица>"#)
         return try (0..<count).map { version in
             let file = directory.appendingPathComponent("base-\(base)-v\(version).xml")
             let changed = text.replacing(pay, with: ",\(version < 10 ? "0" : "")\(version)</ДенежноеДовольствие>")
+                .replacing(street, with: "кв. \(version + 1)</Улица>")
             try #require(changed.data(using: .windowsCP1251)).write(to: file)
             return file
         }
@@ -90,7 +94,12 @@ struct GatewayClusterTests {
             acceptedDocuments.append(accepted["document"]?.stringValue ?? "")
             for entry in (accepted["records"]?.arrayValue ?? []).compactMap(\.objectValue) {
                 #expect(entry["outcome"] == .string("accepted"), "\(file.lastPathComponent): \(entry)")
-                if let id = entry["id"]?.stringValue, let key = entry["key"]?.stringValue { versionOfRecord[id] = (key, version) }
+                // What the registry receives is the record as released to it: the report links the two.
+                let released = (entry["destinations"]?.arrayValue ?? []).compactMap(\.objectValue)
+                    .first { $0["destination"] == .string("veterans-registry") }?["released_id"]?.stringValue
+                if let id = released ?? entry["id"]?.stringValue, let key = entry["key"]?.stringValue {
+                    versionOfRecord[id] = (key, version)
+                }
             }
         }
         #expect(kills > 0, "no instance was killed")
@@ -139,8 +148,12 @@ struct GatewayClusterTests {
         }
 
         for instance in instances { #expect(instance.stop() == 0) }
+        // Each instance wrote the files of the checkpoints it signed: together they cover the store's.
+        let checkpointDirectories = dataDirectories.map { AuditVerifier.checkpointDirectory(in: $0) }
+            .filter { !AuditVerifier.checkpointFiles(inDirectory: $0).isEmpty }
         let audit = try cli.ferry(["audit", "verify", "--store", url, "--data", dataDirectories[0].path,
-                                   "--keys", root.appendingPathComponent("keys").path])
+                                   "--keys", root.appendingPathComponent("keys").path]
+                                      + checkpointDirectories.flatMap { ["--checkpoints", $0.path] })
         #expect(audit.status == 0, "\(audit.stderr)")
         #expect(audit.stdout.contains("chain intact"), "\(audit.stdout)")
     }
@@ -154,8 +167,8 @@ struct GatewayPostgresOutageTests {
     let cli = CLITests()
 
     /// scripts/tcp-proxy.py: relays a loopback port (0: a free one) to the test server.
-    func relay(port: Int, to target: URLComponents) throws -> GatewayCrashTests.ScriptServer {
-        try GatewayCrashTests.ScriptServer(script: "tcp-proxy.py",
+    func relay(port: Int, to target: URLComponents) throws -> FerryTesting.ScriptServer {
+        try FerryTesting.ScriptServer(script: "tcp-proxy.py",
                                            arguments: ["\(port)", target.host ?? "127.0.0.1", "\(target.port ?? 5432)"])
     }
 

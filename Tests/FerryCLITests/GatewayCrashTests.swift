@@ -10,48 +10,25 @@ import Testing
 struct GatewayCrashTests {
     let cli = CLITests()
 
-    /// A Python helper of `scripts/` that listens on loopback and prints its port.
-    final class ScriptServer {
-        let process = Process()
-        let port: Int
-
-        init(script: String, arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/\(script)").path] + arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice  // not the test runner's pipe: it must see EOF when tests end
-            try process.run()
-            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        }
-
-        /// SIGKILL: the test runner's signal mask, which the child inherits, may block SIGTERM.
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
     /// A destination on loopback that answers 503 to 30 % of deliveries and keeps the others.
     final class FlakyDestination {
-        let server: ScriptServer
+        let server: FerryTesting.ScriptServer
         let directory: URL
         var port: Int { server.port }
 
         /// - Parameter hold: seconds each request takes, so that overlapping deliveries would show.
         init(directory: URL, failureShare: Double = 0.3, hold: Double = 0) throws {
             self.directory = directory
-            server = try ScriptServer(script: "flaky-destination.py", arguments: [directory.path, "\(failureShare)", "\(hold)"])
+            server = try FerryTesting.ScriptServer(script: "flaky-destination.py", arguments: [directory.path, "\(failureShare)", "\(hold)"])
         }
 
-        /// The canonical records it received, by their `ferryoriginid`.
-        func receivedOriginIDs() throws -> [String] {
+        /// The ids of the canonical records it received.
+        func receivedIDs() throws -> [String] {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".body") }
             return try names.flatMap { name in
                 try String(decoding: try Data(contentsOf: directory.appendingPathComponent(name)), as: UTF8.self)
                     .split(separator: "\n").compactMap {
-                        try JSONParser.parseDocument(Array($0.utf8)).objectValue?["ferryoriginid"]?.stringValue
+                        try JSONParser.parseDocument(Array($0.utf8)).objectValue?["id"]?.stringValue
                     }
             }
         }
@@ -62,7 +39,7 @@ struct GatewayCrashTests {
             let start: Int
             let end: Int
             let status: Int
-            /// The records' `ferryoriginid` (or `id`).
+            /// The records' ids.
             let records: [String]
         }
 
@@ -135,7 +112,10 @@ struct GatewayCrashTests {
                     if next % 3 == 0 { faultyAccepted += 1 }
                     for entry in (report["records"]?.arrayValue ?? []).compactMap(\.objectValue)
                     where entry["outcome"] == .string("accepted") {
-                        acceptedRecords.insert(entry["id"]?.stringValue ?? "")
+                        // The id of the record as released to the destination: the report links it.
+                        let routing = (entry["destinations"]?.arrayValue ?? []).compactMap(\.objectValue)
+                            .first { $0["destination"] == .string("veterans-registry") }
+                        acceptedRecords.insert(routing?["released_id"]?.stringValue ?? entry["id"]?.stringValue ?? "")
                     }
                 }
                 next += 1
@@ -155,19 +135,16 @@ struct GatewayCrashTests {
         #expect(!bodies.isEmpty)
         for name in bodies.prefix(3) {
             let body = destination.directory.appendingPathComponent(name)
-            let headers = try #require(try JSONParser.parseDocument([UInt8](Data(contentsOf: body.deletingPathExtension()
-                .appendingPathExtension("headers.json")))).objectValue)
-            let signature = try #require(headers["ferry-signature"]?.stringValue)
-            let keyID = try #require(headers["ferry-key-id"]?.stringValue)
-            let verified = try cli.ferry(["verify", "--keys", keys.path, "--signature", signature, "--key-id", keyID, body.path])
+            let headers = body.deletingPathExtension().appendingPathExtension("headers.json").path
+            let verified = try cli.ferry(["verify", "--keys", keys.path, "--headers", headers, "--destination", "veterans-registry",
+                                          body.path])
             #expect(verified.status == 0, "\(verified.stderr)")
-            let forged = try cli.ferry(["verify", "--keys", keys.path, "--signature", signature, "--key-id", keyID,
-                                        keys.path])
+            let forged = try cli.ferry(["verify", "--keys", keys.path, "--headers", headers, keys.path])
             #expect(forged.status == 1)
         }
 
         // Every accepted record reached the failing destination at least once, with its id.
-        let received = Set(try destination.receivedOriginIDs())
+        let received = Set(try destination.receivedIDs())
         #expect(acceptedRecords.subtracting(received).isEmpty,
                 "\(acceptedRecords.subtracting(received).count) of \(acceptedRecords.count) accepted records never arrived")
         // Every routed delivery is finished: delivered, none dead-lettered.

@@ -48,7 +48,12 @@ struct GatewayEndToEndTests {
 
         // The veterans' registry: every personnel record, without unit, position and monthly_pay.
         let registry = try gateway.deliveredRecords("veterans-registry")
-        #expect(Set(registry.compactMap { $0["ferryoriginid"]?.stringValue }) == Set(personnel.compactMap { $0["id"]?.stringValue }))
+        // What the registry holds is linked to what was received only in the gateway's report.
+        let releasedIDs = personnel.compactMap { entry in
+            (entry["destinations"]?.arrayValue ?? []).compactMap(\.objectValue)
+                .first { $0["destination"] == .string("veterans-registry") }?["released_id"]?.stringValue
+        }
+        #expect(Set(registry.compactMap { $0["id"]?.stringValue }) == Set(releasedIDs) && releasedIDs.count == personnel.count)
         for record in registry {
             let fields = try #require(record["data"]?.objectValue)
             #expect(fields["unit"] == nil && fields["position"] == nil && fields["monthly_pay"] == nil)
@@ -71,6 +76,25 @@ struct GatewayEndToEndTests {
         let requisitions = try gateway.deliveredRecords("emergency-service")
         #expect(requisitions.count == accepted["logistics"]?.count && !requisitions.isEmpty)
         #expect(requisitions.allSatisfy { $0["data"]?.objectValue?["requested_by"] == nil })
+
+        // Every delivered envelope has exactly the canonical model's members, and no byte a
+        // destination holds (bodies and sidecars) names a record it received with fields removed.
+        for destination in ["veterans-registry", "procurement-register", "emergency-service"] {
+            let records = try gateway.deliveredRecords(destination)
+            #expect(records.allSatisfy(FerryTesting.hasExactlyTheCanonicalEnvelope), "\(destination)")
+            let held = try gateway.deliveries(destination).flatMap { file in
+                [try Data(contentsOf: file), try Data(contentsOf: file.appendingPathExtension("sig.json"))]
+            }.map { String(decoding: $0, as: UTF8.self) }.joined()
+            let stripped = accepted.values.joined().filter { entry in
+                (entry["destinations"]?.arrayValue ?? []).contains {
+                    $0.objectValue?["destination"] == .string(destination) && $0.objectValue?["released_id"] != nil
+                }
+            }
+            #expect(destination == "procurement-register" || !stripped.isEmpty)
+            for entry in stripped {
+                #expect(!held.contains(try #require(entry["id"]?.stringValue)), "\(destination) holds a received id")
+            }
+        }
 
         // Every delivery's signature verifies with the gateway's published keys.
         for destination in ["social-fund", "veterans-registry", "procurement-register", "emergency-service"] {

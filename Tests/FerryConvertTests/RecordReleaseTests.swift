@@ -71,8 +71,13 @@ struct RecordReleaseTests {
                         #expect(out == record)
                     } else {
                         stripped += 1
-                        #expect(out.extensions.first { $0.key == "ferryoriginid" }?.value == .string(record.id))
                         #expect(out.id != record.id)
+                        // Nothing in what leaves is computed from the removed fields: not the
+                        // original id, nor a member beside the canonical envelope.
+                        let bytes = String(decoding: out.jsonBytes, as: UTF8.self)
+                        #expect(!bytes.contains(record.id))
+                        #expect(FerryTesting.hasExactlyTheCanonicalEnvelope(
+                            try #require(try JSONParser.parseDocument(out.jsonBytes).objectValue)))
                         let original = Set(FerryTesting.markings(of: record.data, type: schema.root).map(\.1))
                         #expect(removed.allSatisfy { original.contains($0) }, "removed names only fields the record had")
                     }
@@ -107,5 +112,51 @@ struct RecordReleaseTests {
             Issue.record("a record without a schema was released: release must fail closed")
             return
         }
+    }
+
+    /// A record whose `subject` or `classification` would reveal a field above the clearance
+    /// is blocked, not released with the field removed.
+    @Test func blocksWhatTheEnvelopeWouldRevealOfARemovedField() throws {
+        let schemas = try Self.schemas()
+        var personnel = try #require(schemas.first { $0.recordType == "personnel.record" })
+        let contract = try #require(schemas.first { $0.recordType == "procurement.contract" })
+        let line = String(decoding: FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/output.ndjson")),
+                          as: UTF8.self).split(separator: "\n")[0]
+        let envelope = try #require(try JSONParser.parseDocument(Array(line.utf8)).objectValue)
+        let data = try #require(envelope["data"]?.objectValue)
+        let unit = try #require(data["unit"]?.stringValue)
+        func record(subject: String) -> CanonicalRecord {
+            CanonicalRecord(type: personnel.recordType, source: "urn:ferry:system:kadry", subject: subject,
+                            dataschema: personnel.dataschema, time: nil, classification: .internal, data: data)
+        }
+        guard case .released = RecordRelease(schemas: [personnel]).decide(record(subject: "x"), clearance: .internal) else {
+            Issue.record("the shipped personnel schema releases to an internal destination")
+            return
+        }
+
+        // The key is the secret unit: the subject would carry it.
+        var keyedByUnit = personnel
+        keyedByUnit.keyField = "unit"
+        guard case .blocked(let reason) = RecordRelease(schemas: [keyedByUnit]).decide(record(subject: unit), clearance: .internal)
+        else {
+            Issue.record("a record whose subject is a secret field was released to an internal destination")
+            return
+        }
+        #expect(reason.contains("key field unit") && !reason.contains(unit))
+        guard case .released = RecordRelease(schemas: [keyedByUnit]).decide(record(subject: unit), clearance: .secret) else {
+            Issue.record("a destination cleared for the key must receive the record")
+            return
+        }
+
+        // A marking rule tests the secret unit: the classification would tell whether it fired.
+        var rule = try #require(contract.markingRules.first)
+        rule.conditions[0].field = "unit"
+        personnel.markingRules = [rule]
+        guard case .blocked(let ruleReason) = RecordRelease(schemas: [personnel]).decide(record(subject: "x"), clearance: .restricted)
+        else {
+            Issue.record("a record classified by a rule on a secret field was released to a restricted destination")
+            return
+        }
+        #expect(ruleReason.contains("tests unit"))
     }
 }

@@ -30,10 +30,11 @@ struct JSONTests {
         #expect(String(decoding: record.jsonBytes, as: UTF8.self)
             == head + #""datacontenttype":"application/json","classification":"internal","# + dataText)
         record.time = "2026-11-25T12:00:00+03:00"
-        record.extensions = [JSONObject.Member(key: "ferryoriginid", value: .string("abc"))]
         #expect(String(decoding: record.jsonBytes, as: UTF8.self)
             == head + #""time":"2026-11-25T12:00:00+03:00","datacontenttype":"application/json","classification":"internal","#
-            + #""ferryoriginid":"abc","# + dataText)
+            + dataText)
+        let written = try #require(try JSONParser.parseDocument(record.jsonBytes).objectValue)
+        #expect(written.keys == CanonicalRecord.envelopeMembers, "every member the canonical model names, and no other")
     }
 
     @Test func recordIdHashesSourceTypeAndCanonicalData() throws {

@@ -65,7 +65,8 @@ struct DispatcherTests {
     func deliverAll(_ setup: Setup, _ plan: Plan) async throws -> [String: Dispatcher.Delivery] {
         var deliveries: [String: Dispatcher.Delivery] = [:]
         for (destination, batch) in plan.batches {
-            deliveries[destination] = try await setup.dispatcher.deliver(batch, to: destination, deliveryID: "d-\(destination)")
+            deliveries[destination] = try await setup.dispatcher.deliver(batch, to: destination, deliveryID: "d-\(destination)",
+                                                                         time: "2026-12-03T10:00:00.000Z")
         }
         return deliveries
     }
@@ -101,16 +102,31 @@ struct DispatcherTests {
             #expect(data["last_name"] != nil)
             let id = try #require(record["id"]?.stringValue)
             #expect(id == CanonicalRecord.id(source: record["source"]?.stringValue ?? "", type: "personnel.record", data: data))
-            #expect(personnel.map(\.id).contains(record["ferryoriginid"]?.stringValue ?? ""))
+            #expect(FerryTesting.hasExactlyTheCanonicalEnvelope(record))
+            #expect(!personnel.map(\.id).contains(id), "nothing derived from the removed fields")
         }
-        #expect(plan.decisions.contains { $0.destination == "veterans-registry"
-            && $0.outcome == .released(removedFields: ["/data/unit", "/data/position", "/data/monthly_pay"]) })
+        let releasedIDs = Set(registry.compactMap { $0["id"]?.stringValue })
+        #expect(plan.decisions.filter { decision in
+            guard decision.destination == "veterans-registry",
+                case .released(let removed, let releasedID) = decision.outcome
+            else { return false }
+            return removed.first == "/data/unit" && releasedIDs.contains(releasedID)
+        }.count == 2, "the decision names the removed fields and the id the registry holds")
+        #expect(plan.decisions.contains { decision in
+            guard decision.destination == "veterans-registry", case .released(let removed, _) = decision.outcome else { return false }
+            return removed == ["/data/unit", "/data/position", "/data/monthly_pay"]
+        })
 
         // Every delivery's signature verifies.
-        for delivery in deliveries.values {
-            let (signature, ids) = try DirectoryDrop.signature(of: URL(fileURLWithPath: delivery.location))
-            #expect(try setup.keyring.verify(FerryTesting.bytes(URL(fileURLWithPath: delivery.location)), signature: signature))
-            #expect(ids == delivery.recordIDs)
+        for (destination, delivery) in deliveries {
+            let file = URL(fileURLWithPath: delivery.location)
+            let signed = try DirectoryDrop.signed(file)
+            #expect(throws: Never.self) { try signed.verify(body: FerryTesting.bytes(file), publicKeys: try setup.keyring.publicKeys()).get() }
+            guard case .manifest(let manifest, _) = signed else {
+                Issue.record("\(destination): not a signed manifest")
+                continue
+            }
+            #expect(manifest.recordIDs == delivery.recordIDs && manifest.destination == destination && manifest.deliveryID == "d-\(destination)")
         }
     }
 

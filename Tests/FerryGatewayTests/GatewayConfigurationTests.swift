@@ -100,6 +100,36 @@ struct GatewayConfigurationTests {
         #expect(router.destinations(of: record("unknown.type", []), from: "hr").isEmpty, "unrouted, not dropped silently")
     }
 
+    /// A sender speaks for the sources of its mapping unless it names its own; two senders
+    /// with one source are a warning, a sender with none an error.
+    @Test func bindsEachSenderToItsSources() throws {
+        let configuration = try #require(try load(demoText).0)
+        #expect(configuration.system("hr")?.sources == ["urn:ferry:system:kadry"])
+        #expect(configuration.system("logistics")?.sources == ["urn:ferry:system:snab2"])
+
+        let named = demoText.replacingOccurrences(of: "    mapping: snab2-requisition\n",
+                                                  with: "    mapping: snab2-requisition\n    sources: [urn:ferry:system:snab2, urn:depot:7]\n")
+        #expect(named != demoText)
+        #expect(try #require(try load(named).0).system("logistics")?.sources == ["urn:ferry:system:snab2", "urn:depot:7"])
+
+        let shared = demoText.replacingOccurrences(of: "    mapping: snab2-requisition\n",
+                                                   with: "    mapping: snab2-requisition\n    sources: [urn:ferry:system:kadry]\n")
+        let (sharedConfiguration, sharedDiagnostics) = try load(shared)
+        #expect(sharedConfiguration != nil)
+        let warning = try #require(sharedDiagnostics.first { $0.code == "gateway.shared-source" })
+        #expect(warning.severity == .warning && warning.message.contains("hr and logistics"))
+        #expect(warning.location?.line == 29, "at the second sender: \(String(describing: warning.location))")
+
+        let none = demoText.replacingOccurrences(of: "    mapping: snab2-requisition\n", with: "")
+        let (noneConfiguration, noneDiagnostics) = try load(none)
+        #expect(noneConfiguration == nil)
+        #expect(noneDiagnostics.contains { $0.code == "gateway.source" && $0.message.contains("logistics") })
+
+        let notURI = demoText.replacingOccurrences(of: "    mapping: snab2-requisition\n",
+                                                   with: "    mapping: snab2-requisition\n    sources: [snab2]\n")
+        #expect(try load(notURI).1.contains { $0.code == "gateway.source" && $0.location?.line == 35 })
+    }
+
     @Test func tokenHashesRoundTripAndNeverMatchAnotherToken() throws {
         let hash = TokenHash.make(token: "s3cret")
         let parsed = try #require(TokenHash(hash.text))

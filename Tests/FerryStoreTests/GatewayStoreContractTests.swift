@@ -110,6 +110,11 @@ struct GatewayStoreContractTests {
         let checkpoint = AuditCheckpoint(sequence: 3, hash: try await store.entries()[2].hash, time: "t", keyID: "k", signature: "s")
         try await store.addCheckpoint(checkpoint)
         #expect(try await store.lastCheckpoint() == checkpoint)
+        let later = AuditCheckpoint(sequence: 5, hash: try await store.entries()[4].hash, time: "t2", keyID: "k", signature: "s2")
+        try await store.addCheckpoint(later)
+        try await store.addCheckpoint(checkpoint)  // written again: still one row
+        #expect(try await store.checkpoints() == [checkpoint, later], "every checkpoint, by sequence")
+        #expect(try await store.lastCheckpoint() == later)
         #expect(try await store.pruneAudit(through: 3) == 2)
         try await store.append(kind: "delivered", time: "t6", details: JSONObject())
         let entries = try await store.entries()

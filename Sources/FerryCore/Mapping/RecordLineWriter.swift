@@ -72,7 +72,7 @@ public final class RecordLineWriter: Sendable {
         validator.ruleProblems(record.readByRules, pointerPrefix: "/data", into: &record.problems)
         guard record.problems.isEmpty else { return false }
         envelope.write(subject: key, id: CanonicalRecord.id(prefix: idPrefix, canonicalData: record.canonical), time: time,
-                       classification: validator.classification(of: record.readByRules), extensions: [], into: &lines) {
+                       classification: validator.classification(of: record.readByRules), into: &lines) {
             $0.append(contentsOf: record.ordered)
         }
         lines.append(0x0A)

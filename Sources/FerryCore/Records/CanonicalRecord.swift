@@ -1,6 +1,9 @@
 import Crypto
 
 /// A canonical record: the CloudEvents 1.0 envelope of `canonical-model.md` around the data.
+///
+/// The envelope has exactly the members the canonical model names and no extension members:
+/// what a record carries is its data and what is computed from the data it holds.
 public struct CanonicalRecord: Sendable, Hashable {
     /// The record type, e.g. `personnel.record`.
     public var type: String
@@ -18,9 +21,12 @@ public struct CanonicalRecord: Sendable, Hashable {
     public var classification: Marking
     /// The fields, in schema order.
     public var data: JSONObject
-    /// CloudEvents extension attributes (lower-case names), written before `data`; e.g.
-    /// `ferryoriginid` on a record released with fields removed.
-    public var extensions: [JSONObject.Member] = []
+
+    /// The envelope's members, in the order they are written: all a canonical record may have
+    /// (`time` is optional). Anything else is refused on input and never written.
+    public static let envelopeMembers: [String] = [
+        "specversion", "type", "source", "subject", "id", "dataschema", "time", "datacontenttype", "classification", "data",
+    ]
 
     /// Builds a record, computing its id.
     public init(type: String, source: String, subject: String, dataschema: String, time: String?,
@@ -51,23 +57,14 @@ public struct CanonicalRecord: Sendable, Hashable {
         var hasher = SHA256()
         hasher.update(data: prefix)
         hasher.update(data: canonicalData)
-        let digest = hasher.finalize()
-        return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { hex in
-            var position = 0
-            for byte in digest {
-                hex[position] = hexDigit(byte >> 4)
-                hex[position + 1] = hexDigit(byte & 0x0F)
-                position += 2
-            }
-            return position
-        }
+        return hasher.finalize().hexadecimal
     }
 
     /// Appends the envelope's bytes: members in the order the canonical model gives, compact,
     /// strings escaped and `data` written as ``JSONWriter`` writes it.
     public func write(into buffer: inout [UInt8]) {
         Envelope(type: type, source: source, dataschema: dataschema).write(
-            subject: subject, id: id, time: time, classification: classification, extensions: extensions, into: &buffer
+            subject: subject, id: id, time: time, classification: classification, into: &buffer
         ) {
             JSONWriter().write(.object(data), into: &$0)
         }
@@ -103,8 +100,8 @@ public struct CanonicalRecord: Sendable, Hashable {
         }
 
         /// Appends an envelope's bytes, with `writeData` appending the data's.
-        func write(subject: String, id: String, time: String?, classification: Marking, extensions: [JSONObject.Member],
-                   into buffer: inout [UInt8], writeData: (inout [UInt8]) -> Void) {
+        func write(subject: String, id: String, time: String?, classification: Marking, into buffer: inout [UInt8],
+                   writeData: (inout [UInt8]) -> Void) {
             buffer.append(contentsOf: head)
             JSONWriter.writeString(subject, into: &buffer)
             buffer.append(UInt8(ascii: ","))
@@ -113,22 +110,11 @@ public struct CanonicalRecord: Sendable, Hashable {
             if let time { Self.appendMember("time", time, to: &buffer) }
             Self.appendMember("datacontenttype", "application/json", to: &buffer)
             Self.appendMember("classification", classification.rawValue, to: &buffer)
-            let writer = JSONWriter()
-            for extensionMember in extensions {
-                JSONWriter.writeString(extensionMember.key, into: &buffer)
-                buffer.append(UInt8(ascii: ":"))
-                writer.write(extensionMember.value, into: &buffer)
-                buffer.append(UInt8(ascii: ","))
-            }
             JSONWriter.writeString("data", into: &buffer)
             buffer.append(UInt8(ascii: ":"))
             writeData(&buffer)
             buffer.append(UInt8(ascii: "}"))
         }
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     /// The envelope's bytes (``write(into:)``).

@@ -9,9 +9,7 @@ public struct EnvelopeChecker: Sendable {
         self.validators = Dictionary(validators.map { ($0.schema.recordType, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    static let envelopeMembers: Set<String> = [
-        "specversion", "type", "source", "subject", "id", "dataschema", "time", "datacontenttype", "classification", "data",
-    ]
+    private static let envelopeMembers = Set(CanonicalRecord.envelopeMembers)
 
     /// Checks one value.
     /// - Returns: the record, or every problem found with its JSON pointer.
@@ -34,9 +32,11 @@ public struct EnvelopeChecker: Sendable {
             }
             return nil
         }
-        for key in envelope.keys where !Self.envelopeMembers.contains(key) && !Self.isExtensionName(key) {
+        // An allow-list: a member beside the envelope's could carry anything past release by
+        // marking, which decides on `data` alone (a sender's own extension, or one in Ferry's name).
+        for key in envelope.keys where !Self.envelopeMembers.contains(key) {
             problems.append(RecordProblem(code: "envelope.unknown-member", pointer: "/\(pointerToken(key))",
-                                          message: "\(key) is neither an envelope member nor a CloudEvents extension name"))
+                                          message: "\(key) is not a member of the canonical envelope"))
         }
         if let version = string("specversion"), version != "1.0" {
             problems.append(RecordProblem(code: "envelope.specversion", pointer: "/specversion", message: "specversion must be \"1.0\""))
@@ -94,16 +94,8 @@ public struct EnvelopeChecker: Sendable {
                                           message: "id does not match the SHA-256 of source, type and data"))
         }
         guard problems.isEmpty, let source, let subject else { return .failure(RecordProblems(problems)) }
-        var record = CanonicalRecord(type: type, source: source, subject: subject, dataschema: schema.dataschema,
-                                     time: time, classification: marking, data: data)
-        record.extensions = envelope.members.filter { !Self.envelopeMembers.contains($0.key) }
-        return .success(record)
-    }
-
-    /// CloudEvents extension attribute names: lower-case ASCII letters and digits, at most 20.
-    static func isExtensionName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 20
-            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+        return .success(CanonicalRecord(type: type, source: source, subject: subject, dataschema: schema.dataschema,
+                                        time: time, classification: marking, data: data))
     }
 }
 

@@ -2,10 +2,14 @@
 /// classification is above the destination's clearance is blocked; a record that goes loses
 /// every field (nested fields and list items' fields included) whose marking is above it.
 ///
-/// A released record with fields removed gets an `id` recomputed over the data it holds and
-/// keeps the original id in the extension member `ferryoriginid`. Decisions name the fields
-/// removed (as JSON pointers into the original data), never their values. The decision fails
-/// closed: a record whose type has no schema here is blocked.
+/// Nothing a released record carries is computed from what it does not hold: a record with
+/// fields removed gets an `id` recomputed over the data it keeps and no trace of the original
+/// (the gateway's store keeps that link, never the destination). Decisions name the fields
+/// removed (as JSON pointers into the original data), never their values.
+///
+/// The decision fails closed: a record whose type has no schema here is blocked, and so is a
+/// record whose `subject` (its key) or `classification` (raised by a marking rule) would tell
+/// the destination something about a field above its clearance.
 public struct RecordRelease: Sendable {
     private let schemas: [String: Schema]
 
@@ -28,24 +32,16 @@ public struct RecordRelease: Sendable {
         case .failure(let reason): return .blocked(reason: reason.text)
         case .success(let (data, removed)):
             guard !removed.isEmpty else { return .released(record: record, removedFields: []) }
-            var released = CanonicalRecord(type: record.type, source: record.source, subject: record.subject,
+            let released = CanonicalRecord(type: record.type, source: record.source, subject: record.subject,
                                            dataschema: record.dataschema, time: record.time,
                                            classification: record.classification, data: data)
-            released.extensions = record.extensions.filter { $0.key != "ferryoriginid" }
-                + [JSONObject.Member(key: "ferryoriginid", value: .string(originalID(of: record)))]
             return .released(record: released, removedFields: removed)
         }
     }
 
-    /// The same decision without building the released record (no new id is computed): the
-    /// fields that would be removed, or why the record is blocked.
-    public func removedFields(of record: CanonicalRecord, clearance: Marking) -> Result<[String], BlockReason> {
-        evaluate(record, clearance: clearance).map(\.removed)
-    }
-
     /// Why a record does not go.
-    public struct BlockReason: Error, Sendable {
-        public let text: String
+    private struct BlockReason: Error {
+        let text: String
     }
 
     private func evaluate(_ record: CanonicalRecord, clearance: Marking) -> Result<(data: JSONObject, removed: [String]), BlockReason> {
@@ -56,14 +52,23 @@ public struct RecordRelease: Sendable {
             return .failure(BlockReason(
                 text: "record classification \(record.classification.rawValue) is above clearance \(clearance.rawValue)"))
         }
+        if let key = schema.root.field(named: schema.keyField), key.marking > clearance {
+            return .failure(BlockReason(
+                text: "the key field \(schema.keyField) is \(key.marking.rawValue), above clearance \(clearance.rawValue): "
+                    + "the subject would reveal it"))
+        }
+        // Whether a marking rule fired shows in the classification, or in the record being
+        // blocked: a rule that tests a field above the clearance would reveal that field.
+        for rule in schema.markingRules {
+            if let condition = rule.conditions.first(where: { (schema.root.field(named: $0.field)?.marking ?? .secret) > clearance }) {
+                return .failure(BlockReason(
+                    text: "the marking rule \"\(rule.description)\" tests \(condition.field), above clearance \(clearance.rawValue): "
+                        + "the classification would reveal it"))
+            }
+        }
         var removed: [String] = []
         let data = strip(record.data, type: schema.root, clearance: clearance, pointer: "/data", removed: &removed)
         return .success((data, removed))
-    }
-
-    /// The first id a record had: its own, or the one it carried when released before.
-    private func originalID(of record: CanonicalRecord) -> String {
-        record.extensions.first { $0.key == "ferryoriginid" }?.value.stringValue ?? record.id
     }
 
     private func strip(

@@ -30,6 +30,9 @@ public struct GatewayConfiguration: Sendable {
         public var allowedTypes: [String]
         /// The mapping a sender's legacy exports are read with, when it sends XML.
         public var mapping: String?
+        /// The `source` URIs a sender's records may carry (by default its mapping's): a record
+        /// with another is rejected, so that no sender passes records off as another system's.
+        public var sources: [String] = []
         /// How a destination receives records: canonical JSON, or a mapping's XML.
         public var format: DeliveryFormat?
         /// How a destination's deliveries reach it.
@@ -121,6 +124,10 @@ public struct GatewayConfiguration: Sendable {
     public var retentionSeconds: Double?
     /// Seconds between signed audit checkpoints.
     public var checkpointSeconds = 60.0
+    /// The fingerprints (`sha256:<hex>` of the raw public key) of the keys trusted to sign audit
+    /// checkpoints; empty when none is pinned. The gateway refuses to start with a signing key
+    /// not among them, and `ferry audit verify --config` trusts no other.
+    public var auditKeyFingerprints: [String] = []
     /// Free disk space below which the gateway stops accepting documents (503) and is not ready.
     public var minimumFreeBytes = 64 << 20
 

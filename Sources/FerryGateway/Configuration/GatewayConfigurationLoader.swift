@@ -9,7 +9,8 @@ import FerryStore
 public struct GatewayConfigurationLoader {
     static let topKeys = ["ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
                           "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls"]
-    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "format", "deliver", "description", "limits", "certificates"]
+    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "sources", "format", "deliver", "description", "limits",
+                             "certificates"]
     static let routeKeys = ["to", "type", "from", "when", "description"]
 
     /// The record types the gateway knows, by type.
@@ -77,6 +78,19 @@ public struct GatewayConfigurationLoader {
             }
             if let lease = Self.duration(reader["lease"], diagnostics: &local) { configuration.leaseSeconds = lease }
         }
+        // Two senders with one source can each pass records off as the other's.
+        var senderOfSource: [String: String] = [:]
+        for system in configuration.systems where system.role == .sender {
+            for source in system.sources {
+                if let other = senderOfSource[source] {
+                    local.warning("gateway.shared-source",
+                                  "senders \(other) and \(system.id) both send as \(source): a destination cannot tell their records apart",
+                                  at: system.location)
+                } else {
+                    senderOfSource[source] = system.id
+                }
+            }
+        }
         // A lease that can run out while a delivery is still waiting for its destination lets a
         // second worker deliver the same records at the same time.
         for system in configuration.systems {
@@ -92,9 +106,20 @@ public struct GatewayConfigurationLoader {
             configuration.retentionSeconds = Self.duration(reader["record_bodies"], diagnostics: &local)
         }
         if let node = top["audit"] {
-            let reader = NodeReader(node, context: "audit", allowed: ["checkpoint_interval"], diagnostics: &local)
+            let reader = NodeReader(node, context: "audit", allowed: ["checkpoint_interval", "key_fingerprint"], diagnostics: &local)
             if let interval = Self.duration(reader["checkpoint_interval"], diagnostics: &local) {
                 configuration.checkpointSeconds = interval
+            }
+            if let pinned = reader["key_fingerprint"] {
+                // One fingerprint, or a list of them while a key is being rotated.
+                for fingerprintNode in pinned.items ?? [pinned] {
+                    guard let text = fingerprintNode.scalar, Self.isFingerprint(text) else {
+                        local.error("gateway.key-fingerprint", "a key fingerprint is sha256:<64 lowercase hex digits> "
+                                        + "(ferry keys list prints them)", at: fingerprintNode.location)
+                        continue
+                    }
+                    configuration.auditKeyFingerprints.append(text)
+                }
             }
         }
         if let bytes = Self.size(top["minimum_free_space"], diagnostics: &local) { configuration.minimumFreeBytes = bytes }
@@ -109,6 +134,12 @@ public struct GatewayConfigurationLoader {
         diagnostics.append(contentsOf: local)
         guard !local.hasErrors else { return nil }
         return configuration
+    }
+
+    /// Whether text is a key fingerprint: `sha256:` and 64 lowercase hex digits.
+    package static func isFingerprint(_ text: String) -> Bool {
+        let digits = text.hasPrefix("sha256:") ? text.dropFirst(7) : ""
+        return digits.count == 64 && digits.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
     private func loadLimits(_ node: DocumentNode, context: String, diagnostics: inout DiagnosticList) -> GatewayConfiguration.RequestLimits {
@@ -171,13 +202,12 @@ public struct GatewayConfigurationLoader {
                                                  mapping: nil, format: nil, target: nil, limits: nil, location: node.location)
         for certificateNode in reader["certificates"]?.items ?? [] {
             let text = certificateNode.scalar ?? ""
-            let digits = text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : ""
-            guard digits.count == 64, digits.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            guard Self.isFingerprint(text) else {
                 diagnostics.error("gateway.certificate", "a client certificate is named by sha256:<64 lowercase hex digits> of its DER bytes",
                                   at: certificateNode.location)
                 continue
             }
-            system.certificateFingerprints.append(digits)
+            system.certificateFingerprints.append(String(text.dropFirst("sha256:".count)))
         }
         for tokenNode in reader["tokens"]?.items ?? [] {
             guard let hash = tokenNode.scalar.flatMap(TokenHash.init) else {
@@ -212,6 +242,24 @@ public struct GatewayConfigurationLoader {
                 } else {
                     diagnostics.error("gateway.mapping", "no mapping \(name) that reads exports", at: mappingNode.location)
                 }
+            }
+            if let sourcesNode = reader["sources"] {
+                guard let items = sourcesNode.items else {
+                    diagnostics.error("yaml.kind", "sources of \(id) must be a list of URIs", at: sourcesNode.location)
+                    return system
+                }
+                for sourceNode in items {
+                    guard let source = sourceNode.scalar, source.contains(":"), !source.contains(where: \.isWhitespace) else {
+                        diagnostics.error("gateway.source", "a source is a URI, such as urn:ferry:system:kadry", at: sourceNode.location)
+                        continue
+                    }
+                    system.sources.append(source)
+                }
+            } else if let source = system.mapping.flatMap({ mappings[$0] })?.source {
+                system.sources = [source]
+            } else {
+                diagnostics.error("gateway.source", "sender \(id) names neither sources nor a mapping: none of its records could be "
+                                      + "accepted (give sources: [URI, …])", at: node.location)
             }
         case .destination:
             if let formatNode = reader.require("format", diagnostics: &diagnostics), let format = formatNode.scalar {

@@ -11,7 +11,9 @@ public struct Dispatcher: Sendable {
     /// One release decision, for the audit.
     public struct Decision: Sendable {
         public enum Outcome: Sendable, Equatable {
-            case released(removedFields: [String])
+            /// The record goes without the fields named, as the record with id `releasedID`
+            /// (the record's own id when nothing is removed).
+            case released(removedFields: [String], releasedID: String)
             case blocked(reason: String)
             /// The destination's format cannot hold the record (a value the format requires is missing).
             case notWritable(reason: String)
@@ -45,7 +47,7 @@ public struct Dispatcher: Sendable {
     /// The routing and release decisions for records from a sender: each record's destinations
     /// and, per destination, the fields its release removes or why it is blocked (a route to a
     /// system that is not a destination is blocked: fail closed), and the records no route
-    /// matched. The released records themselves are built at delivery.
+    /// matched. The released records themselves are built again at delivery.
     public func decisions(for records: [CanonicalRecord], from sender: String) -> (decisions: [Decision], unrouted: [String]) {
         var decisions: [Decision] = []
         var unrouted: [String] = []
@@ -57,9 +59,9 @@ public struct Dispatcher: Sendable {
                     decisions.append(Decision(recordID: record.id, destination: destination, outcome: .blocked(reason: "unknown destination")))
                     continue
                 }
-                let outcome: Decision.Outcome = switch release.removedFields(of: record, clearance: system.clearance) {
-                case .success(let removed): .released(removedFields: removed)
-                case .failure(let reason): .blocked(reason: reason.text)
+                let outcome: Decision.Outcome = switch release.decide(record, clearance: system.clearance) {
+                case .released(let released, let removed): .released(removedFields: removed, releasedID: released.id)
+                case .blocked(let reason): .blocked(reason: reason)
                 }
                 decisions.append(Decision(recordID: record.id, destination: destination, outcome: outcome))
             }
@@ -128,9 +130,22 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    /// Renders, signs and sends one destination's batch.
-    /// - Parameter deliveryID: unique per delivery; it names the dropped file.
-    public func deliver(_ batch: [CanonicalRecord], to destination: String, deliveryID: String) async throws -> Delivery {
+    /// The most records one delivery to a destination may carry: an HTTP delivery's record ids
+    /// travel in a header, and all its headers stay within 8 KiB (``HTTPDelivery``).
+    public func maximumRecordsPerDelivery(to destination: String) -> Int {
+        if case .http? = configuration.system(destination)?.target { return HTTPDelivery.maximumRecords }
+        return .max
+    }
+
+    /// Renders, signs and sends one destination's batch. The signature covers the
+    /// ``DeliveryManifest``: the destination, the delivery, its time, the body's SHA-256 and the
+    /// record ids.
+    /// - Parameters:
+    ///   - deliveryID: unique per delivery; it names the dropped file.
+    ///   - time: the delivery's time, RFC 3339.
+    public func deliver(_ batch: [CanonicalRecord], to destination: String, deliveryID: String, time: String) async throws
+        -> Delivery
+    {
         guard let target = configuration.system(destination)?.target else {
             throw DeliveryError(message: "\(destination) is not a destination with a delivery target")
         }
@@ -138,21 +153,23 @@ public struct Dispatcher: Sendable {
         guard !rendered.recordIDs.isEmpty else {
             return Delivery(location: "", recordIDs: [], keyID: "", notWritable: rendered.notWritable)
         }
-        let signature = try keyring.sign(rendered.body)
+        let keyID = try keyring.currentKeyID()
+        let manifest = DeliveryManifest(destination: destination, deliveryID: deliveryID, time: time, body: rendered.body,
+                                        recordIDs: rendered.recordIDs, keyID: keyID)
+        let signature = try keyring.sign(manifest.signedBytes, keyID: keyID)
         let location: String
         switch target {
         case .directory(let drop):
             let directory = drop.hasPrefix("/") ? URL(fileURLWithPath: drop) : dataDirectory.appendingPathComponent(drop)
             location = try DirectoryDrop(directory: directory)
-                .deliver(rendered.body, name: "\(deliveryID).\(rendered.fileExtension)", signature: signature,
-                         recordIDs: rendered.recordIDs).path
+                .deliver(rendered.body, name: "\(deliveryID).\(rendered.fileExtension)", manifest: manifest,
+                         signature: signature.value).path
         case .http(let url, let timeout):
             try await HTTPDelivery(url: url, timeout: timeout)
-                .post(rendered.body, contentType: rendered.contentType, deliveryID: deliveryID, signature: signature,
-                      recordIDs: rendered.recordIDs)
+                .post(rendered.body, contentType: rendered.contentType, headers: manifest.headers(signature: signature.value))
             location = url
         }
-        return Delivery(location: location, recordIDs: rendered.recordIDs, keyID: signature.keyID, notWritable: rendered.notWritable)
+        return Delivery(location: location, recordIDs: rendered.recordIDs, keyID: keyID, notWritable: rendered.notWritable)
     }
 }
 

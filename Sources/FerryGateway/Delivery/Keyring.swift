@@ -61,9 +61,9 @@ public struct Keyring: Sendable {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Signs a body with the current key.
-    public func sign(_ body: [UInt8]) throws -> Signature {
-        let id = try currentKeyID()
+    /// Signs bytes with a key of the ring (by default the current one).
+    public func sign(_ body: [UInt8], keyID: String? = nil) throws -> Signature {
+        let id = try keyID ?? currentKeyID()
         let file = directory.appendingPathComponent("\(id).key")
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         if let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0 {
@@ -115,7 +115,10 @@ public struct Keyring: Sendable {
         return result
     }
 
-    static func keyID(_ publicKey: Data) -> String {
-        String(SHA256.hash(data: publicKey).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined().prefix(16))
-    }
+    static func keyID(_ publicKey: Data) -> String { String(fingerprint(publicKey).dropFirst("sha256:".count).prefix(16)) }
+
+    /// A public key's fingerprint, `sha256:<64 hex digits>` of its raw bytes: what an auditor
+    /// pins (`audit.key_fingerprint`) so that a key file lying beside the data is not trusted
+    /// by itself. A key id is its first 16 digits.
+    public static func fingerprint(_ publicKey: Data) -> String { "sha256:" + SHA256.hash(data: publicKey).hexadecimal }
 }

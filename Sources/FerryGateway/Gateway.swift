@@ -80,6 +80,8 @@ public final class Gateway: Sendable {
         /// The request cannot be processed as sent (unknown mapping, idempotency key reused with
         /// another body); nothing was committed.
         case invalid(reason: String)
+        /// The document holds more records than `limits.max_records`; nothing was committed.
+        case tooManyRecords(reason: String)
     }
 
     /// Receives a document: converts, checks, routes, releases and commits it.
@@ -94,6 +96,7 @@ public final class Gateway: Sendable {
             return try await replay(earlier.documentID)
         }
 
+        let limits = sender.limits ?? configuration.limits
         var parsed: Parsed
         switch submission.content {
         case .legacy(let requested):
@@ -103,12 +106,15 @@ public final class Gateway: Sendable {
             guard let converter = converters[name] else { return .invalid(reason: "no mapping \(name) that reads exports") }
             let type = converter.mapping.schema.recordType
             guard sender.allowedTypes.contains(type) else { return .forbidden(reason: "\(sender.id) may not send \(type) records") }
-            parsed = legacy(submission.body, converter: converter)
+            parsed = legacy(submission.body, converter: converter, maximumRecords: limits.maximumRecords)
         case .canonical:
-            parsed = canonical(submission.body)
+            parsed = canonical(submission.body, maximumRecords: limits.maximumRecords)
             if let type = parsed.records.map(\.record.type).first(where: { !sender.allowedTypes.contains($0) }) {
                 return .forbidden(reason: "\(sender.id) may not send \(type) records")
             }
+        }
+        if parsed.overflowed {
+            return .tooManyRecords(reason: "the document holds more than \(limits.maximumRecords) records (limits.max_records)")
         }
         // A sender speaks only for its own systems, and cannot pass on what it is not cleared to hold.
         parsed.reject { record in
@@ -211,6 +217,14 @@ public final class Gateway: Sendable {
         var lines: [Int: Int] = [:]
         var problemCodes: [Int: [String]] = [:]
         var malformed: [Diagnostic] = []
+        /// More records than the limit: reading went on only to the end of the input, keeping nothing more.
+        var overflowed = false
+
+        /// Counts one more input record; false once past the limit, when it is not to be kept.
+        mutating func admit(_ position: Int, maximum: Int) -> Bool {
+            if position >= maximum { overflowed = true }
+            return !overflowed
+        }
 
         /// Moves the records with a problem to the rejects, each with its reason, in input order.
         mutating func reject(_ problem: (CanonicalRecord) -> RecordProblem?) {
@@ -231,31 +245,35 @@ public final class Gateway: Sendable {
         }
     }
 
-    private func legacy(_ body: [UInt8], converter: RecordConverter) -> Parsed {
+    private func legacy(_ body: [UInt8], converter: RecordConverter, maximumRecords: Int) -> Parsed {
         var parsed = Parsed()
         var report = ConversionReport()
         var position = 0
         converter.convert(InputSet.Document(displayPath: "document", stream: MemoryByteStream(body)), report: &report,
                           emit: { record in
-                              parsed.records.append((position, record))
+                              if parsed.admit(position, maximum: maximumRecords) { parsed.records.append((position, record)) }
                               position += 1
                           },
                           reject: { reject in
-                              parsed.rejects.append(InboundDocument.Reject(position: position, line: reject.line, key: reject.key,
-                                                                           reason: reject.reason, input: reject.input))
-                              parsed.problemCodes[position] = reject.problems.map { "\($0.code) \($0.pointer)" }
+                              if parsed.admit(position, maximum: maximumRecords) {
+                                  parsed.rejects.append(InboundDocument.Reject(position: position, line: reject.line, key: reject.key,
+                                                                               reason: reject.reason, input: reject.input))
+                                  parsed.problemCodes[position] = reject.problems.map { "\($0.code) \($0.pointer)" }
+                              }
                               position += 1
                           })
         parsed.malformed = report.malformed + report.warnings
         return parsed
     }
 
-    private func canonical(_ body: [UInt8]) -> Parsed {
+    private func canonical(_ body: [UInt8], maximumRecords: Int) -> Parsed {
         var parsed = Parsed()
         do {
             var values = try JSONValueSequence(bytes: body, splitArray: true)
             var position = 0
             while let (value, line) = try values.next() {
+                // Past the limit nothing is checked or kept: the answer is 413 whatever follows.
+                guard parsed.admit(position, maximum: maximumRecords) else { break }
                 parsed.lines[position] = line
                 switch envelopeChecker.check(value) {
                 case .success(let record):
@@ -280,15 +298,40 @@ public final class Gateway: Sendable {
 
     /// A document's status: each record's outcome and, per destination, its release and delivery
     /// state. Rejected inputs are included only for operators.
-    public func status(of documentID: String, includeInputs: Bool) async throws -> JSONObject? {
-        try await store.document(documentID).map { Self.report($0, includeInputs: includeInputs) }
+    public func status(of documentID: String, includeInputs: Bool, page: RecordPage = RecordPage()) async throws -> JSONObject? {
+        try await store.document(documentID).map { Self.report($0, includeInputs: includeInputs, page: page) }
     }
 
-    /// A document's report: each record's outcome and, per destination, its state.
-    static func report(_ document: StoredDocument, includeInputs: Bool) -> JSONObject {
+    /// Which of a document's records a report lists: of each outcome (or of one), `limit`
+    /// records from `offset` on. The totals always count every record.
+    public struct RecordPage: Sendable, Equatable {
+        /// The most records of one outcome a report lists.
+        public static let maximumLimit = 1_000
+
+        public var outcome: StoredDocument.Entry.Outcome?
+        public var offset: Int
+        public var limit: Int
+
+        public init(outcome: StoredDocument.Entry.Outcome? = nil, offset: Int = 0, limit: Int = RecordPage.maximumLimit) {
+            self.outcome = outcome
+            self.offset = max(0, offset)
+            self.limit = min(Self.maximumLimit, max(1, limit))
+        }
+    }
+
+    /// A document's report: each record's outcome and, per destination, its state; a page of
+    /// the records (by default the first 1,000 of each outcome) beside the totals.
+    static func report(_ document: StoredDocument, includeInputs: Bool, page: RecordPage = RecordPage()) -> JSONObject {
         var counts: [StoredDocument.Entry.Outcome: Int] = [:]
-        let entries: [JSONValue] = document.entries.map { entry in
-            counts[entry.outcome, default: 0] += 1
+        var unlisted = false
+        let listed = document.entries.filter { entry in
+            let index = counts[entry.outcome, default: 0]
+            counts[entry.outcome] = index + 1
+            let inPage = (page.outcome == nil || page.outcome == entry.outcome) && index >= page.offset
+            if inPage && index >= page.offset + page.limit { unlisted = true }
+            return inPage && index < page.offset + page.limit
+        }
+        let entries: [JSONValue] = listed.map { entry in
             var object = JSONObject([("position", .integer(entry.position)), ("outcome", .string(entry.outcome.rawValue))])
             if let id = entry.recordID { object["id"] = .string(id) }
             object["key"] = entry.key.map(JSONValue.string) ?? .null
@@ -313,7 +356,10 @@ public final class Gateway: Sendable {
             ("body_sha256", .string(document.bodySHA256)), ("accepted", .integer(counts[.accepted] ?? 0)),
             ("duplicates", .integer(counts[.duplicate] ?? 0)), ("rejected", .integer(counts[.rejected] ?? 0)),
             ("records", .array(entries)),
-        ])
+        ] + (unlisted || page != RecordPage() ? [("page", .object(JSONObject([
+            ("outcome", page.outcome.map { .string($0.rawValue) } ?? .null), ("offset", .integer(page.offset)),
+            ("limit", .integer(page.limit)), ("more", .bool(unlisted)),
+        ])))] : []))
     }
 
     // MARK: Delivering

@@ -19,6 +19,10 @@ import NIOSSL
 public struct GatewayService: Sendable {
     public let gateway: Gateway
     private let limiter: RateLimiter
+    /// Requests without valid credentials, per client address.
+    private let anonymousLimiter = RateLimiter()
+    private let refusals = RefusalTally()
+    private let readinessProbe = ReadinessProbe()
     private let metricsText: @Sendable () -> [UInt8]
     private let logger: Logger
 
@@ -45,7 +49,7 @@ public struct GatewayService: Sendable {
     public var endpoints: [Endpoint] {
         [
             Endpoint(method: .post, path: "/v1/documents", statuses: [202, 401, 403, 413, 415, 422, 429, 503], handler: postDocument),
-            Endpoint(method: .get, path: "/v1/documents/{id}", statuses: [200, 401, 404], handler: getDocument),
+            Endpoint(method: .get, path: "/v1/documents/{id}", statuses: [200, 400, 401, 404], handler: getDocument),
             Endpoint(method: .get, path: "/v1/keys", statuses: [200], handler: { _, _ in try keys() }),
             Endpoint(method: .get, path: "/v1/dead-letters", statuses: [200, 401, 403], handler: listDeadLetters),
             Endpoint(method: .post, path: "/v1/dead-letters/{id}/retry", statuses: [204, 401, 403, 404], handler: retryDeadLetter),
@@ -83,7 +87,8 @@ public struct GatewayService: Sendable {
             router: router(),
             server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ferry"),
-            services: [BackgroundWork(gateway: gateway, logger: logger)],
+            services: [BackgroundWork(gateway: gateway, logger: logger),
+                       RefusalAuditing(tally: refusals, store: gateway.store, logger: logger)],
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
@@ -96,6 +101,7 @@ public struct GatewayService: Sendable {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+        configuration.minimumTLSVersion = .tlsv12
         if let clientCA = tls.clientCA {
             configuration.certificateVerification = .optionalVerification
             configuration.trustRoots = .file(clientCA)
@@ -109,13 +115,15 @@ public struct GatewayService: Sendable {
         let sender: GatewayConfiguration.System
         switch await authenticate(request, context) {
         case .success(let system): sender = system
-        case .failure(let refusal): return await refuse(refusal, sender: nil)
+        case .failure(let refusal): return await refuseUnauthenticated(refusal, request, context)
         }
         guard sender.role == .sender else {
             return await refuse(.init(status: .forbidden, reason: "\(sender.id) is not a sender"), sender: sender.id)
         }
         let limits = sender.limits ?? gateway.configuration.limits
-        guard await limiter.admit(sender.id, limits: limits, now: Date().timeIntervalSinceReferenceDate) else {
+        guard await limiter.admit(sender.id, perSecond: limits.requestsPerSecond, burst: limits.burst,
+                                  now: Date().timeIntervalSinceReferenceDate)
+        else {
             return await refuse(.init(status: .tooManyRequests, reason: "more than \(limits.requestsPerSecond) requests a second"),
                                 sender: sender.id, headers: [.retryAfter: "1"])
         }
@@ -123,7 +131,7 @@ public struct GatewayService: Sendable {
             return await refuse(.init(status: .contentTooLarge, reason: "the body is over \(limits.maximumBodyBytes) bytes"),
                                 sender: sender.id)
         }
-        guard StorageSpace.available(at: gateway.dataDirectory) >= gateway.configuration.minimumFreeBytes else {
+        guard (StorageSpace.available(at: gateway.dataDirectory) ?? 0) >= gateway.configuration.minimumFreeBytes else {
             return await refuse(.init(status: .serviceUnavailable, reason: "the data directory is nearly full"), sender: sender.id)
         }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
@@ -163,6 +171,8 @@ public struct GatewayService: Sendable {
                 return await refuse(.init(status: .forbidden, reason: reason), sender: sender.id)
             case .invalid(let reason):
                 return await refuse(.init(status: .unprocessableContent, reason: reason), sender: sender.id)
+            case .tooManyRecords(let reason):
+                return await refuse(.init(status: .contentTooLarge, reason: reason), sender: sender.id)
             }
         } catch let error as StoreError {
             logger.error("store refused a document", metadata: ["sender": "\(sender.id)", "error": "\(error)"])
@@ -174,11 +184,26 @@ public struct GatewayService: Sendable {
         let caller: GatewayConfiguration.System
         switch await authenticate(request, context) {
         case .success(let system): caller = system
-        case .failure(let refusal): return await refuse(refusal, sender: nil)
+        case .failure(let refusal): return await refuseUnauthenticated(refusal, request, context)
         }
         let id = context.parameters.get("id") ?? ""
         let isOperator = caller.role == .operator
-        guard let report = try await gateway.status(of: id, includeInputs: isOperator),
+        let query = request.uri.queryParameters
+        var page = Gateway.RecordPage()
+        if let text = query["outcome"] {
+            guard let outcome = StoredDocument.Entry.Outcome(rawValue: String(text)) else {
+                return Self.json(.badRequest, JSONObject([("error", .string("outcome is accepted, duplicate or rejected"))]))
+            }
+            page.outcome = outcome
+        }
+        for (name, minimum) in [("offset", 0), ("limit", 1)] {
+            guard let text = query[Substring(name)] else { continue }
+            guard let value = Int(text), value >= minimum else {
+                return Self.json(.badRequest, JSONObject([("error", .string("\(name) is a whole number from \(minimum)"))]))
+            }
+            if name == "offset" { page.offset = value } else { page.limit = min(Gateway.RecordPage.maximumLimit, value) }
+        }
+        guard let report = try await gateway.status(of: id, includeInputs: isOperator, page: page),
             isOperator || report["sender"] == .string(caller.id)
         else {
             return Self.json(.notFound, JSONObject([("error", .string("no document \(id)"))]))
@@ -202,31 +227,35 @@ public struct GatewayService: Sendable {
     }
 
     private func retryDeadLetter(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try await operatorAction(request, context, kind: "replayed") { id in
-            try await gateway.store.retry(id, now: Date().timeIntervalSinceReferenceDate)
-        }
+        try await operatorAction(request, context, .retry, kind: "replayed")
     }
 
     private func purgeDeadLetter(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try await operatorAction(request, context, kind: "operator-action") { id in try await gateway.store.purge(id) }
+        try await operatorAction(request, context, .purge, kind: "operator-action")
     }
 
-    private func operatorAction(_ request: Request, _ context: GatewayRequestContext, kind: String,
-                                _ action: (String) async throws -> Void) async throws -> Response {
+    /// An operator's retry or purge, audited with the job's destination and records in the same
+    /// transaction as the action.
+    private func operatorAction(_ request: Request, _ context: GatewayRequestContext, _ action: OperatorAction,
+                                kind: String) async throws -> Response {
         let caller: GatewayConfiguration.System
         switch await authenticateOperator(request, context) {
         case .allowed(let system): caller = system
         case .refused(let response): return response
         }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
+        let now = Date()
         do {
-            try await action(id)
+            try await gateway.store.act(on: id, action, now: now.timeIntervalSinceReferenceDate, time: Gateway.timestamp(now)) {
+                destination, recordIDs in
+                AuditEvent(kind, JSONObject([
+                    ("operator", .string(caller.id)), ("job", .string(id)), ("action", .string(action.rawValue)),
+                    ("destination", .string(destination)), ("records", .array(recordIDs.map(JSONValue.string))),
+                ]))
+            }
         } catch let error as QueueError {
             return Self.json(.notFound, JSONObject([("error", .string(error.message))]))
         }
-        try await gateway.store.append(kind: kind, time: Gateway.timestamp(Date()), details: JSONObject([
-            ("operator", .string(caller.id)), ("job", .string(id)), ("action", .string(request.method == .delete ? "purge" : "retry")),
-        ]))
         return Response(status: .noContent)
     }
 
@@ -248,15 +277,25 @@ public struct GatewayService: Sendable {
     }
 
     private func readiness() async -> Response {
+        let result = await readinessProbe.result { await probeReadiness() }
+        return Self.json(result.ready ? .ok : .serviceUnavailable, result.report)
+    }
+
+    /// Checks that the store takes a write and the disk has room, and how far the audit
+    /// checkpoints are behind.
+    private func probeReadiness() async -> ReadinessProbe.Result {
         var problems: [JSONValue] = []
         do {
             try await gateway.store.probeWritable()
         } catch {
             problems.append(.string("the store does not accept writes: \(error)"))
         }
-        let free = StorageSpace.available(at: gateway.dataDirectory)
-        if free < gateway.configuration.minimumFreeBytes {
-            problems.append(.string("\(free) bytes free in the data directory, below \(gateway.configuration.minimumFreeBytes)"))
+        if let free = StorageSpace.available(at: gateway.dataDirectory) {
+            if free < gateway.configuration.minimumFreeBytes {
+                problems.append(.string("\(free) bytes free in the data directory, below \(gateway.configuration.minimumFreeBytes)"))
+            }
+        } else {
+            problems.append(.string("the free space of the data directory cannot be read"))
         }
         var report = JSONObject([("status", .string(problems.isEmpty ? "ready" : "not ready")), ("problems", .array(problems))])
         if problems.isEmpty, let audit = try? await gateway.checkpointLag() {
@@ -271,7 +310,7 @@ public struct GatewayService: Sendable {
                 ("unsigned_entries", .integer(audit.unsigned)),
             ]))
         }
-        return Self.json(problems.isEmpty ? .ok : .serviceUnavailable, report)
+        return ReadinessProbe.Result(ready: problems.isEmpty, report: report)
     }
 
     // MARK: Authentication and refusals
@@ -308,17 +347,42 @@ public struct GatewayService: Sendable {
 
     private func authenticateOperator(_ request: Request, _ context: GatewayRequestContext) async -> OperatorCheck {
         switch await authenticate(request, context) {
-        case .failure(let refusal): return .refused(await refuse(refusal, sender: nil))
+        case .failure(let refusal): return .refused(await refuseUnauthenticated(refusal, request, context))
         case .success(let system) where system.role != .operator:
             return .refused(await refuse(Refusal(status: .forbidden, reason: "\(system.id) is not an operator"), sender: system.id))
         case .success(let system): return .allowed(system)
         }
     }
 
-    /// Answers a refusal with a JSON error and audits it (the reason names no field values).
+    /// Answers a request without valid credentials: 401, or 429 once its client address is over
+    /// `anonymous_per_second`. Such refusals are counted into `refusals` audit entries, one per
+    /// window, reason and address, never written one by one.
+    private func refuseUnauthenticated(_ refusal: Refusal, _ request: Request, _ context: GatewayRequestContext) async -> Response {
+        let configuration = gateway.configuration
+        let address = ClientAddress.of(peer: context.channel.remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
+                                       trustedProxies: configuration.trustedProxies)
+        var answer = refusal
+        var fields: HTTPFields = [:]
+        if await !anonymousLimiter.admit(address, perSecond: configuration.anonymousPerSecond, burst: configuration.anonymousBurst,
+                                         now: Date().timeIntervalSinceReferenceDate)
+        {
+            answer = Refusal(status: .tooManyRequests,
+                             reason: "more than \(configuration.anonymousPerSecond) requests a second without valid credentials")
+            fields[.retryAfter] = "1"
+        } else {
+            fields[.wwwAuthenticate] = "Bearer"
+        }
+        await refusals.count(status: answer.status.code, reason: answer.reason, address: address)
+        Counter(label: "ferry_requests_refused_total", dimensions: [("status", "\(answer.status.code)")]).increment()
+        logger.debug("request refused", metadata: ["status": "\(answer.status.code)", "address": "\(address.loggable)",
+                                                   "reason": "\(answer.reason)"])
+        return Self.json(answer.status, JSONObject([("error", .string(answer.reason))]), headers: fields)
+    }
+
+    /// Answers a refusal of a known caller with a JSON error and audits it (the reason names no field values).
     private func refuse(_ refusal: Refusal, sender: String?, headers: HTTPFields = [:]) async -> Response {
         logger.notice("request refused", metadata: ["status": "\(refusal.status.code)", "sender": "\(sender ?? "-")",
-                                                    "reason": "\(refusal.reason)"])
+                                                    "reason": "\(refusal.reason.loggable)"])
         Counter(label: "ferry_requests_refused_total", dimensions: [("status", "\(refusal.status.code)")]).increment()
         do {
             _ = try await gateway.store.append(kind: "refused", time: Gateway.timestamp(Date()), details: JSONObject([
@@ -344,20 +408,6 @@ public struct GatewayService: Sendable {
     }
 }
 
-/// Per-sender token buckets: `requests_per_second` on average, `burst` at once.
-actor RateLimiter {
-    private var buckets: [String: (tokens: Double, updated: Double)] = [:]
-
-    func admit(_ sender: String, limits: GatewayConfiguration.RequestLimits, now: Double) -> Bool {
-        var bucket = buckets[sender] ?? (Double(limits.burst), now)
-        bucket.tokens = min(Double(limits.burst), bucket.tokens + (now - bucket.updated) * limits.requestsPerSecond)
-        bucket.updated = now
-        let admitted = bucket.tokens >= 1
-        if admitted { bucket.tokens -= 1 }
-        buckets[sender] = bucket
-        return admitted
-    }
-}
 
 /// The request context: Hummingbird's core context and the connection, whose client
 /// certificate authenticates callers over mutual TLS.

@@ -35,6 +35,14 @@ components:
         accepted: { type: integer }
         duplicates: { type: integer }
         rejected: { type: integer }
+        page:
+          type: object
+          description: Present when not every record is listed, or a page was asked for.
+          properties:
+            outcome: { type: [string, "null"] }
+            offset: { type: integer }
+            limit: { type: integer }
+            more: { type: boolean }
         error: { type: string }
         diagnostics:
           type: array
@@ -124,14 +132,22 @@ paths:
   /v1/documents/{id}:
     get:
       summary: A document's status per record and destination
+      description: >-
+        The totals count every record; the records listed are a page: by default the first
+        1,000 of each outcome, or `limit` (at most 1,000) of one `outcome` from `offset` on.
+        `page.more` says whether records are left.
       parameters:
         - { name: id, in: path, required: true, schema: { type: string } }
+        - { name: outcome, in: query, required: false, schema: { type: string, enum: [accepted, duplicate, rejected] } }
+        - { name: offset, in: query, required: false, schema: { type: integer, minimum: 0 } }
+        - { name: limit, in: query, required: false, schema: { type: integer, minimum: 1, maximum: 1000 } }
       responses:
         "200":
           description: The document's report; operators also see rejected inputs.
           content:
             application/json:
               schema: { $ref: "#/components/schemas/DocumentReport" }
+        "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
   /v1/keys:

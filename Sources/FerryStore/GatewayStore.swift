@@ -36,6 +36,14 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     func failDelivery(jobIDs: [String], error: String, now: Double, random: Double, time: String,
                       audit: [AuditEvent]) async throws -> [String: DeliveryJob.State]
 
+    /// An operator's action on a dead-lettered job — made pending again with its attempts reset
+    /// (`retry`) or removed, releasing the jobs of its key behind it (`purge`) — and its audit
+    /// entry naming the job's destination and records, in one transaction.
+    /// - Parameter audit: the entry, from the job's destination and record ids.
+    /// - Throws: ``QueueError`` when the job is not dead-lettered.
+    func act(on id: String, _ action: OperatorAction, now: Double, time: String,
+             audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws
+
     /// Stores a signed checkpoint of the chain head.
     func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws
 
@@ -62,6 +70,11 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
 
     /// Proves the store accepts a write now (readiness).
     func probeWritable() async throws
+}
+
+/// What an operator does with a dead-lettered job.
+public enum OperatorAction: String, Sendable {
+    case retry, purge
 }
 
 /// An audit event before it is chained: what happened and its particulars (never field values).

@@ -1,3 +1,4 @@
+import FerryCore
 import Foundation
 
 /// Where the gateway keeps its store: the embedded SQLite database in its data directory, or a
@@ -6,6 +7,8 @@ import Foundation
 /// Written in the configuration as `store: sqlite` or `store: postgres://user[:password]@host[:port]/database`
 /// with the optional query parameters `sslmode` (`disable`, `prefer`, `require`, `verify-full`),
 /// `host` (a Unix socket directory, instead of TCP) and `pool_size` (connections per instance).
+/// Without `sslmode`, a server on the loopback or a Unix socket is `prefer` and any other is
+/// `verify-full`: across a network the certificate is checked unless the URL says otherwise.
 /// A password may also come from the `PGPASSWORD` environment variable, which keeps it out of the file.
 public enum StoreLocation: Sendable, Equatable {
     case sqlite
@@ -76,7 +79,10 @@ public enum StoreLocation: Sendable, Equatable {
         guard !database.isEmpty, !database.contains("/") else {
             throw StoreLocationError(message: "the store URL names no database (postgres://USER@HOST/DATABASE)")
         }
-        var tlsMode = PostgresLocation.TLSMode.prefer
+        // Off the loopback, the database's certificate is checked unless the URL says otherwise.
+        let socketDirectory = query["host"].flatMap { $0.isEmpty ? nil : $0 }
+        let onThisMachine = socketDirectory != nil || NetworkAddress.isLoopback(components.host ?? "")
+        var tlsMode = onThisMachine ? PostgresLocation.TLSMode.prefer : .verifyFull
         if let mode = query["sslmode"] {
             guard let known = PostgresLocation.TLSMode(rawValue: mode) else {
                 let modes = PostgresLocation.TLSMode.allCases.map(\.rawValue)
@@ -91,7 +97,6 @@ public enum StoreLocation: Sendable, Equatable {
             }
             poolSize = value
         }
-        let socketDirectory = query["host"].flatMap { $0.isEmpty ? nil : $0 }
         guard socketDirectory != nil || !(components.host ?? "").isEmpty else {
             throw StoreLocationError(message: "the store URL names no host (postgres://USER@HOST/DATABASE, or ?host=SOCKET-DIRECTORY)")
         }

@@ -461,6 +461,25 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
+    public func act(on id: String, _ action: OperatorAction, now: Double, time: String,
+                    audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws {
+        try await transaction { connection in
+            let query: PostgresQuery = switch action {
+            case .retry: """
+                UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = \(now)
+                WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
+                """
+            case .purge: """
+                DELETE FROM delivery_job WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
+                """
+            }
+            var found: (String, String)?
+            for try await row in try await connection.query(query, logger: self.logger).decode((String, String).self) { found = row }
+            guard let (destination, recordIDs) = found else { throw try await self.stateError(connection, id, expected: .deadLettered) }
+            _ = try await self.chain(connection, jobs: [], audit: [audit(destination, StoredText.recordIDs(from: recordIDs))], time: time)
+        }
+    }
+
     // MARK: Audit
 
     @discardableResult

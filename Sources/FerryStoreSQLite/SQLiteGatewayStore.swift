@@ -367,6 +367,22 @@ public final class SQLiteGatewayStore: GatewayStore {
         }
     }
 
+    public func act(on id: String, _ action: OperatorAction, now: Double, time: String,
+                    audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws {
+        try await writing { db in
+            let row = try Self.require(db, id, state: .deadLettered)
+            switch action {
+            case .retry:
+                try db.cachedStatement(sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?")
+                    .execute(arguments: [now, id])
+            case .purge:
+                try db.cachedStatement(sql: "DELETE FROM delivery_job WHERE id = ?").execute(arguments: [id])
+            }
+            let event = audit(row["destination"], StoredText.recordIDs(from: row["record_ids"]))
+            try Self.appendAudit(db, kind: event.kind, time: time, details: event.details)
+        }
+    }
+
     // MARK: Audit
 
     @discardableResult

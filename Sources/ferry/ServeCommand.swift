@@ -38,6 +38,10 @@ struct Serve: AsyncParsableCommand {
         guard var configuration = loaded.configuration else { throw ExitCode(ExitStatus.configuration.rawValue) }
         if let data { configuration.dataDirectory = data }
         if let listen { configuration.listen = listen }
+        if let problem = GatewayConfigurationLoader.plaintextListenProblem(configuration) {
+            FileHandle.standardError.write(Data("ferry serve: error: \(problem)\n".utf8))
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
         let (host, port) = try Self.address(configuration.listen)
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,

@@ -225,6 +225,14 @@ struct GatewayDeadLetterTests {
         let store = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
         let kinds = try await store.read { db in try String.fetchSet(db, sql: "SELECT kind FROM audit_entry") }
         #expect(kinds.isSuperset(of: ["failed", "dead-lettered", "replayed", "operator-action"]), "\(kinds)")
+        // Each operator action names what it touched.
+        let actions = try await store.read { db in
+            try String.fetchAll(db, sql: "SELECT details FROM audit_entry WHERE kind IN ('replayed', 'operator-action')")
+        }.compactMap { try JSONParser.parseDocument(Array($0.utf8)).objectValue }
+        #expect(actions.count == 2 && actions.allSatisfy {
+            $0["destination"] == .string("veterans-registry") && $0["records"]?.arrayValue?.isEmpty == false
+                && $0["operator"] == .string("operations")
+        }, "\(actions)")
     }
 
     func veteransState(_ gateway: RunningGateway, _ document: String, position: Int) async throws -> String? {

@@ -189,9 +189,17 @@ struct GatewayEndToEndTests {
         let refused = try await store.read { db in
             try String.fetchAll(db, sql: "SELECT details FROM audit_entry WHERE kind = 'refused'")
         }
-        for status in ["401", "403", "413", "429"] {
+        for status in ["403", "413", "429"] {
             #expect(refused.contains { $0.contains("\"status\":\(status)") }, "no refusal with \(status) audited")
         }
+        // Without valid credentials, refusals are counted: one entry per window, reason and address.
+        let counted = try await store.read { db in
+            try String.fetchAll(db, sql: "SELECT details FROM audit_entry WHERE kind = 'refusals'")
+        }.compactMap { try JSONParser.parseDocument(Array($0.utf8)).objectValue }
+        #expect(!refused.contains { $0.contains("\"status\":401") }, "401s are counted, not written one by one")
+        #expect(counted.filter { $0["status"] == .integer(401) }.compactMap { $0["count"]?.integerValue }.reduce(0, +) == 3,
+                "\(counted)")
+        #expect(counted.allSatisfy { $0["address"] == .string("127.0.0.1") })
     }
 
     @Test func anIdempotencyKeyReplaysTheSameBodyAndRefusesAnother() async throws {

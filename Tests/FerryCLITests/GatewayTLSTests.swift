@@ -68,4 +68,24 @@ struct GatewayTLSTests {
         #expect(try post(["-H", "Authorization: Bearer hr-demo-token"]) == "202")  // tokens still work over TLS
         #expect(try post(["--cert", "stranger.pem", "--key", "stranger.key"]) == "000")  // a CA the gateway does not trust: no handshake
     }
+
+    /// TLS 1.0 and 1.1 are refused at the handshake; TLS 1.2 and 1.3 are served.
+    @Test func refusesHandshakesBelowTLS12() throws {
+        let (config, data) = try RunningGateway.prepare()
+        let certificates = data.deletingLastPathComponent()
+        try makeCertificates(in: certificates)
+        try Data((try String(contentsOf: config, encoding: .utf8) + "tls: { certificate: server.pem, key: server.key }\n").utf8)
+            .write(to: config)
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        func handshake(_ version: String) throws -> Int32 {
+            // SECLEVEL=0 lets this client offer the old versions at all.
+            try run(["sh", "-c", "openssl s_client -connect 127.0.0.1:\(gateway.port) \(version) -cipher 'DEFAULT:@SECLEVEL=0' "
+                     + "-CAfile ca.pem < /dev/null"], in: certificates).status
+        }
+        #expect(try handshake("-tls1_2") == 0)
+        #expect(try handshake("-tls1_3") == 0)
+        #expect(try handshake("-tls1_1") != 0)
+        #expect(try handshake("-tls1") != 0)
+    }
 }

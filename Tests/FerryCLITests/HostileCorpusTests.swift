@@ -92,6 +92,61 @@ struct HostileCorpusTests {
         #expect(result.seconds < Self.hangGuardSeconds)
     }
 
+    /// A text in another encoding, through iconv.
+    static func encoded(_ text: String, as encoding: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        process.arguments = ["-f", "UTF-8", "-t", encoding]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let writer = Thread {
+            try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+
+    /// In EBCDIC, UTF-7 or UCS-4 no markup byte is `<` to the raw-byte checks, so an attribute
+    /// flood would reach libxml2's quadratic duplicate check unwatched: such documents are
+    /// refused before libxml2 sees them, declared or detected from the first bytes.
+    @Test(arguments: [
+        ("EBCDIC attribute flood", "IBM037", "<?xml version=\"1.0\" encoding=\"IBM037\"?>", "-:1:1: error: the document is in EBCDIC"),
+        ("UTF-7 attribute flood", "UTF-7", "<?xml version=\"1.0\" encoding=\"UTF-7\"?>", "-:1:31: error: the declared encoding utf-7 is not accepted"),
+        ("undeclared UCS-4", "UCS-4BE", "", "-:1:1: error: the document is in UCS-4"),
+        ("undeclared EBCDIC", "IBM037", "<?xml version=\"1.0\"?>", "-:1:1: error: the document is in EBCDIC"),
+    ])
+    func refusesEncodingsTheRawByteChecksCannotRead(_ name: String, _ encoding: String, _ declaration: String,
+                                                    _ expected: String) throws {
+        let body = "<r><a " + (0..<40_000).map { "a\($0)=\"\"" }.joined(separator: " ") + "/></r>"
+        // A UTF-7 document's declaration is ASCII; the others are encoded whole.
+        let payload = encoding == "UTF-7" ? Data(declaration.utf8) + (try Self.encoded(body, as: encoding))
+            : try Self.encoded(declaration + body, as: encoding)
+        #expect(payload.count > 300_000)
+        for arguments in [["convert", "-m", "kadry-personnel", "-"],
+                          ["validate", "--xsd", CLITests.examples.appendingPathComponent("zakupki/xsd-8.0/fcsExport.xsd").path, "-"]] {
+            let result = try measure(arguments) { try? $0.write(contentsOf: payload) }
+            #expect(result.status == 65, "\(name), \(arguments[0]): exit \(result.status): \(result.stderr)")
+            #expect(result.stderr.contains(expected) && result.stderr.contains("[xml.encoding]"),
+                    "\(name), \(arguments[0]): \(result.stderr)")
+            #expect(result.seconds >= 0 && result.seconds < 2, "\(name): refused before parsing, \(result.seconds) s")
+        }
+    }
+
+    /// What the raw-byte checks can read still converts: UTF-16 without a byte order mark and
+    /// the legacy single-byte encodings.
+    @Test(arguments: [("UTF-16LE", "UTF-16"), ("KOI8-R", "KOI8-R"), ("CP866", "CP866"), ("ISO-8859-5", "ISO-8859-5")])
+    func acceptsTheEncodingsItCanWatch(_ encoding: String, _ declared: String) throws {
+        let document = "<?xml version=\"1.0\" encoding=\"\(declared)\"?><r a=\"Ж\"/>"
+        let payload = try Self.encoded(document, as: encoding)
+        let result = try measure(["convert", "--from", "xml", "--to", "json", "-"]) { try? $0.write(contentsOf: payload) }
+        #expect(result.status == 0, "\(encoding): \(result.stderr)")
+    }
+
     @Test func refusesAByteOrderMarkThatContradictsTheDeclaration() throws {
         let payload = Data([0xEF, 0xBB, 0xBF] + Array("<?xml version=\"1.0\" encoding=\"windows-1251\"?><r/>".utf8))
         let result = try measure(["convert", "-m", "kadry-personnel", "-"]) { try? $0.write(contentsOf: payload) }

@@ -130,6 +130,49 @@ struct GatewayConfigurationTests {
         #expect(try load(notURI).1.contains { $0.code == "gateway.source" && $0.location?.line == 35 })
     }
 
+    /// Transport that is safe by default: plaintext listeners and destinations only on the
+    /// loopback unless said, PostgreSQL's certificate checked across a network, client
+    /// certificates only with a CA.
+    @Test func refusesPlaintextOffTheLoopbackUnlessSaid() throws {
+        func codes(_ text: String) throws -> [String] { try load(text).1.filter { $0.severity == .error }.map(\.code) }
+        #expect(try codes(demoText.replacingOccurrences(of: "listen: 127.0.0.1:8080", with: "listen: 0.0.0.0:8080"))
+            == ["gateway.plaintext-listen"])
+        #expect(try codes(demoText.replacingOccurrences(of: "listen: 127.0.0.1:8080",
+                                                        with: "listen: 0.0.0.0:8080\nallow_plaintext_listen: true")).isEmpty)
+        let remote = "deliver: { url: \"http://registry.example/records\", timeout: 5s }"
+        let http = demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }", with: remote)
+        #expect(try codes(http) == ["gateway.plaintext-url"])
+        #expect(try codes(http.replacingOccurrences(of: "timeout: 5s }", with: "timeout: 5s, allow_plaintext: true }")).isEmpty)
+        #expect(try codes(demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }",
+                                                        with: "deliver: { url: \"http://127.0.0.1:9/records\" }")).isEmpty)
+        let certificate = demoText.replacingOccurrences(of: "    sends: [personnel.record]\n",
+                                                        with: "    sends: [personnel.record]\n    certificates: [\"sha256:\(String(repeating: "a", count: 64))\"]\n")
+        #expect(try codes(certificate) == ["gateway.client-ca"])
+
+        func mode(_ url: String) throws -> StoreLocation.PostgresLocation.TLSMode? {
+            guard case .postgres(let location)? = try load(demoText.replacingOccurrences(of: "store: sqlite", with: "store: \(url)")).0?.store
+            else { return nil }
+            return location.tlsMode
+        }
+        #expect(try mode("postgres://ferry@db.internal/ferry") == .verifyFull)
+        #expect(try mode("postgres://ferry@127.0.0.1/ferry") == .prefer)
+        #expect(try mode("postgres://ferry@db.internal/ferry?sslmode=require") == .require)
+    }
+
+    /// Drops are readable by the destination's group, never by everybody.
+    @Test func readsDropPermissions() throws {
+        let configuration = try #require(try load(demoText).0)
+        #expect(configuration.system("veterans-registry")?.dropPermissions.fileMode == 0o640)
+        #expect(configuration.system("veterans-registry")?.dropPermissions.directoryMode == 0o750)
+        let text = demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }",
+                                                 with: "deliver: { directory: deliveries/veterans-registry, drop_mode: \"0600\", drop_group: ferry }")
+        let changed = try #require(try load(text).0?.system("veterans-registry")?.dropPermissions)
+        #expect(changed.fileMode == 0o600 && changed.directoryMode == 0o700 && changed.group == "ferry")
+        let open = demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }",
+                                                 with: "deliver: { directory: deliveries/veterans-registry, drop_mode: \"0644\" }")
+        #expect(try load(open).1.contains { $0.code == "gateway.drop-mode" })
+    }
+
     @Test func tokenHashesRoundTripAndNeverMatchAnotherToken() throws {
         let hash = TokenHash.make(token: "s3cret")
         let parsed = try #require(TokenHash(hash.text))

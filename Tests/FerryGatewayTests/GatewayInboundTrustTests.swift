@@ -62,6 +62,15 @@ struct GatewayInboundTrustTests {
         #expect(entries[1]["reason"]?.stringValue?.hasPrefix("/ferryoriginid: ") == true, "\(entries[1])")
 
         while try await gateway.deliverDue() > 0 {}
+        // What the destination holds is for its group, not for everybody on the host.
+        let directory = data.appendingPathComponent("deliveries/emergency-service")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(!files.isEmpty)
+        for name in files {
+            #expect(try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.posixPermissions]
+                as? Int == 0o640, "\(name)")
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: directory.path)[.posixPermissions] as? Int == 0o750)
         let dropped = Self.droppedText(data, "emergency-service")
         #expect(dropped.contains(requisitions[0]["subject"]?.stringValue ?? "?"), "the clean record is delivered")
         #expect(!dropped.contains("в/ч") && !dropped.contains("notes") && !dropped.contains("ferryoriginid"))

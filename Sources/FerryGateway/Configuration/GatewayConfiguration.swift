@@ -37,6 +37,8 @@ public struct GatewayConfiguration: Sendable {
         public var format: DeliveryFormat?
         /// How a destination's deliveries reach it.
         public var target: DeliveryTarget?
+        /// Who may read a directory destination's drops.
+        public var dropPermissions = DropPermissions()
         /// A sender's own request limits, replacing the gateway's.
         public var limits: RequestLimits?
         public var location: DocumentLocation
@@ -48,6 +50,36 @@ public struct GatewayConfiguration: Sendable {
         case directory(String)
         /// POSTed to an HTTP(S) endpoint, with a timeout in seconds.
         case http(url: String, timeout: Double)
+    }
+
+    /// Who may read what a directory destination receives: the files' mode, the directories'
+    /// mode (the file mode with search bits where it may read), and the group they are given.
+    public struct DropPermissions: Sendable, Equatable {
+        /// Default 0640: the gateway writes, the destination's group reads, nobody else.
+        public var fileMode: UInt16 = 0o640
+        /// A group name to give the files and directories (the gateway's user must be in it).
+        public var group: String?
+
+        /// The directories' mode: the file mode with a search bit wherever it may read (0750 for 0640).
+        public var directoryMode: UInt16 { fileMode | ((fileMode & 0o444) >> 2) }
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The HTTP server's limits on its connections.
+    public struct ServerLimits: Sendable, Equatable {
+        /// Seconds a connection may stay without a request. Default 60.
+        public var idleTimeout = 60.0
+        /// Seconds from a request's first byte to the end of its headers. Default 10.
+        public var headerTimeout = 10.0
+        /// Seconds for a TLS handshake. Default 10.
+        public var tlsHandshakeTimeout = 10.0
+        /// Connections served at once; more wait to be accepted. Default 1024.
+        public var maximumConnections = 1024
+
+        /// The defaults.
+        public init() {}
     }
 
     /// The server's TLS: its certificate chain and key (PEM) and, for mutual TLS, the
@@ -66,6 +98,8 @@ public struct GatewayConfiguration: Sendable {
         public var requestsPerSecond = 50.0
         /// Requests allowed at once above the average. Default 100.
         public var burst = 100
+        /// Records one document may hold (413 above it, before any is kept). Default 100,000.
+        public var maximumRecords = 100_000
 
         /// The defaults.
         public init() {}
@@ -116,6 +150,20 @@ public struct GatewayConfiguration: Sendable {
     public var tls: TLSSettings?
     /// Request limits for senders that do not set their own.
     public var limits = RequestLimits()
+    /// Requests without valid credentials allowed per client address and second (429 above
+    /// it). Default 10.
+    public var anonymousPerSecond = 10.0
+    /// Such requests allowed at once above the average. Default 20.
+    public var anonymousBurst = 20
+    /// Address ranges of the proxies in front of the gateway whose `X-Forwarded-For` is
+    /// believed; empty by default, so that a client's address is the connection's.
+    public var trustedProxies: [NetworkAddress.Range] = []
+    /// The HTTP server's connection limits.
+    public var server = ServerLimits()
+    /// Whether the gateway may listen off the loopback without TLS. Default false.
+    public var allowsPlaintextListen = false
+    /// Deliveries made at once by one instance, at most one per destination. Default 4.
+    public var deliveryConcurrency = 4
     /// Retries of failed deliveries.
     public var retry = RetryPolicy()
     /// How long a worker holds a claimed delivery before another may take it, in seconds.

@@ -1,5 +1,6 @@
 public import FerryCore
 import FerryStore
+import Foundation
 
 /// Reads a gateway configuration's ``DocumentNode``, reporting every problem with its
 /// `path:line:column`, as `ferry check` does for schemas and mappings.
@@ -8,7 +9,8 @@ import FerryStore
 /// destination learns that field's value by receiving (or not receiving) the record.
 public struct GatewayConfigurationLoader {
     static let topKeys = ["ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
-                          "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls"]
+                          "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls", "trusted_proxies",
+                          "server", "allow_plaintext_listen"]
     static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "sources", "format", "deliver", "description", "limits",
                              "certificates"]
     static let routeKeys = ["to", "type", "from", "when", "description"]
@@ -66,10 +68,41 @@ public struct GatewayConfigurationLoader {
                 local.error("gateway.store", error.message, at: storeNode.location)
             }
         }
-        if let node = top["limits"] { configuration.limits = loadLimits(node, context: "limits", diagnostics: &local) }
+        if let node = top["limits"] {
+            configuration.limits = loadLimits(node, context: "limits", otherKeys: Self.anonymousLimitKeys, diagnostics: &local)
+            var reported = DiagnosticList()  // unknown keys are reported by loadLimits already
+            let reader = NodeReader(node, context: "limits", allowed: [], diagnostics: &reported)
+            if let rate = reader.decimal("anonymous_per_second", diagnostics: &local).flatMap({ Double($0.text) }) {
+                configuration.anonymousPerSecond = max(0.001, rate)
+            }
+            if let burst = reader.integer("anonymous_burst", diagnostics: &local) { configuration.anonymousBurst = max(1, burst) }
+        }
+        for proxyNode in top["trusted_proxies"]?.items ?? [] {
+            guard let range = proxyNode.scalar.flatMap(NetworkAddress.Range.init) else {
+                local.error("gateway.trusted-proxy", "a trusted proxy is an address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32",
+                            at: proxyNode.location)
+                continue
+            }
+            configuration.trustedProxies.append(range)
+        }
+        if let node = top["server"] {
+            let reader = NodeReader(node, context: "server", allowed: ["idle_timeout", "header_timeout", "tls_handshake_timeout",
+                                                                       "max_connections"], diagnostics: &local)
+            if let seconds = Self.duration(reader["idle_timeout"], diagnostics: &local) { configuration.server.idleTimeout = seconds }
+            if let seconds = Self.duration(reader["header_timeout"], diagnostics: &local) { configuration.server.headerTimeout = seconds }
+            if let seconds = Self.duration(reader["tls_handshake_timeout"], diagnostics: &local) {
+                configuration.server.tlsHandshakeTimeout = seconds
+            }
+            if let count = reader.integer("max_connections", diagnostics: &local) { configuration.server.maximumConnections = max(1, count) }
+        }
+        configuration.allowsPlaintextListen = top.bool("allow_plaintext_listen", diagnostics: &local) ?? false
         if let node = top["delivery"] {
-            let reader = NodeReader(node, context: "delivery", allowed: ["attempts", "initial_delay", "maximum_delay", "jitter", "lease"],
+            let reader = NodeReader(node, context: "delivery",
+                                    allowed: ["attempts", "initial_delay", "maximum_delay", "jitter", "lease", "concurrency"],
                                     diagnostics: &local)
+            if let concurrency = reader.integer("concurrency", diagnostics: &local) {
+                configuration.deliveryConcurrency = min(64, max(1, concurrency))
+            }
             if let attempts = reader.integer("attempts", diagnostics: &local) { configuration.retry.maximumAttempts = max(1, attempts) }
             if let delay = Self.duration(reader["initial_delay"], diagnostics: &local) { configuration.retry.initialDelay = delay }
             if let delay = Self.duration(reader["maximum_delay"], diagnostics: &local) { configuration.retry.maximumDelay = delay }
@@ -131,10 +164,34 @@ public struct GatewayConfigurationLoader {
                 configuration.tls = .init(certificate: certificate, key: key, clientCA: reader.string("client_ca", diagnostics: &local))
             }
         }
+        // Transport that is safe by default: plaintext only on the loopback unless said, and
+        // client certificates only with a CA that vouches for them.
+        if let problem = Self.plaintextListenProblem(configuration) {
+            local.error("gateway.plaintext-listen", problem, at: top["listen"]?.location ?? document.location)
+        }
+        if configuration.tls?.clientCA == nil {
+            for system in configuration.systems where !system.certificateFingerprints.isEmpty {
+                local.error("gateway.client-ca", "\(system.id) names client certificates, but tls has no client_ca to verify them",
+                            at: system.location)
+            }
+        }
         diagnostics.append(contentsOf: local)
         guard !local.hasErrors else { return nil }
         return configuration
     }
+
+    /// Why the gateway may not listen where the configuration says, or nil: an address off the
+    /// loopback without TLS needs `allow_plaintext_listen: true`.
+    public static func plaintextListenProblem(_ configuration: GatewayConfiguration) -> String? {
+        guard configuration.tls == nil, !configuration.allowsPlaintextListen else { return nil }
+        let host = configuration.listen.lastIndex(of: ":").map { String(configuration.listen[..<$0]) } ?? configuration.listen
+        guard !NetworkAddress.isLoopback(host) else { return nil }
+        return "listening on \(configuration.listen) without tls would carry tokens and records in the clear; configure tls, "
+            + "or set allow_plaintext_listen: true (behind a proxy that terminates TLS)"
+    }
+
+    static let limitKeys = ["max_body", "requests_per_second", "burst", "max_records"]
+    static let anonymousLimitKeys = ["anonymous_per_second", "anonymous_burst"]
 
     /// Whether text is a key fingerprint: `sha256:` and 64 lowercase hex digits.
     package static func isFingerprint(_ text: String) -> Bool {
@@ -142,14 +199,16 @@ public struct GatewayConfigurationLoader {
         return digits.count == 64 && digits.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
-    private func loadLimits(_ node: DocumentNode, context: String, diagnostics: inout DiagnosticList) -> GatewayConfiguration.RequestLimits {
+    private func loadLimits(_ node: DocumentNode, context: String, otherKeys: [String] = [],
+                            diagnostics: inout DiagnosticList) -> GatewayConfiguration.RequestLimits {
         var limits = GatewayConfiguration.RequestLimits()
-        let reader = NodeReader(node, context: context, allowed: ["max_body", "requests_per_second", "burst"], diagnostics: &diagnostics)
+        let reader = NodeReader(node, context: context, allowed: Self.limitKeys + otherKeys, diagnostics: &diagnostics)
         if let bytes = Self.size(reader["max_body"], diagnostics: &diagnostics) { limits.maximumBodyBytes = bytes }
         if let rate = reader.decimal("requests_per_second", diagnostics: &diagnostics).flatMap({ Double($0.text) }) {
             limits.requestsPerSecond = max(0.001, rate)
         }
         if let burst = reader.integer("burst", diagnostics: &diagnostics) { limits.burst = max(1, burst) }
+        if let records = reader.integer("max_records", diagnostics: &diagnostics) { limits.maximumRecords = max(1, records) }
         return limits
     }
 
@@ -273,14 +332,32 @@ public struct GatewayConfigurationLoader {
                 }
             }
             if let deliverNode = reader.require("deliver", diagnostics: &diagnostics) {
-                let deliver = NodeReader(deliverNode, context: "deliver of \(id)", allowed: ["directory", "url", "timeout"],
+                let deliver = NodeReader(deliverNode, context: "deliver of \(id)",
+                                         allowed: ["directory", "url", "timeout", "allow_plaintext", "drop_mode", "drop_group"],
                                          diagnostics: &diagnostics)
                 if let directory = deliver.string("directory", diagnostics: &diagnostics) {
                     system.target = .directory(directory)
+                    if let modeNode = deliver["drop_mode"] {
+                        // An octal mode the gateway can still write and that gives nothing to others.
+                        if let text = modeNode.scalar, let mode = UInt16(text, radix: 8), mode & 0o7177 == 0, mode & 0o600 == 0o600 {
+                            system.dropPermissions.fileMode = mode
+                        } else {
+                            diagnostics.error("gateway.drop-mode", "drop_mode is an octal file mode with owner read and write and "
+                                                  + "no permission for others, such as 0640 or 0600", at: modeNode.location)
+                        }
+                    }
+                    system.dropPermissions.group = deliver.string("drop_group", diagnostics: &diagnostics)
                 } else if let url = deliver.string("url", diagnostics: &diagnostics) {
                     if url.hasPrefix("http://") || url.hasPrefix("https://") {
                         let timeout = Self.duration(deliver["timeout"], diagnostics: &diagnostics) ?? 10
                         system.target = .http(url: url, timeout: timeout)
+                        let host = URLComponents(string: url)?.host ?? ""
+                        if url.hasPrefix("http://"), !NetworkAddress.isLoopback(host),
+                            deliver.bool("allow_plaintext", diagnostics: &diagnostics) != true
+                        {
+                            diagnostics.error("gateway.plaintext-url", "\(id) would receive records in the clear over \(url); use "
+                                                  + "https://, or set allow_plaintext: true in its deliver", at: deliver["url"]?.location)
+                        }
                     } else {
                         diagnostics.error("gateway.url", "a delivery url starts with http:// or https://", at: deliver["url"]?.location)
                     }

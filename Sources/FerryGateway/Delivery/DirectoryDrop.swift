@@ -1,5 +1,8 @@
 import FerryCore
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Delivers a body by dropping it in a destination's directory: written under a temporary
 /// name, flushed to disk, then renamed, so a reader never sees a partial file. A sidecar
@@ -9,9 +12,14 @@ public import Foundation
 public struct DirectoryDrop: Sendable {
     /// The destination's directory.
     public let directory: URL
+    /// Who may read the drops.
+    public let permissions: GatewayConfiguration.DropPermissions
 
     /// A drop into a directory (created when missing).
-    public init(directory: URL) { self.directory = directory }
+    public init(directory: URL, permissions: GatewayConfiguration.DropPermissions = .init()) {
+        self.directory = directory
+        self.permissions = permissions
+    }
 
     /// Writes a delivery.
     /// - Parameters:
@@ -21,9 +29,17 @@ public struct DirectoryDrop: Sendable {
     @discardableResult
     public func deliver(_ body: [UInt8], name: String, manifest: DeliveryManifest, signature: String) throws -> URL {
         guard !name.contains("/"), !name.hasPrefix(".") else { throw DeliveryError(message: "bad delivery name \(name)") }
-        try DurableFile.write(manifest.sidecar(signature: signature), to: Self.sidecar(of: directory.appendingPathComponent(name)))
+        var group: gid_t?
+        if let name = permissions.group {
+            guard let entry = getgrnam(name) else { throw DeliveryError(message: "no group \(name) for the drops of \(directory.path)") }
+            group = entry.pointee.gr_gid
+        }
+        let filePermissions = DurableFile.Permissions(fileMode: mode_t(permissions.fileMode),
+                                                      directoryMode: mode_t(permissions.directoryMode), group: group)
+        try DurableFile.write(manifest.sidecar(signature: signature), to: Self.sidecar(of: directory.appendingPathComponent(name)),
+                              permissions: filePermissions)
         let target = directory.appendingPathComponent(name)
-        try DurableFile.write(body, to: target)
+        try DurableFile.write(body, to: target, permissions: filePermissions)
         return target
     }
 

@@ -1,6 +1,7 @@
 public import FerryCore
 import FerryXML
 public import Foundation
+import NIOPosix
 
 /// Turns accepted records into deliveries: routes each record, decides its release for each
 /// destination (block, strip, or pass), writes each destination's batch in its format, signs it
@@ -161,9 +162,12 @@ public struct Dispatcher: Sendable {
         switch target {
         case .directory(let drop):
             let directory = drop.hasPrefix("/") ? URL(fileURLWithPath: drop) : dataDirectory.appendingPathComponent(drop)
-            location = try DirectoryDrop(directory: directory)
-                .deliver(rendered.body, name: "\(deliveryID).\(rendered.fileExtension)", manifest: manifest,
-                         signature: signature.value).path
+            let drop = DirectoryDrop(directory: directory, permissions: configuration.system(destination)?.dropPermissions ?? .init())
+            // Writing, fsync and rename block a thread: not one of Swift's cooperative pool.
+            location = try await NIOThreadPool.singleton.runIfActive {
+                try drop.deliver(rendered.body, name: "\(deliveryID).\(rendered.fileExtension)", manifest: manifest,
+                                 signature: signature.value).path
+            }
         case .http(let url, let timeout):
             try await HTTPDelivery(url: url, timeout: timeout)
                 .post(rendered.body, contentType: rendered.contentType, headers: manifest.headers(signature: signature.value))

@@ -1,6 +1,9 @@
 import Crypto
 import FerryCore
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The gateway's Ed25519 signing keys, in a directory: `<key id>.key` holds a private key
 /// (base64, readable by its owner only), `<key id>.pub` its public key, and `current` names
@@ -43,14 +46,23 @@ public struct Keyring: Sendable {
         let key = Curve25519.Signing.PrivateKey()
         let id = Self.keyID(key.publicKey.rawRepresentation)
         let privateFile = directory.appendingPathComponent("\(id).key")
-        guard FileManager.default.createFile(atPath: privateFile.path,
-                                             contents: Data(key.rawRepresentation.base64EncodedString().utf8),
-                                             attributes: [.posixPermissions: 0o600])
-        else { throw KeyError(message: "cannot write \(privateFile.path)") }
+        try Self.createPrivately(privateFile, contents: Array(key.rawRepresentation.base64EncodedString().utf8))
         try Data(key.publicKey.rawRepresentation.base64EncodedString().utf8)
             .write(to: directory.appendingPathComponent("\(id).pub"))
         try Data(id.utf8).write(to: directory.appendingPathComponent("current"), options: .atomic)
         return id
+    }
+
+    /// Creates a file readable by its owner only from the moment it exists (never created
+    /// wider and narrowed after).
+    private static func createPrivately(_ file: URL, contents: [UInt8]) throws {
+        let fd = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw KeyError(message: "cannot create \(file.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let written = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == contents.count, fsync(fd) == 0 else {
+            throw KeyError(message: "cannot write \(file.path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// The id of the current signing key.

@@ -43,7 +43,7 @@ struct MarkupGuard: ByteStream {
         let count = try input.read(into: buffer)
         if !prologueChecked {
             prologue.append(contentsOf: buffer[0..<min(count, Self.prologueLength - prologue.count)])
-            if count == 0 || prologue.count >= Self.prologueLength { checkByteOrderMark() }
+            if count == 0 || prologue.count >= Self.prologueLength { checkEncoding() }
         }
         var index = 0
         while index < count {
@@ -79,25 +79,58 @@ struct MarkupGuard: ByteStream {
         return count
     }
 
-    // MARK: - Byte order mark against the declaration
+    // MARK: - The encoding, before libxml2 decodes anything
 
     private static let prologueLength = 256
     private var prologue: [UInt8] = []
     private var prologueChecked = false
 
-    /// A byte order mark and an XML declaration that name different encodings make the document
-    /// undecodable (libxml2 silently believes the mark).
-    private mutating func checkByteOrderMark() {
+    /// The encodings a document may be in (lower-cased names as a declaration writes them): the
+    /// ones the raw-byte checks can read. In EBCDIC, UTF-7 or UCS-4 no markup byte is `<` as
+    /// these checks see it, so a flood of attributes would reach libxml2 unwatched.
+    static let acceptedEncodings: Set<String> = {
+        var names: Set<String> = ["utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii", "koi8-r", "koi8-u",
+                                  "cp866", "ibm866"]
+        for part in Array(1...11) + Array(13...16) { names.formUnion(["iso-8859-\(part)", "iso8859-\(part)"]) }
+        for page in 1250...1258 { names.formUnion(["windows-\(page)", "cp\(page)"]) }
+        names.insert("latin1")
+        return names
+    }()
+
+    /// Decides the encoding from the first bytes (a byte order mark, or the shape of `<?xml` in
+    /// a wider or foreign encoding) and the declaration, and refuses what the raw-byte checks
+    /// cannot watch: anything but ``acceptedEncodings``, and a byte order mark that disagrees
+    /// with the declaration (libxml2 silently believes the mark).
+    private mutating func checkEncoding() {
         prologueChecked = true
-        let markEncoding: String
+        func refuse(_ message: String, column: Int = 1) {
+            failure = XMLReadError(.encoding, message, at: DocumentLocation(path: path, line: 1, column: column))
+        }
+        let first = Array(prologue.prefix(4))
+        if first == [0x00, 0x00, 0xFE, 0xFF] || first == [0xFF, 0xFE, 0x00, 0x00]
+            || first == [0x00, 0x00, 0x00, 0x3C] || first == [0x3C, 0x00, 0x00, 0x00]
+            || first == [0x00, 0x00, 0x3C, 0x00] || first == [0x00, 0x3C, 0x00, 0x00]
+        {
+            return refuse("the document is in UCS-4, which Ferry does not accept: " + Self.acceptedList)
+        }
+        if first == [0x4C, 0x6F, 0xA7, 0x94] {
+            return refuse("the document is in EBCDIC, which Ferry does not accept: " + Self.acceptedList)
+        }
+        var markEncoding: String?
+        var hasByteOrderMark = false
         var declaration: [UInt8] = []
+        var offset = 0
         if prologue.starts(with: [0xEF, 0xBB, 0xBF]) {
-            markEncoding = "UTF-8"
+            (markEncoding, hasByteOrderMark) = ("UTF-8", true)
             declaration = Array(prologue.dropFirst(3))
-        } else if prologue.starts(with: [0xFE, 0xFF]) || prologue.starts(with: [0xFF, 0xFE]) {
-            markEncoding = "UTF-16"
-            let bigEndian = prologue[0] == 0xFE
-            var index = 3
+            offset = 3
+        } else if prologue.starts(with: [0xFE, 0xFF]) || prologue.starts(with: [0xFF, 0xFE])
+            || first == [0x00, 0x3C, 0x00, 0x3F] || first == [0x3C, 0x00, 0x3F, 0x00]
+        {
+            let hasMark = prologue.starts(with: [0xFE, 0xFF]) || prologue.starts(with: [0xFF, 0xFE])
+            (markEncoding, hasByteOrderMark) = ("UTF-16", hasMark)
+            let bigEndian = prologue[0] == 0xFE || prologue[0] == 0x00
+            var index = hasMark ? 3 : 1
             while index < prologue.count {
                 let unit = bigEndian ? UInt16(prologue[index - 1]) << 8 | UInt16(prologue[index])
                     : UInt16(prologue[index]) << 8 | UInt16(prologue[index - 1])
@@ -105,21 +138,32 @@ struct MarkupGuard: ByteStream {
                 index += 2
             }
         } else {
-            return
+            declaration = prologue
         }
         let text = String(decoding: declaration, as: UTF8.self)
         guard text.hasPrefix("<?xml"), let end = text.firstRange(of: "?>"),
             let key = text[..<end.lowerBound].firstRange(of: "encoding")
         else { return }
         let afterKey = text[key.upperBound..<end.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\t" }
-        guard let quote = afterKey.first, quote == "\"" || quote == "'" else { return }
+        guard let quote = afterKey.first, quote == "\"" || quote == "'" else {
+            // Fail closed: an encoding that cannot be read here is not one the checks can watch.
+            return refuse("the XML declaration names its encoding in a form that cannot be read", column: 1)
+        }
         let declared: String = afterKey.dropFirst().prefix { $0 != quote }.lowercased()
-        let agrees = markEncoding == "UTF-8" ? (declared == "utf-8" || declared == "utf8") : declared.hasPrefix("utf-16")
-        if !agrees {
-            failure = XMLReadError(.encoding, "the byte order mark says \(markEncoding) but the declaration says \(declared)",
-                                   at: DocumentLocation(path: path, line: 1, column: 1))
+        let column = text.distance(from: text.startIndex, to: afterKey.startIndex) + 2 + (markEncoding == "UTF-16" ? 0 : offset)
+        guard Self.acceptedEncodings.contains(declared) else {
+            return refuse("the declared encoding \(declared) is not accepted: " + Self.acceptedList, column: column)
+        }
+        if let markEncoding {
+            let agrees = markEncoding == "UTF-8" ? (declared == "utf-8" || declared == "utf8") : declared.hasPrefix("utf-16")
+            if !agrees {
+                let evidence = hasByteOrderMark ? "the byte order mark says" : "the first bytes are"
+                refuse("\(evidence) \(markEncoding) but the declaration says \(declared)", column: column)
+            }
         }
     }
+
+    private static let acceptedList = "UTF-8, UTF-16, US-ASCII, ISO-8859-1 to -16, windows-1250 to -1258, KOI8-R, KOI8-U or CP866"
 
     /// Skips the bytes of a start tag up to the next one `stops` at (or a line feed), counting
     /// them against the start-tag limit; returns the index of that byte.

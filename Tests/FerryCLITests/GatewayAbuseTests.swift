@@ -1,0 +1,93 @@
+import FerryCore
+import FerryTesting
+import Foundation
+import GRDB
+import Testing
+
+/// What an anonymous client or a careless sender could do to the gateway's resources: flood it
+/// without credentials, send a document of countless records, or have it listen in the clear.
+@Suite(.serialized)
+struct GatewayAbuseTests {
+    let cli = CLITests()
+
+    @Test func anAnonymousFloodIsCountedInTheAuditNotWrittenPerRequest() async throws {
+        // A slow refill, so that what the burst admits does not depend on how fast the requests go.
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("limits: { max_body: 16MiB, requests_per_second: 100, burst: 200 }",
+             "limits: { max_body: 16MiB, requests_per_second: 100, burst: 200, anonymous_per_second: 0.05, anonymous_burst: 20 }"),
+        ])
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        let small = Data(#"<?xml version="1.0"?><REQLIST/>"#.utf8)
+        var statuses: [Int: Int] = [:]
+        for index in 0..<300 {
+            let token = index % 2 == 0 ? nil : "not-a-token-\(index)"
+            let status = try await gateway.request("POST", "/v1/documents", token: token, contentType: "application/xml", body: small).status
+            statuses[status, default: 0] += 1
+            if index == 150 {
+                // A sender from the same address is not held back by the flood.
+                let (sent, _) = try await gateway.send(CLITests.examples.appendingPathComponent("logistics.xml"), as: "logistics")
+                #expect(sent == 202)
+            }
+        }
+        #expect(Set(statuses.keys) == [401, 429], "\(statuses)")
+        #expect((statuses[401] ?? 0) >= 20 && (statuses[401] ?? 0) < 30, "the burst, then the rate: \(statuses)")
+        #expect(gateway.stop() == 0)
+
+        let store = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
+        let kinds = try await store.read { db in try String.fetchAll(db, sql: "SELECT kind FROM audit_entry") }
+        #expect(!kinds.contains("refused"), "no refusal written one by one")
+        let counted = try await store.read { db in
+            try String.fetchAll(db, sql: "SELECT details FROM audit_entry WHERE kind = 'refusals'")
+        }.compactMap { try JSONParser.parseDocument(Array($0.utf8)).objectValue }
+        #expect(counted.count <= 8, "a bounded number of entries: \(counted.count)")
+        #expect(counted.compactMap { $0["count"]?.integerValue }.reduce(0, +) == 300)
+        #expect(counted.allSatisfy { $0["address"] == .string("127.0.0.1") && $0["from"] != nil && $0["to"] != nil })
+    }
+
+    @Test func aDocumentOfTooManyRecordsIsRefusedAndPagesListTheRest() async throws {
+        let (config, data) = try RunningGateway.prepare()
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        func records(_ count: Int) -> Data { Data(("[" + Array(repeating: "{}", count: count).joined(separator: ",") + "]").utf8) }
+
+        let over = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["hr"],
+                                             contentType: "application/json", body: records(100_001))
+        #expect(over.status == 413)
+        #expect(String(decoding: over.body, as: UTF8.self).contains("more than 100000 records"))
+
+        // Under the limit, the answer lists the first 1,000 of each outcome beside the totals.
+        let (status, body) = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["hr"],
+                                                       contentType: "application/json", body: records(2_500))
+        #expect(status == 422)
+        let report = try #require(try JSONParser.parseDocument([UInt8](body)).objectValue)
+        #expect(report["rejected"] == .integer(2_500) && report["records"]?.arrayValue?.count == 1_000)
+        #expect(report["page"]?.objectValue?["more"] == .bool(true))
+        let document = try #require(report["document"]?.stringValue)
+        var positions: [Int] = []
+        for offset in stride(from: 0, to: 3_000, by: 1_000) {
+            let (pageStatus, pageBody) = try await gateway.request(
+                "GET", "/v1/documents/\(document)?outcome=rejected&offset=\(offset)&limit=1000", token: RunningGateway.tokens["hr"])
+            #expect(pageStatus == 200)
+            let page = try #require(try JSONParser.parseDocument([UInt8](pageBody)).objectValue)
+            positions += (page["records"]?.arrayValue ?? []).compactMap { $0.objectValue?["position"]?.integerValue }
+            #expect(page["page"]?.objectValue?["more"] == .bool(offset < 2_000))
+        }
+        #expect(positions == Array(0..<2_500), "every record on exactly one page")
+        #expect(try await gateway.request("GET", "/v1/documents/\(document)?offset=-1", token: RunningGateway.tokens["hr"]).status == 400)
+        #expect(gateway.stop() == 0)
+
+        // Nothing of the refused document was kept.
+        let store = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
+        #expect(try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document") } == 1)
+    }
+
+    @Test func aPlaintextListenerOffTheLoopbackIsRefused() throws {
+        let (config, data) = try RunningGateway.prepare()
+        let refused = try cli.ferry(["serve", "--config", config.path, "--data", data.path, "--listen", "0.0.0.0:0"])
+        #expect(refused.status == 78)
+        #expect(refused.stderr.contains("without tls would carry tokens and records in the clear"), "\(refused.stderr)")
+        let check = try cli.ferry(["check", config.path])
+        #expect(check.status == 0, "loopback without TLS is fine: \(check.stderr)")
+    }
+}

@@ -1,0 +1,54 @@
+import FerryCore
+@testable import FerryService
+import Foundation
+import NIOCore
+import Testing
+
+/// The small guards of the HTTP interface: client addresses behind proxies, readiness probed at
+/// most once a second, log values that cannot forge lines, free space that cannot be read.
+struct ServiceGuardsTests {
+    @Test func believesForwardedForOnlyFromTrustedProxies() throws {
+        let proxy = try SocketAddress(ipAddress: "10.0.0.5", port: 443)
+        let stranger = try SocketAddress(ipAddress: "198.51.100.7", port: 443)
+        let trusted = [try #require(NetworkAddress.Range("10.0.0.0/8"))]
+        #expect(ClientAddress.of(peer: stranger, forwardedFor: "203.0.113.9", trustedProxies: trusted) == "198.51.100.7",
+                "an untrusted peer's header is not believed")
+        #expect(ClientAddress.of(peer: proxy, forwardedFor: "203.0.113.9", trustedProxies: []) == "10.0.0.5", "no proxy is trusted by default")
+        #expect(ClientAddress.of(peer: proxy, forwardedFor: "203.0.113.9", trustedProxies: trusted) == "203.0.113.9")
+        // A client's own forged entry sits left of what the trusted hops appended.
+        #expect(ClientAddress.of(peer: proxy, forwardedFor: "1.2.3.4, 203.0.113.9, 10.0.0.7", trustedProxies: trusted) == "203.0.113.9")
+        #expect(ClientAddress.of(peer: proxy, forwardedFor: "junk", trustedProxies: trusted) == "10.0.0.5")
+        #expect(NetworkAddress.Range("2001:db8::/32")?.contains("2001:db8:1::5") == true)
+        #expect(NetworkAddress.Range("2001:db8::/32")?.contains("2001:db9::5") == false)
+        #expect(NetworkAddress.isLoopback("127.3.4.5") && NetworkAddress.isLoopback("[::1]") && NetworkAddress.isLoopback("localhost"))
+        #expect(!NetworkAddress.isLoopback("0.0.0.0") && !NetworkAddress.isLoopback("db.internal"))
+    }
+
+    @Test func probesReadinessAtMostOnceASecond() async {
+        let probe = ReadinessProbe()
+        let calls = Counter()
+        for _ in 0..<50 {
+            let result = await probe.result {
+                await calls.increment()
+                return ReadinessProbe.Result(ready: true, report: JSONObject())
+            }
+            #expect(result.ready)
+        }
+        #expect(await calls.value == 1)
+    }
+
+    actor Counter {
+        var value = 0
+        func increment() { value += 1 }
+    }
+
+    @Test func logValuesCannotForgeLines() {
+        #expect("x\nferry: forged".loggable == "x\\u{A}ferry: forged")
+        #expect("кадры\u{2028}".loggable == "кадры\\u{2028}")
+    }
+
+    @Test func unknownFreeSpaceIsNone() {
+        #expect(StorageSpace.available(at: URL(fileURLWithPath: "/no/such/directory/\(UUID().uuidString)")) == nil)
+        #expect((StorageSpace.available(at: FileManager.default.temporaryDirectory) ?? 0) > 0)
+    }
+}

@@ -8,12 +8,13 @@
 #     one, two and three instances: the same accepted records/s and p99, and p99 at 1,000 records/s.
 # On one machine the instances share its cores with PostgreSQL and the load client: the
 # PostgreSQL rows show the cost of coordination, not scale-out (docs/deployment.md).
-# usage: Benchmarks/gateway.sh [SECONDS]
+# usage: Benchmarks/gateway.sh [SECONDS]   (FERRY=path/to/ferry measures another build, e.g. an
+# earlier commit's, built with --scratch-path .build-NAME, to compare builds alternated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
-swift build -c release --product ferry > /dev/null
-ferry="$PWD/.build/release/ferry"
+if [ -z "${FERRY:-}" ]; then swift build -c release --product ferry > /dev/null; fi
+ferry="${FERRY:-$PWD/.build/release/ferry}"
 work="$(mktemp -d)"
 pids=()
 stop_instances() {

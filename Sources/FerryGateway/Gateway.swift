@@ -4,6 +4,7 @@ public import FerryCore
 public import FerryStore
 public import Foundation
 import Metrics
+import Synchronization
 
 /// The gateway without its transport: it takes a sender's document, converts and checks its
 /// records, routes them, decides their release per destination and commits everything —
@@ -364,35 +365,57 @@ public final class Gateway: Sendable {
 
     // MARK: Delivering
 
-    /// Claims due deliveries and makes them: for each destination, the release is decided again
-    /// against the current configuration, the batch is written in the destination's format,
-    /// signed and sent; the outcome and the audit entries are committed together.
+    /// Claims due deliveries and makes them, one destination after another: for each, the
+    /// release is decided again against the current configuration, the batch is written in the
+    /// destination's format, signed and sent; the outcome and the audit entries are committed
+    /// together.
     /// - Returns: the number of jobs claimed (0 when nothing was due).
     @discardableResult
     public func deliverDue(now: Date = Date(), limit: Int = 256) async throws -> Int {
-        let jobs = try await store.claim(limit: limit, now: now.timeIntervalSinceReferenceDate,
-                                         leaseSeconds: configuration.leaseSeconds)
-        guard !jobs.isEmpty else { return 0 }
-        let records = try await store.records(jobs.flatMap(\.recordIDs))
-        var destinations: [String] = []
-        for job in jobs where !destinations.contains(job.destination) { destinations.append(job.destination) }
-        for destination in destinations {
-            // One delivery per share of the jobs that fits in what the destination takes at once.
-            var share: [DeliveryJob] = []
-            var count = 0
-            let maximum = dispatcher.maximumRecordsPerDelivery(to: destination)
-            for job in jobs where job.destination == destination {
-                if count + job.recordIDs.count > maximum, !share.isEmpty {
-                    try await deliver(share, to: destination, records: records, now: now)
-                    (share, count) = ([], 0)
-                }
-                share.append(job)
-                count += job.recordIDs.count
-            }
-            try await deliver(share, to: destination, records: records, now: now)
-            await Task.yield()  // inbound documents come first: their senders are waiting
+        var done: Set<String> = []
+        var claimed = 0
+        while let due = try await claimDue(now: now, limit: limit, excluding: done) {
+            try await deliver(due)
+            done.insert(due.destination)
+            claimed += due.jobs.count
         }
-        return jobs.count
+        return claimed
+    }
+
+    /// One destination's claimed jobs, with the stored records they deliver.
+    public struct DueDeliveries: Sendable {
+        public let destination: String
+        let jobs: [DeliveryJob]
+        let records: [String: StoredRecord]
+        let now: Date
+    }
+
+    /// Leases the due jobs of one destination not in `excluded` (the one first in the queue),
+    /// or nil when no other destination has any: a delivery worker holds one destination at a
+    /// time, so a slow destination delays only itself.
+    public func claimDue(now: Date = Date(), limit: Int = 256, excluding excluded: Set<String>) async throws -> DueDeliveries? {
+        let jobs = try await store.claim(limit: limit, now: now.timeIntervalSinceReferenceDate, leaseSeconds: configuration.leaseSeconds,
+                                         oneDestinationExcept: excluded)
+        guard let destination = jobs.first?.destination else { return nil }
+        return DueDeliveries(destination: destination, jobs: jobs, records: try await store.records(jobs.flatMap(\.recordIDs)),
+                             now: now)
+    }
+
+    /// Makes claimed deliveries: one delivery per share of the jobs that fits in what the
+    /// destination takes at once.
+    public func deliver(_ due: DueDeliveries) async throws {
+        var share: [DeliveryJob] = []
+        var count = 0
+        let maximum = dispatcher.maximumRecordsPerDelivery(to: due.destination)
+        for job in due.jobs {
+            if count + job.recordIDs.count > maximum, !share.isEmpty {
+                try await deliver(share, to: due.destination, records: due.records, now: due.now)
+                (share, count) = ([], 0)
+            }
+            share.append(job)
+            count += job.recordIDs.count
+        }
+        try await deliver(share, to: due.destination, records: due.records, now: due.now)
     }
 
     private func deliver(_ jobs: [DeliveryJob], to destination: String, records: [String: StoredRecord], now: Date) async throws {
@@ -533,8 +556,15 @@ public final class Gateway: Sendable {
     /// - Returns: the new checkpoint, or nil when there was nothing new.
     @discardableResult
     public func checkpointAudit(now: Date = Date()) async throws -> AuditCheckpoint? {
-        guard let head = try await store.head() else { return nil }
-        if let last = try await store.lastCheckpoint(), last.sequence >= head.sequence { return nil }
+        guard let head = try await store.head() else {
+            observe(newest: nil, head: 0, at: now)
+            return nil
+        }
+        let last = try await store.lastCheckpoint()
+        if let last, last.sequence >= head.sequence {
+            observe(newest: last, head: head.sequence, at: now)
+            return nil
+        }
         let time = Self.timestamp(now)
         let signature = try keyring.sign(AuditCheckpoint.signedBytes(sequence: head.sequence, hash: head.hash, time: time))
         let checkpoint = AuditCheckpoint(sequence: head.sequence, hash: head.hash, time: time, keyID: signature.keyID,
@@ -544,6 +574,7 @@ public final class Gateway: Sendable {
         try DurableFile.write(bytes, to: AuditVerifier.checkpointDirectory(in: dataDirectory)
             .appendingPathComponent(AuditVerifier.checkpointFileName(sequence: head.sequence)))
         try await store.addCheckpoint(checkpoint)
+        observe(newest: checkpoint, head: head.sequence, at: now)
         return checkpoint
     }
 
@@ -568,13 +599,34 @@ public final class Gateway: Sendable {
         return completed
     }
 
-    /// How far the signed checkpoints are behind the chain: the newest checkpoint's time, and
-    /// how many entries it does not cover yet.
-    public func checkpointLag(now: Date = Date()) async throws -> (newest: AuditCheckpoint?, ageSeconds: Double?, unsigned: Int) {
-        let head = try await store.head()?.sequence ?? 0
-        let newest = try await store.lastCheckpoint()
-        let signedAt = newest.flatMap { try? Date($0.time, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
-        return (newest, signedAt.map { now.timeIntervalSince($0) }, head - (newest?.sequence ?? 0))
+    /// What the last checkpoint run saw: the newest checkpoint, the chain's head, and when.
+    private struct CheckpointObservation {
+        var newest: AuditCheckpoint?
+        var head: Int
+        var at: Date
+    }
+
+    private let checkpointObservation = Mutex<CheckpointObservation?>(nil)
+
+    /// How far the signed checkpoints are behind the chain, as the last checkpoint run saw it
+    /// (no store read, so readiness stays prompt): the newest checkpoint and its age, the
+    /// entries it did not cover, and how long ago the run was. Nil before the first run.
+    public func checkpointLag(now: Date = Date())
+        -> (newest: AuditCheckpoint?, ageSeconds: Double?, unsigned: Int, observedSecondsAgo: Double)?
+    {
+        checkpointObservation.withLock { observation in
+            observation.map { observed in
+                let signedAt = observed.newest.flatMap {
+                    try? Date($0.time, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+                }
+                return (observed.newest, signedAt.map { now.timeIntervalSince($0) }, observed.head - (observed.newest?.sequence ?? 0),
+                        now.timeIntervalSince(observed.at))
+            }
+        }
+    }
+
+    private func observe(newest: AuditCheckpoint?, head: Int, at now: Date) {
+        checkpointObservation.withLock { $0 = CheckpointObservation(newest: newest, head: head, at: now) }
     }
 
     /// Audits the configuration the gateway runs with: its file, hash and size.

@@ -46,16 +46,41 @@ public struct BackgroundWork: Service {
         logger.info("background work stopped")
     }
 
+    /// Up to `delivery.concurrency` deliveries at once, each holding one destination: claims
+    /// are made one after another here, each excluding the destinations in flight, so no
+    /// destination has two batches in flight and a slow one delays only itself.
     private func deliveries() async {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var claimed = 0
-            do {
-                claimed = try await gateway.deliverDue()
-            } catch {
-                logger.error("delivery failed; retrying", metadata: ["error": "\(error)"])
-                await pause(1)
+        let inFlight = DestinationsInFlight()
+        let concurrency = gateway.configuration.deliveryConcurrency
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let busy = await inFlight.destinations
+                guard busy.count < concurrency else {
+                    await pause(idleInterval)
+                    continue
+                }
+                let due: Gateway.DueDeliveries?
+                do {
+                    due = try await gateway.claimDue(excluding: busy)
+                } catch {
+                    logger.error("claiming deliveries failed; retrying", metadata: ["error": "\(error)"])
+                    await pause(1)
+                    continue
+                }
+                guard let due else {
+                    await pause(idleInterval)
+                    continue
+                }
+                await inFlight.insert(due.destination)
+                group.addTask {
+                    do {
+                        try await gateway.deliver(due)
+                    } catch {
+                        logger.error("delivery failed; retrying", metadata: ["destination": "\(due.destination)", "error": "\(error)"])
+                    }
+                    await inFlight.remove(due.destination)
+                }
             }
-            if claimed == 0 { await pause(idleInterval) }
         }
     }
 
@@ -87,4 +112,12 @@ public struct BackgroundWork: Service {
     private func pause(_ seconds: Double) async {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
     }
+}
+
+/// The destinations whose deliveries are in flight in this instance.
+actor DestinationsInFlight {
+    private(set) var destinations: Set<String> = []
+
+    func insert(_ destination: String) { destinations.insert(destination) }
+    func remove(_ destination: String) { destinations.remove(destination) }
 }

@@ -78,15 +78,25 @@ public struct GatewayService: Sendable {
     /// shuts down gracefully (the server stops accepting, in-flight requests and deliveries finish).
     /// - Parameter onListening: called with the bound port once the server listens.
     public func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let limits = gateway.configuration.server
+        let isTLS = gateway.configuration.tls != nil
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [
+                SlowClientGuard(headerTimeout: .seconds(limits.headerTimeout),
+                                handshakeTimeout: isTLS ? .seconds(limits.tlsHandshakeTimeout) : nil),
+            ],
+            idleTimeout: .seconds(limits.idleTimeout))
         let server: HTTPServerBuilder = if let tls = gateway.configuration.tls {
-            try .tls(.http1(), tlsConfiguration: try Self.tlsConfiguration(tls))
+            try .tls(.http1(configuration: http), tlsConfiguration: try Self.tlsConfiguration(tls))
         } else {
-            .http1()
+            .http1(configuration: http)
         }
         let app = Application(
             router: router(),
             server: server,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ferry"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "ferry",
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),
             services: [BackgroundWork(gateway: gateway, logger: logger),
                        RefusalAuditing(tally: refusals, store: gateway.store, logger: logger)],
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
@@ -298,11 +308,14 @@ public struct GatewayService: Sendable {
             problems.append(.string("the free space of the data directory cannot be read"))
         }
         var report = JSONObject([("status", .string(problems.isEmpty ? "ready" : "not ready")), ("problems", .array(problems))])
-        if problems.isEmpty, let audit = try? await gateway.checkpointLag() {
-            // Entries that no checkpoint covers for over twice the interval: the checkpoints stopped.
-            if audit.unsigned > 0, let age = audit.ageSeconds, age > 2 * gateway.configuration.checkpointSeconds {
-                logger.error("the newest audit checkpoint is older than twice checkpoint_interval",
-                             metadata: ["age_seconds": "\(Int(age))", "unsigned_entries": "\(audit.unsigned)"])
+        if let audit = gateway.checkpointLag() {
+            // Entries that no checkpoint covers for over twice the interval, or no checkpoint run
+            // for as long: the checkpoints stopped.
+            let bound = 2 * gateway.configuration.checkpointSeconds
+            if (audit.unsigned > 0 && (audit.ageSeconds ?? .infinity) > bound) || audit.observedSecondsAgo > bound {
+                logger.error("the audit checkpoints are behind: older than twice checkpoint_interval",
+                             metadata: ["age_seconds": "\(Int(audit.ageSeconds ?? -1))", "unsigned_entries": "\(audit.unsigned)",
+                                        "last_run_seconds_ago": "\(Int(audit.observedSecondsAgo))"])
             }
             report["audit"] = .object(JSONObject([
                 ("newest_checkpoint", audit.newest.map { .integer($0.sequence) } ?? .null),
@@ -429,4 +442,9 @@ extension StoreError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         GatewayService.json(.serviceUnavailable, JSONObject([("error", .string(description))]), headers: [.retryAfter: "5"])
     }
+}
+
+extension TimeAmount {
+    /// A duration in seconds, to the millisecond.
+    fileprivate static func seconds(_ seconds: Double) -> TimeAmount { .milliseconds(Int64((seconds * 1000).rounded())) }
 }

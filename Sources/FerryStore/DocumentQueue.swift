@@ -13,8 +13,11 @@ public protocol DocumentQueue: Sendable {
     /// Adds jobs, each after every job already queued.
     func enqueue(_ jobs: [DeliveryJob]) async throws
 
-    /// Leases up to `limit` jobs that are due and first in line for their key.
-    func claim(limit: Int, now: Double, leaseSeconds: Double) async throws -> [DeliveryJob]
+    /// Leases up to `limit` jobs that are due and first in line for their key; with
+    /// `oneDestinationExcept`, only jobs of one destination — the one of the earliest such job
+    /// whose destination is not in the set — so that a worker holds one destination's batch.
+    func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?) async throws
+        -> [DeliveryJob]
 
     /// Marks a leased job delivered.
     func complete(_ id: String) async throws
@@ -32,6 +35,13 @@ public protocol DocumentQueue: Sendable {
 
     /// Removes a dead-lettered job, releasing the jobs of its key behind it (an operator's purge).
     func purge(_ id: String) async throws
+}
+
+extension DocumentQueue {
+    /// Leases up to `limit` jobs that are due and first in line for their key, of any destination.
+    public func claim(limit: Int, now: Double, leaseSeconds: Double) async throws -> [DeliveryJob] {
+        try await claim(limit: limit, now: now, leaseSeconds: leaseSeconds, oneDestinationExcept: nil)
+    }
 }
 
 /// A queue operation on a job that does not exist or is not in the state it needs.

@@ -16,8 +16,9 @@ public actor MemoryDocumentQueue: DocumentQueue {
         }
     }
 
-    public func claim(limit: Int, now: Double, leaseSeconds: Double) -> [DeliveryJob] {
+    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?) -> [DeliveryJob] {
         var claimed: [DeliveryJob] = []
+        var destination: String?
         var blocked = Set<String>()  // destination + key with an earlier unfinished job
         for index in queue.indices {
             let job = queue[index]
@@ -26,6 +27,10 @@ public actor MemoryDocumentQueue: DocumentQueue {
             if job.isUnfinished { blocked.insert(line) }
             let leaseExpired = job.state == .leased && (job.leaseExpiresAt ?? 0) <= now
             guard (job.state == .pending && job.availableAt <= now) || leaseExpired, claimed.count < limit else { continue }
+            if let excluded {
+                guard !excluded.contains(job.destination), destination == nil || destination == job.destination else { continue }
+                destination = job.destination
+            }
             queue[index].state = .leased
             queue[index].leaseExpiresAt = now + leaseSeconds
             claimed.append(queue[index])

@@ -377,25 +377,49 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
-    public func claim(limit: Int, now: Double, leaseSeconds: Double) async throws -> [DeliveryJob] {
+    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?) async throws
+        -> [DeliveryJob]
+    {
         try await transaction { connection in
             // First in line for its key (no earlier job of its destination and key unfinished), and
             // not being claimed by another instance at this moment (SKIP LOCKED).
-            let rows = try await connection.query("""
+            let claimable = """
+                job.state IN ('pending', 'leased')
+                  AND ((job.state = 'pending' AND job.available_at <= $1)
+                       OR (job.state = 'leased' AND job.lease_expires_at <= $1))
+                  AND NOT EXISTS (SELECT 1 FROM delivery_job AS earlier
+                                  WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
+                                    AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
+                """
+            var destinations: [String]?
+            if let excluded {
+                // The destination of the earliest claimable job of a destination not excluded.
+                var bindings = PostgresBindings()
+                bindings.append(now)
+                bindings.append(excluded.sorted())
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                    SELECT job.destination FROM delivery_job AS job WHERE \(claimable) AND job.destination <> ALL($2)
+                    ORDER BY job.sequence LIMIT 1 FOR UPDATE OF job SKIP LOCKED
+                    """, binds: bindings), logger: self.logger)
+                var chosen: String?
+                for try await destination in rows.decode(String.self) { chosen = destination }
+                guard let chosen else { return [] }
+                destinations = [chosen]
+            }
+            var bindings = PostgresBindings()
+            bindings.append(now)
+            bindings.append(destinations ?? [])
+            bindings.append(destinations == nil)
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
                 WITH due AS (
                     SELECT job.sequence FROM delivery_job AS job
-                    WHERE job.state IN ('pending', 'leased')
-                      AND ((job.state = 'pending' AND job.available_at <= \(now))
-                           OR (job.state = 'leased' AND job.lease_expires_at <= \(now)))
-                      AND NOT EXISTS (SELECT 1 FROM delivery_job AS earlier
-                                      WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
-                                        AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
+                    WHERE \(claimable) AND ($3 OR job.destination = ANY($2))
                     ORDER BY job.sequence LIMIT \(limit)
                     FOR UPDATE OF job SKIP LOCKED)
-                UPDATE delivery_job SET state = 'leased', lease_expires_at = \(now + leaseSeconds)
+                UPDATE delivery_job SET state = 'leased', lease_expires_at = $1 + \(leaseSeconds)
                 FROM due WHERE delivery_job.sequence = due.sequence
-                RETURNING \(unescaped: Self.jobColumns("delivery_job"))
-                """, logger: self.logger)
+                RETURNING \(Self.jobColumns("delivery_job"))
+                """, binds: bindings), logger: self.logger)
             return try await Self.jobs(rows).sorted { $0.sequence < $1.sequence }
         }
     }

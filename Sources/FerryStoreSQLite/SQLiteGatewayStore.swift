@@ -287,19 +287,37 @@ public final class SQLiteGatewayStore: GatewayStore {
         }
     }
 
-    public func claim(limit: Int, now: Double, leaseSeconds: Double) async throws -> [DeliveryJob] {
+    /// The jobs that may be claimed now: due, and first in line for their key (no earlier job of
+    /// the same destination and key is unfinished); `:now` is bound by the caller.
+    private static let claimable = """
+        SELECT * FROM delivery_job AS job
+        WHERE job.state IN ('pending', 'leased')
+          AND ((job.state = 'pending' AND job.available_at <= :now)
+               OR (job.state = 'leased' AND job.lease_expires_at <= :now))
+          AND NOT EXISTS (SELECT 1 FROM delivery_job AS earlier
+                          WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
+                            AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
+        """
+
+    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?) async throws
+        -> [DeliveryJob]
+    {
         try await writing { db in
-            // First in line for its key: no earlier job of the same destination and key is unfinished.
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM delivery_job AS job
-                WHERE job.state IN ('pending', 'leased')
-                  AND ((job.state = 'pending' AND job.available_at <= :now)
-                       OR (job.state = 'leased' AND job.lease_expires_at <= :now))
-                  AND NOT EXISTS (SELECT 1 FROM delivery_job AS earlier
-                                  WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
-                                    AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
-                ORDER BY job.sequence LIMIT :limit
-                """), arguments: ["now": now, "limit": limit])
+            var rows: [Row]
+            if let excluded {
+                // The destination of the earliest claimable job of a destination not excluded.
+                let chosen = try String.fetchOne(db.cachedStatement(sql: """
+                    SELECT destination FROM (\(Self.claimable)) WHERE destination NOT IN (SELECT value FROM json_each(:excluded))
+                    ORDER BY sequence LIMIT 1
+                    """), arguments: ["now": now, "excluded": StoredText.recordIDs(excluded.sorted())])
+                guard let chosen else { return [] }
+                rows = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT * FROM (\(Self.claimable)) WHERE destination = :destination ORDER BY sequence LIMIT :limit
+                    """), arguments: ["now": now, "destination": chosen, "limit": limit])
+            } else {
+                rows = try Row.fetchAll(db.cachedStatement(sql: "\(Self.claimable) ORDER BY job.sequence LIMIT :limit"),
+                                        arguments: ["now": now, "limit": limit])
+            }
             var claimed: [DeliveryJob] = []
             for row in rows {
                 let sequence: Int = row["sequence"]

@@ -90,4 +90,79 @@ struct GatewayAbuseTests {
         let check = try cli.ferry(["check", config.path])
         #expect(check.status == 0, "loopback without TLS is fine: \(check.stderr)")
     }
+
+    /// A destination that answers after 20 s holds one delivery worker; the others go on, so a
+    /// healthy destination is delivered meanwhile.
+    @Test func aTricklingDestinationDelaysOnlyItself() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-trickle-\(UUID().uuidString)")
+        let slow = try GatewayCrashTests.FlakyDestination(directory: root.appendingPathComponent("received"), failureShare: 0, hold: 20)
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("deliver: { directory: deliveries/veterans-registry }",
+             "deliver: { url: \"http://127.0.0.1:\(slow.port)/records\", timeout: 30s }"),
+        ])
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer {
+            slow.stop()
+            gateway.stop()
+        }
+        let (status, report) = try await gateway.send(CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
+        #expect(status == 202)
+        let document = try #require(report["document"]?.stringValue)
+        func states() async throws -> [String: [String]] {
+            var states: [String: [String]] = [:]
+            for record in try await gateway.status(of: document)["records"]?.arrayValue ?? [] {
+                for destination in (record.objectValue?["destinations"]?.arrayValue ?? []).compactMap(\.objectValue) {
+                    states[destination["destination"]?.stringValue ?? "", default: []].append(destination["state"]?.stringValue ?? "")
+                }
+            }
+            return states
+        }
+        var fundDelivered = false
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline && !fundDelivered {
+            let current = try await states()
+            fundDelivered = current["social-fund"] == ["delivered"]
+            if fundDelivered {
+                #expect(current["veterans-registry"]?.contains("leased") == true, "the slow delivery is still in hand: \(current)")
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(fundDelivered, "the social fund waited for the trickling registry")
+    }
+
+    /// A client that sends its headers a byte at a time (slowloris) keeps no connection:
+    /// `header_timeout` closes it, however often a byte arrives.
+    @Test func halfSentHeadersAreCutOffAtTheHeaderTimeout() throws {
+        let (config, data) = try RunningGateway.prepare(appending: "server: { header_timeout: 2s, idle_timeout: 60s }\n")
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        let client = """
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.settimeout(0.5)
+            s.sendall(b"POST /v1/documents HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n")
+            start = time.time()
+            while time.time() - start < 20:
+                try:
+                    s.sendall(b"X")
+                    if s.recv(1) == b"":
+                        break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    break
+            print(round(time.time() - start, 1))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", client, "\(gateway.port)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let seconds = try #require(Double(printed.trimmingCharacters(in: .whitespacesAndNewlines)), "\(printed)")
+        #expect(seconds >= 1 && seconds < 10, "closed after \(seconds) s")
+    }
 }

@@ -28,6 +28,21 @@ struct DocumentQueueContractTests {
         #expect(try await queue.claim(limit: 10, now: 1, leaseSeconds: 30).map(\.id) == ["a2"])
     }
 
+    /// A worker claims one destination's jobs, never one in flight elsewhere, and keeps per-key order.
+    @Test(arguments: drivers)
+    func claimsOneDestinationAtATimeExceptThoseInFlight(_ driver: String) async throws {
+        let queue = try await Self.queue(driver, RetryPolicy())
+        try await queue.enqueue([job("s1", key: "A", destination: "slow"), job("f1", key: "B", destination: "fast"),
+                                 job("s2", key: "C", destination: "slow"), job("f2", key: "B", destination: "fast")])
+        let first = try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: [])
+        #expect(first.map(\.id) == ["s1", "s2"], "the destination first in the queue, all its due jobs")
+        let second = try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow"])
+        #expect(second.map(\.id) == ["f1"], "f2 waits behind f1 of its key")
+        #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow", "fast"]).isEmpty)
+        try await queue.complete("f1")
+        #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow"]).map(\.id) == ["f2"])
+    }
+
     @Test(arguments: drivers)
     func retriesWithGrowingDelaysThenDeadLettersWithoutBlockingOtherKeys(_ driver: String) async throws {
         let queue = try await Self.queue(driver, RetryPolicy())

@@ -42,7 +42,11 @@ echo
 echo "The social fund's discharge notices (format D):"
 cat "$data"/deliveries/social-fund/*.xml
 echo
-"$ferry" audit verify --data "$data"
+# The auditor's check, with the signing key pinned by its fingerprint (audit.key_fingerprint in a
+# real configuration, given to the auditor through another channel).
+fingerprint=$("$ferry" keys list --directory "$data/keys" | awk '{print $2}')
+echo "\$ ferry audit verify --data $data --key-fingerprint $fingerprint"
+"$ferry" audit verify --data "$data" --key-fingerprint "$fingerprint"
 echo
 echo "More: curl -H 'Authorization: Bearer ops-demo-token' $url/metrics | $url/openapi.yaml | $url/v1/keys"
 echo "      FERRY_TOKEN=ops-demo-token $ferry queue list --url $url"

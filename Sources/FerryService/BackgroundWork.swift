@@ -56,7 +56,7 @@ public struct BackgroundWork: Service {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let busy = await inFlight.destinations
                 guard busy.count < concurrency else {
-                    await pause(idleInterval)
+                    await inFlight.waitForAFinish(orAfter: idleInterval)
                     continue
                 }
                 let due: Gateway.DueDeliveries?
@@ -68,7 +68,9 @@ public struct BackgroundWork: Service {
                     continue
                 }
                 guard let due else {
-                    await pause(idleInterval)
+                    // Nothing due elsewhere: wait for a delivery in flight to finish (its
+                    // destination may have more), or a moment when none is in flight.
+                    if busy.isEmpty { await pause(idleInterval) } else { await inFlight.waitForAFinish(orAfter: idleInterval) }
                     continue
                 }
                 await inFlight.insert(due.destination)
@@ -114,10 +116,33 @@ public struct BackgroundWork: Service {
     }
 }
 
-/// The destinations whose deliveries are in flight in this instance.
+/// The destinations whose deliveries are in flight in this instance, and a way to wait until
+/// one of them finishes.
 actor DestinationsInFlight {
     private(set) var destinations: Set<String> = []
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
 
     func insert(_ destination: String) { destinations.insert(destination) }
-    func remove(_ destination: String) { destinations.remove(destination) }
+
+    func remove(_ destination: String) {
+        destinations.remove(destination)
+        let woken = waiters.values
+        waiters = [:]
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// Returns when a delivery finishes, or after `seconds` at the latest.
+    func waitForAFinish(orAfter seconds: Double) async {
+        let id = nextWaiter
+        nextWaiter += 1
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            self.wake(id)
+        }
+        await withCheckedContinuation { waiters[id] = $0 }
+        timer.cancel()
+    }
+
+    private func wake(_ id: Int) { waiters.removeValue(forKey: id)?.resume() }
 }

@@ -287,11 +287,12 @@ public final class SQLiteGatewayStore: GatewayStore {
         }
     }
 
-    /// The jobs that may be claimed now: due, and first in line for their key (no earlier job of
-    /// the same destination and key is unfinished); `:now` is bound by the caller.
+    /// The condition on `job` that makes it claimable now: due, and first in line for its key (no
+    /// earlier job of the same destination and key is unfinished); `:now` is bound by the caller.
+    /// It is a condition, not a subquery, so that each claim walks the state index in queue order
+    /// and stops at its limit.
     private static let claimable = """
-        SELECT * FROM delivery_job AS job
-        WHERE job.state IN ('pending', 'leased')
+        job.state IN ('pending', 'leased')
           AND ((job.state = 'pending' AND job.available_at <= :now)
                OR (job.state = 'leased' AND job.lease_expires_at <= :now))
           AND NOT EXISTS (SELECT 1 FROM delivery_job AS earlier
@@ -307,16 +308,21 @@ public final class SQLiteGatewayStore: GatewayStore {
             if let excluded {
                 // The destination of the earliest claimable job of a destination not excluded.
                 let chosen = try String.fetchOne(db.cachedStatement(sql: """
-                    SELECT destination FROM (\(Self.claimable)) WHERE destination NOT IN (SELECT value FROM json_each(:excluded))
-                    ORDER BY sequence LIMIT 1
+                    SELECT job.destination FROM delivery_job AS job
+                    WHERE \(Self.claimable) AND job.destination NOT IN (SELECT value FROM json_each(:excluded))
+                    ORDER BY job.sequence LIMIT 1
                     """), arguments: ["now": now, "excluded": StoredText.recordIDs(excluded.sorted())])
                 guard let chosen else { return [] }
+                // `+` keeps the destination off the index: the state index in queue order finds the
+                // few claimable jobs; the destination's index would walk all its delivered ones.
                 rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT * FROM (\(Self.claimable)) WHERE destination = :destination ORDER BY sequence LIMIT :limit
+                    SELECT * FROM delivery_job AS job WHERE \(Self.claimable) AND +job.destination = :destination
+                    ORDER BY job.sequence LIMIT :limit
                     """), arguments: ["now": now, "destination": chosen, "limit": limit])
             } else {
-                rows = try Row.fetchAll(db.cachedStatement(sql: "\(Self.claimable) ORDER BY job.sequence LIMIT :limit"),
-                                        arguments: ["now": now, "limit": limit])
+                rows = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT * FROM delivery_job AS job WHERE \(Self.claimable) ORDER BY job.sequence LIMIT :limit
+                    """), arguments: ["now": now, "limit": limit])
             }
             var claimed: [DeliveryJob] = []
             for row in rows {

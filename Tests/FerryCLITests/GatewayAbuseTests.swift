@@ -165,4 +165,36 @@ struct GatewayAbuseTests {
         let seconds = try #require(Double(printed.trimmingCharacters(in: .whitespacesAndNewlines)), "\(printed)")
         #expect(seconds >= 1 && seconds < 10, "closed after \(seconds) s")
     }
+
+    /// Above `max_connections` a connection waits to be served until one closes; here the two
+    /// idle connections that hold the slots are closed at the header timeout.
+    @Test func connectionsAboveTheLimitWaitForASlot() throws {
+        let (config, data) = try RunningGateway.prepare(appending: "server: { max_connections: 2, header_timeout: 3s }\n")
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        let client = """
+            import socket, sys, time
+            port = int(sys.argv[1])
+            held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+            time.sleep(0.5)
+            start = time.time()
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n")
+            s.settimeout(20)
+            answer = s.recv(64)
+            print(round(time.time() - start, 1), answer.split(b"\\r\\n")[0].decode())
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", client, "\(gateway.port)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let fields = printed.split(separator: " ", maxSplits: 1)
+        let seconds = try #require(fields.first.flatMap { Double($0) }, "\(printed)")
+        #expect(fields.last?.contains("200") == true, "\(printed)")
+        #expect(seconds >= 1.5 && seconds < 15, "served once a slot was free, after \(seconds) s")
+    }
 }

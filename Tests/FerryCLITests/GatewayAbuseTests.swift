@@ -10,6 +10,19 @@ import Testing
 struct GatewayAbuseTests {
     let cli = CLITests()
 
+    /// Runs a Python client of raw sockets against the gateway's port; what it printed.
+    static func runClient(_ script: String, port: Int) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, "\(port)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return printed
+    }
+
     @Test func anAnonymousFloodIsCountedInTheAuditNotWrittenPerRequest() async throws {
         // A slow refill, so that what the burst admits does not depend on how fast the requests go.
         let (config, data) = try RunningGateway.prepare(replacing: [
@@ -154,14 +167,7 @@ struct GatewayAbuseTests {
                     break
             print(round(time.time() - start, 1))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", client, "\(gateway.port)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let printed = try Self.runClient(client, port: gateway.port)
         let seconds = try #require(Double(printed.trimmingCharacters(in: .whitespacesAndNewlines)), "\(printed)")
         #expect(seconds >= 1 && seconds < 10, "closed after \(seconds) s")
     }
@@ -184,14 +190,7 @@ struct GatewayAbuseTests {
             answer = s.recv(64)
             print(round(time.time() - start, 1), answer.split(b"\\r\\n")[0].decode())
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", client, "\(gateway.port)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let printed = try Self.runClient(client, port: gateway.port)
         let fields = printed.split(separator: " ", maxSplits: 1)
         let seconds = try #require(fields.first.flatMap { Double($0) }, "\(printed)")
         #expect(fields.last?.contains("200") == true, "\(printed)")

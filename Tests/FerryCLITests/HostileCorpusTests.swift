@@ -119,6 +119,10 @@ struct HostileCorpusTests {
         ("UTF-7 attribute flood", "UTF-7", "<?xml version=\"1.0\" encoding=\"UTF-7\"?>", "-:1:31: error: the declared encoding utf-7 is not accepted"),
         ("undeclared UCS-4", "UCS-4BE", "", "-:1:1: error: the document is in UCS-4"),
         ("undeclared EBCDIC", "IBM037", "<?xml version=\"1.0\"?>", "-:1:1: error: the document is in EBCDIC"),
+        // Padding inside the declaration would put the encoding past the bytes the check reads.
+        ("declaration padded past the check", "UTF-8",
+         "<?xml version=\"1.0\"" + String(repeating: " ", count: 300) + "encoding=\"IBM037\"?>",
+         "-:1:1: error: the XML declaration does not end within its first 256 bytes"),
     ])
     func refusesEncodingsTheRawByteChecksCannotRead(_ name: String, _ encoding: String, _ declaration: String,
                                                     _ expected: String) throws {

@@ -141,9 +141,12 @@ struct MarkupGuard: ByteStream {
             declaration = prologue
         }
         let text = String(decoding: declaration, as: UTF8.self)
-        guard text.hasPrefix("<?xml"), let end = text.firstRange(of: "?>"),
-            let key = text[..<end.lowerBound].firstRange(of: "encoding")
-        else { return }
+        guard text.hasPrefix("<?xml") else { return }
+        guard let end = text.firstRange(of: "?>") else {
+            // An encoding named past what is read here would reach libxml2 unchecked.
+            return refuse("the XML declaration does not end within its first \(Self.prologueLength) bytes")
+        }
+        guard let key = text[..<end.lowerBound].firstRange(of: "encoding") else { return }
         let afterKey = text[key.upperBound..<end.lowerBound].drop { $0 == " " || $0 == "=" || $0 == "\t" }
         guard let quote = afterKey.first, quote == "\"" || quote == "'" else {
             // Fail closed: an encoding that cannot be read here is not one the checks can watch.

@@ -42,6 +42,19 @@ struct ServiceGuardsTests {
         func increment() { value += 1 }
     }
 
+    /// A flood from more addresses than the limiter keeps neither grows it without bound nor
+    /// lets a spent key through while it is kept.
+    @Test func theRateLimiterStaysBoundedUnderAWideFlood() async {
+        let limiter = RateLimiter()
+        #expect(await limiter.admit("a", perSecond: 0.001, burst: 1, now: 0))
+        #expect(await !limiter.admit("a", perSecond: 0.001, burst: 1, now: 0), "spent")
+        for index in 0..<(3 * RateLimiter.maximumBuckets) {
+            _ = await limiter.admit("address-\(index)", perSecond: 0.001, burst: 1, now: 1)
+            #expect(await limiter.count <= RateLimiter.maximumBuckets)
+        }
+        #expect(await limiter.count > 0)
+    }
+
     @Test func logValuesCannotForgeLines() {
         #expect("x\nferry: forged".loggable == "x\\u{A}ferry: forged")
         #expect("кадры\u{2028}".loggable == "кадры\\u{2028}")

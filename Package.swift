@@ -134,11 +134,13 @@ let package = Package(
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
         .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
-        .testTarget(name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryTesting"]),
+        .testTarget(
+            name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryTesting"]),
         .testTarget(
             name: "FerryServiceTests",
             dependencies: [
-                "FerryService", "FerryGateway", "FerryStoreSQLite", "FerryConvert", "FerryYAML", "FerryTesting",
+                "FerryService", "FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryConvert", "FerryYAML",
+                "FerryTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

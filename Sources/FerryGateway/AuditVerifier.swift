@@ -40,8 +40,10 @@ public enum AuditVerifier {
         /// The sequence the chain must reach at least, as an auditor noted it.
         public var expectedSequence: Int?
 
-        public init(entries: [AuditEntry], storedCheckpoints: [AuditCheckpoint], checkpointFiles: [URL],
-                    offHostCheckpointFiles: [URL] = [], expectedSequence: Int? = nil) {
+        public init(
+            entries: [AuditEntry], storedCheckpoints: [AuditCheckpoint], checkpointFiles: [URL],
+            offHostCheckpointFiles: [URL] = [], expectedSequence: Int? = nil
+        ) {
             self.entries = entries
             self.storedCheckpoints = storedCheckpoints
             self.checkpointFiles = checkpointFiles
@@ -76,11 +78,14 @@ public enum AuditVerifier {
         var report = Report()
         report.problems = AuditChain.verify(entries, after: entries.first.map { ($0.sequence - 1, $0.previousHash) })
             .map { Problem(code: "audit.\($0.kind.rawValue)", message: $0.description) }
-        func problem(_ code: String, _ message: String) { report.problems.append(Problem(code: code, message: message)) }
+        func problem(_ code: String, _ message: String) {
+            report.problems.append(Problem(code: code, message: message))
+        }
         if trust.pinnedFingerprints.isEmpty {
-            report.warnings.append("no signing key is pinned: checkpoints were checked with whatever public keys lie in the key "
-                                   + "directory, which someone with the host's disk can replace (pin one with audit.key_fingerprint "
-                                   + "in the configuration and --config, or --key-fingerprint)")
+            report.warnings.append(
+                "no signing key is pinned: checkpoints were checked with whatever public keys lie in the key "
+                    + "directory, which someone with the host's disk can replace (pin one with audit.key_fingerprint "
+                    + "in the configuration and --config, or --key-fingerprint)")
         }
 
         // Every checkpoint, from every source, must be signed by a trusted key and held by the chain.
@@ -110,15 +115,22 @@ public enum AuditVerifier {
             if let first = entries.first, checkpoint.sequence < first.sequence { continue }  // pruned history
             if checkpoint.sequence > last { continue }  // reported as a cut tail below
             if let broken = AuditChain.verify(entries, checkpoint: (checkpoint.sequence, checkpoint.hash)) {
-                problem("audit.checkpoint", "\(label): \(broken): the chain does not hold the hash signed at \(checkpoint.time)")
+                problem(
+                    "audit.checkpoint",
+                    "\(label): \(broken): the chain does not hold the hash signed at \(checkpoint.time)")
             }
         }
         if let (length, label) = provenLength, length > last {
-            problem("audit.truncated", "the chain ends at entry \(last), but \(label) proves \(length) entries: "
-                        + "the newest \(length - last) were removed")
+            problem(
+                "audit.truncated",
+                "the chain ends at entry \(last), but \(label) proves \(length) entries: "
+                    + "the newest \(length - last) were removed")
         }
-        if let first = entries.first, first.sequence != 1, !sources.contains(where: { $0.checkpoint.sequence == first.sequence }) {
-            problem("audit.checkpoint", "audit entries before \(first.sequence) are missing and no checkpoint covers them")
+        if let first = entries.first, first.sequence != 1,
+            !sources.contains(where: { $0.checkpoint.sequence == first.sequence })
+        {
+            problem(
+                "audit.checkpoint", "audit entries before \(first.sequence) are missing and no checkpoint covers them")
         }
 
         // Each checkpoint is written as a file and as a row of the store, and neither is ever
@@ -127,12 +139,16 @@ public enum AuditVerifier {
         // share a store each write the files of the checkpoints they sign, at their own times.)
         for stored in evidence.storedCheckpoints {
             guard let (file, url) = files[stored.sequence] else {
-                problem("audit.checkpoint-missing", "checkpoint \(stored.sequence) is in the store, but its file "
-                            + "\(checkpointFileName(sequence: stored.sequence)) is missing")
+                problem(
+                    "audit.checkpoint-missing",
+                    "checkpoint \(stored.sequence) is in the store, but its file "
+                        + "\(checkpointFileName(sequence: stored.sequence)) is missing")
                 continue
             }
             if file.hash != stored.hash {
-                problem("audit.checkpoint", "\(url.path) and checkpoint \(stored.sequence) in the store name different hashes")
+                problem(
+                    "audit.checkpoint",
+                    "\(url.path) and checkpoint \(stored.sequence) in the store name different hashes")
             }
         }
         let storedSequences = Set(evidence.storedCheckpoints.map(\.sequence))
@@ -148,16 +164,22 @@ public enum AuditVerifier {
     /// Why a checkpoint's signature cannot be trusted, or nil when it verifies with a trusted key.
     private static func signatureProblem(_ checkpoint: AuditCheckpoint, trust: Trust) -> Problem? {
         guard let key = trust.publicKeys[checkpoint.keyID] else {
-            return Problem(code: "audit.checkpoint", message: "signed with key \(checkpoint.keyID), which is not among the public keys")
+            return Problem(
+                code: "audit.checkpoint",
+                message: "signed with key \(checkpoint.keyID), which is not among the public keys")
         }
         if !trust.pinnedFingerprints.isEmpty, !trust.pinnedFingerprints.contains(Keyring.fingerprint(key)) {
-            return Problem(code: "audit.untrusted-key",
-                           message: "signed with key \(checkpoint.keyID) (\(Keyring.fingerprint(key))), which is not the pinned key")
+            return Problem(
+                code: "audit.untrusted-key",
+                message:
+                    "signed with key \(checkpoint.keyID) (\(Keyring.fingerprint(key))), which is not the pinned key")
         }
-        let signed = AuditCheckpoint.signedBytes(sequence: checkpoint.sequence, hash: checkpoint.hash, time: checkpoint.time)
+        let signed = AuditCheckpoint.signedBytes(
+            sequence: checkpoint.sequence, hash: checkpoint.hash, time: checkpoint.time)
         let signature = Keyring.Signature(keyID: checkpoint.keyID, value: checkpoint.signature)
         guard (try? Keyring.verify(signed, signature: signature, publicKeys: trust.publicKeys)) == true else {
-            return Problem(code: "audit.checkpoint", message: "the signature does not verify with key \(checkpoint.keyID)")
+            return Problem(
+                code: "audit.checkpoint", message: "the signature does not verify with key \(checkpoint.keyID)")
         }
         return nil
     }
@@ -165,7 +187,9 @@ public enum AuditVerifier {
     /// The checkpoint files in a directory of them.
     public static func checkpointFiles(inDirectory directory: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().map { directory.appendingPathComponent($0) }
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().map {
+            directory.appendingPathComponent($0)
+        }
     }
 
     /// The checkpoint files in a data directory.
@@ -175,7 +199,9 @@ public enum AuditVerifier {
 
     /// The checkpoint a file holds, or nil when it holds none.
     public static func checkpoint(at file: URL) -> AuditCheckpoint? {
-        guard let data = try? Data(contentsOf: file), let value = try? JSONParser.parseDocument([UInt8](data)) else { return nil }
+        guard let data = try? Data(contentsOf: file), let value = try? JSONParser.parseDocument([UInt8](data)) else {
+            return nil
+        }
         return AuditCheckpoint(json: value)
     }
 }

@@ -24,17 +24,23 @@ public final class Gateway: Sendable {
     private let release: RecordRelease
 
     /// Prepares a gateway over a loaded configuration and its schemas and mappings.
-    public init(configuration: GatewayConfiguration, schemas: [Schema], mappings: [Mapping], store: any GatewayStore,
-                dataDirectory: URL) throws {
+    public init(
+        configuration: GatewayConfiguration, schemas: [Schema], mappings: [Mapping], store: any GatewayStore,
+        dataDirectory: URL
+    ) throws {
         self.configuration = configuration
         self.store = store
         self.dataDirectory = dataDirectory
         let keys = configuration.signingKey
-        keyring = Keyring(directory: keys.hasPrefix("/") ? URL(fileURLWithPath: keys) : dataDirectory.appendingPathComponent(keys))
-        dispatcher = Dispatcher(configuration: configuration, schemas: schemas, mappings: mappings, keyring: keyring,
-                                dataDirectory: dataDirectory)
+        keyring = Keyring(
+            directory: keys.hasPrefix("/") ? URL(fileURLWithPath: keys) : dataDirectory.appendingPathComponent(keys))
+        dispatcher = Dispatcher(
+            configuration: configuration, schemas: schemas, mappings: mappings, keyring: keyring,
+            dataDirectory: dataDirectory)
         var converters: [String: RecordConverter] = [:]
-        for mapping in mappings where mapping.direction.reads { converters[mapping.name] = try RecordConverter(mapping: mapping) }
+        for mapping in mappings where mapping.direction.reads {
+            converters[mapping.name] = try RecordConverter(mapping: mapping)
+        }
         self.converters = converters
         var validators: [RecordValidator] = []
         for schema in schemas {
@@ -90,9 +96,12 @@ public final class Gateway: Sendable {
     public func receive(_ submission: Submission, now: Date = Date()) async throws -> Outcome {
         let sender = submission.sender
         let bodySHA256 = Self.hex(SHA256.hash(data: submission.body))
-        if let key = submission.idempotencyKey, let earlier = try await store.idempotencyKey(sender: sender.id, key: key) {
+        if let key = submission.idempotencyKey,
+            let earlier = try await store.idempotencyKey(sender: sender.id, key: key)
+        {
             guard earlier.bodySHA256 == bodySHA256 else {
-                return .invalid(reason: "the Idempotency-Key was used for document \(earlier.documentID) with a different body")
+                return .invalid(
+                    reason: "the Idempotency-Key was used for document \(earlier.documentID) with a different body")
             }
             return try await replay(earlier.documentID)
         }
@@ -102,11 +111,16 @@ public final class Gateway: Sendable {
         switch submission.content {
         case .legacy(let requested):
             guard let name = requested ?? sender.mapping else {
-                return .invalid(reason: "name the mapping that reads this export (query parameter mapping or header Ferry-Mapping)")
+                return .invalid(
+                    reason: "name the mapping that reads this export (query parameter mapping or header Ferry-Mapping)")
             }
-            guard let converter = converters[name] else { return .invalid(reason: "no mapping \(name) that reads exports") }
+            guard let converter = converters[name] else {
+                return .invalid(reason: "no mapping \(name) that reads exports")
+            }
             let type = converter.mapping.schema.recordType
-            guard sender.allowedTypes.contains(type) else { return .forbidden(reason: "\(sender.id) may not send \(type) records") }
+            guard sender.allowedTypes.contains(type) else {
+                return .forbidden(reason: "\(sender.id) may not send \(type) records")
+            }
             parsed = legacy(submission.body, converter: converter, maximumRecords: limits.maximumRecords)
         case .canonical:
             parsed = canonical(submission.body, maximumRecords: limits.maximumRecords)
@@ -115,20 +129,23 @@ public final class Gateway: Sendable {
             }
         }
         if parsed.overflowed {
-            return .tooManyRecords(reason: "the document holds more than \(limits.maximumRecords) records (limits.max_records)")
+            return .tooManyRecords(
+                reason: "the document holds more than \(limits.maximumRecords) records (limits.max_records)")
         }
         // A sender speaks only for its own systems, and cannot pass on what it is not cleared to hold.
         parsed.reject { record in
             guard !sender.sources.contains(record.source) else { return nil }
-            return RecordProblem(code: "gateway.source", pointer: "/source",
-                                 message: "\(sender.id) may send records of \(sender.sources.joined(separator: ", ")), "
-                                     + "not of \(record.source)")
+            return RecordProblem(
+                code: "gateway.source", pointer: "/source",
+                message: "\(sender.id) may send records of \(sender.sources.joined(separator: ", ")), "
+                    + "not of \(record.source)")
         }
         parsed.reject { record in
             guard record.classification > sender.clearance else { return nil }
-            return RecordProblem(code: "gateway.above-clearance", pointer: "/classification",
-                                 message: "the record is \(record.classification.rawValue), above the clearance of "
-                                     + "\(sender.id) (\(sender.clearance.rawValue))")
+            return RecordProblem(
+                code: "gateway.above-clearance", pointer: "/classification",
+                message: "the record is \(record.classification.rawValue), above the clearance of "
+                    + "\(sender.id) (\(sender.clearance.rawValue))")
         }
 
         let documentID = UUID().uuidString.lowercased()
@@ -140,40 +157,78 @@ public final class Gateway: Sendable {
         for decision in plan.decisions {
             switch decision.outcome {
             case .released(let removed, let releasedID):
-                routing[decision.recordID, default: []].append(.init(
-                    destination: decision.destination, released: true, removedFields: removed,
-                    releasedID: releasedID == decision.recordID ? nil : releasedID))
+                routing[decision.recordID, default: []].append(
+                    .init(
+                        destination: decision.destination, released: true, removedFields: removed,
+                        releasedID: releasedID == decision.recordID ? nil : releasedID))
             case .blocked(let reason), .notWritable(let reason):
-                routing[decision.recordID, default: []].append(.init(destination: decision.destination, released: false,
-                                                                      blockedReason: reason))
+                routing[decision.recordID, default: []].append(
+                    .init(
+                        destination: decision.destination, released: false,
+                        blockedReason: reason))
             }
         }
         let records = parsed.records.map { position, record in
-            (position, InboundDocument.Record(id: record.id, type: record.type, key: record.subject,
-                                              body: record.jsonBytes,
-                                              routing: routing[record.id] ?? []))
+            (
+                position,
+                InboundDocument.Record(
+                    id: record.id, type: record.type, key: record.subject,
+                    body: record.jsonBytes,
+                    routing: routing[record.id] ?? [])
+            )
         }
-        var audit = [AuditEvent("received", JSONObject([
-            ("document", .string(documentID)), ("sender", .string(sender.id)), ("body_sha256", .string(bodySHA256)),
-            ("records", .array(parsed.records.map { .string($0.record.id) })),
-            ("duplicates", .array(parsed.records.filter { stored.contains($0.record.id) }.map { .string($0.record.id) })),
-        ]))]
+        var audit = [
+            AuditEvent(
+                "received",
+                JSONObject([
+                    ("document", .string(documentID)), ("sender", .string(sender.id)),
+                    ("body_sha256", .string(bodySHA256)),
+                    ("records", .array(parsed.records.map { .string($0.record.id) })),
+                    (
+                        "duplicates",
+                        .array(parsed.records.filter { stored.contains($0.record.id) }.map { .string($0.record.id) })
+                    ),
+                ]))
+        ]
         if !parsed.rejects.isEmpty || !parsed.malformed.isEmpty {
-            audit.append(AuditEvent("rejected", JSONObject([
-                ("document", .string(documentID)),
-                ("rejects", .array(parsed.rejects.map { reject in
-                    .object(JSONObject([("position", .integer(reject.position)), ("line", .integer(reject.line)),
-                                        ("key", reject.key.map(JSONValue.string) ?? .null),
-                                        ("problems", .array(parsed.problemCodes[reject.position, default: []].map(JSONValue.string)))]))
-                })),
-                ("malformed", .array(parsed.malformed.map { .string("\($0.location?.line ?? 1):\($0.location?.column ?? 1) \($0.code)") })),
-            ])))
+            audit.append(
+                AuditEvent(
+                    "rejected",
+                    JSONObject([
+                        ("document", .string(documentID)),
+                        (
+                            "rejects",
+                            .array(
+                                parsed.rejects.map { reject in
+                                    .object(
+                                        JSONObject([
+                                            ("position", .integer(reject.position)), ("line", .integer(reject.line)),
+                                            ("key", reject.key.map(JSONValue.string) ?? .null),
+                                            (
+                                                "problems",
+                                                .array(
+                                                    parsed.problemCodes[reject.position, default: []].map(
+                                                        JSONValue.string))
+                                            ),
+                                        ]))
+                                })
+                        ),
+                        (
+                            "malformed",
+                            .array(
+                                parsed.malformed.map {
+                                    .string("\($0.location?.line ?? 1):\($0.location?.column ?? 1) \($0.code)")
+                                })
+                        ),
+                    ])))
         }
-        audit += Self.routingEvents(plan.decisions, unrouted: plan.unrouted, document: documentID)
+        audit +=
+            Self.routingEvents(plan.decisions, unrouted: plan.unrouted, document: documentID)
             + Self.decisionEvents(plan.decisions, context: ("document", .string(documentID)))
         let document = InboundDocument(
             id: documentID, sender: sender.id, receivedAt: Self.timestamp(now), now: now.timeIntervalSinceReferenceDate,
-            bodySHA256: bodySHA256, idempotencyKey: submission.idempotencyKey, records: records, rejects: parsed.rejects,
+            bodySHA256: bodySHA256, idempotencyKey: submission.idempotencyKey, records: records,
+            rejects: parsed.rejects,
             audit: audit)
         let committed: CommitOutcome
         do {
@@ -187,19 +242,29 @@ public final class Gateway: Sendable {
         case .committed(let found): duplicates = found
         }
 
-        Counter(label: "ferry_records_received_total", dimensions: [("sender", sender.id)]).increment(by: parsed.records.count)
-        Counter(label: "ferry_records_rejected_total", dimensions: [("sender", sender.id)]).increment(by: parsed.rejects.count)
+        Counter(label: "ferry_records_received_total", dimensions: [("sender", sender.id)]).increment(
+            by: parsed.records.count)
+        Counter(label: "ferry_records_rejected_total", dimensions: [("sender", sender.id)]).increment(
+            by: parsed.rejects.count)
         // Without duplicates the report follows from what was committed; a duplicate's deliveries
         // belong to its earlier document, so their state is read back.
-        var report = duplicates.isEmpty ? Self.report(StoredDocument(committed: document), includeInputs: false)
+        var report =
+            duplicates.isEmpty
+            ? Self.report(StoredDocument(committed: document), includeInputs: false)
             : try await status(of: documentID, includeInputs: false) ?? JSONObject()
         if !parsed.malformed.isEmpty {
-            report["diagnostics"] = .array(parsed.malformed.map { diagnostic in
-                .object(JSONObject([("line", .integer(diagnostic.location?.line ?? 1)), ("column", .integer(diagnostic.location?.column ?? 1)),
-                                    ("code", .string(diagnostic.code)), ("message", .string(diagnostic.message))]))
-            })
+            report["diagnostics"] = .array(
+                parsed.malformed.map { diagnostic in
+                    .object(
+                        JSONObject([
+                            ("line", .integer(diagnostic.location?.line ?? 1)),
+                            ("column", .integer(diagnostic.location?.column ?? 1)),
+                            ("code", .string(diagnostic.code)), ("message", .string(diagnostic.message)),
+                        ]))
+                })
         }
-        return parsed.records.isEmpty ? .nothingAccepted(documentID: documentID, report: report)
+        return parsed.records.isEmpty
+            ? .nothingAccepted(documentID: documentID, report: report)
             : .accepted(documentID: documentID, report: report)
     }
 
@@ -208,7 +273,8 @@ public final class Gateway: Sendable {
         let report = try await status(of: documentID, includeInputs: false) ?? JSONObject()
         let accepted = report["accepted"]?.integerValue ?? 0
         return accepted > 0 || (report["duplicates"]?.integerValue ?? 0) > 0
-            ? .accepted(documentID: documentID, report: report) : .nothingAccepted(documentID: documentID, report: report)
+            ? .accepted(documentID: documentID, report: report)
+            : .nothingAccepted(documentID: documentID, report: report)
     }
 
     /// The records of a document, as read, with their input positions.
@@ -236,9 +302,11 @@ public final class Gateway: Sendable {
                     continue
                 }
                 // The record as read is kept for operators, as every reject's input is.
-                rejects.append(InboundDocument.Reject(position: position, line: lines[position] ?? 1, key: record.subject,
-                                                      reason: problem.description,
-                                                      input: String(decoding: record.jsonBytes, as: UTF8.self)))
+                rejects.append(
+                    InboundDocument.Reject(
+                        position: position, line: lines[position] ?? 1, key: record.subject,
+                        reason: problem.description,
+                        input: String(decoding: record.jsonBytes, as: UTF8.self)))
                 problemCodes[position] = ["\(problem.code) \(problem.pointer)"]
             }
             records = kept
@@ -250,19 +318,22 @@ public final class Gateway: Sendable {
         var parsed = Parsed()
         var report = ConversionReport()
         var position = 0
-        converter.convert(InputSet.Document(displayPath: "document", stream: MemoryByteStream(body)), report: &report,
-                          emit: { record in
-                              if parsed.admit(position, maximum: maximumRecords) { parsed.records.append((position, record)) }
-                              position += 1
-                          },
-                          reject: { reject in
-                              if parsed.admit(position, maximum: maximumRecords) {
-                                  parsed.rejects.append(InboundDocument.Reject(position: position, line: reject.line, key: reject.key,
-                                                                               reason: reject.reason, input: reject.input))
-                                  parsed.problemCodes[position] = reject.problems.map { "\($0.code) \($0.pointer)" }
-                              }
-                              position += 1
-                          })
+        converter.convert(
+            InputSet.Document(displayPath: "document", stream: MemoryByteStream(body)), report: &report,
+            emit: { record in
+                if parsed.admit(position, maximum: maximumRecords) { parsed.records.append((position, record)) }
+                position += 1
+            },
+            reject: { reject in
+                if parsed.admit(position, maximum: maximumRecords) {
+                    parsed.rejects.append(
+                        InboundDocument.Reject(
+                            position: position, line: reject.line, key: reject.key,
+                            reason: reject.reason, input: reject.input))
+                    parsed.problemCodes[position] = reject.problems.map { "\($0.code) \($0.pointer)" }
+                }
+                position += 1
+            })
         parsed.malformed = report.malformed + report.warnings
         return parsed
     }
@@ -280,17 +351,20 @@ public final class Gateway: Sendable {
                 case .success(let record):
                     parsed.records.append((position, record))
                 case .failure(let failure):
-                    parsed.rejects.append(InboundDocument.Reject(
-                        position: position, line: line, key: value.objectValue?["subject"]?.stringValue,
-                        reason: failure.problems.map(\.description).joined(separator: "; "),
-                        input: String(decoding: JSONWriter().bytes(value), as: UTF8.self)))
+                    parsed.rejects.append(
+                        InboundDocument.Reject(
+                            position: position, line: line, key: value.objectValue?["subject"]?.stringValue,
+                            reason: failure.problems.map(\.description).joined(separator: "; "),
+                            input: String(decoding: JSONWriter().bytes(value), as: UTF8.self)))
                     parsed.problemCodes[position] = failure.problems.map { "\($0.code) \($0.pointer)" }
                 }
                 position += 1
             }
         } catch {
-            parsed.malformed.append(Diagnostic(.error, code: "json.syntax", message: error.message,
-                                               at: DocumentLocation(path: "document", line: error.line, column: error.column)))
+            parsed.malformed.append(
+                Diagnostic(
+                    .error, code: "json.syntax", message: error.message,
+                    at: DocumentLocation(path: "document", line: error.line, column: error.column)))
         }
         return parsed
     }
@@ -299,7 +373,9 @@ public final class Gateway: Sendable {
 
     /// A document's status: each record's outcome and, per destination, its release and delivery
     /// state. Rejected inputs are included only for operators.
-    public func status(of documentID: String, includeInputs: Bool, page: RecordPage = RecordPage()) async throws -> JSONObject? {
+    public func status(of documentID: String, includeInputs: Bool, page: RecordPage = RecordPage()) async throws
+        -> JSONObject?
+    {
         try await store.document(documentID).map { Self.report($0, includeInputs: includeInputs, page: page) }
     }
 
@@ -313,7 +389,8 @@ public final class Gateway: Sendable {
         public var offset: Int
         public var limit: Int
 
-        public init(outcome: StoredDocument.Entry.Outcome? = nil, offset: Int = 0, limit: Int = RecordPage.maximumLimit) {
+        public init(outcome: StoredDocument.Entry.Outcome? = nil, offset: Int = 0, limit: Int = RecordPage.maximumLimit)
+        {
             self.outcome = outcome
             self.offset = max(0, offset)
             self.limit = min(Self.maximumLimit, max(1, limit))
@@ -333,7 +410,9 @@ public final class Gateway: Sendable {
             return inPage && index < page.offset + page.limit
         }
         let entries: [JSONValue] = listed.map { entry in
-            var object = JSONObject([("position", .integer(entry.position)), ("outcome", .string(entry.outcome.rawValue))])
+            var object = JSONObject([
+                ("position", .integer(entry.position)), ("outcome", .string(entry.outcome.rawValue)),
+            ])
             if let id = entry.recordID { object["id"] = .string(id) }
             object["key"] = entry.key.map(JSONValue.string) ?? .null
             if let line = entry.line { object["line"] = .integer(line) }
@@ -341,26 +420,40 @@ public final class Gateway: Sendable {
             if includeInputs, let input = entry.input { object["input"] = .string(input) }
             if entry.outcome != .rejected {
                 object["unrouted"] = .bool(entry.unrouted)
-                object["destinations"] = .array(entry.destinations.map { destination in
-                    var item = JSONObject([("destination", .string(destination.destination)), ("state", .string(destination.state))])
-                    if !destination.removedFields.isEmpty {
-                        item["removed_fields"] = .array(destination.removedFields.map(JSONValue.string))
-                    }
-                    if let releasedID = destination.releasedID { item["released_id"] = .string(releasedID) }
-                    return .object(item)
-                })
+                object["destinations"] = .array(
+                    entry.destinations.map { destination in
+                        var item = JSONObject([
+                            ("destination", .string(destination.destination)), ("state", .string(destination.state)),
+                        ])
+                        if !destination.removedFields.isEmpty {
+                            item["removed_fields"] = .array(destination.removedFields.map(JSONValue.string))
+                        }
+                        if let releasedID = destination.releasedID { item["released_id"] = .string(releasedID) }
+                        return .object(item)
+                    })
             }
             return .object(object)
         }
-        return JSONObject([
-            ("document", .string(document.id)), ("sender", .string(document.sender)), ("received_at", .string(document.receivedAt)),
-            ("body_sha256", .string(document.bodySHA256)), ("accepted", .integer(counts[.accepted] ?? 0)),
-            ("duplicates", .integer(counts[.duplicate] ?? 0)), ("rejected", .integer(counts[.rejected] ?? 0)),
-            ("records", .array(entries)),
-        ] + (unlisted || page != RecordPage() ? [("page", .object(JSONObject([
-            ("outcome", page.outcome.map { .string($0.rawValue) } ?? .null), ("offset", .integer(page.offset)),
-            ("limit", .integer(page.limit)), ("more", .bool(unlisted)),
-        ])))] : []))
+        return JSONObject(
+            [
+                ("document", .string(document.id)), ("sender", .string(document.sender)),
+                ("received_at", .string(document.receivedAt)),
+                ("body_sha256", .string(document.bodySHA256)), ("accepted", .integer(counts[.accepted] ?? 0)),
+                ("duplicates", .integer(counts[.duplicate] ?? 0)), ("rejected", .integer(counts[.rejected] ?? 0)),
+                ("records", .array(entries)),
+            ]
+                + (unlisted || page != RecordPage()
+                    ? [
+                        (
+                            "page",
+                            .object(
+                                JSONObject([
+                                    ("outcome", page.outcome.map { .string($0.rawValue) } ?? .null),
+                                    ("offset", .integer(page.offset)),
+                                    ("limit", .integer(page.limit)), ("more", .bool(unlisted)),
+                                ]))
+                        )
+                    ] : []))
     }
 
     // MARK: Delivering
@@ -393,12 +486,16 @@ public final class Gateway: Sendable {
     /// Leases the due jobs of one destination not in `excluded` (the one first in the queue),
     /// or nil when no other destination has any: a delivery worker holds one destination at a
     /// time, so a slow destination delays only itself.
-    public func claimDue(now: Date = Date(), limit: Int = 256, excluding excluded: Set<String>) async throws -> DueDeliveries? {
-        let jobs = try await store.claim(limit: limit, now: now.timeIntervalSinceReferenceDate, leaseSeconds: configuration.leaseSeconds,
-                                         oneDestinationExcept: excluded)
+    public func claimDue(now: Date = Date(), limit: Int = 256, excluding excluded: Set<String>) async throws
+        -> DueDeliveries?
+    {
+        let jobs = try await store.claim(
+            limit: limit, now: now.timeIntervalSinceReferenceDate, leaseSeconds: configuration.leaseSeconds,
+            oneDestinationExcept: excluded)
         guard let destination = jobs.first?.destination else { return nil }
-        return DueDeliveries(destination: destination, jobs: jobs, records: try await store.records(jobs.flatMap(\.recordIDs)),
-                             now: now)
+        return DueDeliveries(
+            destination: destination, jobs: jobs, records: try await store.records(jobs.flatMap(\.recordIDs)),
+            now: now)
     }
 
     /// Makes claimed deliveries: one delivery per share of the jobs that fits in what the
@@ -418,7 +515,9 @@ public final class Gateway: Sendable {
         try await deliver(share, to: due.destination, records: due.records, now: due.now)
     }
 
-    private func deliver(_ jobs: [DeliveryJob], to destination: String, records: [String: StoredRecord], now: Date) async throws {
+    private func deliver(_ jobs: [DeliveryJob], to destination: String, records: [String: StoredRecord], now: Date)
+        async throws
+    {
         var batch: [CanonicalRecord] = []
         // Released record id → the jobs and stored records it stands for: versions of a record
         // that differ only in removed fields are one released record, sent once.
@@ -431,17 +530,22 @@ public final class Gateway: Sendable {
         for job in jobs {
             for id in job.recordIDs {
                 guard let stored = records[id], let body = stored.body,
-                    let value = try? JSONParser.parseDocument(body), case .success(let record) = envelopeChecker.check(value)
+                    let value = try? JSONParser.parseDocument(body),
+                    case .success(let record) = envelopeChecker.check(value)
                 else {
-                    decisions.append(.init(recordID: id, destination: destination,
-                                           outcome: .blocked(reason: "the record cannot be read from the store")))
+                    decisions.append(
+                        .init(
+                            recordID: id, destination: destination,
+                            outcome: .blocked(reason: "the record cannot be read from the store")))
                     blocked.append(job.id)
                     continue
                 }
                 guard let system, router.destinations(of: record, from: stored.sender).contains(destination)
                 else {
-                    decisions.append(.init(recordID: id, destination: destination,
-                                           outcome: .blocked(reason: "no longer routed to \(destination)")))
+                    decisions.append(
+                        .init(
+                            recordID: id, destination: destination,
+                            outcome: .blocked(reason: "no longer routed to \(destination)")))
                     blocked.append(job.id)
                     continue
                 }
@@ -450,8 +554,10 @@ public final class Gateway: Sendable {
                     decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
                     blocked.append(job.id)
                 case .released(let released, let removed):
-                    decisions.append(.init(recordID: id, destination: destination,
-                                           outcome: .released(removedFields: removed, releasedID: released.id)))
+                    decisions.append(
+                        .init(
+                            recordID: id, destination: destination,
+                            outcome: .released(removedFields: removed, releasedID: released.id)))
                     if jobsOfRecord[released.id] == nil { batch.append(released) }
                     jobsOfRecord[released.id, default: []].append(job.id)
                     originsOfRecord[released.id, default: []].append(id)
@@ -462,38 +568,60 @@ public final class Gateway: Sendable {
         let deliveryID = UUID().uuidString.lowercased()
         let started = Date()
         do {
-            let delivery = batch.isEmpty ? nil : try await dispatcher.deliver(batch, to: destination, deliveryID: deliveryID,
-                                                                                 time: time)
-            var audit = Self.decisionEvents(decisions + (delivery?.notWritable ?? []), context: ("delivery", .string(deliveryID)))
+            let delivery =
+                batch.isEmpty
+                ? nil
+                : try await dispatcher.deliver(
+                    batch, to: destination, deliveryID: deliveryID,
+                    time: time)
+            var audit = Self.decisionEvents(
+                decisions + (delivery?.notWritable ?? []), context: ("delivery", .string(deliveryID)))
             let notWritable = Set((delivery?.notWritable ?? []).map(\.recordID))
             let unwritableJobs = batch.filter { notWritable.contains($0.id) }.flatMap { jobsOfRecord[$0.id] ?? [] }
             var delivered: [String] = []
             if let delivery, !delivery.recordIDs.isEmpty {
                 delivered = delivery.recordIDs.flatMap { jobsOfRecord[$0] ?? [] }
-                audit.append(AuditEvent("delivered", JSONObject([
-                    ("delivery", .string(deliveryID)), ("destination", .string(destination)),
-                    ("location", .string(delivery.location)), ("key_id", .string(delivery.keyID)),
-                    ("records", .array(delivery.recordIDs.map(JSONValue.string))),
-                    // Each delivered id with the stored records it was released from.
-                    ("origins", .array(delivery.recordIDs.map { released in
-                        .array((originsOfRecord[released] ?? []).map(JSONValue.string))
-                    })),
-                ])))
+                audit.append(
+                    AuditEvent(
+                        "delivered",
+                        JSONObject([
+                            ("delivery", .string(deliveryID)), ("destination", .string(destination)),
+                            ("location", .string(delivery.location)), ("key_id", .string(delivery.keyID)),
+                            ("records", .array(delivery.recordIDs.map(JSONValue.string))),
+                            // Each delivered id with the stored records it was released from.
+                            (
+                                "origins",
+                                .array(
+                                    delivery.recordIDs.map { released in
+                                        .array((originsOfRecord[released] ?? []).map(JSONValue.string))
+                                    })
+                            ),
+                        ])))
             }
-            try await store.finishDelivery(delivered: delivered, blocked: blocked + unwritableJobs, time: time, audit: audit)
-            Counter(label: "ferry_records_delivered_total", dimensions: [("destination", destination)]).increment(by: delivered.count)
-            Timer(label: "ferry_delivery_duration_seconds", dimensions: [("destination", destination)], preferredDisplayUnit: .seconds)
-                .recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
+            try await store.finishDelivery(
+                delivered: delivered, blocked: blocked + unwritableJobs, time: time, audit: audit)
+            Counter(label: "ferry_records_delivered_total", dimensions: [("destination", destination)]).increment(
+                by: delivered.count)
+            Timer(
+                label: "ferry_delivery_duration_seconds", dimensions: [("destination", destination)],
+                preferredDisplayUnit: .seconds
+            )
+            .recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
         } catch let error as StoreError {
             throw error
         } catch {
             let reason = "\(error)"
-            let audit = [AuditEvent("failed", JSONObject([
-                ("delivery", .string(deliveryID)), ("destination", .string(destination)),
-                ("jobs", .array(jobs.map { .string($0.id) })), ("error", .string(reason)),
-            ]))]
-            let states = try await store.failDelivery(jobIDs: jobs.map(\.id), error: reason, now: now.timeIntervalSinceReferenceDate,
-                                                      random: Double.random(in: 0..<1), time: time, audit: audit)
+            let audit = [
+                AuditEvent(
+                    "failed",
+                    JSONObject([
+                        ("delivery", .string(deliveryID)), ("destination", .string(destination)),
+                        ("jobs", .array(jobs.map { .string($0.id) })), ("error", .string(reason)),
+                    ]))
+            ]
+            let states = try await store.failDelivery(
+                jobIDs: jobs.map(\.id), error: reason, now: now.timeIntervalSinceReferenceDate,
+                random: Double.random(in: 0..<1), time: time, audit: audit)
             Counter(label: "ferry_delivery_retries_total", dimensions: [("destination", destination)])
                 .increment(by: states.values.filter { $0 == .pending }.count)
             Counter(label: "ferry_dead_letters_total", dimensions: [("destination", destination)])
@@ -505,7 +633,8 @@ public final class Gateway: Sendable {
 
     /// Where a document's records were routed: one `routed` event per destination naming its
     /// records, and one `unrouted` event naming the records no route matched.
-    static func routingEvents(_ decisions: [Dispatcher.Decision], unrouted: [String], document: String) -> [AuditEvent] {
+    static func routingEvents(_ decisions: [Dispatcher.Decision], unrouted: [String], document: String) -> [AuditEvent]
+    {
         var routed: [(destination: String, records: [String])] = []
         for decision in decisions {
             if let index = routed.firstIndex(where: { $0.destination == decision.destination }) {
@@ -515,12 +644,21 @@ public final class Gateway: Sendable {
             }
         }
         var events = routed.map { route in
-            AuditEvent("routed", JSONObject([("document", .string(document)), ("destination", .string(route.destination)),
-                                             ("records", .array(route.records.map(JSONValue.string)))]))
+            AuditEvent(
+                "routed",
+                JSONObject([
+                    ("document", .string(document)), ("destination", .string(route.destination)),
+                    ("records", .array(route.records.map(JSONValue.string))),
+                ]))
         }
         if !unrouted.isEmpty {
-            events.append(AuditEvent("unrouted", JSONObject([("document", .string(document)),
-                                                             ("records", .array(unrouted.map(JSONValue.string)))])))
+            events.append(
+                AuditEvent(
+                    "unrouted",
+                    JSONObject([
+                        ("document", .string(document)),
+                        ("records", .array(unrouted.map(JSONValue.string))),
+                    ])))
         }
         return events
     }
@@ -530,23 +668,29 @@ public final class Gateway: Sendable {
     static func decisionEvents(_ decisions: [Dispatcher.Decision], context: (String, JSONValue)) -> [AuditEvent] {
         var groups: [(kind: String, destination: String, detail: JSONValue, records: [String])] = []
         for decision in decisions {
-            let (kind, detail): (String, JSONValue) = switch decision.outcome {
-            case .released(let removed, _): ("released", .array(removed.map(JSONValue.string)))
-            case .blocked(let reason): ("blocked", .string(reason))
-            case .notWritable(let reason): ("blocked", .string("the destination's format cannot hold it: \(reason)"))
-            }
-            if let index = groups.firstIndex(where: { $0.kind == kind && $0.destination == decision.destination && $0.detail == detail }) {
+            let (kind, detail): (String, JSONValue) =
+                switch decision.outcome {
+                case .released(let removed, _): ("released", .array(removed.map(JSONValue.string)))
+                case .blocked(let reason): ("blocked", .string(reason))
+                case .notWritable(let reason):
+                    ("blocked", .string("the destination's format cannot hold it: \(reason)"))
+                }
+            if let index = groups.firstIndex(where: {
+                $0.kind == kind && $0.destination == decision.destination && $0.detail == detail
+            }) {
                 groups[index].records.append(decision.recordID)
             } else {
                 groups.append((kind, decision.destination, detail, [decision.recordID]))
             }
         }
         return groups.map { group in
-            AuditEvent(group.kind, JSONObject([
-                context, ("destination", .string(group.destination)),
-                (group.kind == "released" ? "removed_fields" : "reason", group.detail),
-                ("records", .array(group.records.map(JSONValue.string))),
-            ]))
+            AuditEvent(
+                group.kind,
+                JSONObject([
+                    context, ("destination", .string(group.destination)),
+                    (group.kind == "released" ? "removed_fields" : "reason", group.detail),
+                    ("records", .array(group.records.map(JSONValue.string))),
+                ]))
         }
     }
 
@@ -566,13 +710,17 @@ public final class Gateway: Sendable {
             return nil
         }
         let time = Self.timestamp(now)
-        let signature = try keyring.sign(AuditCheckpoint.signedBytes(sequence: head.sequence, hash: head.hash, time: time))
-        let checkpoint = AuditCheckpoint(sequence: head.sequence, hash: head.hash, time: time, keyID: signature.keyID,
-                                         signature: signature.value)
+        let signature = try keyring.sign(
+            AuditCheckpoint.signedBytes(sequence: head.sequence, hash: head.hash, time: time))
+        let checkpoint = AuditCheckpoint(
+            sequence: head.sequence, hash: head.hash, time: time, keyID: signature.keyID,
+            signature: signature.value)
         var bytes = JSONWriter().bytes(checkpoint.jsonValue)
         bytes.append(0x0A)
-        try DurableFile.write(bytes, to: AuditVerifier.checkpointDirectory(in: dataDirectory)
-            .appendingPathComponent(AuditVerifier.checkpointFileName(sequence: head.sequence)))
+        try DurableFile.write(
+            bytes,
+            to: AuditVerifier.checkpointDirectory(in: dataDirectory)
+                .appendingPathComponent(AuditVerifier.checkpointFileName(sequence: head.sequence)))
         try await store.addCheckpoint(checkpoint)
         observe(newest: checkpoint, head: head.sequence, at: now)
         return checkpoint
@@ -588,10 +736,15 @@ public final class Gateway: Sendable {
         let stored = Set(try await store.checkpoints().map(\.sequence))
         var completed = 0
         for file in AuditVerifier.checkpointFiles(in: dataDirectory) {
-            guard let checkpoint = AuditVerifier.checkpoint(at: file), !stored.contains(checkpoint.sequence) else { continue }
-            let signed = AuditCheckpoint.signedBytes(sequence: checkpoint.sequence, hash: checkpoint.hash, time: checkpoint.time)
-            guard (try? keyring.verify(signed, signature: Keyring.Signature(keyID: checkpoint.keyID, value: checkpoint.signature)))
-                == true
+            guard let checkpoint = AuditVerifier.checkpoint(at: file), !stored.contains(checkpoint.sequence) else {
+                continue
+            }
+            let signed = AuditCheckpoint.signedBytes(
+                sequence: checkpoint.sequence, hash: checkpoint.hash, time: checkpoint.time)
+            guard
+                (try? keyring.verify(
+                    signed, signature: Keyring.Signature(keyID: checkpoint.keyID, value: checkpoint.signature)))
+                    == true
             else { continue }
             try await store.addCheckpoint(checkpoint)
             completed += 1
@@ -619,8 +772,11 @@ public final class Gateway: Sendable {
                 let signedAt = observed.newest.flatMap {
                     try? Date($0.time, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
                 }
-                return (observed.newest, signedAt.map { now.timeIntervalSince($0) }, observed.head - (observed.newest?.sequence ?? 0),
-                        now.timeIntervalSince(observed.at))
+                return (
+                    observed.newest, signedAt.map { now.timeIntervalSince($0) },
+                    observed.head - (observed.newest?.sequence ?? 0),
+                    now.timeIntervalSince(observed.at)
+                )
             }
         }
     }
@@ -631,10 +787,12 @@ public final class Gateway: Sendable {
 
     /// Audits the configuration the gateway runs with: its file, hash and size.
     public func recordConfigurationLoaded(file: String, bytes: [UInt8], now: Date = Date()) async throws {
-        try await store.append(kind: "configuration-loaded", time: Self.timestamp(now), details: JSONObject([
-            ("file", .string(file)), ("sha256", .string(Self.hex(SHA256.hash(data: bytes)))),
-            ("systems", .integer(configuration.systems.count)), ("routes", .integer(configuration.routes.count)),
-        ]))
+        try await store.append(
+            kind: "configuration-loaded", time: Self.timestamp(now),
+            details: JSONObject([
+                ("file", .string(file)), ("sha256", .string(Self.hex(SHA256.hash(data: bytes)))),
+                ("systems", .integer(configuration.systems.count)), ("routes", .integer(configuration.routes.count)),
+            ]))
     }
 
     // MARK: Helpers

@@ -70,7 +70,11 @@ public struct BackgroundWork: Service {
                 guard let due else {
                     // Nothing due elsewhere: wait for a delivery in flight to finish (its
                     // destination may have more), or a moment when none is in flight.
-                    if busy.isEmpty { await pause(idleInterval) } else { await inFlight.waitForAFinish(orAfter: idleInterval) }
+                    if busy.isEmpty {
+                        await pause(idleInterval)
+                    } else {
+                        await inFlight.waitForAFinish(orAfter: idleInterval)
+                    }
                     continue
                 }
                 await inFlight.insert(due.destination)
@@ -78,7 +82,9 @@ public struct BackgroundWork: Service {
                     do {
                         try await gateway.deliver(due)
                     } catch {
-                        logger.error("delivery failed; retrying", metadata: ["destination": "\(due.destination)", "error": "\(error)"])
+                        logger.error(
+                            "delivery failed; retrying",
+                            metadata: ["destination": "\(due.destination)", "error": "\(error)"])
                     }
                     await inFlight.remove(due.destination)
                 }

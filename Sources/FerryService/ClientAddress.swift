@@ -10,7 +10,9 @@ enum ClientAddress {
         guard let peer = peer?.ipAddress else { return "unknown" }
         func trusted(_ address: String) -> Bool { trustedProxies.contains { $0.contains(address) } }
         guard trusted(peer), let forwardedFor else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         for hop in hops.reversed() where !trusted(hop) {
             // A hop that is not an address is where the chain stops being believable.
             return NetworkAddress.bytes(of: hop) == nil ? peer : hop

@@ -2,251 +2,251 @@ extension GatewayService {
     /// The OpenAPI 3.1 description of the service, served at `/openapi.yaml`. A test checks
     /// that its paths, methods and statuses are exactly the service's endpoints.
     public static let openAPIDocument = #"""
-openapi: 3.1.0
-info:
-  title: Ferry gateway
-  version: "1"
-  description: >-
-    Receives legacy exports and canonical records from authenticated senders, converts,
-    validates, routes and releases them by marking, and delivers them durably and signed.
-components:
-  securitySchemes:
-    bearer:
-      type: http
-      scheme: bearer
-      description: A sender's or operator's token; the gateway stores only its salted hash.
-    mutualTLS:
-      type: mutualTLS
-      description: A client certificate signed by the configured client CA, named by its SHA-256 fingerprint.
-  schemas:
-    Error:
-      type: object
-      required: [error]
-      properties:
-        error: { type: string }
-    DocumentReport:
-      type: object
-      required: [document, sender, received_at, body_sha256, accepted, duplicates, rejected, records]
-      properties:
-        document: { type: string }
-        sender: { type: string }
-        received_at: { type: string, format: date-time }
-        body_sha256: { type: string }
-        accepted: { type: integer }
-        duplicates: { type: integer }
-        rejected: { type: integer }
-        page:
-          type: object
-          description: Present when not every record is listed, or a page was asked for.
-          properties:
-            outcome: { type: [string, "null"] }
-            offset: { type: integer }
-            limit: { type: integer }
-            more: { type: boolean }
-        error: { type: string }
-        diagnostics:
-          type: array
-          items:
-            type: object
-            properties:
-              line: { type: integer }
-              column: { type: integer }
-              code: { type: string }
-              message: { type: string }
-        records:
-          type: array
-          items:
-            type: object
-            required: [position, outcome, key]
-            properties:
-              position: { type: integer }
-              outcome: { type: string, enum: [accepted, duplicate, rejected] }
-              id: { type: string }
-              key: { type: [string, "null"] }
-              line: { type: integer }
-              reason: { type: string }
-              input: { type: string, description: The rejected record's text (operators only). }
-              unrouted: { type: boolean }
-              destinations:
-                type: array
-                items:
+        openapi: 3.1.0
+        info:
+          title: Ferry gateway
+          version: "1"
+          description: >-
+            Receives legacy exports and canonical records from authenticated senders, converts,
+            validates, routes and releases them by marking, and delivers them durably and signed.
+        components:
+          securitySchemes:
+            bearer:
+              type: http
+              scheme: bearer
+              description: A sender's or operator's token; the gateway stores only its salted hash.
+            mutualTLS:
+              type: mutualTLS
+              description: A client certificate signed by the configured client CA, named by its SHA-256 fingerprint.
+          schemas:
+            Error:
+              type: object
+              required: [error]
+              properties:
+                error: { type: string }
+            DocumentReport:
+              type: object
+              required: [document, sender, received_at, body_sha256, accepted, duplicates, rejected, records]
+              properties:
+                document: { type: string }
+                sender: { type: string }
+                received_at: { type: string, format: date-time }
+                body_sha256: { type: string }
+                accepted: { type: integer }
+                duplicates: { type: integer }
+                rejected: { type: integer }
+                page:
                   type: object
-                  required: [destination, state]
+                  description: Present when not every record is listed, or a page was asked for.
                   properties:
-                    destination: { type: string }
-                    state: { type: string, enum: [pending, leased, delivered, dead-lettered, blocked, purged] }
-                    removed_fields: { type: array, items: { type: string } }
-                    released_id:
-                      type: string
-                      description: >-
-                        The id of the record as released to this destination, when fields were
-                        removed: what the destination holds, linked here to the record it came from.
-  responses:
-    Error:
-      description: The request was refused; the reason names no field values.
-      content:
-        application/json:
-          schema: { $ref: "#/components/schemas/Error" }
-security:
-  - bearer: []
-  - mutualTLS: []
-paths:
-  /v1/documents:
-    post:
-      summary: Send a document
-      description: >-
-        A legacy XML export (read with the mapping named by the query parameter `mapping`, the
-        header `Ferry-Mapping`, or the sender's configured mapping) or canonical records (a JSON
-        array, one object, or NDJSON). The answer comes only after everything accepted is
-        committed to disk.
-      parameters:
-        - { name: mapping, in: query, required: false, schema: { type: string } }
-        - { name: Ferry-Mapping, in: header, required: false, schema: { type: string } }
-        - { name: Idempotency-Key, in: header, required: false, schema: { type: string } }
-      requestBody:
-        required: true
-        content:
-          application/xml: { schema: { type: string } }
-          application/json: { schema: {} }
-          application/x-ndjson: { schema: { type: string } }
-      responses:
-        "202":
-          description: Accepted and committed; per-record outcomes.
-          content:
-            application/json:
-              schema: { $ref: "#/components/schemas/DocumentReport" }
-        "401": { $ref: "#/components/responses/Error" }
-        "403": { $ref: "#/components/responses/Error" }
-        "413": { $ref: "#/components/responses/Error" }
-        "415": { $ref: "#/components/responses/Error" }
-        "422":
-          description: Nothing was accepted (not well-formed, or every record rejected), or the Idempotency-Key was used with another body.
-          content:
-            application/json:
-              schema:
-                oneOf:
-                  - { $ref: "#/components/schemas/DocumentReport" }
-                  - { $ref: "#/components/schemas/Error" }
-        "429": { $ref: "#/components/responses/Error" }
-        "503": { $ref: "#/components/responses/Error" }
-  /v1/documents/{id}:
-    get:
-      summary: A document's status per record and destination
-      description: >-
-        The totals count every record; the records listed are a page: by default the first
-        1,000 of each outcome, or `limit` (at most 1,000) of one `outcome` from `offset` on.
-        `page.more` says whether records are left.
-      parameters:
-        - { name: id, in: path, required: true, schema: { type: string } }
-        - { name: outcome, in: query, required: false, schema: { type: string, enum: [accepted, duplicate, rejected] } }
-        - { name: offset, in: query, required: false, schema: { type: integer, minimum: 0 } }
-        - { name: limit, in: query, required: false, schema: { type: integer, minimum: 1, maximum: 1000 } }
-      responses:
-        "200":
-          description: The document's report; operators also see rejected inputs.
-          content:
-            application/json:
-              schema: { $ref: "#/components/schemas/DocumentReport" }
-        "400": { $ref: "#/components/responses/Error" }
-        "401": { $ref: "#/components/responses/Error" }
-        "404": { $ref: "#/components/responses/Error" }
-  /v1/keys:
-    get:
-      summary: The gateway's public signing keys
-      security: []
-      responses:
-        "200":
-          description: Ed25519 public keys by key id.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  keys:
-                    type: array
-                    items:
-                      type: object
-                      properties:
-                        key_id: { type: string }
-                        algorithm: { type: string, const: Ed25519 }
-                        public_key: { type: string, contentEncoding: base64 }
-                        fingerprint: { type: string, description: "sha256:<hex> of the raw public key, to pin it" }
-                        current: { type: boolean }
-  /v1/dead-letters:
-    get:
-      summary: Deliveries out of attempts (operators)
-      responses:
-        "200":
-          description: The dead letters, in queue order.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  dead_letters:
-                    type: array
-                    items:
-                      type: object
-                      properties:
-                        id: { type: string }
-                        destination: { type: string }
-                        key: { type: string }
-                        records: { type: array, items: { type: string } }
-                        attempts: { type: integer }
-                        last_error: { type: [string, "null"] }
-        "401": { $ref: "#/components/responses/Error" }
-        "403": { $ref: "#/components/responses/Error" }
-  /v1/dead-letters/{id}/retry:
-    post:
-      summary: Try a dead letter again (operators)
-      parameters:
-        - { name: id, in: path, required: true, schema: { type: string } }
-      responses:
-        "204": { description: Pending again, attempts reset. }
-        "401": { $ref: "#/components/responses/Error" }
-        "403": { $ref: "#/components/responses/Error" }
-        "404": { $ref: "#/components/responses/Error" }
-  /v1/dead-letters/{id}:
-    delete:
-      summary: Purge a dead letter, releasing later records of its key (operators)
-      parameters:
-        - { name: id, in: path, required: true, schema: { type: string } }
-      responses:
-        "204": { description: Purged. }
-        "401": { $ref: "#/components/responses/Error" }
-        "403": { $ref: "#/components/responses/Error" }
-        "404": { $ref: "#/components/responses/Error" }
-  /healthz:
-    get:
-      summary: The process is alive
-      security: []
-      responses:
-        "200": { description: Alive. }
-  /readyz:
-    get:
-      summary: The store accepts writes, the disk has room and the configuration is loaded
-      security: []
-      responses:
-        "200": { description: "Ready; `audit` gives the newest checkpoint, its age in seconds and the entries it does not cover yet." }
-        "503": { description: Not ready; the problems are listed. }
-  /metrics:
-    get:
-      summary: Prometheus metrics (operators)
-      responses:
-        "200":
-          description: Received, rejected, delivered, retries, dead letters, queue depth, latency histograms.
-          content:
-            text/plain: { schema: { type: string } }
-        "401": { $ref: "#/components/responses/Error" }
-        "403": { $ref: "#/components/responses/Error" }
-  /openapi.yaml:
-    get:
-      summary: This document
-      security: []
-      responses:
-        "200":
-          description: OpenAPI 3.1.
-          content:
-            application/yaml: { schema: { type: string } }
-"""#
+                    outcome: { type: [string, "null"] }
+                    offset: { type: integer }
+                    limit: { type: integer }
+                    more: { type: boolean }
+                error: { type: string }
+                diagnostics:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      line: { type: integer }
+                      column: { type: integer }
+                      code: { type: string }
+                      message: { type: string }
+                records:
+                  type: array
+                  items:
+                    type: object
+                    required: [position, outcome, key]
+                    properties:
+                      position: { type: integer }
+                      outcome: { type: string, enum: [accepted, duplicate, rejected] }
+                      id: { type: string }
+                      key: { type: [string, "null"] }
+                      line: { type: integer }
+                      reason: { type: string }
+                      input: { type: string, description: The rejected record's text (operators only). }
+                      unrouted: { type: boolean }
+                      destinations:
+                        type: array
+                        items:
+                          type: object
+                          required: [destination, state]
+                          properties:
+                            destination: { type: string }
+                            state: { type: string, enum: [pending, leased, delivered, dead-lettered, blocked, purged] }
+                            removed_fields: { type: array, items: { type: string } }
+                            released_id:
+                              type: string
+                              description: >-
+                                The id of the record as released to this destination, when fields were
+                                removed: what the destination holds, linked here to the record it came from.
+          responses:
+            Error:
+              description: The request was refused; the reason names no field values.
+              content:
+                application/json:
+                  schema: { $ref: "#/components/schemas/Error" }
+        security:
+          - bearer: []
+          - mutualTLS: []
+        paths:
+          /v1/documents:
+            post:
+              summary: Send a document
+              description: >-
+                A legacy XML export (read with the mapping named by the query parameter `mapping`, the
+                header `Ferry-Mapping`, or the sender's configured mapping) or canonical records (a JSON
+                array, one object, or NDJSON). The answer comes only after everything accepted is
+                committed to disk.
+              parameters:
+                - { name: mapping, in: query, required: false, schema: { type: string } }
+                - { name: Ferry-Mapping, in: header, required: false, schema: { type: string } }
+                - { name: Idempotency-Key, in: header, required: false, schema: { type: string } }
+              requestBody:
+                required: true
+                content:
+                  application/xml: { schema: { type: string } }
+                  application/json: { schema: {} }
+                  application/x-ndjson: { schema: { type: string } }
+              responses:
+                "202":
+                  description: Accepted and committed; per-record outcomes.
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/DocumentReport" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "413": { $ref: "#/components/responses/Error" }
+                "415": { $ref: "#/components/responses/Error" }
+                "422":
+                  description: Nothing was accepted (not well-formed, or every record rejected), or the Idempotency-Key was used with another body.
+                  content:
+                    application/json:
+                      schema:
+                        oneOf:
+                          - { $ref: "#/components/schemas/DocumentReport" }
+                          - { $ref: "#/components/schemas/Error" }
+                "429": { $ref: "#/components/responses/Error" }
+                "503": { $ref: "#/components/responses/Error" }
+          /v1/documents/{id}:
+            get:
+              summary: A document's status per record and destination
+              description: >-
+                The totals count every record; the records listed are a page: by default the first
+                1,000 of each outcome, or `limit` (at most 1,000) of one `outcome` from `offset` on.
+                `page.more` says whether records are left.
+              parameters:
+                - { name: id, in: path, required: true, schema: { type: string } }
+                - { name: outcome, in: query, required: false, schema: { type: string, enum: [accepted, duplicate, rejected] } }
+                - { name: offset, in: query, required: false, schema: { type: integer, minimum: 0 } }
+                - { name: limit, in: query, required: false, schema: { type: integer, minimum: 1, maximum: 1000 } }
+              responses:
+                "200":
+                  description: The document's report; operators also see rejected inputs.
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/DocumentReport" }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /v1/keys:
+            get:
+              summary: The gateway's public signing keys
+              security: []
+              responses:
+                "200":
+                  description: Ed25519 public keys by key id.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          keys:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                key_id: { type: string }
+                                algorithm: { type: string, const: Ed25519 }
+                                public_key: { type: string, contentEncoding: base64 }
+                                fingerprint: { type: string, description: "sha256:<hex> of the raw public key, to pin it" }
+                                current: { type: boolean }
+          /v1/dead-letters:
+            get:
+              summary: Deliveries out of attempts (operators)
+              responses:
+                "200":
+                  description: The dead letters, in queue order.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          dead_letters:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                id: { type: string }
+                                destination: { type: string }
+                                key: { type: string }
+                                records: { type: array, items: { type: string } }
+                                attempts: { type: integer }
+                                last_error: { type: [string, "null"] }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+          /v1/dead-letters/{id}/retry:
+            post:
+              summary: Try a dead letter again (operators)
+              parameters:
+                - { name: id, in: path, required: true, schema: { type: string } }
+              responses:
+                "204": { description: Pending again, attempts reset. }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /v1/dead-letters/{id}:
+            delete:
+              summary: Purge a dead letter, releasing later records of its key (operators)
+              parameters:
+                - { name: id, in: path, required: true, schema: { type: string } }
+              responses:
+                "204": { description: Purged. }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /healthz:
+            get:
+              summary: The process is alive
+              security: []
+              responses:
+                "200": { description: Alive. }
+          /readyz:
+            get:
+              summary: The store accepts writes, the disk has room and the configuration is loaded
+              security: []
+              responses:
+                "200": { description: "Ready; `audit` gives the newest checkpoint, its age in seconds and the entries it does not cover yet." }
+                "503": { description: Not ready; the problems are listed. }
+          /metrics:
+            get:
+              summary: Prometheus metrics (operators)
+              responses:
+                "200":
+                  description: Received, rejected, delivered, retries, dead letters, queue depth, latency histograms.
+                  content:
+                    text/plain: { schema: { type: string } }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+          /openapi.yaml:
+            get:
+              summary: This document
+              security: []
+              responses:
+                "200":
+                  description: OpenAPI 3.1.
+                  content:
+                    application/yaml: { schema: { type: string } }
+        """#
 }

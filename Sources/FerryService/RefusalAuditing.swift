@@ -26,10 +26,13 @@ struct RefusalAuditing: Service {
             } catch {
                 logger.error("counted refusals could not be audited", metadata: ["error": "\(error)"])
             }
-            logger.notice("requests refused without valid credentials", metadata: [
-                "status": "\(event.details["status"]?.integerValue ?? 0)", "count": "\(event.details["count"]?.integerValue ?? 0)",
-                "address": "\((event.details["address"]?.stringValue ?? "").loggable)",
-            ])
+            logger.notice(
+                "requests refused without valid credentials",
+                metadata: [
+                    "status": "\(event.details["status"]?.integerValue ?? 0)",
+                    "count": "\(event.details["count"]?.integerValue ?? 0)",
+                    "address": "\((event.details["address"]?.stringValue ?? "").loggable)",
+                ])
         }
     }
 }

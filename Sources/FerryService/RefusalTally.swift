@@ -25,7 +25,9 @@ actor RefusalTally {
     /// Counts one refusal.
     func count(status: Int, reason: String, address: String) {
         var key = Key(status: status, reason: reason, address: address)
-        if counts[key] == nil && counts.count >= Self.maximumKeys { key = Key(status: status, reason: reason, address: "other") }
+        if counts[key] == nil && counts.count >= Self.maximumKeys {
+            key = Key(status: status, reason: reason, address: "other")
+        }
         counts[key, default: 0] += 1
     }
 
@@ -33,12 +35,17 @@ actor RefusalTally {
     func takeEvents(now: Date = Date()) -> [AuditEvent] {
         let from = Gateway.timestamp(windowStart)
         defer { (counts, windowStart) = ([:], now) }
-        return counts.sorted { ($0.key.address, $0.key.status, $0.key.reason) < ($1.key.address, $1.key.status, $1.key.reason) }
-            .map { key, count in
-                AuditEvent("refusals", JSONObject([
-                    ("status", .integer(key.status)), ("reason", .string(key.reason)), ("address", .string(key.address)),
+        return counts.sorted {
+            ($0.key.address, $0.key.status, $0.key.reason) < ($1.key.address, $1.key.status, $1.key.reason)
+        }
+        .map { key, count in
+            AuditEvent(
+                "refusals",
+                JSONObject([
+                    ("status", .integer(key.status)), ("reason", .string(key.reason)),
+                    ("address", .string(key.address)),
                     ("count", .integer(count)), ("from", .string(from)), ("to", .string(Gateway.timestamp(now))),
                 ]))
-            }
+        }
     }
 }

@@ -33,16 +33,19 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// Records a failed attempt of leased jobs and appends the audit entries, in one
     /// transaction; each job is rescheduled or dead-lettered by the retry policy.
     /// - Returns: each job's new state.
-    func failDelivery(jobIDs: [String], error: String, now: Double, random: Double, time: String,
-                      audit: [AuditEvent]) async throws -> [String: DeliveryJob.State]
+    func failDelivery(
+        jobIDs: [String], error: String, now: Double, random: Double, time: String,
+        audit: [AuditEvent]
+    ) async throws -> [String: DeliveryJob.State]
 
     /// An operator's action on a dead-lettered job — made pending again with its attempts reset
     /// (`retry`) or removed, releasing the jobs of its key behind it (`purge`) — and its audit
     /// entry naming the job's destination and records, in one transaction.
     /// - Parameter audit: the entry, from the job's destination and record ids.
     /// - Throws: ``QueueError`` when the job is not dead-lettered.
-    func act(on id: String, _ action: OperatorAction, now: Double, time: String,
-             audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws
+    func act(
+        on id: String, _ action: OperatorAction, now: Double, time: String,
+        audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws
 
     /// Stores a signed checkpoint of the chain head.
     func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws
@@ -122,8 +125,10 @@ public struct InboundDocument: Sendable {
         /// record it came from, kept here and never sent.
         public var releasedID: String?
 
-        public init(destination: String, released: Bool, removedFields: [String] = [], blockedReason: String? = nil,
-                    releasedID: String? = nil) {
+        public init(
+            destination: String, released: Bool, removedFields: [String] = [], blockedReason: String? = nil,
+            releasedID: String? = nil
+        ) {
             self.destination = destination
             self.released = released
             self.removedFields = removedFields
@@ -165,8 +170,10 @@ public struct InboundDocument: Sendable {
     /// Audit events of the receipt and of each decision, appended in order.
     public var audit: [AuditEvent]
 
-    public init(id: String, sender: String, receivedAt: String, now: Double, bodySHA256: String, idempotencyKey: String?,
-                records: [(position: Int, record: Record)], rejects: [Reject], audit: [AuditEvent]) {
+    public init(
+        id: String, sender: String, receivedAt: String, now: Double, bodySHA256: String, idempotencyKey: String?,
+        records: [(position: Int, record: Record)], rejects: [Reject], audit: [AuditEvent]
+    ) {
         self.id = id
         self.sender = sender
         self.receivedAt = receivedAt
@@ -249,8 +256,10 @@ public struct StoredDocument: Sendable {
         /// True when no route matched the record.
         public var unrouted: Bool
 
-        public init(position: Int, outcome: Outcome, recordID: String?, key: String?, line: Int?, reason: String?,
-                    input: String?, destinations: [Destination], unrouted: Bool) {
+        public init(
+            position: Int, outcome: Outcome, recordID: String?, key: String?, line: Int?, reason: String?,
+            input: String?, destinations: [Destination], unrouted: Bool
+        ) {
             self.position = position
             self.outcome = outcome
             self.recordID = recordID
@@ -299,19 +308,25 @@ extension StoredDocument.Entry {
     /// An entry as a store driver reads it back: its routing as stored (``StoredText/routing(_:)``)
     /// and the states of the document's delivery jobs by job id. A released destination whose
     /// job is gone was purged by an operator.
-    public init(storedPosition position: Int, outcome text: String, recordID: String?, key: String?, line: Int?,
-                reason: String?, input: String?, routing routingText: String, jobStates: [String: String]) {
+    public init(
+        storedPosition position: Int, outcome text: String, recordID: String?, key: String?, line: Int?,
+        reason: String?, input: String?, routing routingText: String, jobStates: [String: String]
+    ) {
         let routing = StoredText.routing(from: routingText)
         let outcome = Outcome(rawValue: text) ?? .rejected
         self.init(
-            position: position, outcome: outcome, recordID: recordID, key: key, line: line, reason: reason, input: input,
+            position: position, outcome: outcome, recordID: recordID, key: key, line: line, reason: reason,
+            input: input,
             destinations: routing.map { decision in
                 var state = "blocked"
                 if decision.released, let recordID {
-                    state = jobStates[InboundDocument.jobID(record: recordID, destination: decision.destination)] ?? "purged"
+                    state =
+                        jobStates[InboundDocument.jobID(record: recordID, destination: decision.destination)]
+                        ?? "purged"
                 }
-                return Destination(destination: decision.destination, state: state, removedFields: decision.removedFields,
-                                   releasedID: decision.releasedID)
+                return Destination(
+                    destination: decision.destination, state: state, removedFields: decision.removedFields,
+                    releasedID: decision.releasedID)
             },
             unrouted: outcome != .rejected && routing.isEmpty)
     }
@@ -322,19 +337,24 @@ extension StoredDocument {
     /// released delivery pending, what the store would read back, without reading it.
     public init(committed document: InboundDocument) {
         let accepted = document.records.map { position, record in
-            Entry(position: position, outcome: .accepted, recordID: record.id, key: record.key, line: nil, reason: nil, input: nil,
-                  destinations: record.routing.map {
-                      Entry.Destination(destination: $0.destination, state: $0.released ? "pending" : "blocked",
-                                  removedFields: $0.removedFields, releasedID: $0.releasedID)
-                  },
-                  unrouted: record.routing.isEmpty)
+            Entry(
+                position: position, outcome: .accepted, recordID: record.id, key: record.key, line: nil, reason: nil,
+                input: nil,
+                destinations: record.routing.map {
+                    Entry.Destination(
+                        destination: $0.destination, state: $0.released ? "pending" : "blocked",
+                        removedFields: $0.removedFields, releasedID: $0.releasedID)
+                },
+                unrouted: record.routing.isEmpty)
         }
         let rejected = document.rejects.map { reject in
-            Entry(position: reject.position, outcome: .rejected, recordID: nil, key: reject.key, line: reject.line,
-                  reason: reject.reason, input: reject.input, destinations: [], unrouted: false)
+            Entry(
+                position: reject.position, outcome: .rejected, recordID: nil, key: reject.key, line: reject.line,
+                reason: reject.reason, input: reject.input, destinations: [], unrouted: false)
         }
-        self.init(id: document.id, sender: document.sender, receivedAt: document.receivedAt, bodySHA256: document.bodySHA256,
-                  entries: (accepted + rejected).sorted { $0.position < $1.position })
+        self.init(
+            id: document.id, sender: document.sender, receivedAt: document.receivedAt, bodySHA256: document.bodySHA256,
+            entries: (accepted + rejected).sorted { $0.position < $1.position })
     }
 }
 
@@ -363,10 +383,11 @@ public struct AuditCheckpoint: Sendable, Hashable {
 
     /// The checkpoint as the JSON object of its file.
     public var jsonValue: JSONValue {
-        .object(JSONObject([
-            ("sequence", .integer(sequence)), ("hash", .string(hash)),
-            ("time", .string(time)), ("key_id", .string(keyID)), ("signature", .string(signature)),
-        ]))
+        .object(
+            JSONObject([
+                ("sequence", .integer(sequence)), ("hash", .string(hash)),
+                ("time", .string(time)), ("key_id", .string(keyID)), ("signature", .string(signature)),
+            ]))
     }
 
     /// Reads a checkpoint file's JSON.

@@ -16,7 +16,9 @@ public actor MemoryDocumentQueue: DocumentQueue {
         }
     }
 
-    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?) -> [DeliveryJob] {
+    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?)
+        -> [DeliveryJob]
+    {
         var claimed: [DeliveryJob] = []
         var destination: String?
         var blocked = Set<String>()  // destination + key with an earlier unfinished job
@@ -26,9 +28,13 @@ public actor MemoryDocumentQueue: DocumentQueue {
             guard !blocked.contains(line) else { continue }
             if job.isUnfinished { blocked.insert(line) }
             let leaseExpired = job.state == .leased && (job.leaseExpiresAt ?? 0) <= now
-            guard (job.state == .pending && job.availableAt <= now) || leaseExpired, claimed.count < limit else { continue }
+            guard (job.state == .pending && job.availableAt <= now) || leaseExpired, claimed.count < limit else {
+                continue
+            }
             if let excluded {
-                guard !excluded.contains(job.destination), destination == nil || destination == job.destination else { continue }
+                guard !excluded.contains(job.destination), destination == nil || destination == job.destination else {
+                    continue
+                }
                 destination = job.destination
             }
             queue[index].state = .leased

@@ -55,7 +55,8 @@ public enum StoreLocation: Sendable, Equatable {
             return
         }
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
-            throw StoreLocationError(message: "store is sqlite (the embedded store in the data directory) or a postgres:// URL")
+            throw StoreLocationError(
+                message: "store is sqlite (the embedded store in the data directory) or a postgres:// URL")
         }
         // Characters outside printable ASCII (a password in Cyrillic, say) are percent-encoded
         // first, as a URL needs; what is already percent-encoded stays as it is.
@@ -63,12 +64,14 @@ public enum StoreLocation: Sendable, Equatable {
         guard let encoded = text.addingPercentEncoding(withAllowedCharacters: printableASCII),
             let components = URLComponents(string: encoded)
         else {
-            throw StoreLocationError(message: "the store URL is not a URL (characters such as @ or / in the password are written %40, %2F)")
+            throw StoreLocationError(
+                message: "the store URL is not a URL (characters such as @ or / in the password are written %40, %2F)")
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] {
             guard ["sslmode", "host", "pool_size"].contains(item.name) else {
-                throw StoreLocationError(message: "the store URL has an unknown parameter \(item.name) (known: sslmode, host, pool_size)")
+                throw StoreLocationError(
+                    message: "the store URL has an unknown parameter \(item.name) (known: sslmode, host, pool_size)")
             }
             query[item.name] = item.value ?? ""
         }
@@ -98,12 +101,16 @@ public enum StoreLocation: Sendable, Equatable {
             poolSize = value
         }
         guard socketDirectory != nil || !(components.host ?? "").isEmpty else {
-            throw StoreLocationError(message: "the store URL names no host (postgres://USER@HOST/DATABASE, or ?host=SOCKET-DIRECTORY)")
+            throw StoreLocationError(
+                message: "the store URL names no host (postgres://USER@HOST/DATABASE, or ?host=SOCKET-DIRECTORY)")
         }
-        self = .postgres(PostgresLocation(
-            host: components.host ?? "localhost", port: components.port ?? 5432, socketDirectory: socketDirectory,
-            user: user, password: components.password ?? (environment ?? ProcessInfo.processInfo.environment)["PGPASSWORD"], database: database,
-            tlsMode: tlsMode, poolSize: poolSize))
+        self = .postgres(
+            PostgresLocation(
+                host: components.host ?? "localhost", port: components.port ?? 5432, socketDirectory: socketDirectory,
+                user: user,
+                password: components.password ?? (environment ?? ProcessInfo.processInfo.environment)["PGPASSWORD"],
+                database: database,
+                tlsMode: tlsMode, poolSize: poolSize))
     }
 }
 

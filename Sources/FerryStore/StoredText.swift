@@ -20,24 +20,33 @@ public enum StoredText {
 
     /// A record's routing decisions as a JSON array of objects.
     public static func routing(_ routing: [InboundDocument.Routing]) -> String {
-        json(.array(routing.map { decision in
-            var object = JSONObject([("destination", .string(decision.destination)), ("released", .bool(decision.released))])
-            if !decision.removedFields.isEmpty { object["removed_fields"] = .array(decision.removedFields.map(JSONValue.string)) }
-            if let reason = decision.blockedReason { object["blocked"] = .string(reason) }
-            if let releasedID = decision.releasedID { object["released_id"] = .string(releasedID) }
-            return .object(object)
-        }))
+        json(
+            .array(
+                routing.map { decision in
+                    var object = JSONObject([
+                        ("destination", .string(decision.destination)), ("released", .bool(decision.released)),
+                    ])
+                    if !decision.removedFields.isEmpty {
+                        object["removed_fields"] = .array(decision.removedFields.map(JSONValue.string))
+                    }
+                    if let reason = decision.blockedReason { object["blocked"] = .string(reason) }
+                    if let releasedID = decision.releasedID { object["released_id"] = .string(releasedID) }
+                    return .object(object)
+                }))
     }
 
     /// Routing decisions read back from their JSON array.
     public static func routing(from text: String) -> [InboundDocument.Routing] {
         let values = (try? JSONParser.parseDocument(Array(text.utf8)))?.arrayValue ?? []
         return values.compactMap { value in
-            guard let object = value.objectValue, let destination = object["destination"]?.stringValue else { return nil }
-            return InboundDocument.Routing(destination: destination, released: object["released"] == .bool(true),
-                                           removedFields: object["removed_fields"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                           blockedReason: object["blocked"]?.stringValue,
-                                           releasedID: object["released_id"]?.stringValue)
+            guard let object = value.objectValue, let destination = object["destination"]?.stringValue else {
+                return nil
+            }
+            return InboundDocument.Routing(
+                destination: destination, released: object["released"] == .bool(true),
+                removedFields: object["removed_fields"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                blockedReason: object["blocked"]?.stringValue,
+                releasedID: object["released_id"]?.stringValue)
         }
     }
 

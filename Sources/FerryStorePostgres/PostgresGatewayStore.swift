@@ -23,8 +23,10 @@ public final class PostgresGatewayStore: GatewayStore {
 
     /// Connects to the database and applies the missing migrations.
     /// - Throws: ``StoreError/unavailable(_:)`` when the server cannot be reached.
-    public init(location: StoreLocation.PostgresLocation, policy: RetryPolicy = RetryPolicy(),
-                logger: Logger = PostgresGatewayStore.quietLogger) async throws {
+    public init(
+        location: StoreLocation.PostgresLocation, policy: RetryPolicy = RetryPolicy(),
+        logger: Logger = PostgresGatewayStore.quietLogger
+    ) async throws {
         // The pool's own chatter (retries, a lease asked for a moment before the pool runs) stays
         // below errors; the store's errors reach the caller as StoreError.
         var background = logger
@@ -60,22 +62,27 @@ public final class PostgresGatewayStore: GatewayStore {
         clientTask.cancel()
     }
 
-    private static func clientConfiguration(_ location: StoreLocation.PostgresLocation) throws -> PostgresClient.Configuration {
+    private static func clientConfiguration(_ location: StoreLocation.PostgresLocation) throws
+        -> PostgresClient.Configuration
+    {
         var configuration: PostgresClient.Configuration
         if let directory = location.socketDirectory {
-            configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(location.port)", username: location.user,
-                                  password: location.password, database: location.database)
+            configuration = .init(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(location.port)", username: location.user,
+                password: location.password, database: location.database)
         } else {
             var unverified = TLSConfiguration.makeClientConfiguration()
             unverified.certificateVerification = .none
-            let tls: PostgresClient.Configuration.TLS = switch location.tlsMode {
-            case .disable: .disable
-            case .prefer: .prefer(unverified)
-            case .require: .require(unverified)
-            case .verifyFull: .require(.makeClientConfiguration())
-            }
-            configuration = .init(host: location.host, port: location.port, username: location.user,
-                                  password: location.password, database: location.database, tls: tls)
+            let tls: PostgresClient.Configuration.TLS =
+                switch location.tlsMode {
+                case .disable: .disable
+                case .prefer: .prefer(unverified)
+                case .require: .require(unverified)
+                case .verifyFull: .require(.makeClientConfiguration())
+                }
+            configuration = .init(
+                host: location.host, port: location.port, username: location.user,
+                password: location.password, database: location.database, tls: tls)
         }
         configuration.options.maximumConnections = location.poolSize
         configuration.options.connectTimeout = .seconds(5)
@@ -86,59 +93,65 @@ public final class PostgresGatewayStore: GatewayStore {
 
     /// Named, append-only migrations, applied in order; each name is applied once per database.
     static let migrations: [(name: String, statements: [String])] = [
-        ("2026-11-25 gateway store", [
-            """
-            CREATE TABLE delivery_job (
-                sequence bigserial PRIMARY KEY,
-                id text COLLATE "C" NOT NULL UNIQUE,
-                destination text NOT NULL,
-                ordering_key text NOT NULL,
-                record_ids text NOT NULL,
-                state text NOT NULL,
-                attempts bigint NOT NULL,
-                available_at double precision NOT NULL,
-                lease_expires_at double precision,
-                last_error text)
-            """,
-            "CREATE INDEX delivery_job_line ON delivery_job (destination, ordering_key, sequence)",
-            "CREATE INDEX delivery_job_state ON delivery_job (state, sequence)",
-            "CREATE INDEX delivery_job_due ON delivery_job (sequence) WHERE state IN ('pending', 'leased')",
-            """
-            CREATE TABLE audit_entry (
-                sequence bigint PRIMARY KEY, time text NOT NULL, kind text NOT NULL, details text NOT NULL,
-                previous_hash text NOT NULL, hash text NOT NULL)
-            """,
-            // The chain's head, one row: appenders lock it, so concurrent instances keep one chain.
-            "CREATE TABLE audit_head (id bigint PRIMARY KEY CHECK (id = 1), sequence bigint NOT NULL, hash text NOT NULL)",
-            "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '\(AuditEntry.genesis)')",
-            """
-            CREATE TABLE audit_checkpoint (
-                sequence bigint PRIMARY KEY, hash text NOT NULL, time text NOT NULL, key_id text NOT NULL, signature text NOT NULL)
-            """,
-            "CREATE TABLE document (id text PRIMARY KEY, sender text NOT NULL, received_at text NOT NULL, body_sha256 text NOT NULL)",
-            """
-            CREATE TABLE record (
-                id text COLLATE "C" PRIMARY KEY, type text NOT NULL, record_key text NOT NULL, sender text NOT NULL,
-                document_id text NOT NULL, received_at text NOT NULL, body bytea)
-            """,
-            "CREATE INDEX record_received ON record (received_at)",
-            """
-            CREATE TABLE document_entry (
-                document_id text NOT NULL, position bigint NOT NULL, outcome text NOT NULL, record_id text COLLATE "C",
-                record_key text, line bigint, reason text, input text, routing text NOT NULL,
-                PRIMARY KEY (document_id, position))
-            """,
-            """
-            CREATE TABLE idempotency_key (
-                sender text NOT NULL, key text NOT NULL, body_sha256 text NOT NULL, document_id text NOT NULL,
-                PRIMARY KEY (sender, key))
-            """,
-            "CREATE TABLE readiness_probe (id bigint PRIMARY KEY, time double precision NOT NULL)",
-        ]),
-        ("2026-11-25 rejected inputs index", [
-            // Retention looks for rejected inputs still kept, without reading every entry.
-            "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL",
-        ]),
+        (
+            "2026-11-25 gateway store",
+            [
+                """
+                CREATE TABLE delivery_job (
+                    sequence bigserial PRIMARY KEY,
+                    id text COLLATE "C" NOT NULL UNIQUE,
+                    destination text NOT NULL,
+                    ordering_key text NOT NULL,
+                    record_ids text NOT NULL,
+                    state text NOT NULL,
+                    attempts bigint NOT NULL,
+                    available_at double precision NOT NULL,
+                    lease_expires_at double precision,
+                    last_error text)
+                """,
+                "CREATE INDEX delivery_job_line ON delivery_job (destination, ordering_key, sequence)",
+                "CREATE INDEX delivery_job_state ON delivery_job (state, sequence)",
+                "CREATE INDEX delivery_job_due ON delivery_job (sequence) WHERE state IN ('pending', 'leased')",
+                """
+                CREATE TABLE audit_entry (
+                    sequence bigint PRIMARY KEY, time text NOT NULL, kind text NOT NULL, details text NOT NULL,
+                    previous_hash text NOT NULL, hash text NOT NULL)
+                """,
+                // The chain's head, one row: appenders lock it, so concurrent instances keep one chain.
+                "CREATE TABLE audit_head (id bigint PRIMARY KEY CHECK (id = 1), sequence bigint NOT NULL, hash text NOT NULL)",
+                "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '\(AuditEntry.genesis)')",
+                """
+                CREATE TABLE audit_checkpoint (
+                    sequence bigint PRIMARY KEY, hash text NOT NULL, time text NOT NULL, key_id text NOT NULL, signature text NOT NULL)
+                """,
+                "CREATE TABLE document (id text PRIMARY KEY, sender text NOT NULL, received_at text NOT NULL, body_sha256 text NOT NULL)",
+                """
+                CREATE TABLE record (
+                    id text COLLATE "C" PRIMARY KEY, type text NOT NULL, record_key text NOT NULL, sender text NOT NULL,
+                    document_id text NOT NULL, received_at text NOT NULL, body bytea)
+                """,
+                "CREATE INDEX record_received ON record (received_at)",
+                """
+                CREATE TABLE document_entry (
+                    document_id text NOT NULL, position bigint NOT NULL, outcome text NOT NULL, record_id text COLLATE "C",
+                    record_key text, line bigint, reason text, input text, routing text NOT NULL,
+                    PRIMARY KEY (document_id, position))
+                """,
+                """
+                CREATE TABLE idempotency_key (
+                    sender text NOT NULL, key text NOT NULL, body_sha256 text NOT NULL, document_id text NOT NULL,
+                    PRIMARY KEY (sender, key))
+                """,
+                "CREATE TABLE readiness_probe (id bigint PRIMARY KEY, time double precision NOT NULL)",
+            ]
+        ),
+        (
+            "2026-11-25 rejected inputs index",
+            [
+                // Retention looks for rejected inputs still kept, without reading every entry.
+                "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL"
+            ]
+        ),
     ]
 
     /// The advisory lock that serializes migrations between instances ("ferry" in ASCII).
@@ -147,19 +160,22 @@ public final class PostgresGatewayStore: GatewayStore {
     private func migrate() async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS ferry_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
                 """, logger: self.logger)
             var applied = Set<String>()
             for try await name in try await connection.query("SELECT name FROM ferry_migration", logger: self.logger)
-                .decode(String.self) {
+                .decode(String.self)
+            {
                 applied.insert(name)
             }
             for migration in Self.migrations where !applied.contains(migration.name) {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
-                try await connection.query("INSERT INTO ferry_migration (name) VALUES (\(migration.name))", logger: self.logger)
+                try await connection.query(
+                    "INSERT INTO ferry_migration (name) VALUES (\(migration.name))", logger: self.logger)
             }
         }
     }
@@ -171,26 +187,32 @@ public final class PostgresGatewayStore: GatewayStore {
             return try await transaction { connection in
                 if let key = document.idempotencyKey {
                     // A concurrent request with the same key waits here for the first to commit.
-                    let inserted = try await connection.query("""
+                    let inserted = try await connection.query(
+                        """
                         INSERT INTO idempotency_key (sender, key, body_sha256, document_id)
                         VALUES (\(document.sender), \(key), \(document.bodySHA256), \(document.id))
                         ON CONFLICT (sender, key) DO NOTHING RETURNING document_id
-                        """, logger: self.logger).collect()
+                        """, logger: self.logger
+                    ).collect()
                     if inserted.isEmpty {
                         throw EarlierDocument(key: key)
                     }
                 }
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO document (id, sender, received_at, body_sha256)
                     VALUES (\(document.id), \(document.sender), \(document.receivedAt), \(document.bodySHA256))
                     """, logger: self.logger)
                 // The first occurrence of an id is inserted; records already stored are duplicates.
                 var firstOccurrences: [InboundDocument.Record] = []
                 var seen = Set<String>()
-                for (_, record) in document.records where seen.insert(record.id).inserted { firstOccurrences.append(record) }
+                for (_, record) in document.records where seen.insert(record.id).inserted {
+                    firstOccurrences.append(record)
+                }
                 var inserted = Set<String>()
                 if !firstOccurrences.isEmpty {
-                    let rows = try await connection.query("""
+                    let rows = try await connection.query(
+                        """
                         INSERT INTO record (id, type, record_key, sender, document_id, received_at, body)
                         SELECT r.id, r.type, r.key, \(document.sender), \(document.id), \(document.receivedAt), r.body
                         FROM unnest(\(firstOccurrences.map(\.id))::text[], \(firstOccurrences.map(\.type))::text[],
@@ -206,17 +228,21 @@ public final class PostgresGatewayStore: GatewayStore {
                 for (position, record) in document.records {
                     let isNew = inserted.remove(record.id) != nil
                     if !isNew { duplicates.insert(record.id) }
-                    entries.append(position: position, outcome: isNew ? "accepted" : "duplicate", recordID: record.id,
-                                   key: record.key, routing: StoredText.routing(record.routing))
+                    entries.append(
+                        position: position, outcome: isNew ? "accepted" : "duplicate", recordID: record.id,
+                        key: record.key, routing: StoredText.routing(record.routing))
                     guard isNew else { continue }
                     for routing in record.routing where routing.released {
-                        jobs.append(DeliveryJob(id: InboundDocument.jobID(record: record.id, destination: routing.destination),
-                                                destination: routing.destination, key: record.key, recordIDs: [record.id],
-                                                now: document.now))
+                        jobs.append(
+                            DeliveryJob(
+                                id: InboundDocument.jobID(record: record.id, destination: routing.destination),
+                                destination: routing.destination, key: record.key, recordIDs: [record.id],
+                                now: document.now))
                     }
                 }
                 if !entries.positions.isEmpty {
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, routing)
                         SELECT \(document.id), e.position, e.outcome, e.record_id, e.record_key, e.routing
                         FROM unnest(\(entries.positions)::bigint[], \(entries.outcomes)::text[], \(entries.recordIDs)::text[],
@@ -225,7 +251,8 @@ public final class PostgresGatewayStore: GatewayStore {
                         """, logger: self.logger)
                 }
                 for reject in document.rejects {
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         INSERT INTO document_entry (document_id, position, outcome, record_key, line, reason, input, routing)
                         VALUES (\(document.id), \(reject.position), 'rejected', \(reject.key), \(reject.line), \(reject.reason),
                                 \(reject.input), '[]')
@@ -236,9 +263,12 @@ public final class PostgresGatewayStore: GatewayStore {
             }
         } catch let earlier as EarlierDocument {
             guard let stored = try await idempotencyKey(sender: document.sender, key: earlier.key) else {
-                throw StoreError.unavailable("the idempotency key \(earlier.key) vanished while the document was committed")
+                throw StoreError.unavailable(
+                    "the idempotency key \(earlier.key) vanished while the document was committed")
             }
-            guard stored.bodySHA256 == document.bodySHA256 else { throw StoreError.idempotencyConflict(documentID: stored.documentID) }
+            guard stored.bodySHA256 == document.bodySHA256 else {
+                throw StoreError.idempotencyConflict(documentID: stored.documentID)
+            }
             return .replayed(documentID: stored.documentID)
         }
     }
@@ -267,9 +297,11 @@ public final class PostgresGatewayStore: GatewayStore {
 
     public func idempotencyKey(sender: String, key: String) async throws -> (documentID: String, bodySHA256: String)? {
         try await reading { connection in
-            for try await (documentID, hash) in try await connection.query("""
+            for try await (documentID, hash) in try await connection.query(
+                """
                 SELECT document_id, body_sha256 FROM idempotency_key WHERE sender = \(sender) AND key = \(key)
-                """, logger: self.logger).decode((String, String).self) {
+                """, logger: self.logger
+            ).decode((String, String).self) {
                 return (documentID, hash)
             }
             return nil
@@ -279,42 +311,56 @@ public final class PostgresGatewayStore: GatewayStore {
     public func document(_ id: String) async throws -> StoredDocument? {
         try await reading { connection in
             var header: (sender: String, receivedAt: String, bodySHA256: String)?
-            for try await row in try await connection.query("""
+            for try await row in try await connection.query(
+                """
                 SELECT sender, received_at, body_sha256 FROM document WHERE id = \(id)
-                """, logger: self.logger).decode((String, String, String).self) {
+                """, logger: self.logger
+            ).decode((String, String, String).self) {
                 header = row
             }
             guard let header else { return nil }
             var jobStates: [String: String] = [:]
-            for try await (jobID, state) in try await connection.query("""
+            for try await (jobID, state) in try await connection.query(
+                """
                 SELECT job.id, job.state FROM document_entry AS entry JOIN delivery_job AS job
                 ON job.id >= entry.record_id || '/' AND job.id < entry.record_id || '0'
                 WHERE entry.document_id = \(id) AND entry.record_id IS NOT NULL
-                """, logger: self.logger).decode((String, String).self) {
+                """, logger: self.logger
+            ).decode((String, String).self) {
                 jobStates[jobID] = state
             }
             var entries: [StoredDocument.Entry] = []
-            for try await (position, outcomeText, recordID, key, line, reason, input, routingText) in try await connection.query("""
-                SELECT position, outcome, record_id, record_key, line, reason, input, routing
-                FROM document_entry WHERE document_id = \(id) ORDER BY position
-                """, logger: self.logger).decode((Int, String, String?, String?, Int?, String?, String?, String).self) {
-                entries.append(StoredDocument.Entry(
-                    storedPosition: position, outcome: outcomeText, recordID: recordID, key: key, line: line, reason: reason,
-                    input: input, routing: routingText, jobStates: jobStates))
+            for try await (position, outcomeText, recordID, key, line, reason, input, routingText)
+                in try await connection.query(
+                    """
+                    SELECT position, outcome, record_id, record_key, line, reason, input, routing
+                    FROM document_entry WHERE document_id = \(id) ORDER BY position
+                    """, logger: self.logger
+                ).decode((Int, String, String?, String?, Int?, String?, String?, String).self)
+            {
+                entries.append(
+                    StoredDocument.Entry(
+                        storedPosition: position, outcome: outcomeText, recordID: recordID, key: key, line: line,
+                        reason: reason,
+                        input: input, routing: routingText, jobStates: jobStates))
             }
-            return StoredDocument(id: id, sender: header.sender, receivedAt: header.receivedAt, bodySHA256: header.bodySHA256,
-                                  entries: entries)
+            return StoredDocument(
+                id: id, sender: header.sender, receivedAt: header.receivedAt, bodySHA256: header.bodySHA256,
+                entries: entries)
         }
     }
 
     public func records(_ ids: [String]) async throws -> [String: StoredRecord] {
         try await reading { connection in
             var result: [String: StoredRecord] = [:]
-            for try await (id, type, key, sender, documentID, body) in try await connection.query("""
+            for try await (id, type, key, sender, documentID, body) in try await connection.query(
+                """
                 SELECT id, type, record_key, sender, document_id, body FROM record WHERE id = ANY(\(ids)::text[])
-                """, logger: self.logger).decode((String, String, String, String, String, ByteBuffer?).self) {
-                result[id] = StoredRecord(id: id, type: type, key: key, sender: sender, documentID: documentID,
-                                          body: body.map { Array(buffer: $0) })
+                """, logger: self.logger
+            ).decode((String, String, String, String, String, ByteBuffer?).self) {
+                result[id] = StoredRecord(
+                    id: id, type: type, key: key, sender: sender, documentID: documentID,
+                    body: body.map { Array(buffer: $0) })
             }
             return result
         }
@@ -323,8 +369,10 @@ public final class PostgresGatewayStore: GatewayStore {
     public func storedRecordIDs(_ ids: [String]) async throws -> Set<String> {
         try await reading { connection in
             var stored = Set<String>()
-            for try await id in try await connection.query("SELECT id FROM record WHERE id = ANY(\(ids)::text[])",
-                                                           logger: self.logger).decode(String.self) {
+            for try await id in try await connection.query(
+                "SELECT id FROM record WHERE id = ANY(\(ids)::text[])",
+                logger: self.logger
+            ).decode(String.self) {
                 stored.insert(id)
             }
             return stored
@@ -334,7 +382,9 @@ public final class PostgresGatewayStore: GatewayStore {
     public func removeBodies(receivedBefore time: String) async throws -> Int {
         try await transaction { connection in
             // A body stays while any of its deliveries is unfinished; ids, keys and the audit stay.
-            let records = try await self.count(connection, """
+            let records = try await self.count(
+                connection,
+                """
                 WITH removed AS (
                     UPDATE record SET body = NULL WHERE body IS NOT NULL AND received_at < \(time)
                     AND NOT EXISTS (SELECT 1 FROM delivery_job WHERE delivery_job.id >= record.id || '/'
@@ -342,7 +392,9 @@ public final class PostgresGatewayStore: GatewayStore {
                     RETURNING 1)
                 SELECT count(*) FROM removed
                 """)
-            let inputs = try await self.count(connection, """
+            let inputs = try await self.count(
+                connection,
+                """
                 WITH removed AS (
                     UPDATE document_entry SET input = NULL WHERE input IS NOT NULL
                     AND document_id IN (SELECT id FROM document WHERE received_at < \(time))
@@ -356,7 +408,8 @@ public final class PostgresGatewayStore: GatewayStore {
     public func probeWritable() async throws {
         // A readiness probe wants its answer in a couple of seconds, not after the pool's retries.
         try await transaction(timeout: .seconds(2)) { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO readiness_probe (id, time) VALUES (1, \(Date().timeIntervalSinceReferenceDate))
                 ON CONFLICT (id) DO UPDATE SET time = excluded.time
                 """, logger: self.logger)
@@ -365,7 +418,8 @@ public final class PostgresGatewayStore: GatewayStore {
 
     public func queueDepth() async throws -> Int {
         try await reading { connection in
-            try await self.count(connection, "SELECT count(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')")
+            try await self.count(
+                connection, "SELECT count(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')")
         }
     }
 
@@ -377,7 +431,8 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
-    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?) async throws
+    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?)
+        async throws
         -> [DeliveryJob]
     {
         try await transaction { connection in
@@ -397,10 +452,12 @@ public final class PostgresGatewayStore: GatewayStore {
                 var bindings = PostgresBindings()
                 bindings.append(now)
                 bindings.append(excluded.sorted())
-                let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                    SELECT job.destination FROM delivery_job AS job WHERE \(claimable) AND job.destination <> ALL($2)
-                    ORDER BY job.sequence LIMIT 1 FOR UPDATE OF job SKIP LOCKED
-                    """, binds: bindings), logger: self.logger)
+                let rows = try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT job.destination FROM delivery_job AS job WHERE \(claimable) AND job.destination <> ALL($2)
+                            ORDER BY job.sequence LIMIT 1 FOR UPDATE OF job SKIP LOCKED
+                            """, binds: bindings), logger: self.logger)
                 var chosen: String?
                 for try await destination in rows.decode(String.self) { chosen = destination }
                 guard let chosen else { return [] }
@@ -410,16 +467,18 @@ public final class PostgresGatewayStore: GatewayStore {
             bindings.append(now)
             bindings.append(destinations ?? [])
             bindings.append(destinations == nil)
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                WITH due AS (
-                    SELECT job.sequence FROM delivery_job AS job
-                    WHERE \(claimable) AND ($3 OR job.destination = ANY($2))
-                    ORDER BY job.sequence LIMIT \(limit)
-                    FOR UPDATE OF job SKIP LOCKED)
-                UPDATE delivery_job SET state = 'leased', lease_expires_at = $1 + \(leaseSeconds)
-                FROM due WHERE delivery_job.sequence = due.sequence
-                RETURNING \(Self.jobColumns("delivery_job"))
-                """, binds: bindings), logger: self.logger)
+            let rows = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        WITH due AS (
+                            SELECT job.sequence FROM delivery_job AS job
+                            WHERE \(claimable) AND ($3 OR job.destination = ANY($2))
+                            ORDER BY job.sequence LIMIT \(limit)
+                            FOR UPDATE OF job SKIP LOCKED)
+                        UPDATE delivery_job SET state = 'leased', lease_expires_at = $1 + \(leaseSeconds)
+                        FROM due WHERE delivery_job.sequence = due.sequence
+                        RETURNING \(Self.jobColumns("delivery_job"))
+                        """, binds: bindings), logger: self.logger)
             return try await Self.jobs(rows).sorted { $0.sequence < $1.sequence }
         }
     }
@@ -443,15 +502,22 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
-    public func failDelivery(jobIDs: [String], error: String, now: Double, random: Double, time: String,
-                             audit: [AuditEvent]) async throws -> [String: DeliveryJob.State] {
+    public func failDelivery(
+        jobIDs: [String], error: String, now: Double, random: Double, time: String,
+        audit: [AuditEvent]
+    ) async throws -> [String: DeliveryJob.State] {
         try await transaction { connection in
             let states = try await self.fail(connection, jobIDs, error: error, now: now, random: random)
             var events = audit
             let dead = jobIDs.filter { states[$0] == .deadLettered }
             if !dead.isEmpty {
-                events.append(AuditEvent("dead-lettered", JSONObject([("jobs", .array(dead.map(JSONValue.string))),
-                                                                      ("error", .string(error))])))
+                events.append(
+                    AuditEvent(
+                        "dead-lettered",
+                        JSONObject([
+                            ("jobs", .array(dead.map(JSONValue.string))),
+                            ("error", .string(error)),
+                        ])))
             }
             try await self.chain(connection, jobs: [], audit: events, time: time)
             return states
@@ -460,47 +526,63 @@ public final class PostgresGatewayStore: GatewayStore {
 
     public func jobs(in state: DeliveryJob.State) async throws -> [DeliveryJob] {
         try await reading { connection in
-            try await Self.jobs(connection.query("""
-                SELECT \(unescaped: Self.jobColumns("delivery_job")) FROM delivery_job WHERE state = \(state.rawValue) ORDER BY sequence
-                """, logger: self.logger))
+            try await Self.jobs(
+                connection.query(
+                    """
+                    SELECT \(unescaped: Self.jobColumns("delivery_job")) FROM delivery_job WHERE state = \(state.rawValue) ORDER BY sequence
+                    """, logger: self.logger))
         }
     }
 
     public func retry(_ id: String, now: Double) async throws {
         try await transaction { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = \(now)
                 WHERE id = \(id) AND state = 'dead-lettered' RETURNING id
-                """, logger: self.logger).collect()
+                """, logger: self.logger
+            ).collect()
             if rows.isEmpty { throw try await self.stateError(connection, id, expected: .deadLettered) }
         }
     }
 
     public func purge(_ id: String) async throws {
         try await transaction { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 DELETE FROM delivery_job WHERE id = \(id) AND state = 'dead-lettered' RETURNING id
-                """, logger: self.logger).collect()
+                """, logger: self.logger
+            ).collect()
             if rows.isEmpty { throw try await self.stateError(connection, id, expected: .deadLettered) }
         }
     }
 
-    public func act(on id: String, _ action: OperatorAction, now: Double, time: String,
-                    audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws {
+    public func act(
+        on id: String, _ action: OperatorAction, now: Double, time: String,
+        audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent
+    ) async throws {
         try await transaction { connection in
-            let query: PostgresQuery = switch action {
-            case .retry: """
-                UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = \(now)
-                WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
-                """
-            case .purge: """
-                DELETE FROM delivery_job WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
-                """
-            }
+            let query: PostgresQuery =
+                switch action {
+                case .retry:
+                    """
+                    UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = \(now)
+                    WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
+                    """
+                case .purge:
+                    """
+                    DELETE FROM delivery_job WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
+                    """
+                }
             var found: (String, String)?
-            for try await row in try await connection.query(query, logger: self.logger).decode((String, String).self) { found = row }
-            guard let (destination, recordIDs) = found else { throw try await self.stateError(connection, id, expected: .deadLettered) }
-            _ = try await self.chain(connection, jobs: [], audit: [audit(destination, StoredText.recordIDs(from: recordIDs))], time: time)
+            for try await row in try await connection.query(query, logger: self.logger).decode((String, String).self) {
+                found = row
+            }
+            guard let (destination, recordIDs) = found else {
+                throw try await self.stateError(connection, id, expected: .deadLettered)
+            }
+            _ = try await self.chain(
+                connection, jobs: [], audit: [audit(destination, StoredText.recordIDs(from: recordIDs))], time: time)
         }
     }
 
@@ -515,23 +597,29 @@ public final class PostgresGatewayStore: GatewayStore {
 
     public func entries() async throws -> [AuditEntry] {
         try await reading { connection in
-            try await Self.entries(connection.query("""
-                SELECT sequence, time, kind, details, previous_hash, hash FROM audit_entry ORDER BY sequence
-                """, logger: self.logger))
+            try await Self.entries(
+                connection.query(
+                    """
+                    SELECT sequence, time, kind, details, previous_hash, hash FROM audit_entry ORDER BY sequence
+                    """, logger: self.logger))
         }
     }
 
     public func head() async throws -> AuditEntry? {
         try await reading { connection in
-            try await Self.entries(connection.query("""
-                SELECT sequence, time, kind, details, previous_hash, hash FROM audit_entry ORDER BY sequence DESC LIMIT 1
-                """, logger: self.logger)).first
+            try await Self.entries(
+                connection.query(
+                    """
+                    SELECT sequence, time, kind, details, previous_hash, hash FROM audit_entry ORDER BY sequence DESC LIMIT 1
+                    """, logger: self.logger)
+            ).first
         }
     }
 
     public func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws {
         try await transaction { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO audit_checkpoint (sequence, hash, time, key_id, signature)
                 VALUES (\(checkpoint.sequence), \(checkpoint.hash), \(checkpoint.time), \(checkpoint.keyID), \(checkpoint.signature))
                 ON CONFLICT (sequence) DO UPDATE SET hash = excluded.hash, time = excluded.time, key_id = excluded.key_id,
@@ -542,9 +630,11 @@ public final class PostgresGatewayStore: GatewayStore {
 
     public func lastCheckpoint() async throws -> AuditCheckpoint? {
         try await reading { connection in
-            for try await (sequence, hash, time, keyID, signature) in try await connection.query("""
+            for try await (sequence, hash, time, keyID, signature) in try await connection.query(
+                """
                 SELECT sequence, hash, time, key_id, signature FROM audit_checkpoint ORDER BY sequence DESC LIMIT 1
-                """, logger: self.logger).decode((Int, String, String, String, String).self) {
+                """, logger: self.logger
+            ).decode((Int, String, String, String, String).self) {
                 return AuditCheckpoint(sequence: sequence, hash: hash, time: time, keyID: keyID, signature: signature)
             }
             return nil
@@ -554,10 +644,13 @@ public final class PostgresGatewayStore: GatewayStore {
     public func checkpoints() async throws -> [AuditCheckpoint] {
         try await reading { connection in
             var checkpoints: [AuditCheckpoint] = []
-            for try await (sequence, hash, time, keyID, signature) in try await connection.query("""
+            for try await (sequence, hash, time, keyID, signature) in try await connection.query(
+                """
                 SELECT sequence, hash, time, key_id, signature FROM audit_checkpoint ORDER BY sequence
-                """, logger: self.logger).decode((Int, String, String, String, String).self) {
-                checkpoints.append(AuditCheckpoint(sequence: sequence, hash: hash, time: time, keyID: keyID, signature: signature))
+                """, logger: self.logger
+            ).decode((Int, String, String, String, String).self) {
+                checkpoints.append(
+                    AuditCheckpoint(sequence: sequence, hash: hash, time: time, keyID: keyID, signature: signature))
             }
             return checkpoints
         }
@@ -565,11 +658,16 @@ public final class PostgresGatewayStore: GatewayStore {
 
     public func pruneAudit(through sequence: Int) async throws -> Int {
         try await transaction { connection in
-            guard try await self.count(connection, "SELECT count(*) FROM audit_checkpoint WHERE sequence = \(sequence)") > 0 else {
+            guard
+                try await self.count(connection, "SELECT count(*) FROM audit_checkpoint WHERE sequence = \(sequence)")
+                    > 0
+            else {
                 throw QueueError(message: "no audit checkpoint at \(sequence): pruning stops at a checkpoint")
             }
             // The checkpointed entry stays: the chain goes on from it, and verification starts there.
-            return try await self.count(connection, """
+            return try await self.count(
+                connection,
+                """
                 WITH pruned AS (DELETE FROM audit_entry WHERE sequence < \(sequence) RETURNING 1) SELECT count(*) FROM pruned
                 """)
         }
@@ -581,8 +679,10 @@ public final class PostgresGatewayStore: GatewayStore {
     /// no answer within ``operationTimeout``, becomes ``StoreError/unavailable(_:)`` and a full
     /// disk ``StoreError/full(_:)``. The server rolls back a transaction whose connection is lost.
     @discardableResult
-    private func transaction<T: Sendable>(timeout: Duration = operationTimeout,
-                                          _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(
+        timeout: Duration = operationTimeout,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await withConnection(timeout: timeout) { connection in
             try await connection.query("BEGIN", logger: self.logger)
             do {
@@ -597,7 +697,9 @@ public final class PostgresGatewayStore: GatewayStore {
     }
 
     /// A read on a pooled connection (each statement sees committed data).
-    private func reading<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    private func reading<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
+        -> T
+    {
         try await withConnection(timeout: Self.operationTimeout, body)
     }
 
@@ -606,8 +708,10 @@ public final class PostgresGatewayStore: GatewayStore {
     /// sender or a readiness probe needs an answer now.
     static let operationTimeout: Duration = .seconds(10)
 
-    private func withConnection<T: Sendable>(timeout: Duration,
-                                             _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    private func withConnection<T: Sendable>(
+        timeout: Duration,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         // The deadline must hold even when the operation ignores its cancellation: with
         // PostgresNIO 1.33 a query on a connection that closes under it can wait forever. So the
         // operation runs as a task of its own, and the caller takes whichever answers first — the
@@ -615,14 +719,17 @@ public final class PostgresGatewayStore: GatewayStore {
         let first = FirstAnswer<T>()
         let operation = Task {
             do {
-                first.answer(.success(try await self.client.withConnection { connection in try await body(connection) }))
+                first.answer(
+                    .success(try await self.client.withConnection { connection in try await body(connection) }))
             } catch {
                 first.answer(.failure(error))
             }
         }
         let deadline = Task {
             try await Task.sleep(for: timeout)
-            if first.answer(.failure(StoreError.unavailable("PostgreSQL did not answer within \(timeout)"))) { operation.cancel() }
+            if first.answer(.failure(StoreError.unavailable("PostgreSQL did not answer within \(timeout)"))) {
+                operation.cancel()
+            }
         }
         defer { deadline.cancel() }
         do {
@@ -652,7 +759,9 @@ public final class PostgresGatewayStore: GatewayStore {
         let state = error.serverInfo?[.sqlState] ?? ""
         let message = error.serverInfo?[.message] ?? "SQLSTATE \(state)"
         if state == "53100" { return StoreError.full(message) }
-        if state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" { return StoreError.unavailable(message) }
+        if state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" {
+            return StoreError.unavailable(message)
+        }
         return error
     }
 
@@ -661,16 +770,20 @@ public final class PostgresGatewayStore: GatewayStore {
     /// Locks the audit chain's head, inserts jobs (their sequence now follows commit order) and
     /// appends the events after the head, in the caller's transaction.
     @discardableResult
-    private func chain(_ connection: PostgresConnection, jobs: [DeliveryJob], audit: [AuditEvent], time: String) async throws
+    private func chain(_ connection: PostgresConnection, jobs: [DeliveryJob], audit: [AuditEvent], time: String)
+        async throws
         -> [AuditEntry]
     {
         var head: (sequence: Int, hash: String)?
-        for try await row in try await connection.query("SELECT sequence, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-                                                        logger: logger).decode((Int, String).self) {
+        for try await row in try await connection.query(
+            "SELECT sequence, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+            logger: logger
+        ).decode((Int, String).self) {
             head = row
         }
         if !jobs.isEmpty {
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO delivery_job (id, destination, ordering_key, record_ids, state, attempts, available_at)
                 SELECT j.id, j.destination, j.ordering_key, j.record_ids, 'pending', 0, j.available_at
                 FROM unnest(\(jobs.map(\.id))::text[], \(jobs.map(\.destination))::text[], \(jobs.map(\.key))::text[],
@@ -683,29 +796,34 @@ public final class PostgresGatewayStore: GatewayStore {
         guard !audit.isEmpty else { return [] }
         var entries: [AuditEntry] = []
         for event in audit {
-            let entry = AuditEntry(following: entries.last.map { ($0.sequence, $0.hash) } ?? head, time: time,
-                                   kind: event.kind, details: event.details)
+            let entry = AuditEntry(
+                following: entries.last.map { ($0.sequence, $0.hash) } ?? head, time: time,
+                kind: event.kind, details: event.details)
             entries.append(entry)
         }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO audit_entry (sequence, time, kind, details, previous_hash, hash)
             SELECT * FROM unnest(\(entries.map(\.sequence))::bigint[], \(entries.map(\.time))::text[], \(entries.map(\.kind))::text[],
                                  \(entries.map { StoredText.json(.object($0.details)) })::text[],
                                  \(entries.map(\.previousHash))::text[], \(entries.map(\.hash))::text[])
             """, logger: logger)
         let last = entries[entries.count - 1]
-        try await connection.query("UPDATE audit_head SET sequence = \(last.sequence), hash = \(last.hash) WHERE id = 1",
-                                   logger: logger)
+        try await connection.query(
+            "UPDATE audit_head SET sequence = \(last.sequence), hash = \(last.hash) WHERE id = 1",
+            logger: logger)
         return entries
     }
 
     private func finish(_ connection: PostgresConnection, _ ids: [String], as state: DeliveryJob.State) async throws {
         guard !ids.isEmpty else { return }
         var finished = Set<String>()
-        for try await id in try await connection.query("""
+        for try await id in try await connection.query(
+            """
             UPDATE delivery_job SET state = \(state.rawValue), lease_expires_at = NULL
             WHERE id = ANY(\(ids)::text[]) AND state = 'leased' RETURNING id
-            """, logger: logger).decode(String.self) {
+            """, logger: logger
+        ).decode(String.self) {
             finished.insert(id)
         }
         if let missing = ids.first(where: { !finished.contains($0) }) {
@@ -713,26 +831,31 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
-    private func fail(_ connection: PostgresConnection, _ ids: [String], error: String, now: Double, random: Double) async throws
+    private func fail(_ connection: PostgresConnection, _ ids: [String], error: String, now: Double, random: Double)
+        async throws
         -> [String: DeliveryJob.State]
     {
         var attempts: [String: Int] = [:]
-        for try await (id, count) in try await connection.query("""
+        for try await (id, count) in try await connection.query(
+            """
             SELECT id, attempts FROM delivery_job WHERE id = ANY(\(ids)::text[]) AND state = 'leased' FOR UPDATE
-            """, logger: logger).decode((String, Int).self) {
+            """, logger: logger
+        ).decode((String, Int).self) {
             attempts[id] = count + 1
         }
         var states: [String: DeliveryJob.State] = [:]
         for id in ids {
             guard let count = attempts[id] else { throw try await stateError(connection, id, expected: .leased) }
             if let delay = policy.delay(afterAttempts: count, random: random) {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     UPDATE delivery_job SET state = 'pending', attempts = \(count), available_at = \(now + delay),
                     lease_expires_at = NULL, last_error = \(error) WHERE id = \(id)
                     """, logger: logger)
                 states[id] = .pending
             } else {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     UPDATE delivery_job SET state = 'dead-lettered', attempts = \(count), lease_expires_at = NULL,
                     last_error = \(error) WHERE id = \(id)
                     """, logger: logger)
@@ -743,9 +866,13 @@ public final class PostgresGatewayStore: GatewayStore {
     }
 
     /// The error for a job that is missing or not in the state an operation needs.
-    private func stateError(_ connection: PostgresConnection, _ id: String, expected: DeliveryJob.State) async throws -> QueueError {
-        for try await state in try await connection.query("SELECT state FROM delivery_job WHERE id = \(id)", logger: logger)
-            .decode(String.self) {
+    private func stateError(_ connection: PostgresConnection, _ id: String, expected: DeliveryJob.State) async throws
+        -> QueueError
+    {
+        for try await state in try await connection.query(
+            "SELECT state FROM delivery_job WHERE id = \(id)", logger: logger
+        )
+        .decode(String.self) {
             return QueueError(message: "job \(id) is \(state), not \(expected.rawValue)")
         }
         return QueueError(message: "no job \(id)")
@@ -757,18 +884,25 @@ public final class PostgresGatewayStore: GatewayStore {
     }
 
     private static func jobColumns(_ table: String) -> String {
-        ["id", "destination", "ordering_key", "record_ids", "sequence", "state", "attempts", "available_at",
-         "lease_expires_at", "last_error"].map { "\(table).\($0)" }.joined(separator: ", ")
+        [
+            "id", "destination", "ordering_key", "record_ids", "sequence", "state", "attempts", "available_at",
+            "lease_expires_at", "last_error",
+        ].map { "\(table).\($0)" }.joined(separator: ", ")
     }
 
     private static func jobs(_ rows: PostgresRowSequence) async throws -> [DeliveryJob] {
         var jobs: [DeliveryJob] = []
-        for try await (id, destination, key, recordIDs, sequence, state, attempts, availableAt, leaseExpiresAt, lastError)
-            in rows.decode((String, String, String, String, Int, String, Int, Double, Double?, String?).self) {
-            jobs.append(DeliveryJob(stored: id, destination: destination, key: key,
-                                    recordIDs: StoredText.recordIDs(from: recordIDs), sequence: sequence,
-                                    state: DeliveryJob.State(rawValue: state) ?? .pending, attempts: attempts,
-                                    availableAt: availableAt, leaseExpiresAt: leaseExpiresAt, lastError: lastError))
+        for try await (
+            id, destination, key, recordIDs, sequence, state, attempts, availableAt, leaseExpiresAt, lastError
+        )
+            in rows.decode((String, String, String, String, Int, String, Int, Double, Double?, String?).self)
+        {
+            jobs.append(
+                DeliveryJob(
+                    stored: id, destination: destination, key: key,
+                    recordIDs: StoredText.recordIDs(from: recordIDs), sequence: sequence,
+                    state: DeliveryJob.State(rawValue: state) ?? .pending, attempts: attempts,
+                    availableAt: availableAt, leaseExpiresAt: leaseExpiresAt, lastError: lastError))
         }
         return jobs
     }
@@ -776,10 +910,13 @@ public final class PostgresGatewayStore: GatewayStore {
     private static func entries(_ rows: PostgresRowSequence) async throws -> [AuditEntry] {
         var entries: [AuditEntry] = []
         for try await (sequence, time, kind, detailsText, previousHash, hash)
-            in rows.decode((Int, String, String, String, String, String).self) {
-            entries.append(AuditEntry(sequence: sequence, time: time, kind: kind, details: StoredText.auditDetails(from: detailsText),
-                                      previousHash: previousHash,
-                                      hash: hash))
+            in rows.decode((Int, String, String, String, String, String).self)
+        {
+            entries.append(
+                AuditEntry(
+                    sequence: sequence, time: time, kind: kind, details: StoredText.auditDetails(from: detailsText),
+                    previousHash: previousHash,
+                    hash: hash))
         }
         return entries
     }

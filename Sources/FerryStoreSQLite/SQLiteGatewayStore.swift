@@ -68,7 +68,8 @@ public final class SQLiteGatewayStore: GatewayStore {
                 table.column("lease_expires_at", .double)
                 table.column("last_error", .text)
             }
-            try db.create(index: "delivery_job_line", on: "delivery_job", columns: ["destination", "ordering_key", "sequence"])
+            try db.create(
+                index: "delivery_job_line", on: "delivery_job", columns: ["destination", "ordering_key", "sequence"])
         }
         migrator.registerMigration("2026-11-25 audit") { db in
             try db.create(table: "audit_entry") { table in
@@ -133,7 +134,8 @@ public final class SQLiteGatewayStore: GatewayStore {
         migrator.registerMigration("2026-11-25 rejected inputs index") { db in
             // Retention looks for rejected inputs still kept: without this index it read every
             // document entry while holding the writer.
-            try db.execute(sql: "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL")
+            try db.execute(
+                sql: "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL")
         }
         return migrator
     }
@@ -143,48 +145,68 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func commit(_ document: InboundDocument) async throws -> CommitOutcome {
         try await writing { db in
             if let key = document.idempotencyKey,
-                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?"),
-                                           arguments: [document.sender, key])
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?"),
+                    arguments: [document.sender, key])
             {
                 let documentID: String = row["document_id"]
-                guard row["body_sha256"] == document.bodySHA256 else { throw StoreError.idempotencyConflict(documentID: documentID) }
+                guard row["body_sha256"] == document.bodySHA256 else {
+                    throw StoreError.idempotencyConflict(documentID: documentID)
+                }
                 return .replayed(documentID: documentID)
             }
-            try db.cachedStatement(sql: "INSERT INTO document (id, sender, received_at, body_sha256) VALUES (?, ?, ?, ?)").execute(
-                           arguments: [document.id, document.sender, document.receivedAt, document.bodySHA256])
+            try db.cachedStatement(
+                sql: "INSERT INTO document (id, sender, received_at, body_sha256) VALUES (?, ?, ?, ?)"
+            ).execute(
+                arguments: [document.id, document.sender, document.receivedAt, document.bodySHA256])
             if let key = document.idempotencyKey {
-                try db.cachedStatement(sql: "INSERT INTO idempotency_key (sender, key, body_sha256, document_id) VALUES (?, ?, ?, ?)").execute(
-                               arguments: [document.sender, key, document.bodySHA256, document.id])
+                try db.cachedStatement(
+                    sql: "INSERT INTO idempotency_key (sender, key, body_sha256, document_id) VALUES (?, ?, ?, ?)"
+                ).execute(
+                    arguments: [document.sender, key, document.bodySHA256, document.id])
             }
             var duplicates = Set<String>()
             for (position, record) in document.records {
                 // A record already stored, by an earlier document or earlier in this one, is a duplicate.
-                try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO record (id, type, record_key, sender, document_id, received_at, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [record.id, record.type, record.key, document.sender, document.id, document.receivedAt,
-                                             Data(record.body)])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT OR IGNORE INTO record (id, type, record_key, sender, document_id, received_at, body)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    record.id, record.type, record.key, document.sender, document.id, document.receivedAt,
+                    Data(record.body),
+                ])
                 let duplicate = db.changesCount == 0
                 if duplicate {
                     duplicates.insert(record.id)
                 } else {
                     for routing in record.routing where routing.released {
-                        try Self.insertJob(db, id: InboundDocument.jobID(record: record.id, destination: routing.destination),
-                                           destination: routing.destination, key: record.key, recordIDs: [record.id],
-                                           availableAt: document.now)
+                        try Self.insertJob(
+                            db, id: InboundDocument.jobID(record: record.id, destination: routing.destination),
+                            destination: routing.destination, key: record.key, recordIDs: [record.id],
+                            availableAt: document.now)
                     }
                 }
-                try db.cachedStatement(sql: """
-                    INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
-                    VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
-                    """).execute( arguments: [document.id, position, duplicate ? "duplicate" : "accepted", record.id, record.key,
-                                     StoredText.routing(record.routing)])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
+                        VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
+                        """
+                ).execute(arguments: [
+                    document.id, position, duplicate ? "duplicate" : "accepted", record.id, record.key,
+                    StoredText.routing(record.routing),
+                ])
             }
             for reject in document.rejects {
-                try db.cachedStatement(sql: """
-                    INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
-                    VALUES (?, ?, 'rejected', NULL, ?, ?, ?, ?, '[]')
-                    """).execute( arguments: [document.id, reject.position, reject.key, reject.line, reject.reason, reject.input])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO document_entry (document_id, position, outcome, record_id, record_key, line, reason, input, routing)
+                        VALUES (?, ?, 'rejected', NULL, ?, ?, ?, ?, '[]')
+                        """
+                ).execute(arguments: [
+                    document.id, reject.position, reject.key, reject.line, reject.reason, reject.input,
+                ])
             }
             for event in document.audit {
                 try Self.appendAudit(db, kind: event.kind, time: document.receivedAt, details: event.details)
@@ -195,33 +217,46 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func idempotencyKey(sender: String, key: String) async throws -> (documentID: String, bodySHA256: String)? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?"), arguments: [sender, key])
-                .map { ($0["document_id"], $0["body_sha256"]) }
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM idempotency_key WHERE sender = ? AND key = ?"),
+                arguments: [sender, key]
+            )
+            .map { ($0["document_id"], $0["body_sha256"]) }
         }
     }
 
     public func document(_ id: String) async throws -> StoredDocument? {
         try await database.read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document WHERE id = ?"), arguments: [id]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM document WHERE id = ?"), arguments: [id])
+            else { return nil }
             var entries: [StoredDocument.Entry] = []
             // Every delivery job of the document's records, in one range join on the job ids.
             var jobStates: [String: String] = [:]
-            for job in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT job.id, job.state FROM document_entry AS entry JOIN delivery_job AS job
-                ON job.id >= entry.record_id || '/' AND job.id < entry.record_id || '0'
-                WHERE entry.document_id = ? AND entry.record_id IS NOT NULL
-                """), arguments: [id]) {
+            for job in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT job.id, job.state FROM document_entry AS entry JOIN delivery_job AS job
+                        ON job.id >= entry.record_id || '/' AND job.id < entry.record_id || '0'
+                        WHERE entry.document_id = ? AND entry.record_id IS NOT NULL
+                        """), arguments: [id])
+            {
                 jobStates[job["id"]] = job["state"]
             }
-            for entry in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM document_entry WHERE document_id = ? ORDER BY position"),
-                                          arguments: [id]) {
-                entries.append(StoredDocument.Entry(
-                    storedPosition: entry["position"], outcome: entry["outcome"], recordID: entry["record_id"],
-                    key: entry["record_key"], line: entry["line"], reason: entry["reason"], input: entry["input"],
-                    routing: entry["routing"], jobStates: jobStates))
+            for entry in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM document_entry WHERE document_id = ? ORDER BY position"),
+                arguments: [id])
+            {
+                entries.append(
+                    StoredDocument.Entry(
+                        storedPosition: entry["position"], outcome: entry["outcome"], recordID: entry["record_id"],
+                        key: entry["record_key"], line: entry["line"], reason: entry["reason"], input: entry["input"],
+                        routing: entry["routing"], jobStates: jobStates))
             }
-            return StoredDocument(id: id, sender: row["sender"], receivedAt: row["received_at"], bodySHA256: row["body_sha256"],
-                                  entries: entries)
+            return StoredDocument(
+                id: id, sender: row["sender"], receivedAt: row["received_at"], bodySHA256: row["body_sha256"],
+                entries: entries)
         }
     }
 
@@ -229,10 +264,14 @@ public final class SQLiteGatewayStore: GatewayStore {
         try await database.read { db in
             var result: [String: StoredRecord] = [:]
             for id in ids {
-                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM record WHERE id = ?"), arguments: [id]) else { continue }
+                guard
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(sql: "SELECT * FROM record WHERE id = ?"), arguments: [id])
+                else { continue }
                 let body: Data? = row["body"]
-                result[id] = StoredRecord(id: id, type: row["type"], key: row["record_key"], sender: row["sender"],
-                                          documentID: row["document_id"], body: body.map { [UInt8]($0) })
+                result[id] = StoredRecord(
+                    id: id, type: row["type"], key: row["record_key"], sender: row["sender"],
+                    documentID: row["document_id"], body: body.map { [UInt8]($0) })
             }
             return result
         }
@@ -249,16 +288,20 @@ public final class SQLiteGatewayStore: GatewayStore {
         try await writing { db in
             // A body stays while any of its deliveries is unfinished; the document_entry rows keep
             // ids and keys, the audit keeps the hashes.
-            try db.cachedStatement(sql: """
-                UPDATE record SET body = NULL WHERE body IS NOT NULL AND received_at < ?
-                AND NOT EXISTS (SELECT 1 FROM delivery_job WHERE delivery_job.id >= record.id || '/'
-                                AND delivery_job.id < record.id || '0' AND delivery_job.state NOT IN ('delivered', 'blocked'))
-                """).execute( arguments: [time])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE record SET body = NULL WHERE body IS NOT NULL AND received_at < ?
+                    AND NOT EXISTS (SELECT 1 FROM delivery_job WHERE delivery_job.id >= record.id || '/'
+                                    AND delivery_job.id < record.id || '0' AND delivery_job.state NOT IN ('delivered', 'blocked'))
+                    """
+            ).execute(arguments: [time])
             let records = db.changesCount
-            try db.cachedStatement(sql: """
-                UPDATE document_entry SET input = NULL WHERE input IS NOT NULL
-                AND document_id IN (SELECT id FROM document WHERE received_at < ?)
-                """).execute( arguments: [time])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE document_entry SET input = NULL WHERE input IS NOT NULL
+                    AND document_id IN (SELECT id FROM document WHERE received_at < ?)
+                    """
+            ).execute(arguments: [time])
             return records + db.changesCount
         }
     }
@@ -266,13 +309,16 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func probeWritable() async throws {
         try await writing { db in
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO readiness_probe (id, time) VALUES (1, ?)").execute(
-                           arguments: [Date().timeIntervalSinceReferenceDate])
+                arguments: [Date().timeIntervalSinceReferenceDate])
         }
     }
 
     public func queueDepth() async throws -> Int {
         try await database.read { db in
-            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')")) ?? 0
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT COUNT(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')"))
+                ?? 0
         }
     }
 
@@ -281,8 +327,9 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func enqueue(_ jobs: [DeliveryJob]) async throws {
         try await writing { db in
             for job in jobs {
-                try Self.insertJob(db, id: job.id, destination: job.destination, key: job.key, recordIDs: job.recordIDs,
-                                   availableAt: job.availableAt)
+                try Self.insertJob(
+                    db, id: job.id, destination: job.destination, key: job.key, recordIDs: job.recordIDs,
+                    availableAt: job.availableAt)
             }
         }
     }
@@ -300,35 +347,44 @@ public final class SQLiteGatewayStore: GatewayStore {
                             AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
         """
 
-    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?) async throws
+    public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?)
+        async throws
         -> [DeliveryJob]
     {
         try await writing { db in
             var rows: [Row]
             if let excluded {
                 // The destination of the earliest claimable job of a destination not excluded.
-                let chosen = try String.fetchOne(db.cachedStatement(sql: """
-                    SELECT job.destination FROM delivery_job AS job
-                    WHERE \(Self.claimable) AND job.destination NOT IN (SELECT value FROM json_each(:excluded))
-                    ORDER BY job.sequence LIMIT 1
-                    """), arguments: ["now": now, "excluded": StoredText.recordIDs(excluded.sorted())])
+                let chosen = try String.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT job.destination FROM delivery_job AS job
+                            WHERE \(Self.claimable) AND job.destination NOT IN (SELECT value FROM json_each(:excluded))
+                            ORDER BY job.sequence LIMIT 1
+                            """), arguments: ["now": now, "excluded": StoredText.recordIDs(excluded.sorted())])
                 guard let chosen else { return [] }
                 // `+` keeps the destination off the index: the state index in queue order finds the
                 // few claimable jobs; the destination's index would walk all its delivered ones.
-                rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT * FROM delivery_job AS job WHERE \(Self.claimable) AND +job.destination = :destination
-                    ORDER BY job.sequence LIMIT :limit
-                    """), arguments: ["now": now, "destination": chosen, "limit": limit])
+                rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT * FROM delivery_job AS job WHERE \(Self.claimable) AND +job.destination = :destination
+                            ORDER BY job.sequence LIMIT :limit
+                            """), arguments: ["now": now, "destination": chosen, "limit": limit])
             } else {
-                rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT * FROM delivery_job AS job WHERE \(Self.claimable) ORDER BY job.sequence LIMIT :limit
-                    """), arguments: ["now": now, "limit": limit])
+                rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT * FROM delivery_job AS job WHERE \(Self.claimable) ORDER BY job.sequence LIMIT :limit
+                            """), arguments: ["now": now, "limit": limit])
             }
             var claimed: [DeliveryJob] = []
             for row in rows {
                 let sequence: Int = row["sequence"]
-                try db.cachedStatement(sql: "UPDATE delivery_job SET state = 'leased', lease_expires_at = ? WHERE sequence = ?").execute(
-                               arguments: [now + leaseSeconds, sequence])
+                try db.cachedStatement(
+                    sql: "UPDATE delivery_job SET state = 'leased', lease_expires_at = ? WHERE sequence = ?"
+                ).execute(
+                    arguments: [now + leaseSeconds, sequence])
                 var job = try Self.job(row)
                 job.markLeased(until: now + leaseSeconds)
                 claimed.append(job)
@@ -343,7 +399,8 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     @discardableResult
     public func fail(_ id: String, error: String, now: Double, random: Double) async throws -> DeliveryJob.State {
-        try await writing { [policy] db in try Self.fail(db, id, error: error, now: now, random: random, policy: policy) }
+        try await writing { [policy] db in try Self.fail(db, id, error: error, now: now, random: random, policy: policy)
+        }
     }
 
     public func finishDelivery(delivered: [String], blocked: [String], time: String, audit: [AuditEvent]) async throws {
@@ -354,16 +411,21 @@ public final class SQLiteGatewayStore: GatewayStore {
         }
     }
 
-    public func failDelivery(jobIDs: [String], error: String, now: Double, random: Double, time: String,
-                             audit: [AuditEvent]) async throws -> [String: DeliveryJob.State] {
+    public func failDelivery(
+        jobIDs: [String], error: String, now: Double, random: Double, time: String,
+        audit: [AuditEvent]
+    ) async throws -> [String: DeliveryJob.State] {
         try await writing { [policy] db in
             var states: [String: DeliveryJob.State] = [:]
-            for id in jobIDs { states[id] = try Self.fail(db, id, error: error, now: now, random: random, policy: policy) }
+            for id in jobIDs {
+                states[id] = try Self.fail(db, id, error: error, now: now, random: random, policy: policy)
+            }
             for event in audit { try Self.appendAudit(db, kind: event.kind, time: time, details: event.details) }
             let dead = jobIDs.filter { states[$0] == .deadLettered }
             if !dead.isEmpty {
-                try Self.appendAudit(db, kind: "dead-lettered", time: time,
-                                     details: JSONObject([("jobs", .array(dead.map(JSONValue.string))), ("error", .string(error))]))
+                try Self.appendAudit(
+                    db, kind: "dead-lettered", time: time,
+                    details: JSONObject([("jobs", .array(dead.map(JSONValue.string))), ("error", .string(error))]))
             }
             return states
         }
@@ -371,34 +433,43 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func jobs(in state: DeliveryJob.State) async throws -> [DeliveryJob] {
         try await database.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM delivery_job WHERE state = ? ORDER BY sequence"), arguments: [state.rawValue])
-                .map(Self.job)
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM delivery_job WHERE state = ? ORDER BY sequence"),
+                arguments: [state.rawValue]
+            )
+            .map(Self.job)
         }
     }
 
     public func retry(_ id: String, now: Double) async throws {
         try await writing { db in
             try Self.require(db, id, state: .deadLettered)
-            try db.cachedStatement(sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?").execute(
-                           arguments: [now, id])
+            try db.cachedStatement(
+                sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?"
+            ).execute(
+                arguments: [now, id])
         }
     }
 
     public func purge(_ id: String) async throws {
         try await writing { db in
             try Self.require(db, id, state: .deadLettered)
-            try db.cachedStatement(sql: "DELETE FROM delivery_job WHERE id = ?").execute( arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM delivery_job WHERE id = ?").execute(arguments: [id])
         }
     }
 
-    public func act(on id: String, _ action: OperatorAction, now: Double, time: String,
-                    audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws {
+    public func act(
+        on id: String, _ action: OperatorAction, now: Double, time: String,
+        audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent
+    ) async throws {
         try await writing { db in
             let row = try Self.require(db, id, state: .deadLettered)
             switch action {
             case .retry:
-                try db.cachedStatement(sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?")
-                    .execute(arguments: [now, id])
+                try db.cachedStatement(
+                    sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?"
+                )
+                .execute(arguments: [now, id])
             case .purge:
                 try db.cachedStatement(sql: "DELETE FROM delivery_job WHERE id = ?").execute(arguments: [id])
             }
@@ -422,15 +493,20 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func head() async throws -> AuditEntry? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1")).map(Self.entry)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1")).map(
+                Self.entry)
         }
     }
 
     public func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws {
         try await writing { db in
-            try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO audit_checkpoint (sequence, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?)
-                """).execute( arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.time, checkpoint.keyID, checkpoint.signature])
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO audit_checkpoint (sequence, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                checkpoint.sequence, checkpoint.hash, checkpoint.time, checkpoint.keyID, checkpoint.signature,
+            ])
         }
     }
 
@@ -443,19 +519,23 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func checkpoints() async throws -> [AuditCheckpoint] {
         try await database.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence")).map(Self.checkpoint)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_checkpoint ORDER BY sequence")).map(
+                Self.checkpoint)
         }
     }
 
     private static func checkpoint(_ row: Row) -> AuditCheckpoint {
-        AuditCheckpoint(sequence: row["sequence"], hash: row["hash"], time: row["time"], keyID: row["key_id"],
-                        signature: row["signature"])
+        AuditCheckpoint(
+            sequence: row["sequence"], hash: row["hash"], time: row["time"], keyID: row["key_id"],
+            signature: row["signature"])
     }
 
     public func pruneAudit(through sequence: Int) async throws -> Int {
         try await writing { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM audit_checkpoint WHERE sequence = ?)",
-                                    arguments: [sequence]) == true
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM audit_checkpoint WHERE sequence = ?)",
+                    arguments: [sequence]) == true
             else { throw QueueError(message: "no audit checkpoint at \(sequence): pruning stops at a checkpoint") }
             // The checkpointed entry stays: the chain goes on from it, and verification starts there.
             try db.execute(sql: "DELETE FROM audit_entry WHERE sequence < ?", arguments: [sequence])
@@ -474,72 +554,99 @@ public final class SQLiteGatewayStore: GatewayStore {
         }
     }
 
-    private static func insertJob(_ db: Database, id: String, destination: String, key: String, recordIDs: [String],
-                                  availableAt: Double) throws {
+    private static func insertJob(
+        _ db: Database, id: String, destination: String, key: String, recordIDs: [String],
+        availableAt: Double
+    ) throws {
         let ids = StoredText.recordIDs(recordIDs)
-        try db.cachedStatement(sql: """
-            INSERT INTO delivery_job (id, destination, ordering_key, record_ids, state, attempts, available_at)
-            VALUES (?, ?, ?, ?, 'pending', 0, ?)
-            """).execute( arguments: [id, destination, key, ids, availableAt])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO delivery_job (id, destination, ordering_key, record_ids, state, attempts, available_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?)
+                """
+        ).execute(arguments: [id, destination, key, ids, availableAt])
     }
 
     private static func complete(_ db: Database, _ id: String, as state: DeliveryJob.State) throws {
         try require(db, id, state: .leased)
-        try db.cachedStatement(sql: "UPDATE delivery_job SET state = ?, lease_expires_at = NULL WHERE id = ?").execute( arguments: [state.rawValue, id])
+        try db.cachedStatement(sql: "UPDATE delivery_job SET state = ?, lease_expires_at = NULL WHERE id = ?").execute(
+            arguments: [state.rawValue, id])
     }
 
-    private static func fail(_ db: Database, _ id: String, error: String, now: Double, random: Double,
-                             policy: RetryPolicy) throws -> DeliveryJob.State {
+    private static func fail(
+        _ db: Database, _ id: String, error: String, now: Double, random: Double,
+        policy: RetryPolicy
+    ) throws -> DeliveryJob.State {
         let row = try require(db, id, state: .leased)
         let attempts: Int = row["attempts"] + 1
         if let delay = policy.delay(afterAttempts: attempts, random: random) {
-            try db.cachedStatement(sql: """
-                UPDATE delivery_job SET state = 'pending', attempts = ?, available_at = ?, lease_expires_at = NULL,
-                last_error = ? WHERE id = ?
-                """).execute( arguments: [attempts, now + delay, error, id])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE delivery_job SET state = 'pending', attempts = ?, available_at = ?, lease_expires_at = NULL,
+                    last_error = ? WHERE id = ?
+                    """
+            ).execute(arguments: [attempts, now + delay, error, id])
             return .pending
         }
-        try db.cachedStatement(sql: """
-            UPDATE delivery_job SET state = 'dead-lettered', attempts = ?, lease_expires_at = NULL, last_error = ?
-            WHERE id = ?
-            """).execute( arguments: [attempts, error, id])
+        try db.cachedStatement(
+            sql: """
+                UPDATE delivery_job SET state = 'dead-lettered', attempts = ?, lease_expires_at = NULL, last_error = ?
+                WHERE id = ?
+                """
+        ).execute(arguments: [attempts, error, id])
         return .deadLettered
     }
 
     @discardableResult
     private static func require(_ db: Database, _ id: String, state: DeliveryJob.State) throws -> Row {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM delivery_job WHERE id = ?"), arguments: [id]) else {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM delivery_job WHERE id = ?"), arguments: [id])
+        else {
             throw QueueError(message: "no job \(id)")
         }
         let current: String = row["state"]
-        guard current == state.rawValue else { throw QueueError(message: "job \(id) is \(current), not \(state.rawValue)") }
+        guard current == state.rawValue else {
+            throw QueueError(message: "job \(id) is \(current), not \(state.rawValue)")
+        }
         return row
     }
 
     private static func job(_ row: Row) throws -> DeliveryJob {
-        return DeliveryJob(stored: row["id"], destination: row["destination"], key: row["ordering_key"],
-                           recordIDs: StoredText.recordIDs(from: row["record_ids"]),
-                           sequence: row["sequence"], state: DeliveryJob.State(rawValue: row["state"]) ?? .pending,
-                           attempts: row["attempts"], availableAt: row["available_at"], leaseExpiresAt: row["lease_expires_at"],
-                           lastError: row["last_error"])
+        return DeliveryJob(
+            stored: row["id"], destination: row["destination"], key: row["ordering_key"],
+            recordIDs: StoredText.recordIDs(from: row["record_ids"]),
+            sequence: row["sequence"], state: DeliveryJob.State(rawValue: row["state"]) ?? .pending,
+            attempts: row["attempts"], availableAt: row["available_at"], leaseExpiresAt: row["lease_expires_at"],
+            lastError: row["last_error"])
     }
 
     /// Reads the chain's head and appends after it, inside the caller's transaction.
     @discardableResult
-    private static func appendAudit(_ db: Database, kind: String, time: String, details: JSONObject) throws -> AuditEntry {
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_entry ORDER BY sequence DESC LIMIT 1"))
-            .map { (sequence: $0["sequence"] as Int, hash: $0["hash"] as String) }
+    private static func appendAudit(_ db: Database, kind: String, time: String, details: JSONObject) throws
+        -> AuditEntry
+    {
+        let head = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT sequence, hash FROM audit_entry ORDER BY sequence DESC LIMIT 1")
+        )
+        .map { (sequence: $0["sequence"] as Int, hash: $0["hash"] as String) }
         let entry = AuditEntry(following: head, time: time, kind: kind, details: details)
-        try db.cachedStatement(sql: """
-            INSERT INTO audit_entry (sequence, time, kind, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
-            """).execute( arguments: [entry.sequence, entry.time, entry.kind,
-                             StoredText.json(.object(entry.details)),
-                             entry.previousHash, entry.hash])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO audit_entry (sequence, time, kind, details, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            entry.sequence, entry.time, entry.kind,
+            StoredText.json(.object(entry.details)),
+            entry.previousHash, entry.hash,
+        ])
         return entry
     }
 
     private static func entry(_ row: Row) -> AuditEntry {
-        AuditEntry(sequence: row["sequence"], time: row["time"], kind: row["kind"], details: StoredText.auditDetails(from: row["details"]),
-                          previousHash: row["previous_hash"], hash: row["hash"])
+        AuditEntry(
+            sequence: row["sequence"], time: row["time"], kind: row["kind"],
+            details: StoredText.auditDetails(from: row["details"]),
+            previousHash: row["previous_hash"], hash: row["hash"])
     }
 }

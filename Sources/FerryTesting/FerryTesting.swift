@@ -57,7 +57,9 @@ public enum FerryTesting {
 
     /// The marking of every field present in a record's data, nested fields included, by JSON
     /// pointer; nil for a field the schema does not know.
-    public static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(Marking?, String)] {
+    public static func markings(of data: JSONObject, type: ObjectType, pointer: String = "/data") -> [(
+        Marking?, String
+    )] {
         data.members.flatMap { member -> [(Marking?, String)] in
             let path = "\(pointer)/\(member.key)"
             guard let field = type.field(named: member.key) else { return [(nil, path)] }

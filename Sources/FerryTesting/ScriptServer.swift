@@ -11,7 +11,8 @@ extension FerryTesting {
         /// Starts `scripts/<script>` with its arguments and reads the port it prints.
         public init(script: String, arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/\(script)").path] + arguments
+            process.arguments =
+                ["python3", FerryTesting.packageRoot.appendingPathComponent("scripts/\(script)").path] + arguments
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice  // not the test runner's pipe: it must see EOF when tests end

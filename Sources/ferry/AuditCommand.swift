@@ -65,7 +65,8 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "The gateway's key directory (default: DATA/keys).")
         var keys: String?
 
-        @Option(help: "A directory of checkpoint files copied off the host (repeat for several, e.g. one per instance).")
+        @Option(
+            help: "A directory of checkpoint files copied off the host (repeat for several, e.g. one per instance).")
         var checkpoints: [String] = []
 
         @Option(help: "The audit sequence the chain must reach at least (as noted from an earlier verification).")
@@ -79,7 +80,8 @@ struct AuditCommand: AsyncParsableCommand {
 
         func validate() throws {
             for fingerprint in keyFingerprint where !GatewayConfigurationLoader.isFingerprint(fingerprint) {
-                throw ValidationError("--key-fingerprint \(fingerprint): a fingerprint is sha256:<64 lowercase hex digits>")
+                throw ValidationError(
+                    "--key-fingerprint \(fingerprint): a fingerprint is sha256:<64 lowercase hex digits>")
             }
         }
 
@@ -92,7 +94,8 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 let (store, path) = try await options.openStore(errors: errors)
                 let directory = URL(fileURLWithPath: options.data)
-                let keyring = Keyring(directory: keys.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("keys"))
+                let keyring = Keyring(
+                    directory: keys.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("keys"))
                 var offHost: [URL] = []
                 for directory in checkpoints {
                     let files = AuditVerifier.checkpointFiles(inDirectory: URL(fileURLWithPath: directory))
@@ -107,19 +110,25 @@ struct AuditCommand: AsyncParsableCommand {
                     checkpointFiles: AuditVerifier.checkpointFiles(in: directory), offHostCheckpointFiles: offHost,
                     expectedSequence: expectSequence)
                 let report = AuditVerifier.verify(
-                    evidence, trust: AuditVerifier.Trust(publicKeys: (try? keyring.publicKeys()) ?? [:], pinnedFingerprints: pinned))
+                    evidence,
+                    trust: AuditVerifier.Trust(
+                        publicKeys: (try? keyring.publicKeys()) ?? [:], pinnedFingerprints: pinned))
                 for warning in report.warnings { errors.write("\(path): warning: \(warning)\n") }
                 for problem in report.problems { errors.write("\(path): error: \(problem) [\(problem.code)]\n") }
                 let entries = evidence.entries
-                output.write("\(Self.count(entries.count, "audit entry", "audit entries"))"
-                             + "\(entries.last.map { " through \($0.sequence)" } ?? ""), "
-                             + "\(Self.count(report.verifiedCheckpoints, "signed checkpoint", "signed checkpoints")), "
-                             + "\(report.problems.isEmpty ? "chain intact" : Self.count(report.problems.count, "problem", "problems"))\n")
+                output.write(
+                    "\(Self.count(entries.count, "audit entry", "audit entries"))"
+                        + "\(entries.last.map { " through \($0.sequence)" } ?? ""), "
+                        + "\(Self.count(report.verifiedCheckpoints, "signed checkpoint", "signed checkpoints")), "
+                        + "\(report.problems.isEmpty ? "chain intact" : Self.count(report.problems.count, "problem", "problems"))\n"
+                )
                 if !report.problems.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
             }
         }
 
-        private static func count(_ number: Int, _ one: String, _ many: String) -> String { "\(number) \(number == 1 ? one : many)" }
+        private static func count(_ number: Int, _ one: String, _ many: String) -> String {
+            "\(number) \(number == 1 ? one : many)"
+        }
 
         /// The gateway configuration, or the command's exit when it cannot be used.
         private static func loadConfiguration(_ path: String, errors: BufferedOutput) throws -> GatewayConfiguration {
@@ -130,7 +139,9 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let loaded = GatewayConfigurationCheck.load(path: path, document: document)
             guard let configuration = loaded.configuration else {
-                for diagnostic in loaded.diagnostics where diagnostic.severity == .error { errors.write("\(diagnostic)\n") }
+                for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
+                    errors.write("\(diagnostic)\n")
+                }
                 throw ExitCode(ExitStatus.configuration.rawValue)
             }
             return configuration
@@ -140,8 +151,11 @@ struct AuditCommand: AsyncParsableCommand {
     /// `ferry audit prune`: old entries go, up to a signed checkpoint.
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete the audit entries before a signed checkpoint; the chain and its verification go on from it.",
-            discussion: "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 there is no store; 69 PostgreSQL cannot be reached.")
+            abstract:
+                "Delete the audit entries before a signed checkpoint; the chain and its verification go on from it.",
+            discussion:
+                "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 there is no store; 69 PostgreSQL cannot be reached."
+        )
 
         @OptionGroup var options: StoreOptions
 

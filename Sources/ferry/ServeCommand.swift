@@ -33,7 +33,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "ferry")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let loaded = try loadConfiguration()
         guard var configuration = loaded.configuration else { throw ExitCode(ExitStatus.configuration.rawValue) }
         if let data { configuration.dataDirectory = data }
@@ -44,22 +45,28 @@ struct Serve: AsyncParsableCommand {
         }
         let (host, port) = try Self.address(configuration.listen)
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: dataDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let store: any GatewayStore
         do {
-            store = try await StoreOpening.open(configuration.store, dataDirectory: dataDirectory, policy: configuration.retry,
-                                                logger: logger)
+            store = try await StoreOpening.open(
+                configuration.store, dataDirectory: dataDirectory, policy: configuration.retry,
+                logger: logger)
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("ferry serve: error: \(error)\n".utf8))
             throw ExitCode(ExitStatus.unavailable.rawValue)
         }
-        let gateway = try Gateway(configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
-                                  dataDirectory: dataDirectory)
+        let gateway = try Gateway(
+            configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
+            dataDirectory: dataDirectory)
         do {
             _ = try gateway.keyring.sign([])
         } catch {
-            FileHandle.standardError.write(Data("ferry serve: error: \(error)\n  make one with: ferry keys generate --directory \(gateway.keyring.directory.path)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "ferry serve: error: \(error)\n  make one with: ferry keys generate --directory \(gateway.keyring.directory.path)\n"
+                        .utf8))
             throw ExitCode(ExitStatus.configuration.rawValue)
         }
         if !configuration.auditKeyFingerprints.isEmpty {
@@ -67,14 +74,19 @@ struct Serve: AsyncParsableCommand {
             let current = try? gateway.keyring.currentKeyID()
             let fingerprint = current.flatMap { try? gateway.keyring.publicKeys()[$0] }.map(Keyring.fingerprint)
             guard let fingerprint, configuration.auditKeyFingerprints.contains(fingerprint) else {
-                FileHandle.standardError.write(Data(("ferry serve: error: the current signing key \(current ?? "?") "
-                    + "(\(fingerprint ?? "no public key")) is not pinned in audit.key_fingerprint\n").utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        ("ferry serve: error: the current signing key \(current ?? "?") "
+                            + "(\(fingerprint ?? "no public key")) is not pinned in audit.key_fingerprint\n").utf8))
                 throw ExitCode(ExitStatus.configuration.rawValue)
             }
         }
         let completed = try await gateway.completeInterruptedCheckpoints()
-        if completed > 0 { logger.warning("completed audit checkpoints a stopped process left without their row",
-                                          metadata: ["count": "\(completed)"]) }
+        if completed > 0 {
+            logger.warning(
+                "completed audit checkpoints a stopped process left without their row",
+                metadata: ["count": "\(completed)"])
+        }
         let configurationBytes = (try? Data(contentsOf: URL(fileURLWithPath: config))) ?? Data()
         try await gateway.recordConfigurationLoaded(file: config, bytes: [UInt8](configurationBytes))
 
@@ -84,8 +96,10 @@ struct Serve: AsyncParsableCommand {
         let scheme = configuration.tls == nil ? "http" : "https"
         let storeLabel = StoreOpening.label(configuration.store, dataDirectory: dataDirectory)
         try await service.run(host: host, port: port) { port in
-            FileHandle.standardError.write(Data(
-                "ferry serve: listening on \(scheme)://\(host):\(port) (data \(dataDirectory.path), store \(storeLabel))\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "ferry serve: listening on \(scheme)://\(host):\(port) (data \(dataDirectory.path), store \(storeLabel))\n"
+                        .utf8))
         }
     }
 
@@ -97,14 +111,19 @@ struct Serve: AsyncParsableCommand {
         }
         let loaded = GatewayConfigurationCheck.load(path: config, document: document)
         if !loaded.diagnostics.isEmpty {
-            FileHandle.standardError.write(Data(DiagnosticFormatter.format(loaded.diagnostics, as: .text, sources: loaded.sources).utf8))
+            FileHandle.standardError.write(
+                Data(DiagnosticFormatter.format(loaded.diagnostics, as: .text, sources: loaded.sources).utf8))
         }
-        if loaded.configuration == nil { FileHandle.standardError.write(Data("ferry serve: the configuration has errors; not starting\n".utf8)) }
+        if loaded.configuration == nil {
+            FileHandle.standardError.write(Data("ferry serve: the configuration has errors; not starting\n".utf8))
+        }
         return loaded
     }
 
     static func address(_ text: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
             throw ValidationError("listen is HOST:PORT, not \(text)")
         }
         return (String(text[..<colon]), port)

@@ -42,7 +42,9 @@ struct Verify: ParsableCommand {
 
     func validate() throws {
         if (signature == nil) != (keyId == nil) { throw ValidationError("--signature and --key-id go together") }
-        if headers != nil && signature != nil { throw ValidationError("give --headers or --signature and --key-id, not both") }
+        if headers != nil && signature != nil {
+            throw ValidationError("give --headers or --signature and --key-id, not both")
+        }
     }
 
     func run() throws {
@@ -80,21 +82,28 @@ struct Verify: ParsableCommand {
             switch signed {
             case .manifest(let manifest, _):
                 if let destination, destination != manifest.destination {
-                    errors.write("\(file): error: the delivery was made for \(manifest.destination), not \(destination)\n")
+                    errors.write(
+                        "\(file): error: the delivery was made for \(manifest.destination), not \(destination)\n")
                     throw ExitCode(ExitStatus.rejects.rawValue)
                 }
                 let count = manifest.recordIDs.count
-                output.write("\(file): signature verifies (key \(manifest.keyID)): delivery \(manifest.deliveryID) for "
-                             + "\(manifest.destination) at \(manifest.time), \(count) \(count == 1 ? "record" : "records")\n")
+                output.write(
+                    "\(file): signature verifies (key \(manifest.keyID)): delivery \(manifest.deliveryID) for "
+                        + "\(manifest.destination) at \(manifest.time), \(count) \(count == 1 ? "record" : "records")\n"
+                )
             case .bodyOnly(let keyID, _, let recordIDs):
-                errors.write("\(file): warning: the signature covers the body only: it is bound to no destination, "
-                             + "and its record ids are not signed\n")
+                errors.write(
+                    "\(file): warning: the signature covers the body only: it is bound to no destination, "
+                        + "and its record ids are not signed\n")
                 if let destination {
-                    errors.write("\(file): error: a body-only signature cannot show that the delivery was made for \(destination)\n")
+                    errors.write(
+                        "\(file): error: a body-only signature cannot show that the delivery was made for \(destination)\n"
+                    )
                     throw ExitCode(ExitStatus.rejects.rawValue)
                 }
-                output.write("\(file): signature verifies (key \(keyID)), bound to no destination"
-                             + "\(headers == nil && signature == nil ? ", \(recordIDs.count) unsigned record ids" : "")\n")
+                output.write(
+                    "\(file): signature verifies (key \(keyID)), bound to no destination"
+                        + "\(headers == nil && signature == nil ? ", \(recordIDs.count) unsigned record ids" : "")\n")
             }
         }
     }
@@ -110,10 +119,13 @@ struct Verify: ParsableCommand {
         if isDirectory.boolValue {
             found = try? Keyring(directory: URL(fileURLWithPath: keys)).publicKeys()
         } else {
-            found = (try? Data(contentsOf: URL(fileURLWithPath: keys))).flatMap { Keyring.publicKeys(fromKeysDocument: [UInt8]($0)) }
+            found = (try? Data(contentsOf: URL(fileURLWithPath: keys))).flatMap {
+                Keyring.publicKeys(fromKeysDocument: [UInt8]($0))
+            }
         }
         guard let found, !found.isEmpty else {
-            throw exit("\(keys): error: cannot read public keys (a key directory with .pub files, or a /v1/keys document)")
+            throw exit(
+                "\(keys): error: cannot read public keys (a key directory with .pub files, or a /v1/keys document)")
         }
         return found
     }
@@ -121,14 +133,17 @@ struct Verify: ParsableCommand {
     /// Header fields from a JSON object, or from `Name: value` lines as `curl -D` writes them.
     static func headerFields(_ text: String) -> [String: String] {
         if let object = (try? JSONParser.parseDocument(Array(text.utf8)))?.objectValue {
-            return Dictionary(object.members.compactMap { member in member.value.stringValue.map { (member.key, $0) } },
-                              uniquingKeysWith: { first, _ in first })
+            return Dictionary(
+                object.members.compactMap { member in member.value.stringValue.map { (member.key, $0) } },
+                uniquingKeysWith: { first, _ in first })
         }
         var fields: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            if fields[name] == nil { fields[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+            if fields[name] == nil {
+                fields[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
         }
         return fields
     }

@@ -17,8 +17,9 @@ struct AuditTests {
         let path = directory.appendingPathComponent("ferry.sqlite").path
         let log = try SQLiteGatewayStore(path: path)
         for index in 1...5 {
-            try await log.append(kind: "released", time: "2026-11-25T10:00:0\(index)Z",
-                                 details: JSONObject([("record", .string("id-\(index)")), ("removed", .array([.string("/data/unit")]))]))
+            try await log.append(
+                kind: "released", time: "2026-11-25T10:00:0\(index)Z",
+                details: JSONObject([("record", .string("id-\(index)")), ("removed", .array([.string("/data/unit")]))]))
         }
         let intact = try cli.ferry(["audit", "verify", "--data", directory.path])
         #expect(intact.status == 0, "\(intact.stderr)")
@@ -27,8 +28,9 @@ struct AuditTests {
 
         let database = try DatabaseQueue(path: path)
         try await database.write { db in
-            try db.execute(sql: "UPDATE audit_entry SET details = ? WHERE sequence = 3",
-                           arguments: [#"{"record":"id-3","removed":[]}"#])
+            try db.execute(
+                sql: "UPDATE audit_entry SET details = ? WHERE sequence = 3",
+                arguments: [#"{"record":"id-3","removed":[]}"#])
         }
         let edited = try cli.ferry(["audit", "verify", "--data", directory.path])
         #expect(edited.status == 1)
@@ -38,8 +40,11 @@ struct AuditTests {
         let removed = try cli.ferry(["audit", "verify", "--data", directory.path])
         #expect(removed.status == 1)
         #expect(removed.stderr.contains("audit entry 4: removed"), "\(removed.stderr)")
-        #expect(try cli.ferry(["audit", "verify", "--data", directory.appendingPathComponent("none").path]).status == 66)
-        #expect(try cli.ferry(["audit", "verify", "--store", "mysql://ferry@db/ferry"]).status == 64, "a store Ferry cannot open is a usage error")
+        #expect(
+            try cli.ferry(["audit", "verify", "--data", directory.appendingPathComponent("none").path]).status == 66)
+        #expect(
+            try cli.ferry(["audit", "verify", "--store", "mysql://ferry@db/ferry"]).status == 64,
+            "a store Ferry cannot open is a usage error")
     }
 }
 
@@ -56,8 +61,9 @@ struct AuditTruncationTests {
         let document = reader.document(at: path)
         let loaded = GatewayConfigurationCheck.load(path: path, document: try #require(document))
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
-        return try Gateway(configuration: try #require(loaded.configuration), schemas: loaded.schemas, mappings: loaded.mappings,
-                           store: store, dataDirectory: data)
+        return try Gateway(
+            configuration: try #require(loaded.configuration), schemas: loaded.schemas, mappings: loaded.mappings,
+            store: store, dataDirectory: data)
     }
 
     /// Ten entries, checkpointed after 5, 8 and 10.
@@ -67,13 +73,15 @@ struct AuditTruncationTests {
         let gateway = try gateway(in: data)
         try gateway.keyring.rotate()
         for (index, checkpointAfter) in (1...10).map({ ($0, [5, 8, 10].contains($0)) }) {
-            try await gateway.store.append(kind: "received", time: "2026-12-03T10:00:\(10 + index).000Z",
-                                           details: JSONObject([("document", .string("d-\(index)"))]))
+            try await gateway.store.append(
+                kind: "received", time: "2026-12-03T10:00:\(10 + index).000Z",
+                details: JSONObject([("document", .string("d-\(index)"))]))
             if checkpointAfter { #expect(try await gateway.checkpointAudit() != nil) }
         }
         let listed = try cli.ferry(["keys", "list", "--directory", data.appendingPathComponent("keys").path])
         #expect(listed.status == 0)
-        let fingerprint = try #require(listed.stdout.split(separator: " ").first { $0.hasPrefix("sha256:") }.map(String.init))
+        let fingerprint = try #require(
+            listed.stdout.split(separator: " ").first { $0.hasPrefix("sha256:") }.map(String.init))
         return (data, fingerprint)
     }
 
@@ -90,8 +98,9 @@ struct AuditTruncationTests {
     }
 
     func removeCheckpointFile(_ sequence: Int, in data: URL) throws {
-        try FileManager.default.removeItem(at: AuditVerifier.checkpointDirectory(in: data)
-            .appendingPathComponent(AuditVerifier.checkpointFileName(sequence: sequence)))
+        try FileManager.default.removeItem(
+            at: AuditVerifier.checkpointDirectory(in: data)
+                .appendingPathComponent(AuditVerifier.checkpointFileName(sequence: sequence)))
     }
 
     @Test func anIntactTrailVerifiesAndAPinnedKeySilencesTheWarning() async throws {
@@ -104,7 +113,9 @@ struct AuditTruncationTests {
         #expect(pinned.status == 0 && pinned.stderr.isEmpty, "\(pinned.stderr)")
         let other = "sha256:" + String(repeating: "0", count: 64)
         let wrong = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", other])
-        #expect(wrong.status == 1 && wrong.stderr.contains("which is not the pinned key [audit.untrusted-key]"), "\(wrong.stderr)")
+        #expect(
+            wrong.status == 1 && wrong.stderr.contains("which is not the pinned key [audit.untrusted-key]"),
+            "\(wrong.stderr)")
         #expect(try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", "sha256:zz"]).status == 64)
     }
 
@@ -114,7 +125,9 @@ struct AuditTruncationTests {
         try removeCheckpointFile(10, in: data)
         let result = try cli.ferry(["audit", "verify", "--data", data.path])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("checkpoint 10 is in the store, but its file 000000000010.json is missing"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("checkpoint 10 is in the store, but its file 000000000010.json is missing"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("the chain ends at entry 8, but checkpoint 10 in the store proves 10 entries"))
     }
 
@@ -123,21 +136,31 @@ struct AuditTruncationTests {
         let offHost = original.deletingLastPathComponent().appendingPathComponent("off-host")
         try FileManager.default.copyItem(at: AuditVerifier.checkpointDirectory(in: original), to: offHost)
         let data = try copy(original)
-        try await execute("DELETE FROM audit_entry WHERE sequence > 8; DELETE FROM audit_checkpoint WHERE sequence = 10", in: data)
+        try await execute(
+            "DELETE FROM audit_entry WHERE sequence > 8; DELETE FROM audit_checkpoint WHERE sequence = 10", in: data)
         try removeCheckpointFile(10, in: data)
         // On the host alone the cut is consistent: that is why checkpoints are copied off it.
         let alone = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint])
         #expect(alone.status == 0, "\(alone.stderr)")
-        let withCopies = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint,
-                                        "--checkpoints", offHost.path])
+        let withCopies = try cli.ferry([
+            "audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint,
+            "--checkpoints", offHost.path,
+        ])
         #expect(withCopies.status == 1)
-        #expect(withCopies.stderr.contains("the chain ends at entry 8, but off-host \(offHost.path)/000000000010.json proves 10 entries"),
-                "\(withCopies.stderr)")
+        #expect(
+            withCopies.stderr.contains(
+                "the chain ends at entry 8, but off-host \(offHost.path)/000000000010.json proves 10 entries"),
+            "\(withCopies.stderr)")
         let expected = try cli.ferry(["audit", "verify", "--data", data.path, "--expect-sequence", "10"])
-        #expect(expected.status == 1 && expected.stderr.contains("but the expected sequence proves 10 entries: the newest 2 were "
-                                                                   + "removed [audit.truncated]"), "\(expected.stderr)")
-        #expect(try cli.ferry(["audit", "verify", "--data", data.path, "--checkpoints", data.path]).status == 66,
-                "a directory without checkpoint files is not evidence")
+        #expect(
+            expected.status == 1
+                && expected.stderr.contains(
+                    "but the expected sequence proves 10 entries: the newest 2 were "
+                        + "removed [audit.truncated]"),
+            "\(expected.stderr)")
+        #expect(
+            try cli.ferry(["audit", "verify", "--data", data.path, "--checkpoints", data.path]).status == 66,
+            "a directory without checkpoint files is not evidence")
     }
 
     @Test func aDeletedCheckpointRowIsNamed() async throws {
@@ -145,8 +168,10 @@ struct AuditTruncationTests {
         try await execute("DELETE FROM audit_checkpoint WHERE sequence = 8", in: data)
         let result = try cli.ferry(["audit", "verify", "--data", data.path])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("000000000008.json is a checkpoint the store does not list [audit.checkpoint-missing]"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "000000000008.json is a checkpoint the store does not list [audit.checkpoint-missing]"),
+            "\(result.stderr)")
     }
 
     /// A process stopped between a checkpoint's file and its row: at the next start the row is
@@ -169,15 +194,22 @@ struct AuditTruncationTests {
         try gateway.keyring.rotate()
         try await gateway.store.append(kind: "received", time: "2026-12-03T10:01:00.000Z", details: JSONObject())
         #expect(try await gateway.checkpointAudit() != nil)
-        #expect(try cli.ferry(["audit", "verify", "--data", data.path]).status == 0, "unpinned, any key in the directory passes")
+        #expect(
+            try cli.ferry(["audit", "verify", "--data", data.path]).status == 0,
+            "unpinned, any key in the directory passes")
         let pinned = try cli.ferry(["audit", "verify", "--data", data.path, "--key-fingerprint", fingerprint])
         #expect(pinned.status == 1)
-        #expect(pinned.stderr.contains("000000000011.json: signed with key") && pinned.stderr.contains("[audit.untrusted-key]"),
-                "\(pinned.stderr)")
+        #expect(
+            pinned.stderr.contains("000000000011.json: signed with key")
+                && pinned.stderr.contains("[audit.untrusted-key]"),
+            "\(pinned.stderr)")
 
         // The pin from the gateway's configuration, as an auditor holds it.
         let (config, _) = try RunningGateway.prepare(replacing: [
-            ("audit: { checkpoint_interval: 60s }", "audit: { checkpoint_interval: 60s, key_fingerprint: \"\(fingerprint)\" }"),
+            (
+                "audit: { checkpoint_interval: 60s }",
+                "audit: { checkpoint_interval: 60s, key_fingerprint: \"\(fingerprint)\" }"
+            )
         ])
         let configured = try cli.ferry(["audit", "verify", "--data", data.path, "--config", config.path])
         #expect(configured.status == 1 && configured.stderr.contains("[audit.untrusted-key]"), "\(configured.stderr)")
@@ -191,11 +223,14 @@ struct AuditTruncationTests {
 struct CheckpointTimerTests {
     @Test func aStuckDeliveryDoesNotHoldBackTheCheckpoints() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-timers-\(UUID().uuidString)")
-        let destination = try GatewayCrashTests.FlakyDestination(directory: root.appendingPathComponent("received"), failureShare: 0,
-                                                                 hold: 20)
+        let destination = try GatewayCrashTests.FlakyDestination(
+            directory: root.appendingPathComponent("received"), failureShare: 0,
+            hold: 20)
         let (config, data) = try RunningGateway.prepare(replacing: [
-            ("deliver: { directory: deliveries/veterans-registry }",
-             "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 30s }"),
+            (
+                "deliver: { directory: deliveries/veterans-registry }",
+                "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 30s }"
+            ),
             ("audit: { checkpoint_interval: 60s }", "audit: { checkpoint_interval: 1s }"),
         ])
         let gateway = try RunningGateway.start(config: config, data: data)
@@ -203,15 +238,18 @@ struct CheckpointTimerTests {
             destination.stop()  // the stuck delivery fails at once, and the gateway can stop
             gateway.stop()
         }
-        let (status, report) = try await gateway.send(CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
+        let (status, report) = try await gateway.send(
+            CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
         #expect(status == 202)
         let document = try #require(report["document"]?.stringValue)
         func audit() async throws -> JSONObject? {
-            try JSONParser.parseDocument([UInt8](try await gateway.request("GET", "/readyz").body)).objectValue?["audit"]?.objectValue
+            try JSONParser.parseDocument([UInt8](try await gateway.request("GET", "/readyz").body)).objectValue?[
+                "audit"]?.objectValue
         }
         // The last entry the receipt appended (the store is read beside the running gateway).
         let database = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
-        let receipt = try await database.read { db in try Int.fetchOne(db, sql: "SELECT MAX(sequence) FROM audit_entry") } ?? 0
+        let receipt =
+            try await database.read { db in try Int.fetchOne(db, sql: "SELECT MAX(sequence) FROM audit_entry") } ?? 0
 
         // Until a checkpoint covers the receipt, while the registry's delivery is still in hand.
         var signedWhileStuck = false
@@ -220,13 +258,16 @@ struct CheckpointTimerTests {
             let audit = try await audit()
             let states = (try await gateway.status(of: document)["records"]?.arrayValue ?? []).flatMap {
                 ($0.objectValue?["destinations"]?.arrayValue ?? []).compactMap(\.objectValue)
-                    .filter { $0["destination"] == .string("veterans-registry") }.compactMap { $0["state"]?.stringValue }
+                    .filter { $0["destination"] == .string("veterans-registry") }.compactMap {
+                        $0["state"]?.stringValue
+                    }
             }
             let stuck = !states.isEmpty && states.allSatisfy { $0 == "leased" }
             if stuck, audit?["newest_checkpoint"]?.integerValue ?? 0 >= receipt {
                 signedWhileStuck = true
-                #expect(audit?["checkpoint_age_seconds"]?.integerValue.map { $0 >= 0 && $0 < 20 } == true,
-                        "signed while the delivery was stuck: \(String(describing: audit))")
+                #expect(
+                    audit?["checkpoint_age_seconds"]?.integerValue.map { $0 >= 0 && $0 < 20 } == true,
+                    "signed while the delivery was stuck: \(String(describing: audit))")
             } else {
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -14,17 +14,22 @@ struct CLITests {
 
     static let binary: URL = {
         let directory = Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [directory.appendingPathComponent("ferry"),
-                          Bundle.main.bundleURL.appendingPathComponent("ferry"),
-                          FerryTesting.packageRoot.appendingPathComponent(".build/debug/ferry")]
+        let candidates = [
+            directory.appendingPathComponent("ferry"),
+            Bundle.main.bundleURL.appendingPathComponent("ferry"),
+            FerryTesting.packageRoot.appendingPathComponent(".build/debug/ferry"),
+        ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }()
 
-    static let examples = FerryTesting.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/spec/examples")
+    static let examples = FerryTesting.packageRoot.deletingLastPathComponent().appendingPathComponent(
+        "shared/spec/examples")
 
     /// Runs ferry in the package root with arguments and standard input.
-    func ferry(_ arguments: [String], stdin: Data = Data(), in directory: URL = FerryTesting.packageRoot,
-               environment: [String: String] = [:]) throws -> Result {
+    func ferry(
+        _ arguments: [String], stdin: Data = Data(), in directory: URL = FerryTesting.packageRoot,
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -41,8 +46,9 @@ struct CLITests {
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         let errData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     func fixture(_ path: String) -> URL { FerryTesting.fixtures.appendingPathComponent(path) }
@@ -56,7 +62,10 @@ struct CLITests {
     @Test func convertsAFileByMappingName() throws {
         let result = try ferry(["convert", "-m", "kadry-personnel", fixture("kadry-personnel/example/input.xml").path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == String(decoding: FerryTesting.bytes(fixture("kadry-personnel/example/output.ndjson")), as: UTF8.self))
+        #expect(
+            result.stdout
+                == String(decoding: FerryTesting.bytes(fixture("kadry-personnel/example/output.ndjson")), as: UTF8.self)
+        )
         #expect(result.stderr.isEmpty)
     }
 
@@ -64,13 +73,18 @@ struct CLITests {
         let input = try Data(contentsOf: fixture("snab2-requisition/example/input.xml"))
         let result = try ferry(["convert", "-m", "mappings/snab2-requisition.yaml", "-"], stdin: input)
         #expect(result.status == 0)
-        #expect(result.stdout == String(decoding: FerryTesting.bytes(fixture("snab2-requisition/example/output.ndjson")), as: UTF8.self))
+        #expect(
+            result.stdout
+                == String(
+                    decoding: FerryTesting.bytes(fixture("snab2-requisition/example/output.ndjson")), as: UTF8.self))
     }
 
     @Test func overridesTheSource() throws {
         let plain = try ferry(["convert", "-m", "kadry-personnel", fixture("kadry-personnel/example/input.xml").path])
-        let other = try ferry(["convert", "-m", "kadry-personnel", "--source", "urn:ferry:system:kadry-2",
-                               fixture("kadry-personnel/example/input.xml").path])
+        let other = try ferry([
+            "convert", "-m", "kadry-personnel", "--source", "urn:ferry:system:kadry-2",
+            fixture("kadry-personnel/example/input.xml").path,
+        ])
         #expect(other.status == 0)
         #expect(other.stdout.contains("\"source\":\"urn:ferry:system:kadry-2\""))
         #expect(plain.stdoutLines.first != other.stdoutLines.first, "a different source gives a different id")
@@ -98,8 +112,9 @@ struct CLITests {
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 6)
-        #expect(lines.first?.hasPrefix("\(input.path):4:1: error: record ДЕ-000001 rejected: /data/birth_date") ?? false,
-                "\(result.stderr)")
+        #expect(
+            lines.first?.hasPrefix("\(input.path):4:1: error: record ДЕ-000001 rejected: /data/birth_date") ?? false,
+            "\(result.stderr)")
     }
 
     @Test func exitsWithUsageErrors() throws {
@@ -125,7 +140,8 @@ struct CLITests {
     }
 
     @Test func exitsWith65OnADoctype() throws {
-        let document = Data("<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n<x>&e;</x>".utf8)
+        let document = Data(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n<x>&e;</x>".utf8)
         let result = try ferry(["convert", "-m", "kadry-personnel", "-"], stdin: document)
         #expect(result.status == 65)
         #expect(result.stderr.contains("-:2:1: error: the document has a DOCTYPE"), "\(result.stderr)")
@@ -133,32 +149,39 @@ struct CLITests {
     }
 
     @Test func exitsWith66AndStillConvertsTheOtherInputs() throws {
-        let result = try ferry(["convert", "-m", "kadry-personnel", "/nonexistent/export.xml",
-                                fixture("kadry-personnel/example/input.xml").path])
+        let result = try ferry([
+            "convert", "-m", "kadry-personnel", "/nonexistent/export.xml",
+            fixture("kadry-personnel/example/input.xml").path,
+        ])
         #expect(result.status == 66)
         #expect(result.stdoutLines.count == 2)
         #expect(result.stderr.contains("/nonexistent/export.xml:1:1: error: cannot open"))
     }
 
     @Test func theHighestStatusWins() throws {
-        let result = try ferry(["convert", "-m", "kadry-personnel", "/nonexistent/export.xml", "-"],
-                               stdin: Data("<broken".utf8))
+        let result = try ferry(
+            ["convert", "-m", "kadry-personnel", "/nonexistent/export.xml", "-"],
+            stdin: Data("<broken".utf8))
         #expect(result.status == 66)
     }
 
     @Test func exitsWith78OnAnInvalidMappingAndConvertsNothing() throws {
         let directory = try temporaryDirectory()
-        let mapping = try String(contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/kadry-personnel.yaml"),
-                                 encoding: .utf8)
-            .replacingOccurrences(of: "  last_name: Фамилия", with: "  lastname: Фамилия")
-            .replacingOccurrences(of: "schema: ../schemas/", with: "schema: \(FerryTesting.packageRoot.path)/schemas/")
+        let mapping = try String(
+            contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/kadry-personnel.yaml"),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: "  last_name: Фамилия", with: "  lastname: Фамилия")
+        .replacingOccurrences(of: "schema: ../schemas/", with: "schema: \(FerryTesting.packageRoot.path)/schemas/")
         let file = directory.appendingPathComponent("broken.yaml")
         try Data(mapping.utf8).write(to: file)
         let result = try ferry(["convert", "-m", file.path, fixture("kadry-personnel/example/input.xml").path])
         #expect(result.status == 78)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("\(file.path):24:3: error: field lastname is not in PersonnelRecord; did you mean 'last_name'?"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "\(file.path):24:3: error: field lastname is not in PersonnelRecord; did you mean 'last_name'?"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("required field last_name has no rule"))
     }
 
@@ -173,8 +196,9 @@ struct CLITests {
             ("a.xml", try Data(contentsOf: fixture("zakupki-contract/many-products/input.xml"))),
         ]
         for (name, data) in entries {
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                                 provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+            try archive.addEntry(
+                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+                provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
         }
         let result = try ferry(["convert", "-m", "zakupki-contract", archiveURL.path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -185,24 +209,31 @@ struct CLITests {
     }
 
     @Test func aRecordsTripThroughCanonicalReproducesTheSocialFundExample() throws {
-        let canonical = try ferry(["convert", "-m", "kadry-personnel", Self.examples.appendingPathComponent("kadry-export.xml").path])
+        let canonical = try ferry([
+            "convert", "-m", "kadry-personnel", Self.examples.appendingPathComponent("kadry-export.xml").path,
+        ])
         #expect(canonical.status == 0)
-        let notices = try ferry(["convert", "-m", "social-fund-discharge", "--reverse"], stdin: Data(canonical.stdout.utf8))
+        let notices = try ferry(
+            ["convert", "-m", "social-fund-discharge", "--reverse"], stdin: Data(canonical.stdout.utf8))
         #expect(notices.status == 1, "the first record has no service_end and is rejected")
         #expect(notices.stderr.contains("АБ-123456 rejected: /data/service_end: the format requires service_end"))
         let directory = try temporaryDirectory()
         let produced = directory.appendingPathComponent("produced.xml")
         try Data(notices.stdout.utf8).write(to: produced)
-        #expect(try canonicalXML(produced) == canonicalXML(Self.examples.appendingPathComponent("social-fund-discharge.xml")))
+        #expect(
+            try canonicalXML(produced)
+                == canonicalXML(Self.examples.appendingPathComponent("social-fund-discharge.xml")))
     }
 
     /// XML canonicalization by Python's standard library, independent of libxml2.
     func canonicalXML(_ file: URL) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c",
-                             "import sys, xml.etree.ElementTree as E; sys.stdout.write(E.canonicalize(from_file=sys.argv[1], strip_text=True))",
-                             file.path]
+        process.arguments = [
+            "python3", "-c",
+            "import sys, xml.etree.ElementTree as E; sys.stdout.write(E.canonicalize(from_file=sys.argv[1], strip_text=True))",
+            file.path,
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -213,13 +244,16 @@ struct CLITests {
     }
 
     @Test func validatesCanonicalRecordsAndPointsAtEachProblem() throws {
-        let records = String(decoding: FerryTesting.bytes(fixture("kadry-personnel/example/output.ndjson")), as: UTF8.self)
+        let records = String(
+            decoding: FerryTesting.bytes(fixture("kadry-personnel/example/output.ndjson")), as: UTF8.self)
         let valid = try ferry(["validate", "-"], stdin: Data(records.utf8))
         #expect(valid.status == 0, "\(valid.stderr)")
         let tampered = records.replacingOccurrences(of: "\"rank\":\"captain\"", with: "\"rank\":\"admiral\"")
         let invalid = try ferry(["validate", "-"], stdin: Data(tampered.utf8))
         #expect(invalid.status == 1)
-        #expect(invalid.stderr.contains("-:2:1: error: record ВГ-000042: /data/rank: not a code of Rank"), "\(invalid.stderr)")
+        #expect(
+            invalid.stderr.contains("-:2:1: error: record ВГ-000042: /data/rank: not a code of Rank"),
+            "\(invalid.stderr)")
         #expect(invalid.stderr.contains("/id: id does not match"), "a changed record must get a new id")
         #expect(try ferry(["validate", "-"], stdin: Data("{\"a\":".utf8)).status == 65)
     }
@@ -227,15 +261,19 @@ struct CLITests {
     /// A member beside the canonical envelope, a sender's own or one in Ferry's name, is a
     /// problem with its pointer: what validates is exactly what the gateway delivers.
     @Test func validateRefusesMembersBesideTheEnvelope() throws {
-        let records = String(decoding: FerryTesting.bytes(fixture("snab2-requisition/example/output.ndjson")), as: UTF8.self)
-        let extended = records.replacingOccurrences(of: "\"classification\":\"internal\",\"data\"",
-                                                    with: "\"classification\":\"internal\",\"notes\":{\"requested_by\":\"в/ч 54321\"},"
-                                                        + "\"ferryoriginid\":\"00\",\"data\"")
+        let records = String(
+            decoding: FerryTesting.bytes(fixture("snab2-requisition/example/output.ndjson")), as: UTF8.self)
+        let extended = records.replacingOccurrences(
+            of: "\"classification\":\"internal\",\"data\"",
+            with: "\"classification\":\"internal\",\"notes\":{\"requested_by\":\"в/ч 54321\"},"
+                + "\"ferryoriginid\":\"00\",\"data\"")
         #expect(extended != records)
         let result = try ferry(["validate", "-"], stdin: Data(extended.utf8))
         #expect(result.status == 1)
-        #expect(result.stderr.contains("-:1:1: error: record З-2026-00017: /notes: notes is not a member of the canonical envelope"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "-:1:1: error: record З-2026-00017: /notes: notes is not a member of the canonical envelope"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("/ferryoriginid: ferryoriginid is not a member"))
         #expect(!result.stderr.contains("в/ч"), "problems name members, never their values")
     }
@@ -245,8 +283,9 @@ struct CLITests {
         let json = try ferry(["convert", "--from", "yaml", "--to", "json"], stdin: Data(yaml.utf8))
         #expect(json.status == 0)
         #expect(json.stdoutLines == [#"{"name":"Ёлка","count":12,"ok":true}"#, "[1.50,null]"])
-        let xml = try ferry(["convert", "--from", "json", "--to", "xml"],
-                            stdin: Data(##"{"r":{"@id":"1","e":["a","b"],"t":{"#text":"x","@k":"v"}}}"##.utf8))
+        let xml = try ferry(
+            ["convert", "--from", "json", "--to", "xml"],
+            stdin: Data(##"{"r":{"@id":"1","e":["a","b"],"t":{"#text":"x","@k":"v"}}}"##.utf8))
         #expect(xml.status == 0)
         let back = try ferry(["convert", "--from", "xml", "--to", "json"], stdin: Data(xml.stdout.utf8))
         #expect(back.stdout == ##"{"r":{"@id":"1","e":["a","b"],"t":{"@k":"v","#text":"x"}}}"## + "\n")

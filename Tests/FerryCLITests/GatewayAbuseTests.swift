@@ -26,8 +26,10 @@ struct GatewayAbuseTests {
     @Test func anAnonymousFloodIsCountedInTheAuditNotWrittenPerRequest() async throws {
         // A slow refill, so that what the burst admits does not depend on how fast the requests go.
         let (config, data) = try RunningGateway.prepare(replacing: [
-            ("limits: { max_body: 16MiB, requests_per_second: 100, burst: 200 }",
-             "limits: { max_body: 16MiB, requests_per_second: 100, burst: 200, anonymous_per_second: 0.05, anonymous_burst: 20 }"),
+            (
+                "limits: { max_body: 16MiB, requests_per_second: 100, burst: 200 }",
+                "limits: { max_body: 16MiB, requests_per_second: 100, burst: 200, anonymous_per_second: 0.05, anonymous_burst: 20 }"
+            )
         ])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
@@ -35,11 +37,14 @@ struct GatewayAbuseTests {
         var statuses: [Int: Int] = [:]
         for index in 0..<300 {
             let token = index % 2 == 0 ? nil : "not-a-token-\(index)"
-            let status = try await gateway.request("POST", "/v1/documents", token: token, contentType: "application/xml", body: small).status
+            let status = try await gateway.request(
+                "POST", "/v1/documents", token: token, contentType: "application/xml", body: small
+            ).status
             statuses[status, default: 0] += 1
             if index == 150 {
                 // A sender from the same address is not held back by the flood.
-                let (sent, _) = try await gateway.send(CLITests.examples.appendingPathComponent("logistics.xml"), as: "logistics")
+                let (sent, _) = try await gateway.send(
+                    CLITests.examples.appendingPathComponent("logistics.xml"), as: "logistics")
                 #expect(sent == 202)
             }
         }
@@ -62,16 +67,20 @@ struct GatewayAbuseTests {
         let (config, data) = try RunningGateway.prepare()
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
-        func records(_ count: Int) -> Data { Data(("[" + Array(repeating: "{}", count: count).joined(separator: ",") + "]").utf8) }
+        func records(_ count: Int) -> Data {
+            Data(("[" + Array(repeating: "{}", count: count).joined(separator: ",") + "]").utf8)
+        }
 
-        let over = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["hr"],
-                                             contentType: "application/json", body: records(100_001))
+        let over = try await gateway.request(
+            "POST", "/v1/documents", token: RunningGateway.tokens["hr"],
+            contentType: "application/json", body: records(100_001))
         #expect(over.status == 413)
         #expect(String(decoding: over.body, as: UTF8.self).contains("more than 100000 records"))
 
         // Under the limit, the answer lists the first 1,000 of each outcome beside the totals.
-        let (status, body) = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["hr"],
-                                                       contentType: "application/json", body: records(2_500))
+        let (status, body) = try await gateway.request(
+            "POST", "/v1/documents", token: RunningGateway.tokens["hr"],
+            contentType: "application/json", body: records(2_500))
         #expect(status == 422)
         let report = try #require(try JSONParser.parseDocument([UInt8](body)).objectValue)
         #expect(report["rejected"] == .integer(2_500) && report["records"]?.arrayValue?.count == 1_000)
@@ -80,14 +89,17 @@ struct GatewayAbuseTests {
         var positions: [Int] = []
         for offset in stride(from: 0, to: 3_000, by: 1_000) {
             let (pageStatus, pageBody) = try await gateway.request(
-                "GET", "/v1/documents/\(document)?outcome=rejected&offset=\(offset)&limit=1000", token: RunningGateway.tokens["hr"])
+                "GET", "/v1/documents/\(document)?outcome=rejected&offset=\(offset)&limit=1000",
+                token: RunningGateway.tokens["hr"])
             #expect(pageStatus == 200)
             let page = try #require(try JSONParser.parseDocument([UInt8](pageBody)).objectValue)
             positions += (page["records"]?.arrayValue ?? []).compactMap { $0.objectValue?["position"]?.integerValue }
             #expect(page["page"]?.objectValue?["more"] == .bool(offset < 2_000))
         }
         #expect(positions == Array(0..<2_500), "every record on exactly one page")
-        #expect(try await gateway.request("GET", "/v1/documents/\(document)?offset=-1", token: RunningGateway.tokens["hr"]).status == 400)
+        #expect(
+            try await gateway.request("GET", "/v1/documents/\(document)?offset=-1", token: RunningGateway.tokens["hr"])
+                .status == 400)
         #expect(gateway.stop() == 0)
 
         // Nothing of the refused document was kept.
@@ -108,24 +120,29 @@ struct GatewayAbuseTests {
     /// healthy destination is delivered meanwhile.
     @Test func aTricklingDestinationDelaysOnlyItself() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-trickle-\(UUID().uuidString)")
-        let slow = try GatewayCrashTests.FlakyDestination(directory: root.appendingPathComponent("received"), failureShare: 0, hold: 20)
+        let slow = try GatewayCrashTests.FlakyDestination(
+            directory: root.appendingPathComponent("received"), failureShare: 0, hold: 20)
         let (config, data) = try RunningGateway.prepare(replacing: [
-            ("deliver: { directory: deliveries/veterans-registry }",
-             "deliver: { url: \"http://127.0.0.1:\(slow.port)/records\", timeout: 30s }"),
+            (
+                "deliver: { directory: deliveries/veterans-registry }",
+                "deliver: { url: \"http://127.0.0.1:\(slow.port)/records\", timeout: 30s }"
+            )
         ])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer {
             slow.stop()
             gateway.stop()
         }
-        let (status, report) = try await gateway.send(CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
+        let (status, report) = try await gateway.send(
+            CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
         #expect(status == 202)
         let document = try #require(report["document"]?.stringValue)
         func states() async throws -> [String: [String]] {
             var states: [String: [String]] = [:]
             for record in try await gateway.status(of: document)["records"]?.arrayValue ?? [] {
                 for destination in (record.objectValue?["destinations"]?.arrayValue ?? []).compactMap(\.objectValue) {
-                    states[destination["destination"]?.stringValue ?? "", default: []].append(destination["state"]?.stringValue ?? "")
+                    states[destination["destination"]?.stringValue ?? "", default: []].append(
+                        destination["state"]?.stringValue ?? "")
                 }
             }
             return states
@@ -136,7 +153,9 @@ struct GatewayAbuseTests {
             let current = try await states()
             fundDelivered = current["social-fund"] == ["delivered"]
             if fundDelivered {
-                #expect(current["veterans-registry"]?.contains("leased") == true, "the slow delivery is still in hand: \(current)")
+                #expect(
+                    current["veterans-registry"]?.contains("leased") == true,
+                    "the slow delivery is still in hand: \(current)")
             } else {
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -147,7 +166,8 @@ struct GatewayAbuseTests {
     /// A client that sends its headers a byte at a time (slowloris) keeps no connection:
     /// `header_timeout` closes it, however often a byte arrives.
     @Test func halfSentHeadersAreCutOffAtTheHeaderTimeout() throws {
-        let (config, data) = try RunningGateway.prepare(appending: "server: { header_timeout: 2s, idle_timeout: 60s }\n")
+        let (config, data) = try RunningGateway.prepare(
+            appending: "server: { header_timeout: 2s, idle_timeout: 60s }\n")
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
         let client = """
@@ -175,7 +195,8 @@ struct GatewayAbuseTests {
     /// Above `max_connections` a connection waits to be served until one closes; here the two
     /// idle connections that hold the slots are closed at the header timeout.
     @Test func connectionsAboveTheLimitWaitForASlot() throws {
-        let (config, data) = try RunningGateway.prepare(appending: "server: { max_connections: 2, header_timeout: 3s }\n")
+        let (config, data) = try RunningGateway.prepare(
+            appending: "server: { max_connections: 2, header_timeout: 3s }\n")
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
         let client = """

@@ -32,21 +32,27 @@ struct GatewayClusterTests {
     @Test func threeInstancesLoseNothingDeliverOnceAtATimeAndKeepKeyOrder() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let destination = try GatewayCrashTests.FlakyDestination(directory: root.appendingPathComponent("received"),
-                                                                 failureShare: 0.3, hold: 0.02)
+        let destination = try GatewayCrashTests.FlakyDestination(
+            directory: root.appendingPathComponent("received"),
+            failureShare: 0.3, hold: 0.02)
         defer { destination.stop() }
         let url = try await TestPostgres.createDatabase()
         let (config, firstData) = try RunningGateway.prepare(replacing: [
             ("store: sqlite", "store: \"\(url)\""),
             ("signing_key: keys", "signing_key: \(root.path)/keys"),
-            ("deliver: { directory: deliveries/veterans-registry }",
-             "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 2s }"),
+            (
+                "deliver: { directory: deliveries/veterans-registry }",
+                "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 2s }"
+            ),
             ("deliver: { directory: deliveries/", "deliver: { directory: \(root.path)/deliveries/"),
             // A lease longer than the destination's timeout: a live delivery is never taken over.
-            ("delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
-             "delivery: { attempts: 1000, initial_delay: 20ms, maximum_delay: 200ms, lease: 3s }"),
+            (
+                "delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
+                "delivery: { attempts: 1000, initial_delay: 20ms, maximum_delay: 200ms, lease: 3s }"
+            ),
         ])
-        try FileManager.default.moveItem(at: firstData.appendingPathComponent("keys"), to: root.appendingPathComponent("keys"))
+        try FileManager.default.moveItem(
+            at: firstData.appendingPathComponent("keys"), to: root.appendingPathComponent("keys"))
         let dataDirectories = (0..<3).map { root.appendingPathComponent("instance-\($0)") }
         var instances = try dataDirectories.map { try RunningGateway.start(config: config, data: $0) }
         defer { for instance in instances { instance.stop() } }
@@ -54,7 +60,9 @@ struct GatewayClusterTests {
         // Five groups of people, eight versions each, sent in version order.
         var documents: [(file: URL, version: Int)] = []
         for base in 0..<5 {
-            for (version, file) in try versions(of: base, count: 8, in: root).enumerated() { documents.append((file, version)) }
+            for (version, file) in try versions(of: base, count: 8, in: root).enumerated() {
+                documents.append((file, version))
+            }
         }
         documents.sort { $0.version < $1.version }
 
@@ -71,14 +79,16 @@ struct GatewayClusterTests {
                 let instance = instances[index]
                 // Now and then the instance is killed while it handles the request (before,
                 // during or after its commit); the client retries elsewhere with the same key.
-                let killer: Task<Void, Never>? = attempt < 3 && Double.random(in: 0..<1, using: &generator) < 0.25
+                let killer: Task<Void, Never>? =
+                    attempt < 3 && Double.random(in: 0..<1, using: &generator) < 0.25
                     ? Task {
                         try? await Task.sleep(for: .milliseconds(Int.random(in: 0...40)))
                         instance.kill()
                     } : nil
-                let answer = try? await instance.request("POST", "/v1/documents", token: RunningGateway.tokens["hr"],
-                                                         contentType: "application/xml", body: body,
-                                                         headers: ["Idempotency-Key": idempotencyKey])
+                let answer = try? await instance.request(
+                    "POST", "/v1/documents", token: RunningGateway.tokens["hr"],
+                    contentType: "application/xml", body: body,
+                    headers: ["Idempotency-Key": idempotencyKey])
                 if let killer {
                     await killer.value
                     instances[index] = try RunningGateway.start(config: config, data: dataDirectories[index])
@@ -113,7 +123,8 @@ struct GatewayClusterTests {
 
         // Every routed delivery of every accepted record is delivered, whichever instance took it.
         for document in acceptedDocuments {
-            let records = try await instances[0].status(of: document)["records"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            let records =
+                try await instances[0].status(of: document)["records"]?.arrayValue?.compactMap(\.objectValue) ?? []
             #expect(records.count == 5)
             for record in records {
                 for state in (record["destinations"]?.arrayValue ?? []).compactMap({ $0.objectValue?["state"] }) {
@@ -126,8 +137,9 @@ struct GatewayClusterTests {
         let delivered = requests.filter { $0.status == 200 }
         // Each accepted record reached the failing destination.
         let arrived = Set(delivered.flatMap(\.records))
-        #expect(Set(versionOfRecord.keys).subtracting(arrived).isEmpty,
-                "\(Set(versionOfRecord.keys).subtracting(arrived).count) accepted records never arrived")
+        #expect(
+            Set(versionOfRecord.keys).subtracting(arrived).isEmpty,
+            "\(Set(versionOfRecord.keys).subtracting(arrived).count) accepted records never arrived")
         // No record was ever being delivered by two instances at once.
         var byRecord: [String: [GatewayCrashTests.FlakyDestination.Request]] = [:]
         for request in requests { for record in request.records { byRecord[record, default: []].append(request) } }
@@ -142,7 +154,9 @@ struct GatewayClusterTests {
         for request in delivered.sorted(by: { $0.start < $1.start }) {
             for record in request.records {
                 guard let (key, version) = versionOfRecord[record] else { continue }
-                #expect(version >= latestVersion[key, default: 0], "key \(key): version \(version) after \(latestVersion[key]!)")
+                #expect(
+                    version >= latestVersion[key, default: 0],
+                    "key \(key): version \(version) after \(latestVersion[key]!)")
                 latestVersion[key] = max(version, latestVersion[key, default: 0])
             }
         }
@@ -151,9 +165,12 @@ struct GatewayClusterTests {
         // Each instance wrote the files of the checkpoints it signed: together they cover the store's.
         let checkpointDirectories = dataDirectories.map { AuditVerifier.checkpointDirectory(in: $0) }
             .filter { !AuditVerifier.checkpointFiles(inDirectory: $0).isEmpty }
-        let audit = try cli.ferry(["audit", "verify", "--store", url, "--data", dataDirectories[0].path,
-                                   "--keys", root.appendingPathComponent("keys").path]
-                                      + checkpointDirectories.flatMap { ["--checkpoints", $0.path] })
+        let audit = try cli.ferry(
+            [
+                "audit", "verify", "--store", url, "--data", dataDirectories[0].path,
+                "--keys", root.appendingPathComponent("keys").path,
+            ]
+                + checkpointDirectories.flatMap { ["--checkpoints", $0.path] })
         #expect(audit.status == 0, "\(audit.stderr)")
         #expect(audit.stdout.contains("chain intact"), "\(audit.stdout)")
     }
@@ -168,8 +185,9 @@ struct GatewayPostgresOutageTests {
 
     /// scripts/tcp-proxy.py: relays a loopback port (0: a free one) to the test server.
     func relay(port: Int, to target: URLComponents) throws -> FerryTesting.ScriptServer {
-        try FerryTesting.ScriptServer(script: "tcp-proxy.py",
-                                           arguments: ["\(port)", target.host ?? "127.0.0.1", "\(target.port ?? 5432)"])
+        try FerryTesting.ScriptServer(
+            script: "tcp-proxy.py",
+            arguments: ["\(port)", target.host ?? "127.0.0.1", "\(target.port ?? 5432)"])
     }
 
     @Test func nothingIsAcceptedWhileTheDatabaseIsDownAndWorkResumesAfter() async throws {
@@ -180,8 +198,10 @@ struct GatewayPostgresOutageTests {
         throughRelay.port = relay.port
         // A delivery cut off by the outage keeps its claim until the lease expires; a short lease
         // lets the test see it delivered again well within its wait.
-        let (config, data) = try RunningGateway.prepare(replacing: [("store: sqlite", "store: \"\(throughRelay.string!)\""),
-                                                                    ("lease: 60s", "lease: 10s")])
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("store: sqlite", "store: \"\(throughRelay.string!)\""),
+            ("lease: 60s", "lease: 10s"),
+        ])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
         let export = CLITests.examples.appendingPathComponent("kadry-export.xml")
@@ -200,8 +220,9 @@ struct GatewayPostgresOutageTests {
         #expect(unready && Date().timeIntervalSince(started) < 5, "readiness answers promptly")
         #expect(try await gateway.request("GET", "/healthz").status == 200, "the process is alive")
         let body = try Data(contentsOf: CLITests.examples.appendingPathComponent("logistics.xml"))
-        let refused = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["logistics"],
-                                                contentType: "application/xml", body: body, headers: ["Idempotency-Key": "outage-1"])
+        let refused = try await gateway.request(
+            "POST", "/v1/documents", token: RunningGateway.tokens["logistics"],
+            contentType: "application/xml", body: body, headers: ["Idempotency-Key": "outage-1"])
         #expect(refused.status == 503)
         #expect(Date().timeIntervalSince(started) < 15, "a sender is told within the store's deadline")
         #expect(String(decoding: refused.body, as: UTF8.self).contains("unavailable"))
@@ -215,8 +236,9 @@ struct GatewayPostgresOutageTests {
         }
         #expect(ready, "the gateway recovers when the database is back")
         // The refused document was not committed: the same key now commits it, not a replay.
-        let retried = try await gateway.request("POST", "/v1/documents", token: RunningGateway.tokens["logistics"],
-                                                contentType: "application/xml", body: body, headers: ["Idempotency-Key": "outage-1"])
+        let retried = try await gateway.request(
+            "POST", "/v1/documents", token: RunningGateway.tokens["logistics"],
+            contentType: "application/xml", body: body, headers: ["Idempotency-Key": "outage-1"])
         #expect(retried.status == 202)
         let second = try JSONParser.parseDocument([UInt8](retried.body)).objectValue?["document"]?.stringValue
         let documents = [first.report["document"]?.stringValue, second].compactMap { $0 }
@@ -229,7 +251,7 @@ struct GatewayPostgresOutageTests {
 
     @Test func serveRefusesToStartWithoutItsDatabase() throws {
         let (config, data) = try RunningGateway.prepare(replacing: [
-            ("store: sqlite", "store: \"postgres://ferry@127.0.0.1:9/ferry?sslmode=disable\""),
+            ("store: sqlite", "store: \"postgres://ferry@127.0.0.1:9/ferry?sslmode=disable\"")
         ])
         let result = try cli.ferry(["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0"])
         #expect(result.status == 69)

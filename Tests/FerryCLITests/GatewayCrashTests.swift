@@ -19,12 +19,15 @@ struct GatewayCrashTests {
         /// - Parameter hold: seconds each request takes, so that overlapping deliveries would show.
         init(directory: URL, failureShare: Double = 0.3, hold: Double = 0) throws {
             self.directory = directory
-            server = try FerryTesting.ScriptServer(script: "flaky-destination.py", arguments: [directory.path, "\(failureShare)", "\(hold)"])
+            server = try FerryTesting.ScriptServer(
+                script: "flaky-destination.py", arguments: [directory.path, "\(failureShare)", "\(hold)"])
         }
 
         /// The ids of the canonical records it received.
         func receivedIDs() throws -> [String] {
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".body") }
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+                $0.hasSuffix(".body")
+            }
             return try names.flatMap { name in
                 try String(decoding: try Data(contentsOf: directory.appendingPathComponent(name)), as: UTF8.self)
                     .split(separator: "\n").compactMap {
@@ -45,12 +48,14 @@ struct GatewayCrashTests {
 
         /// Every request, in the order they ended.
         func requests() throws -> [Request] {
-            let text = (try? String(contentsOf: directory.appendingPathComponent("requests.log"), encoding: .utf8)) ?? ""
+            let text =
+                (try? String(contentsOf: directory.appendingPathComponent("requests.log"), encoding: .utf8)) ?? ""
             return try text.split(separator: "\n").compactMap { line in
                 guard let object = try JSONParser.parseDocument(Array(line.utf8)).objectValue else { return nil }
-                return Request(start: object["start"]?.integerValue ?? 0, end: object["end"]?.integerValue ?? 0,
-                               status: object["status"]?.integerValue ?? 0,
-                               records: object["records"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                return Request(
+                    start: object["start"]?.integerValue ?? 0, end: object["end"]?.integerValue ?? 0,
+                    status: object["status"]?.integerValue ?? 0,
+                    records: object["records"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             }
         }
 
@@ -61,8 +66,10 @@ struct GatewayCrashTests {
     static func generateExport(_ file: URL, seed: Int) throws {
         let generate = Process()
         generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generate.arguments = ["python3", FerryTesting.packageRoot.appendingPathComponent("Benchmarks/generate.py").path,
-                              "a", "5r", file.path, "\(seed)"]
+        generate.arguments = [
+            "python3", FerryTesting.packageRoot.appendingPathComponent("Benchmarks/generate.py").path,
+            "a", "5r", file.path, "\(seed)",
+        ]
         generate.standardOutput = FileHandle.nullDevice
         try generate.run()
         generate.waitUntilExit()
@@ -92,9 +99,14 @@ struct GatewayCrashTests {
         defer { destination.stop() }
         #expect(destination.port > 0)
         let (config, data) = try RunningGateway.prepare(replacing: [
-            ("deliver: { directory: deliveries/veterans-registry }", "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 5s }"),
-            ("delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
-             "delivery: { attempts: 1000, initial_delay: 20ms, maximum_delay: 200ms, lease: 1s }"),
+            (
+                "deliver: { directory: deliveries/veterans-registry }",
+                "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 5s }"
+            ),
+            (
+                "delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
+                "delivery: { attempts: 1000, initial_delay: 20ms, maximum_delay: 200ms, lease: 1s }"
+            ),
         ])
         let exports = try documents(count: 36, in: root)
 
@@ -131,13 +143,17 @@ struct GatewayCrashTests {
         // The HTTP deliveries verify with the signature headers and the gateway's /v1/keys.
         let keys = root.appendingPathComponent("keys.json")
         try await gateway.request("GET", "/v1/keys").body.write(to: keys)
-        let bodies = try FileManager.default.contentsOfDirectory(atPath: destination.directory.path).filter { $0.hasSuffix(".body") }
+        let bodies = try FileManager.default.contentsOfDirectory(atPath: destination.directory.path).filter {
+            $0.hasSuffix(".body")
+        }
         #expect(!bodies.isEmpty)
         for name in bodies.prefix(3) {
             let body = destination.directory.appendingPathComponent(name)
             let headers = body.deletingPathExtension().appendingPathExtension("headers.json").path
-            let verified = try cli.ferry(["verify", "--keys", keys.path, "--headers", headers, "--destination", "veterans-registry",
-                                          body.path])
+            let verified = try cli.ferry([
+                "verify", "--keys", keys.path, "--headers", headers, "--destination", "veterans-registry",
+                body.path,
+            ])
             #expect(verified.status == 0, "\(verified.stderr)")
             let forged = try cli.ferry(["verify", "--keys", keys.path, "--headers", headers, keys.path])
             #expect(forged.status == 1)
@@ -145,8 +161,9 @@ struct GatewayCrashTests {
 
         // Every accepted record reached the failing destination at least once, with its id.
         let received = Set(try destination.receivedIDs())
-        #expect(acceptedRecords.subtracting(received).isEmpty,
-                "\(acceptedRecords.subtracting(received).count) of \(acceptedRecords.count) accepted records never arrived")
+        #expect(
+            acceptedRecords.subtracting(received).isEmpty,
+            "\(acceptedRecords.subtracting(received).count) of \(acceptedRecords.count) accepted records never arrived")
         // Every routed delivery is finished: delivered, none dead-lettered.
         var rejectedKept = 0
         for document in acceptedDocuments {
@@ -176,12 +193,18 @@ struct GatewayDeadLetterTests {
 
     @Test func aDeadLetterHoldsBackItsKeyUntilAnOperatorActs() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-dead-\(UUID().uuidString)")
-        let destination = try GatewayCrashTests.FlakyDestination(directory: root.appendingPathComponent("received"), failureShare: 1)
+        let destination = try GatewayCrashTests.FlakyDestination(
+            directory: root.appendingPathComponent("received"), failureShare: 1)
         defer { destination.stop() }
         let (config, data) = try RunningGateway.prepare(replacing: [
-            ("deliver: { directory: deliveries/veterans-registry }", "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 5s }"),
-            ("delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
-             "delivery: { attempts: 2, initial_delay: 10ms, maximum_delay: 20ms, lease: 5s }"),
+            (
+                "deliver: { directory: deliveries/veterans-registry }",
+                "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 5s }"
+            ),
+            (
+                "delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
+                "delivery: { attempts: 2, initial_delay: 10ms, maximum_delay: 20ms, lease: 5s }"
+            ),
         ])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
@@ -195,7 +218,8 @@ struct GatewayDeadLetterTests {
         let text = try #require(String(data: try Data(contentsOf: export), encoding: .windowsCP1251))  // format A is windows-1251
         let changed = root.appendingPathComponent("changed.xml")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try #require(text.replacingOccurrences(of: "Иванов", with: "Иваненко").data(using: .windowsCP1251)).write(to: changed)
+        try #require(text.replacingOccurrences(of: "Иванов", with: "Иваненко").data(using: .windowsCP1251)).write(
+            to: changed)
         let second = try await gateway.send(changed, as: "hr")
         let later = try #require(second.report["document"]?.stringValue)
         try await Task.sleep(for: .milliseconds(500))
@@ -216,7 +240,8 @@ struct GatewayDeadLetterTests {
         // Released, the later version is tried (and, the destination still failing, dead-lettered in turn).
         #expect(try await waitFor { try await veteransState(gateway, later, position: 0) == "dead-lettered" })
         let relisted = try cli.ferry(["queue", "list", "--url", url], environment: environment)
-        let next = try #require(relisted.stdoutLines.first { $0.contains("veterans-registry") }?.split(separator: "\t").first)
+        let next = try #require(
+            relisted.stdoutLines.first { $0.contains("veterans-registry") }?.split(separator: "\t").first)
         #expect(try cli.ferry(["queue", "retry", "--url", url, String(next)], environment: environment).status == 0)
 
         #expect(gateway.stop() == 0)
@@ -227,19 +252,23 @@ struct GatewayDeadLetterTests {
         #expect(kinds.isSuperset(of: ["failed", "dead-lettered", "replayed", "operator-action"]), "\(kinds)")
         // Each operator action names what it touched.
         let actions = try await store.read { db in
-            try String.fetchAll(db, sql: "SELECT details FROM audit_entry WHERE kind IN ('replayed', 'operator-action')")
+            try String.fetchAll(
+                db, sql: "SELECT details FROM audit_entry WHERE kind IN ('replayed', 'operator-action')")
         }.compactMap { try JSONParser.parseDocument(Array($0.utf8)).objectValue }
-        #expect(actions.count == 2 && actions.allSatisfy {
-            $0["destination"] == .string("veterans-registry") && $0["records"]?.arrayValue?.isEmpty == false
-                && $0["operator"] == .string("operations")
-        }, "\(actions)")
+        #expect(
+            actions.count == 2
+                && actions.allSatisfy {
+                    $0["destination"] == .string("veterans-registry") && $0["records"]?.arrayValue?.isEmpty == false
+                        && $0["operator"] == .string("operations")
+                }, "\(actions)")
     }
 
     func veteransState(_ gateway: RunningGateway, _ document: String, position: Int) async throws -> String? {
         let records = try await gateway.status(of: document)["records"]?.arrayValue ?? []
         guard records.count > position else { return nil }
         let destinations = records[position].objectValue?["destinations"]?.arrayValue ?? []
-        return destinations.compactMap(\.objectValue).first { $0["destination"] == .string("veterans-registry") }?["state"]?.stringValue
+        return destinations.compactMap(\.objectValue).first { $0["destination"] == .string("veterans-registry") }?[
+            "state"]?.stringValue
     }
 
     func waitFor(_ condition: () async throws -> Bool) async throws -> Bool {

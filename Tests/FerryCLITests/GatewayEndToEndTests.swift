@@ -19,12 +19,22 @@ struct GatewayEndToEndTests {
         var documents: [String] = []
         var accepted: [String: [JSONObject]] = [:]  // sender → accepted record entries
         let examples = CLITests.examples
-        let exports: [(URL, String)] = [(examples.appendingPathComponent("kadry-export.xml"), "hr"),
-                                        (examples.appendingPathComponent("logistics.xml"), "logistics")]
+        let exports: [(URL, String)] =
+            [
+                (examples.appendingPathComponent("kadry-export.xml"), "hr"),
+                (examples.appendingPathComponent("logistics.xml"), "logistics"),
+            ]
             + (try FileManager.default.contentsOfDirectory(atPath: examples.appendingPathComponent("zakupki").path))
-            .filter { $0.hasSuffix(".xml") }.sorted().map { (examples.appendingPathComponent("zakupki/\($0)"), "contracts") }
+            .filter { $0.hasSuffix(".xml") }.sorted().map {
+                (examples.appendingPathComponent("zakupki/\($0)"), "contracts")
+            }
             // A variation of format B whose contract carries defense_order.
-            + [(FerryTesting.fixtures.appendingPathComponent("zakupki-contract/scheme-variants/input.xml"), "contracts")]
+            + [
+                (
+                    FerryTesting.fixtures.appendingPathComponent("zakupki-contract/scheme-variants/input.xml"),
+                    "contracts"
+                )
+            ]
         for (file, sender) in exports {
             let (status, report) = try await gateway.send(file, as: sender)
             #expect(status == 202, "\(file.lastPathComponent): \(report)")
@@ -37,7 +47,9 @@ struct GatewayEndToEndTests {
         // The social fund: format D, discharged personnel only.
         let personnel = try #require(accepted["hr"])
         let discharged = personnel.filter { entry in
-            (entry["destinations"]?.arrayValue ?? []).contains { $0.objectValue?["destination"] == .string("social-fund") }
+            (entry["destinations"]?.arrayValue ?? []).contains {
+                $0.objectValue?["destination"] == .string("social-fund")
+            }
         }
         #expect(discharged.count == 1 && personnel.count == 2)
         let notices = gateway.deliveries("social-fund")
@@ -53,12 +65,17 @@ struct GatewayEndToEndTests {
             (entry["destinations"]?.arrayValue ?? []).compactMap(\.objectValue)
                 .first { $0["destination"] == .string("veterans-registry") }?["released_id"]?.stringValue
         }
-        #expect(Set(registry.compactMap { $0["id"]?.stringValue }) == Set(releasedIDs) && releasedIDs.count == personnel.count)
+        #expect(
+            Set(registry.compactMap { $0["id"]?.stringValue }) == Set(releasedIDs)
+                && releasedIDs.count == personnel.count)
         for record in registry {
             let fields = try #require(record["data"]?.objectValue)
             #expect(fields["unit"] == nil && fields["position"] == nil && fields["monthly_pay"] == nil)
-            #expect(record["id"]?.stringValue == CanonicalRecord.id(source: record["source"]?.stringValue ?? "",
-                                                                    type: "personnel.record", data: fields))
+            #expect(
+                record["id"]?.stringValue
+                    == CanonicalRecord.id(
+                        source: record["source"]?.stringValue ?? "",
+                        type: "personnel.record", data: fields))
         }
 
         // The public register: contracts, never one with defense_order.
@@ -110,13 +127,18 @@ struct GatewayEndToEndTests {
         #expect(gateway.stop() == 0)
         let store = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
         let kinds = try await store.read { db in try String.fetchSet(db, sql: "SELECT kind FROM audit_entry") }
-        #expect(kinds.isSuperset(of: ["configuration-loaded", "received", "routed", "released", "blocked", "delivered"]))
-        let details = try await store.read { db in try String.fetchAll(db, sql: "SELECT details FROM audit_entry") }.joined()
+        #expect(
+            kinds.isSuperset(of: ["configuration-loaded", "received", "routed", "released", "blocked", "delivered"]))
+        let details = try await store.read { db in try String.fetchAll(db, sql: "SELECT details FROM audit_entry") }
+            .joined()
         #expect(!details.contains("Смирнова") && !details.contains("в/ч"))  // names of fields, never their values
         let intact = try cli.ferry(["audit", "verify", "--data", data.path])
         #expect(intact.status == 0, "\(intact.stderr)")
         try await store.write { db in
-            try db.execute(sql: "UPDATE audit_entry SET kind = 'delivered' WHERE sequence = (SELECT MIN(sequence) FROM audit_entry WHERE kind = 'blocked')")
+            try db.execute(
+                sql:
+                    "UPDATE audit_entry SET kind = 'delivered' WHERE sequence = (SELECT MIN(sequence) FROM audit_entry WHERE kind = 'blocked')"
+            )
         }
         let edited = try cli.ferry(["audit", "verify", "--data", data.path])
         #expect(edited.status == 1)
@@ -130,7 +152,9 @@ struct GatewayEndToEndTests {
         #expect(status == 202)
         try await Task.sleep(for: .milliseconds(500))
         #expect(gateway.stop() == 0)  // the last checkpoint is signed at shutdown
-        #expect(!(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("audit-checkpoints").path)).isEmpty)
+        #expect(
+            !(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("audit-checkpoints").path))
+                .isEmpty)
 
         // Pruning up to the checkpoint keeps the trail verifiable from there.
         let copy = data.deletingLastPathComponent().appendingPathComponent("pruned")
@@ -152,35 +176,50 @@ struct GatewayEndToEndTests {
 
     @Test func refusesWhatItMustAndAuditsEachRefusal() async throws {
         let (config, data) = try RunningGateway.prepare(replacing: [
-            ("limits: { max_body: 16MiB, requests_per_second: 100, burst: 200 }",
-             "limits: { max_body: 1KiB, requests_per_second: 0.2, burst: 2 }"),
+            (
+                "limits: { max_body: 16MiB, requests_per_second: 100, burst: 200 }",
+                "limits: { max_body: 1KiB, requests_per_second: 0.2, burst: 2 }"
+            )
         ])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
         let export = CLITests.examples.appendingPathComponent("kadry-export.xml")
         let small = Data(#"<?xml version="1.0"?><REQLIST/>"#.utf8)
 
-        #expect(try await gateway.request("POST", "/v1/documents", contentType: "application/xml", body: small).status == 401)
-        #expect(try await gateway.request("POST", "/v1/documents", token: "not-a-token", contentType: "application/xml",
-                                          body: small).status == 401)
-        #expect(try await gateway.request("POST", "/v1/documents?mapping=snab2-requisition", token: "hr-demo-token",
-                                          contentType: "application/xml", body: small).status == 403)
+        #expect(
+            try await gateway.request("POST", "/v1/documents", contentType: "application/xml", body: small).status
+                == 401)
+        #expect(
+            try await gateway.request(
+                "POST", "/v1/documents", token: "not-a-token", contentType: "application/xml",
+                body: small
+            ).status == 401)
+        #expect(
+            try await gateway.request(
+                "POST", "/v1/documents?mapping=snab2-requisition", token: "hr-demo-token",
+                contentType: "application/xml", body: small
+            ).status == 403)
         #expect(try Data(contentsOf: export).count > 1024)
         #expect(try await gateway.send(export, as: "hr").status == 413)
         #expect(try await gateway.request("GET", "/metrics", token: "hr-demo-token").status == 403)
         #expect(try await gateway.request("GET", "/v1/dead-letters").status == 401)
         // A sender's document is not another sender's business.
-        let (accepted, report) = try await gateway.request("POST", "/v1/documents", token: "logistics-demo-token",
-                                                            contentType: "application/xml", body: small)
+        let (accepted, report) = try await gateway.request(
+            "POST", "/v1/documents", token: "logistics-demo-token",
+            contentType: "application/xml", body: small)
         #expect(accepted == 422)  // well-formed, but no records in it
         let document = try #require(try JSONParser.parseDocument([UInt8](report)).objectValue?["document"]?.stringValue)
         #expect(try await gateway.request("GET", "/v1/documents/\(document)", token: "hr-demo-token").status == 404)
-        #expect(try await gateway.request("GET", "/v1/documents/\(document)", token: "logistics-demo-token").status == 200)
+        #expect(
+            try await gateway.request("GET", "/v1/documents/\(document)", token: "logistics-demo-token").status == 200)
         // The burst is spent: the rate limit answers 429.
         var statuses: [Int] = []
         for _ in 0..<4 {
-            statuses.append(try await gateway.request("POST", "/v1/documents", token: "contracts-demo-token",
-                                                      contentType: "application/xml", body: small).status)
+            statuses.append(
+                try await gateway.request(
+                    "POST", "/v1/documents", token: "contracts-demo-token",
+                    contentType: "application/xml", body: small
+                ).status)
         }
         #expect(statuses.contains(429), "\(statuses)")
 
@@ -197,8 +236,9 @@ struct GatewayEndToEndTests {
             try String.fetchAll(db, sql: "SELECT details FROM audit_entry WHERE kind = 'refusals'")
         }.compactMap { try JSONParser.parseDocument(Array($0.utf8)).objectValue }
         #expect(!refused.contains { $0.contains("\"status\":401") }, "401s are counted, not written one by one")
-        #expect(counted.filter { $0["status"] == .integer(401) }.compactMap { $0["count"]?.integerValue }.reduce(0, +) == 3,
-                "\(counted)")
+        #expect(
+            counted.filter { $0["status"] == .integer(401) }.compactMap { $0["count"]?.integerValue }.reduce(0, +) == 3,
+            "\(counted)")
         #expect(counted.allSatisfy { $0["address"] == .string("127.0.0.1") })
     }
 
@@ -208,24 +248,30 @@ struct GatewayEndToEndTests {
         defer { gateway.stop() }
         let export = try Data(contentsOf: CLITests.examples.appendingPathComponent("logistics.xml"))
         let headers = ["Idempotency-Key": "batch-0001"]
-        let first = try await gateway.request("POST", "/v1/documents", token: "logistics-demo-token",
-                                              contentType: "application/xml", body: export, headers: headers)
-        let again = try await gateway.request("POST", "/v1/documents", token: "logistics-demo-token",
-                                              contentType: "application/xml", body: export, headers: headers)
+        let first = try await gateway.request(
+            "POST", "/v1/documents", token: "logistics-demo-token",
+            contentType: "application/xml", body: export, headers: headers)
+        let again = try await gateway.request(
+            "POST", "/v1/documents", token: "logistics-demo-token",
+            contentType: "application/xml", body: export, headers: headers)
         #expect(first.status == 202 && again.status == 202)
         let firstID = try JSONParser.parseDocument([UInt8](first.body)).objectValue?["document"]
         let againID = try JSONParser.parseDocument([UInt8](again.body)).objectValue?["document"]
         #expect(firstID != nil && firstID == againID)
         var other = export
         other.append(contentsOf: Array("\n<!-- another body -->\n".utf8))
-        let conflict = try await gateway.request("POST", "/v1/documents", token: "logistics-demo-token",
-                                                 contentType: "application/xml", body: other, headers: headers)
+        let conflict = try await gateway.request(
+            "POST", "/v1/documents", token: "logistics-demo-token",
+            contentType: "application/xml", body: other, headers: headers)
         #expect(conflict.status == 422)
         // Without a key, the same records sent again are duplicates: nothing is delivered twice.
-        let resent = try await gateway.request("POST", "/v1/documents", token: "logistics-demo-token",
-                                               contentType: "application/xml", body: export)
+        let resent = try await gateway.request(
+            "POST", "/v1/documents", token: "logistics-demo-token",
+            contentType: "application/xml", body: export)
         let report = try #require(try JSONParser.parseDocument([UInt8](resent.body)).objectValue)
-        #expect(resent.status == 202 && report["accepted"]?.integerValue == 0 && (report["duplicates"]?.integerValue ?? 0) > 0)
+        #expect(
+            resent.status == 202 && report["accepted"]?.integerValue == 0
+                && (report["duplicates"]?.integerValue ?? 0) > 0)
     }
 
     @Test func servesHealthReadinessMetricsAndItsOpenAPIDocument() async throws {
@@ -246,15 +292,21 @@ struct GatewayEndToEndTests {
     }
 
     @Test func aFullDiskMakesReadinessFailAndInboundAnswer503() async throws {
-        let (config, data) = try RunningGateway.prepare(replacing: [("minimum_free_space: 64MiB", "minimum_free_space: 1048576GiB")])
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("minimum_free_space: 64MiB", "minimum_free_space: 1048576GiB")
+        ])
         let gateway = try RunningGateway.start(config: config, data: data)
         defer { gateway.stop() }
         #expect(try await gateway.request("GET", "/readyz").status == 503)
-        #expect(try await gateway.send(CLITests.examples.appendingPathComponent("logistics.xml"), as: "logistics").status == 503)
+        #expect(
+            try await gateway.send(CLITests.examples.appendingPathComponent("logistics.xml"), as: "logistics").status
+                == 503)
     }
 
     @Test func refusesToStartOnAConfigurationError() throws {
-        let (config, data) = try RunningGateway.prepare(replacing: [("format: social-fund-discharge", "format: social-fund")])
+        let (config, data) = try RunningGateway.prepare(replacing: [
+            ("format: social-fund-discharge", "format: social-fund")
+        ])
         let result = try cli.ferry(["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0"])
         #expect(result.status == 78)
         #expect(result.stderr.contains("ferry.yaml:") && result.stderr.contains("[gateway.format]"), "\(result.stderr)")
@@ -277,9 +329,12 @@ struct FerryStoreSQLiteRewriter {
                 var details = try JSONParser.parseDocument(Array(text.utf8)).objectValue ?? JSONObject()
                 if index == 0 { details["file"] = .string("/somewhere/else.yaml") }
                 let entry = AuditEntry(after: previous, time: row["time"], kind: row["kind"], details: details)
-                try db.execute(sql: "UPDATE audit_entry SET details = ?, previous_hash = ?, hash = ? WHERE sequence = ?",
-                               arguments: [String(decoding: JSONWriter().bytes(.object(details)), as: UTF8.self),
-                                           entry.previousHash, entry.hash, entry.sequence])
+                try db.execute(
+                    sql: "UPDATE audit_entry SET details = ?, previous_hash = ?, hash = ? WHERE sequence = ?",
+                    arguments: [
+                        String(decoding: JSONWriter().bytes(.object(details)), as: UTF8.self),
+                        entry.previousHash, entry.hash, entry.sequence,
+                    ])
                 previous = entry
             }
         }

@@ -4,7 +4,7 @@ import Testing
 import ZIPFoundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Hostile inputs against the real binary: each gets a clear error, within a memory bound and a
@@ -41,10 +41,12 @@ struct HostileCorpusTests {
         _ = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let fields = String(decoding: FerryTesting.bytes(timeFile), as: UTF8.self).split(separator: "\n").last?
+        let fields =
+            String(decoding: FerryTesting.bytes(timeFile), as: UTF8.self).split(separator: "\n").last?
             .split(separator: " ") ?? []
-        return Measured(status: process.terminationStatus, stderr: String(decoding: errorData, as: UTF8.self),
-                        peakKiB: fields.first.flatMap { Int($0) } ?? -1, seconds: fields.count > 1 ? Double(fields[1]) ?? -1 : -1)
+        return Measured(
+            status: process.terminationStatus, stderr: String(decoding: errorData, as: UTF8.self),
+            peakKiB: fields.first.flatMap { Int($0) } ?? -1, seconds: fields.count > 1 ? Double(fields[1]) ?? -1 : -1)
     }
 
     static func write(_ handle: FileHandle, _ text: String) { try? handle.write(contentsOf: Data(text.utf8)) }
@@ -53,13 +55,33 @@ struct HostileCorpusTests {
     static let hangGuardSeconds = 120.0
 
     @Test(arguments: [
-        ("billion laughs", "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><r>&c;</r>", "DOCTYPE"),
-        ("quadratic blow-up", "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x \"\(String(repeating: "x", count: 50_000))\">]><r>\(String(repeating: "&x;", count: 50_000))</r>", "DOCTYPE"),
-        ("external entity to a file", "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY s SYSTEM \"file:///etc/passwd\">]><r>&s;</r>", "DOCTYPE"),
-        ("external entity over http", "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY s SYSTEM \"http://127.0.0.1:9/x\">]><r>&s;</r>", "DOCTYPE"),
-        ("parameter entity", "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]><r/>", "DOCTYPE"),
+        (
+            "billion laughs",
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><r>&c;</r>",
+            "DOCTYPE"
+        ),
+        (
+            "quadratic blow-up",
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x \"\(String(repeating: "x", count: 50_000))\">]><r>\(String(repeating: "&x;", count: 50_000))</r>",
+            "DOCTYPE"
+        ),
+        (
+            "external entity to a file",
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY s SYSTEM \"file:///etc/passwd\">]><r>&s;</r>", "DOCTYPE"
+        ),
+        (
+            "external entity over http",
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY s SYSTEM \"http://127.0.0.1:9/x\">]><r>&s;</r>", "DOCTYPE"
+        ),
+        (
+            "parameter entity",
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]><r/>", "DOCTYPE"
+        ),
         ("deep nesting", "<r>" + String(repeating: "<a>", count: 100_000), "nest deeper"),
-        ("attribute flood", "<r><a " + (0..<100_000).map { "a\($0)=\"\"" }.joined(separator: " ") + "/></r>", "attributes"),
+        (
+            "attribute flood", "<r><a " + (0..<100_000).map { "a\($0)=\"\"" }.joined(separator: " ") + "/></r>",
+            "attributes"
+        ),
         ("bytes invalid for the declared encoding", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><r>\u{FFFD}</r>", "-"),
         ("NUL byte", "<r>a\u{0}b</r>", "-"),
         ("truncated", "<?xml version=\"1.0\"?><Выгрузка><Сотрудники><Сотрудник ЛичныйНомер=\"АБ-1", "-"),
@@ -67,7 +89,8 @@ struct HostileCorpusTests {
     func refusesWithBoundedMemoryAndTime(_ name: String, _ document: String, _ expected: String) throws {
         var bytes = Array(document.utf8)
         if name == "bytes invalid for the declared encoding" {
-            bytes = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><r>".utf8) + [0xC3, 0x28, 0xFF] + Array("</r>".utf8)
+            bytes =
+                Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><r>".utf8) + [0xC3, 0x28, 0xFF] + Array("</r>".utf8)
         }
         let payload = Data(bytes)
         let result = try measure(["convert", "-m", "kadry-personnel", "-"]) { try? $0.write(contentsOf: payload) }
@@ -115,28 +138,43 @@ struct HostileCorpusTests {
     /// flood would reach libxml2's quadratic duplicate check unwatched: such documents are
     /// refused before libxml2 sees them, declared or detected from the first bytes.
     @Test(arguments: [
-        ("EBCDIC attribute flood", "IBM037", "<?xml version=\"1.0\" encoding=\"IBM037\"?>", "-:1:1: error: the document is in EBCDIC"),
-        ("UTF-7 attribute flood", "UTF-7", "<?xml version=\"1.0\" encoding=\"UTF-7\"?>", "-:1:31: error: the declared encoding utf-7 is not accepted"),
+        (
+            "EBCDIC attribute flood", "IBM037", "<?xml version=\"1.0\" encoding=\"IBM037\"?>",
+            "-:1:1: error: the document is in EBCDIC"
+        ),
+        (
+            "UTF-7 attribute flood", "UTF-7", "<?xml version=\"1.0\" encoding=\"UTF-7\"?>",
+            "-:1:31: error: the declared encoding utf-7 is not accepted"
+        ),
         ("undeclared UCS-4", "UCS-4BE", "", "-:1:1: error: the document is in UCS-4"),
         ("undeclared EBCDIC", "IBM037", "<?xml version=\"1.0\"?>", "-:1:1: error: the document is in EBCDIC"),
         // Padding inside the declaration would put the encoding past the bytes the check reads.
-        ("declaration padded past the check", "UTF-8",
-         "<?xml version=\"1.0\"" + String(repeating: " ", count: 300) + "encoding=\"IBM037\"?>",
-         "-:1:1: error: the XML declaration does not end within its first 256 bytes"),
+        (
+            "declaration padded past the check", "UTF-8",
+            "<?xml version=\"1.0\"" + String(repeating: " ", count: 300) + "encoding=\"IBM037\"?>",
+            "-:1:1: error: the XML declaration does not end within its first 256 bytes"
+        ),
     ])
-    func refusesEncodingsTheRawByteChecksCannotRead(_ name: String, _ encoding: String, _ declaration: String,
-                                                    _ expected: String) throws {
+    func refusesEncodingsTheRawByteChecksCannotRead(
+        _ name: String, _ encoding: String, _ declaration: String,
+        _ expected: String
+    ) throws {
         let body = "<r><a " + (0..<40_000).map { "a\($0)=\"\"" }.joined(separator: " ") + "/></r>"
         // A UTF-7 document's declaration is ASCII; the others are encoded whole.
-        let payload = encoding == "UTF-7" ? Data(declaration.utf8) + (try Self.encoded(body, as: encoding))
+        let payload =
+            encoding == "UTF-7"
+            ? Data(declaration.utf8) + (try Self.encoded(body, as: encoding))
             : try Self.encoded(declaration + body, as: encoding)
         #expect(payload.count > 300_000)
-        for arguments in [["convert", "-m", "kadry-personnel", "-"],
-                          ["validate", "--xsd", CLITests.examples.appendingPathComponent("zakupki/xsd-8.0/fcsExport.xsd").path, "-"]] {
+        for arguments in [
+            ["convert", "-m", "kadry-personnel", "-"],
+            ["validate", "--xsd", CLITests.examples.appendingPathComponent("zakupki/xsd-8.0/fcsExport.xsd").path, "-"],
+        ] {
             let result = try measure(arguments) { try? $0.write(contentsOf: payload) }
             #expect(result.status == 65, "\(name), \(arguments[0]): exit \(result.status): \(result.stderr)")
-            #expect(result.stderr.contains(expected) && result.stderr.contains("[xml.encoding]"),
-                    "\(name), \(arguments[0]): \(result.stderr)")
+            #expect(
+                result.stderr.contains(expected) && result.stderr.contains("[xml.encoding]"),
+                "\(name), \(arguments[0]): \(result.stderr)")
             #expect(result.seconds >= 0 && result.seconds < 2, "\(name): refused before parsing, \(result.seconds) s")
         }
     }
@@ -147,7 +185,9 @@ struct HostileCorpusTests {
     func acceptsTheEncodingsItCanWatch(_ encoding: String, _ declared: String) throws {
         let document = "<?xml version=\"1.0\" encoding=\"\(declared)\"?><r a=\"Ж\"/>"
         let payload = try Self.encoded(document, as: encoding)
-        let result = try measure(["convert", "--from", "xml", "--to", "json", "-"]) { try? $0.write(contentsOf: payload) }
+        let result = try measure(["convert", "--from", "xml", "--to", "json", "-"]) {
+            try? $0.write(contentsOf: payload)
+        }
         #expect(result.status == 0, "\(encoding): \(result.stderr)")
     }
 
@@ -155,11 +195,14 @@ struct HostileCorpusTests {
         let payload = Data([0xEF, 0xBB, 0xBF] + Array("<?xml version=\"1.0\" encoding=\"windows-1251\"?><r/>".utf8))
         let result = try measure(["convert", "-m", "kadry-personnel", "-"]) { try? $0.write(contentsOf: payload) }
         #expect(result.status == 65)
-        #expect(result.stderr.contains("byte order mark says UTF-8 but the declaration says windows-1251"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("byte order mark says UTF-8 but the declaration says windows-1251"),
+            "\(result.stderr)")
     }
 
     @Test func refusesTruncationAtEveryStructuralPoint() throws {
-        let whole = FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
+        let whole = FerryTesting.bytes(
+            FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
         let lastRecordEnd = whole.count - "</REQLIST>\n".utf8.count
         // Every cut inside the document: rejected with a location, never a crash; records before it kept.
         for cut in stride(from: 40, to: lastRecordEnd, by: 37) {
@@ -175,13 +218,15 @@ struct HostileCorpusTests {
         let inner = directory.appendingPathComponent("inner.zip")
         let innerArchive = try Archive(url: inner, accessMode: .create)
         let zeros = Data(count: 50 << 20)
-        try innerArchive.addEntry(with: "zeros.xml", type: .file, uncompressedSize: Int64(zeros.count), compressionMethod: .deflate,
-                                  provider: { position, size in zeros.subdata(in: Int(position)..<Int(position) + size) })
+        try innerArchive.addEntry(
+            with: "zeros.xml", type: .file, uncompressedSize: Int64(zeros.count), compressionMethod: .deflate,
+            provider: { position, size in zeros.subdata(in: Int(position)..<Int(position) + size) })
         let outer = directory.appendingPathComponent("outer.zip")
         let outerArchive = try Archive(url: outer, accessMode: .create)
         try outerArchive.addEntry(with: "inner.zip", relativeTo: directory, compressionMethod: .deflate)
-        try outerArchive.addEntry(with: "zeros.xml", type: .file, uncompressedSize: Int64(zeros.count), compressionMethod: .deflate,
-                                  provider: { position, size in zeros.subdata(in: Int(position)..<Int(position) + size) })
+        try outerArchive.addEntry(
+            with: "zeros.xml", type: .file, uncompressedSize: Int64(zeros.count), compressionMethod: .deflate,
+            provider: { position, size in zeros.subdata(in: Int(position)..<Int(position) + size) })
         let result = try measure(["convert", "-m", "zakupki-contract", outer.path]) { _ in }
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("outer.zip!inner.zip:1:1: warning: skipped"), "\(result.stderr)")

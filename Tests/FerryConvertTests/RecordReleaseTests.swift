@@ -15,7 +15,9 @@ struct RecordReleaseTests {
     }
 
     /// A random value for a field: any shape the schema allows, optional fields present or not.
-    static func value(for field: FieldDefinition, using random: inout FerryTesting.SplitMix64, depth: Int = 0) -> JSONValue {
+    static func value(for field: FieldDefinition, using random: inout FerryTesting.SplitMix64, depth: Int = 0)
+        -> JSONValue
+    {
         func scalar() -> JSONValue {
             switch field.type {
             case .string: return .string("значение-\(random.next() % 1000)")
@@ -37,14 +39,18 @@ struct RecordReleaseTests {
         for field in type.fields where field.isRequired || random.next() % 3 != 0 {
             object[field.name] = value(for: field, using: &random, depth: depth)
         }
-        if object.isEmpty, let first = type.fields.first { object[first.name] = value(for: first, using: &random, depth: depth) }
+        if object.isEmpty, let first = type.fields.first {
+            object[first.name] = value(for: first, using: &random, depth: depth)
+        }
         return object
     }
 
     @Test func nothingAboveTheClearanceEverLeaves() throws {
         let schemas = try Self.schemas()
         let release = RecordRelease(schemas: schemas)
-        let validators = try schemas.map { try RecordValidator(schema: $0, patternCompiler: ProjectLoader.patternCompiler) }
+        let validators = try schemas.map {
+            try RecordValidator(schema: $0, patternCompiler: ProjectLoader.patternCompiler)
+        }
         var random = FerryTesting.SplitMix64(state: 20261125)
         var released = 0, blocked = 0, stripped = 0
         for round in 0..<600 {
@@ -52,9 +58,10 @@ struct RecordReleaseTests {
             let schema = validator.schema
             let data = Self.object(of: schema.root, using: &random)
             let key = data[schema.keyField]?.stringValue ?? "k"
-            let record = CanonicalRecord(type: schema.recordType, source: "urn:ferry:system:test", subject: key,
-                                         dataschema: schema.dataschema, time: nil,
-                                         classification: validator.classification(of: data), data: data)
+            let record = CanonicalRecord(
+                type: schema.recordType, source: "urn:ferry:system:test", subject: key,
+                dataschema: schema.dataschema, time: nil,
+                classification: validator.classification(of: data), data: data)
             for clearance in Marking.allCases {
                 switch release.decide(record, clearance: clearance) {
                 case .blocked:
@@ -64,7 +71,9 @@ struct RecordReleaseTests {
                     released += 1
                     #expect(out.classification <= clearance)
                     for (marking, pointer) in FerryTesting.markings(of: out.data, type: schema.root) {
-                        #expect(marking.map { $0 <= clearance } ?? false, "\(pointer) (\(String(describing: marking))) left for \(clearance)")
+                        #expect(
+                            marking.map { $0 <= clearance } ?? false,
+                            "\(pointer) (\(String(describing: marking))) left for \(clearance)")
                     }
                     #expect(out.id == CanonicalRecord.id(source: out.source, type: out.type, data: out.data))
                     if removed.isEmpty {
@@ -76,10 +85,12 @@ struct RecordReleaseTests {
                         // original id, nor a member beside the canonical envelope.
                         let bytes = String(decoding: out.jsonBytes, as: UTF8.self)
                         #expect(!bytes.contains(record.id))
-                        #expect(FerryTesting.hasExactlyTheCanonicalEnvelope(
-                            try #require(try JSONParser.parseDocument(out.jsonBytes).objectValue)))
+                        #expect(
+                            FerryTesting.hasExactlyTheCanonicalEnvelope(
+                                try #require(try JSONParser.parseDocument(out.jsonBytes).objectValue)))
                         let original = Set(FerryTesting.markings(of: record.data, type: schema.root).map(\.1))
-                        #expect(removed.allSatisfy { original.contains($0) }, "removed names only fields the record had")
+                        #expect(
+                            removed.allSatisfy { original.contains($0) }, "removed names only fields the record had")
                     }
                 }
             }
@@ -89,11 +100,15 @@ struct RecordReleaseTests {
 
     @Test func stripsTheSpecifiedFieldsForAnInternalDestination() throws {
         let release = RecordRelease(schemas: try Self.schemas())
-        let line = String(decoding: FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/output.ndjson")),
-                          as: UTF8.self).split(separator: "\n")[0]
-        let checker = EnvelopeChecker(validators: try Self.schemas().map {
-            try RecordValidator(schema: $0, patternCompiler: ProjectLoader.patternCompiler)
-        })
+        let line = String(
+            decoding: FerryTesting.bytes(
+                FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/output.ndjson")),
+            as: UTF8.self
+        ).split(separator: "\n")[0]
+        let checker = EnvelopeChecker(
+            validators: try Self.schemas().map {
+                try RecordValidator(schema: $0, patternCompiler: ProjectLoader.patternCompiler)
+            })
         let record = try checker.check(try JSONParser.parseDocument(Array(line.utf8))).get()
         guard case .released(let out, let removed) = release.decide(record, clearance: .internal) else {
             Issue.record("an internal record was blocked for an internal destination")
@@ -106,8 +121,9 @@ struct RecordReleaseTests {
             Issue.record("an internal record reached a public destination")
             return
         }
-        let unknown = CanonicalRecord(type: "unknown.type", source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,
-                                      classification: .public, data: JSONObject())
+        let unknown = CanonicalRecord(
+            type: "unknown.type", source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,
+            classification: .public, data: JSONObject())
         guard case .blocked = release.decide(unknown, clearance: .secret) else {
             Issue.record("a record without a schema was released: release must fail closed")
             return
@@ -120,16 +136,21 @@ struct RecordReleaseTests {
         let schemas = try Self.schemas()
         var personnel = try #require(schemas.first { $0.recordType == "personnel.record" })
         let contract = try #require(schemas.first { $0.recordType == "procurement.contract" })
-        let line = String(decoding: FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/output.ndjson")),
-                          as: UTF8.self).split(separator: "\n")[0]
+        let line = String(
+            decoding: FerryTesting.bytes(
+                FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/output.ndjson")),
+            as: UTF8.self
+        ).split(separator: "\n")[0]
         let envelope = try #require(try JSONParser.parseDocument(Array(line.utf8)).objectValue)
         let data = try #require(envelope["data"]?.objectValue)
         let unit = try #require(data["unit"]?.stringValue)
         func record(subject: String) -> CanonicalRecord {
-            CanonicalRecord(type: personnel.recordType, source: "urn:ferry:system:kadry", subject: subject,
-                            dataschema: personnel.dataschema, time: nil, classification: .internal, data: data)
+            CanonicalRecord(
+                type: personnel.recordType, source: "urn:ferry:system:kadry", subject: subject,
+                dataschema: personnel.dataschema, time: nil, classification: .internal, data: data)
         }
-        guard case .released = RecordRelease(schemas: [personnel]).decide(record(subject: "x"), clearance: .internal) else {
+        guard case .released = RecordRelease(schemas: [personnel]).decide(record(subject: "x"), clearance: .internal)
+        else {
             Issue.record("the shipped personnel schema releases to an internal destination")
             return
         }
@@ -137,13 +158,16 @@ struct RecordReleaseTests {
         // The key is the secret unit: the subject would carry it.
         var keyedByUnit = personnel
         keyedByUnit.keyField = "unit"
-        guard case .blocked(let reason) = RecordRelease(schemas: [keyedByUnit]).decide(record(subject: unit), clearance: .internal)
+        guard
+            case .blocked(let reason) = RecordRelease(schemas: [keyedByUnit]).decide(
+                record(subject: unit), clearance: .internal)
         else {
             Issue.record("a record whose subject is a secret field was released to an internal destination")
             return
         }
         #expect(reason.contains("key field unit") && !reason.contains(unit))
-        guard case .released = RecordRelease(schemas: [keyedByUnit]).decide(record(subject: unit), clearance: .secret) else {
+        guard case .released = RecordRelease(schemas: [keyedByUnit]).decide(record(subject: unit), clearance: .secret)
+        else {
             Issue.record("a destination cleared for the key must receive the record")
             return
         }
@@ -152,7 +176,9 @@ struct RecordReleaseTests {
         var rule = try #require(contract.markingRules.first)
         rule.conditions[0].field = "unit"
         personnel.markingRules = [rule]
-        guard case .blocked(let ruleReason) = RecordRelease(schemas: [personnel]).decide(record(subject: "x"), clearance: .restricted)
+        guard
+            case .blocked(let ruleReason) = RecordRelease(schemas: [personnel]).decide(
+                record(subject: "x"), clearance: .restricted)
         else {
             Issue.record("a record classified by a rule on a secret field was released to a restricted destination")
             return

@@ -10,8 +10,9 @@ struct JSONTests {
     }
 
     @Test func canonicalFormSortsByUTF16AndShortensNumbers() throws {
-        let value = try JSONParser.parseDocument(Array(
-            #"{"b":1.50,"\ufb33":1,"a":[true,null],"\u20ac":0,"😀":-0.0,"aa":1E2}"#.utf8))
+        let value = try JSONParser.parseDocument(
+            Array(
+                #"{"b":1.50,"\ufb33":1,"a":[true,null],"\u20ac":0,"😀":-0.0,"aa":1E2}"#.utf8))
         let canonical = String(decoding: JSONWriter(form: .canonical).bytes(value), as: UTF8.self)
         // RFC 8785 §3.2.3: U+1F600 is D83D DE00 in UTF-16, so it sorts after U+20AC and before
         // U+FB33, although UTF-8 byte order would put U+FB33 first.
@@ -21,18 +22,25 @@ struct JSONTests {
     }
 
     @Test func writesTheEnvelopeInTheCanonicalModelsOrder() throws {
-        let data = JSONObject([("z", .number(try #require(ExactDecimal(parsing: "7.50")))), ("a", .string("Ё\"\n")),
-                               ("o", .object(JSONObject([("k", .array([.bool(true), .null]))])))])
-        var record = CanonicalRecord(type: "t.r", source: "urn:x", subject: "k\u{1}", dataschema: "urn:s:1", time: nil,
-                                     classification: .internal, data: data)
-        let head = #"{"specversion":"1.0","type":"t.r","source":"urn:x","subject":"k\u0001","id":"\#(record.id)","dataschema":"urn:s:1","#
+        let data = JSONObject([
+            ("z", .number(try #require(ExactDecimal(parsing: "7.50")))), ("a", .string("Ё\"\n")),
+            ("o", .object(JSONObject([("k", .array([.bool(true), .null]))]))),
+        ])
+        var record = CanonicalRecord(
+            type: "t.r", source: "urn:x", subject: "k\u{1}", dataschema: "urn:s:1", time: nil,
+            classification: .internal, data: data)
+        let head =
+            #"{"specversion":"1.0","type":"t.r","source":"urn:x","subject":"k\u0001","id":"\#(record.id)","dataschema":"urn:s:1","#
         let dataText = #""data":{"z":7.50,"a":"Ё\"\n","o":{"k":[true,null]}}}"#
-        #expect(String(decoding: record.jsonBytes, as: UTF8.self)
-            == head + #""datacontenttype":"application/json","classification":"internal","# + dataText)
+        #expect(
+            String(decoding: record.jsonBytes, as: UTF8.self)
+                == head + #""datacontenttype":"application/json","classification":"internal","# + dataText)
         record.time = "2026-11-25T12:00:00+03:00"
-        #expect(String(decoding: record.jsonBytes, as: UTF8.self)
-            == head + #""time":"2026-11-25T12:00:00+03:00","datacontenttype":"application/json","classification":"internal","#
-            + dataText)
+        #expect(
+            String(decoding: record.jsonBytes, as: UTF8.self)
+                == head
+                + #""time":"2026-11-25T12:00:00+03:00","datacontenttype":"application/json","classification":"internal","#
+                + dataText)
         let written = try #require(try JSONParser.parseDocument(record.jsonBytes).objectValue)
         #expect(written.keys == CanonicalRecord.envelopeMembers, "every member the canonical model names, and no other")
     }

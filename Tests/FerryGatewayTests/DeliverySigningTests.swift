@@ -32,8 +32,9 @@ struct DeliverySigningTests {
     @Test func refusesToSignWithAKeyOthersCanRead() throws {
         let keyring = Keyring(directory: try temporaryDirectory().appendingPathComponent("keys"))
         let id = try keyring.rotate()
-        try FileManager.default.setAttributes([.posixPermissions: 0o644],
-                                              ofItemAtPath: keyring.directory.appendingPathComponent("\(id).key").path)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o644],
+            ofItemAtPath: keyring.directory.appendingPathComponent("\(id).key").path)
         #expect(throws: Keyring.KeyError.self) { try keyring.sign([1, 2, 3]) }
     }
 
@@ -43,10 +44,12 @@ struct DeliverySigningTests {
         let keyID = try keyring.rotate()
         let drop = DirectoryDrop(directory: root.appendingPathComponent("deliveries/social-fund"))
         let body = Array("<DischargeNotices/>".utf8)
-        let manifest = DeliveryManifest(destination: "social-fund", deliveryID: "d-1", time: "2026-12-03T10:00:00.000Z", body: body,
-                                        recordIDs: ["a", "b"], keyID: keyID)
-        let file = try drop.deliver(body, name: "d-1.xml", manifest: manifest,
-                                    signature: try keyring.sign(manifest.signedBytes).value)
+        let manifest = DeliveryManifest(
+            destination: "social-fund", deliveryID: "d-1", time: "2026-12-03T10:00:00.000Z", body: body,
+            recordIDs: ["a", "b"], keyID: keyID)
+        let file = try drop.deliver(
+            body, name: "d-1.xml", manifest: manifest,
+            signature: try keyring.sign(manifest.signedBytes).value)
         #expect(FerryTesting.bytes(file) == body)
         let signed = try DirectoryDrop.signed(file)
         guard case .manifest(let read, _) = signed else {
@@ -69,13 +72,16 @@ struct DeliverySigningTests {
         let keyring = Keyring(directory: try temporaryDirectory().appendingPathComponent("keys"))
         let keyID = try keyring.rotate()
         let body = Array("{\"id\":\"abc\"}\n".utf8)
-        let manifest = DeliveryManifest(destination: "veterans-registry", deliveryID: "d-2", time: "2026-12-03T10:00:00.000Z",
-                                        body: body, recordIDs: ["abc"], keyID: keyID)
+        let manifest = DeliveryManifest(
+            destination: "veterans-registry", deliveryID: "d-2", time: "2026-12-03T10:00:00.000Z",
+            body: body, recordIDs: ["abc"], keyID: keyID)
         let signature = try keyring.sign(manifest.signedBytes).value
         let keys = try keyring.publicKeys()
         func code(_ changed: DeliveryManifest, body: [UInt8] = body) -> String? {
-            if case .failure(let failure) = DeliveryManifest.Signed.manifest(changed, signature: signature).verify(body: body,
-                                                                                                              publicKeys: keys) {
+            if case .failure(let failure) = DeliveryManifest.Signed.manifest(changed, signature: signature).verify(
+                body: body,
+                publicKeys: keys)
+            {
                 return failure.code
             }
             return nil
@@ -100,8 +106,9 @@ struct DeliverySigningTests {
         sidecar["count"] = .integer(2)
         #expect(DeliveryManifest.signed(sidecar: .object(sidecar)) == nil, "nothing unsigned sits beside the manifest")
 
-        let headers = Dictionary(manifest.headers(signature: signature).map { ($0.name.lowercased(), $0.value) },
-                                 uniquingKeysWith: { first, _ in first })
+        let headers = Dictionary(
+            manifest.headers(signature: signature).map { ($0.name.lowercased(), $0.value) },
+            uniquingKeysWith: { first, _ in first })
         #expect(DeliveryManifest.signed(headers: headers) == .manifest(manifest, signature: signature))
     }
 }

@@ -15,13 +15,15 @@ struct GatewayConfigurationTests {
     func load(_ text: String) throws -> (GatewayConfiguration?, [Diagnostic]) {
         var loader = ProjectLoader()
         let schemas = loader.schemas(inDirectory: FerryTesting.packageRoot.appendingPathComponent("schemas").path)
-        let mappings = ["kadry-personnel", "snab2-requisition", "zakupki-contract", "social-fund-discharge"].compactMap {
+        let mappings = ["kadry-personnel", "snab2-requisition", "zakupki-contract", "social-fund-discharge"].compactMap
+        {
             loader.mapping(FerryTesting.packageRoot.appendingPathComponent("mappings/\($0).yaml").path)
         }
         #expect(!loader.diagnostics.hasErrors)
         let document = try #require(try YAMLLoader.loadAll(Array(text.utf8), path: "ferry.yaml").first)
         var diagnostics = DiagnosticList()
-        let configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics)
+        let configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(
+            document, diagnostics: &diagnostics)
         return (configuration, diagnostics.diagnostics)
     }
 
@@ -39,33 +41,53 @@ struct GatewayConfigurationTests {
     }
 
     @Test(arguments: [
-        ("  - { to: social-fund, type: personnel.record, when: { status: discharged } }",
-         "  - { to: social-fnd, type: personnel.record, when: { status: discharged } }", "ferry.yaml:74:11 [gateway.unknown-system]"),
-        ("  - { to: veterans-registry, type: personnel.record }", "  - { to: veterans-registry, type: personnel.recrd }",
-         "ferry.yaml:75:36 [gateway.unknown-type]"),
-        ("  - { to: veterans-registry, type: personnel.record }",
-         "  - { to: veterans-registry, type: personnel.record, when: { unit: в/ч 12345 } }", "ferry.yaml:75:62 [gateway.inference-leak]"),
-        ("  - { to: procurement-register, type: procurement.contract }", "  - { to: procurement-register, type: logistics.requisition }",
-         "ferry.yaml:76:5 [gateway.never-released]"),
+        (
+            "  - { to: social-fund, type: personnel.record, when: { status: discharged } }",
+            "  - { to: social-fnd, type: personnel.record, when: { status: discharged } }",
+            "ferry.yaml:74:11 [gateway.unknown-system]"
+        ),
+        (
+            "  - { to: veterans-registry, type: personnel.record }",
+            "  - { to: veterans-registry, type: personnel.recrd }",
+            "ferry.yaml:75:36 [gateway.unknown-type]"
+        ),
+        (
+            "  - { to: veterans-registry, type: personnel.record }",
+            "  - { to: veterans-registry, type: personnel.record, when: { unit: в/ч 12345 } }",
+            "ferry.yaml:75:62 [gateway.inference-leak]"
+        ),
+        (
+            "  - { to: procurement-register, type: procurement.contract }",
+            "  - { to: procurement-register, type: logistics.requisition }",
+            "ferry.yaml:76:5 [gateway.never-released]"
+        ),
         ("    clearance: public", "    clearance: open", "ferry.yaml:63:16 [gateway.clearance]"),
         ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:53:13 [gateway.format]"),
         ("    sends: [personnel.record]", "    sends: [personnel.records]", "ferry.yaml:26:13 [gateway.unknown-type]"),
         ("store: sqlite", "store: mysql://ferry@db/ferry", "ferry.yaml:12:8 [gateway.store]"),
-        ("deliver: { directory: deliveries/veterans-registry }",
-         "deliver: { url: \"https://registry.example/records\", timeout: 90s }", "ferry.yaml:15:11 [gateway.lease]"),
+        (
+            "deliver: { directory: deliveries/veterans-registry }",
+            "deliver: { url: \"https://registry.example/records\", timeout: 90s }", "ferry.yaml:15:11 [gateway.lease]"
+        ),
         ("store: sqlite", "store: postgres://db.internal/ferry", "ferry.yaml:12:8 [gateway.store]"),
-        ("store: sqlite", "store: postgres://ferry@db.internal/ferry?sslmode=strict", "ferry.yaml:12:8 [gateway.store]"),
+        (
+            "store: sqlite", "store: postgres://ferry@db.internal/ferry?sslmode=strict",
+            "ferry.yaml:12:8 [gateway.store]"
+        ),
     ])
     func reportsProblemsWhereTheyAre(_ from: String, _ to: String, _ expected: String) throws {
         #expect(demoText.contains(from))
         let (_, diagnostics) = try load(demoText.replacingOccurrences(of: from, with: to))
-        let rendered = diagnostics.map { "\($0.location.map { "\($0.path):\($0.line):\($0.column)" } ?? "-") [\($0.code)]" }
+        let rendered = diagnostics.map {
+            "\($0.location.map { "\($0.path):\($0.line):\($0.column)" } ?? "-") [\($0.code)]"
+        }
         #expect(rendered.contains(expected), "\(diagnostics.map(\.description))")
     }
 
     @Test func readsAPostgresStoreURL() throws {
         let text = demoText.replacingOccurrences(
-            of: "store: sqlite", with: "store: postgres://ferry:s%40crét@db.internal:6432/gateway?sslmode=verify-full&pool_size=8")
+            of: "store: sqlite",
+            with: "store: postgres://ferry:s%40crét@db.internal:6432/gateway?sslmode=verify-full&pool_size=8")
         let (configuration, diagnostics) = try load(text)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         guard case .postgres(let location) = try #require(configuration).store else {
@@ -75,11 +97,14 @@ struct GatewayConfigurationTests {
         #expect(location.host == "db.internal" && location.port == 6432 && location.database == "gateway")
         #expect(location.user == "ferry" && location.password == "s@crét" && location.tlsMode == .verifyFull)
         #expect(location.poolSize == 8)
-        #expect(!location.redacted.contains("s@crét") && !location.redacted.contains("s%40"), "logs never show the password")
+        #expect(
+            !location.redacted.contains("s@crét") && !location.redacted.contains("s%40"), "logs never show the password"
+        )
     }
 
     @Test func refusesATokenStoredInTheClear() throws {
-        let text = demoText.replacingOccurrences(of: #"tokens: ["sha256$353a"#, with: #"tokens: ["hr-demo-token", "sha256$353a"#)
+        let text = demoText.replacingOccurrences(
+            of: #"tokens: ["sha256$353a"#, with: #"tokens: ["hr-demo-token", "sha256$353a"#)
         #expect(text != demoText)
         let (configuration, diagnostics) = try load(text)
         #expect(configuration == nil)
@@ -90,14 +115,21 @@ struct GatewayConfigurationTests {
         let configuration = try #require(try load(demoText).0)
         let router = Router(configuration: configuration)
         func record(_ type: String, _ fields: [(String, JSONValue)]) -> CanonicalRecord {
-            CanonicalRecord(type: type, source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,
-                            classification: .internal, data: JSONObject(fields))
+            CanonicalRecord(
+                type: type, source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,
+                classification: .internal, data: JSONObject(fields))
         }
-        #expect(router.destinations(of: record("personnel.record", [("status", .string("discharged"))]), from: "hr")
+        #expect(
+            router.destinations(of: record("personnel.record", [("status", .string("discharged"))]), from: "hr")
                 == ["social-fund", "veterans-registry"])
-        #expect(router.destinations(of: record("personnel.record", [("status", .string("active"))]), from: "hr") == ["veterans-registry"])
-        #expect(router.destinations(of: record("procurement.contract", []), from: "contracts") == ["procurement-register"])
-        #expect(router.destinations(of: record("unknown.type", []), from: "hr").isEmpty, "unrouted, not dropped silently")
+        #expect(
+            router.destinations(of: record("personnel.record", [("status", .string("active"))]), from: "hr") == [
+                "veterans-registry"
+            ])
+        #expect(
+            router.destinations(of: record("procurement.contract", []), from: "contracts") == ["procurement-register"])
+        #expect(
+            router.destinations(of: record("unknown.type", []), from: "hr").isEmpty, "unrouted, not dropped silently")
     }
 
     /// A sender speaks for the sources of its mapping unless it names its own; two senders
@@ -107,13 +139,16 @@ struct GatewayConfigurationTests {
         #expect(configuration.system("hr")?.sources == ["urn:ferry:system:kadry"])
         #expect(configuration.system("logistics")?.sources == ["urn:ferry:system:snab2"])
 
-        let named = demoText.replacingOccurrences(of: "    mapping: snab2-requisition\n",
-                                                  with: "    mapping: snab2-requisition\n    sources: [urn:ferry:system:snab2, urn:depot:7]\n")
+        let named = demoText.replacingOccurrences(
+            of: "    mapping: snab2-requisition\n",
+            with: "    mapping: snab2-requisition\n    sources: [urn:ferry:system:snab2, urn:depot:7]\n")
         #expect(named != demoText)
-        #expect(try #require(try load(named).0).system("logistics")?.sources == ["urn:ferry:system:snab2", "urn:depot:7"])
+        #expect(
+            try #require(try load(named).0).system("logistics")?.sources == ["urn:ferry:system:snab2", "urn:depot:7"])
 
-        let shared = demoText.replacingOccurrences(of: "    mapping: snab2-requisition\n",
-                                                   with: "    mapping: snab2-requisition\n    sources: [urn:ferry:system:kadry]\n")
+        let shared = demoText.replacingOccurrences(
+            of: "    mapping: snab2-requisition\n",
+            with: "    mapping: snab2-requisition\n    sources: [urn:ferry:system:kadry]\n")
         let (sharedConfiguration, sharedDiagnostics) = try load(shared)
         #expect(sharedConfiguration != nil)
         let warning = try #require(sharedDiagnostics.first { $0.code == "gateway.shared-source" })
@@ -125,8 +160,9 @@ struct GatewayConfigurationTests {
         #expect(noneConfiguration == nil)
         #expect(noneDiagnostics.contains { $0.code == "gateway.source" && $0.message.contains("logistics") })
 
-        let notURI = demoText.replacingOccurrences(of: "    mapping: snab2-requisition\n",
-                                                   with: "    mapping: snab2-requisition\n    sources: [snab2]\n")
+        let notURI = demoText.replacingOccurrences(
+            of: "    mapping: snab2-requisition\n",
+            with: "    mapping: snab2-requisition\n    sources: [snab2]\n")
         #expect(try load(notURI).1.contains { $0.code == "gateway.source" && $0.location?.line == 35 })
     }
 
@@ -135,22 +171,39 @@ struct GatewayConfigurationTests {
     /// certificates only with a CA.
     @Test func refusesPlaintextOffTheLoopbackUnlessSaid() throws {
         func codes(_ text: String) throws -> [String] { try load(text).1.filter { $0.severity == .error }.map(\.code) }
-        #expect(try codes(demoText.replacingOccurrences(of: "listen: 127.0.0.1:8080", with: "listen: 0.0.0.0:8080"))
-            == ["gateway.plaintext-listen"])
-        #expect(try codes(demoText.replacingOccurrences(of: "listen: 127.0.0.1:8080",
-                                                        with: "listen: 0.0.0.0:8080\nallow_plaintext_listen: true")).isEmpty)
+        #expect(
+            try codes(demoText.replacingOccurrences(of: "listen: 127.0.0.1:8080", with: "listen: 0.0.0.0:8080"))
+                == ["gateway.plaintext-listen"])
+        #expect(
+            try codes(
+                demoText.replacingOccurrences(
+                    of: "listen: 127.0.0.1:8080",
+                    with: "listen: 0.0.0.0:8080\nallow_plaintext_listen: true")
+            ).isEmpty)
         let remote = "deliver: { url: \"http://registry.example/records\", timeout: 5s }"
-        let http = demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }", with: remote)
+        let http = demoText.replacingOccurrences(
+            of: "deliver: { directory: deliveries/veterans-registry }", with: remote)
         #expect(try codes(http) == ["gateway.plaintext-url"])
-        #expect(try codes(http.replacingOccurrences(of: "timeout: 5s }", with: "timeout: 5s, allow_plaintext: true }")).isEmpty)
-        #expect(try codes(demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }",
-                                                        with: "deliver: { url: \"http://127.0.0.1:9/records\" }")).isEmpty)
-        let certificate = demoText.replacingOccurrences(of: "    sends: [personnel.record]\n",
-                                                        with: "    sends: [personnel.record]\n    certificates: [\"sha256:\(String(repeating: "a", count: 64))\"]\n")
+        #expect(
+            try codes(http.replacingOccurrences(of: "timeout: 5s }", with: "timeout: 5s, allow_plaintext: true }"))
+                .isEmpty)
+        #expect(
+            try codes(
+                demoText.replacingOccurrences(
+                    of: "deliver: { directory: deliveries/veterans-registry }",
+                    with: "deliver: { url: \"http://127.0.0.1:9/records\" }")
+            ).isEmpty)
+        let certificate = demoText.replacingOccurrences(
+            of: "    sends: [personnel.record]\n",
+            with: "    sends: [personnel.record]\n    certificates: [\"sha256:\(String(repeating: "a", count: 64))\"]\n"
+        )
         #expect(try codes(certificate) == ["gateway.client-ca"])
 
         func mode(_ url: String) throws -> StoreLocation.PostgresLocation.TLSMode? {
-            guard case .postgres(let location)? = try load(demoText.replacingOccurrences(of: "store: sqlite", with: "store: \(url)")).0?.store
+            guard
+                case .postgres(let location)? = try load(
+                    demoText.replacingOccurrences(of: "store: sqlite", with: "store: \(url)")
+                ).0?.store
             else { return nil }
             return location.tlsMode
         }
@@ -164,12 +217,14 @@ struct GatewayConfigurationTests {
         let configuration = try #require(try load(demoText).0)
         #expect(configuration.system("veterans-registry")?.dropPermissions.fileMode == 0o640)
         #expect(configuration.system("veterans-registry")?.dropPermissions.directoryMode == 0o750)
-        let text = demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }",
-                                                 with: "deliver: { directory: deliveries/veterans-registry, drop_mode: \"0600\", drop_group: ferry }")
+        let text = demoText.replacingOccurrences(
+            of: "deliver: { directory: deliveries/veterans-registry }",
+            with: "deliver: { directory: deliveries/veterans-registry, drop_mode: \"0600\", drop_group: ferry }")
         let changed = try #require(try load(text).0?.system("veterans-registry")?.dropPermissions)
         #expect(changed.fileMode == 0o600 && changed.directoryMode == 0o700 && changed.group == "ferry")
-        let open = demoText.replacingOccurrences(of: "deliver: { directory: deliveries/veterans-registry }",
-                                                 with: "deliver: { directory: deliveries/veterans-registry, drop_mode: \"0644\" }")
+        let open = demoText.replacingOccurrences(
+            of: "deliver: { directory: deliveries/veterans-registry }",
+            with: "deliver: { directory: deliveries/veterans-registry, drop_mode: \"0644\" }")
         #expect(try load(open).1.contains { $0.code == "gateway.drop-mode" })
     }
 

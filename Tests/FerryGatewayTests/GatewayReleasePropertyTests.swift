@@ -80,9 +80,11 @@ struct GatewayReleasePropertyTests {
         var delivered = 0, withheld = 0, oracleChecks = 0
 
         for round in 0..<12 {
-            let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-release-\(UUID().uuidString)")
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "ferry-release-\(UUID().uuidString)")
             let received = data.appendingPathComponent("http-received")
-            let endpoint = try FerryTesting.ScriptServer(script: "flaky-destination.py", arguments: [received.path, "0"])
+            let endpoint = try FerryTesting.ScriptServer(
+                script: "flaky-destination.py", arguments: [received.path, "0"])
             defer { endpoint.stop() }
             // Random clearances for the destinations, a canonical format for all of them (one
             // over HTTP), and every sender allowed every type, so each record meets each clearance.
@@ -93,7 +95,8 @@ struct GatewayReleasePropertyTests {
                     configuration.systems[index].clearance = Marking.allCases[Int(random.next() % 4)]
                     configuration.systems[index].format = .canonical
                     if configuration.systems[index].id == "emergency-service" {
-                        configuration.systems[index].target = .http(url: "http://127.0.0.1:\(endpoint.port)/records", timeout: 10)
+                        configuration.systems[index].target = .http(
+                            url: "http://127.0.0.1:\(endpoint.port)/records", timeout: 10)
                     }
                 case .sender:
                     configuration.systems[index].allowedTypes = schemas.map(\.recordType)
@@ -104,12 +107,15 @@ struct GatewayReleasePropertyTests {
             }
             configuration.routes += schemas.flatMap { schema in
                 configuration.systems.filter { $0.role == .destination }.map {
-                    GatewayConfiguration.Route(destination: $0.id, recordType: schema.recordType, sender: nil, conditions: [],
-                                               location: DocumentLocation(path: "test", line: 1, column: 1))
+                    GatewayConfiguration.Route(
+                        destination: $0.id, recordType: schema.recordType, sender: nil, conditions: [],
+                        location: DocumentLocation(path: "test", line: 1, column: 1))
                 }
             }
-            let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path(creatingDirectory: data))
-            let gateway = try Gateway(configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+            let store = try SQLiteGatewayStore(
+                path: data.appendingPathComponent("ferry.sqlite").path(creatingDirectory: data))
+            let gateway = try Gateway(
+                configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
             try gateway.keyring.rotate()
 
             // A random selection of records, as canonical NDJSON from a sender cleared for all.
@@ -120,7 +126,9 @@ struct GatewayReleasePropertyTests {
                 body.append(0x0A)
             }
             let sender = try #require(configuration.system("hr"))
-            guard case .accepted = try await gateway.receive(.init(sender: sender, body: body, content: .canonical, idempotencyKey: nil))
+            guard
+                case .accepted = try await gateway.receive(
+                    .init(sender: sender, body: body, content: .canonical, idempotencyKey: nil))
             else {
                 Issue.record("round \(round): the records were not accepted")
                 continue
@@ -133,13 +141,16 @@ struct GatewayReleasePropertyTests {
                 let directory = isHTTP ? received : data.appendingPathComponent("deliveries/\(destination.id)")
                 let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
                 let bodies = names.filter { $0.hasSuffix(isHTTP ? ".body" : ".ndjson") }
-                #expect(names.filter { !$0.hasPrefix(".") && $0 != "requests.log" }.count == 2 * bodies.count,
-                        "round \(round): \(destination.id) holds only deliveries and what came with them: \(names)")
+                #expect(
+                    names.filter { !$0.hasPrefix(".") && $0 != "requests.log" }.count == 2 * bodies.count,
+                    "round \(round): \(destination.id) holds only deliveries and what came with them: \(names)")
                 var everything = ""
                 var received = 0
                 for name in bodies {
                     let file = directory.appendingPathComponent(name)
-                    let companion = isHTTP ? file.deletingPathExtension().appendingPathExtension("headers.json")
+                    let companion =
+                        isHTTP
+                        ? file.deletingPathExtension().appendingPathExtension("headers.json")
                         : file.appendingPathExtension("sig.json")
                     let text = String(decoding: FerryTesting.bytes(file), as: UTF8.self)
                     everything += text + String(decoding: FerryTesting.bytes(companion), as: UTF8.self)
@@ -148,11 +159,16 @@ struct GatewayReleasePropertyTests {
                         #expect(FerryTesting.hasExactlyTheCanonicalEnvelope(record), "round \(round): \(record.keys)")
                         let type = try #require(record["type"]?.stringValue)
                         let schema = try #require(schemaOfType[type])
-                        let classification = try #require(record["classification"]?.stringValue.flatMap(Marking.init(rawValue:)))
+                        let classification = try #require(
+                            record["classification"]?.stringValue.flatMap(Marking.init(rawValue:)))
                         #expect(classification <= destination.clearance)
-                        for (marking, pointer) in FerryTesting.markings(of: record["data"]?.objectValue ?? JSONObject(), type: schema.root) {
-                            #expect(marking.map { $0 <= destination.clearance } ?? false,
-                                    "round \(round): \(pointer) (\(String(describing: marking))) reached \(destination.id) (\(destination.clearance))")
+                        for (marking, pointer) in FerryTesting.markings(
+                            of: record["data"]?.objectValue ?? JSONObject(), type: schema.root)
+                        {
+                            #expect(
+                                marking.map { $0 <= destination.clearance } ?? false,
+                                "round \(round): \(pointer) (\(String(describing: marking))) reached \(destination.id) (\(destination.clearance))"
+                            )
                         }
                         received += 1
                     }
@@ -161,12 +177,17 @@ struct GatewayReleasePropertyTests {
                 for object in chosen {
                     let record = CanonicalRecord(
                         type: object["type"]?.stringValue ?? "", source: object["source"]?.stringValue ?? "",
-                        subject: object["subject"]?.stringValue ?? "", dataschema: object["dataschema"]?.stringValue ?? "",
-                        time: object["time"]?.stringValue, classification: .public, data: object["data"]?.objectValue ?? JSONObject())
-                    guard case .released(let released, let removed) = release.decide(record, clearance: destination.clearance)
+                        subject: object["subject"]?.stringValue ?? "",
+                        dataschema: object["dataschema"]?.stringValue ?? "",
+                        time: object["time"]?.stringValue, classification: .public,
+                        data: object["data"]?.objectValue ?? JSONObject())
+                    guard
+                        case .released(let released, let removed) = release.decide(
+                            record, clearance: destination.clearance)
                     else { continue }
                     for hash in Self.oracleHashes(of: record, released: released, removed: removed) {
-                        #expect(!everything.contains(hash), "round \(round): \(destination.id) holds a hash of \(removed)")
+                        #expect(
+                            !everything.contains(hash), "round \(round): \(destination.id) holds a hash of \(removed)")
                         oracleChecks += 1
                     }
                 }
@@ -196,12 +217,17 @@ struct GatewayRetentionTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-retention-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
-        let gateway = try Gateway(configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+        let gateway = try Gateway(
+            configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
         try gateway.keyring.rotate()
-        let export = FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
+        let export = FerryTesting.bytes(
+            FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
         let sender = try #require(configuration.system("logistics"))
-        guard case .accepted(let id, let report) = try await gateway.receive(.init(sender: sender, body: export, content: .legacy(mapping: nil),
-                                                                                   idempotencyKey: nil))
+        guard
+            case .accepted(let id, let report) = try await gateway.receive(
+                .init(
+                    sender: sender, body: export, content: .legacy(mapping: nil),
+                    idempotencyKey: nil))
         else {
             Issue.record("the export was not accepted")
             return
@@ -230,16 +256,20 @@ struct GatewayReceiptReportTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
-        let gateway = try Gateway(configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
-                                  dataDirectory: data)
+        let gateway = try Gateway(
+            configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
+            dataDirectory: data)
         let sender = try #require(configuration.system("hr"))
         // The example holds records for several destinations and fields removed for some; the
         // faulty records add rejects.
         for fixture in ["example", "faulty-records"] {
-            let export = FerryTesting.bytes(FerryTesting.fixtures.appendingPathComponent("kadry-personnel/\(fixture)/input.xml"))
+            let export = FerryTesting.bytes(
+                FerryTesting.fixtures.appendingPathComponent("kadry-personnel/\(fixture)/input.xml"))
             for round in ["first", "duplicate"] {
-                let outcome = try await gateway.receive(.init(sender: sender, body: export, content: .legacy(mapping: nil),
-                                                              idempotencyKey: nil))
+                let outcome = try await gateway.receive(
+                    .init(
+                        sender: sender, body: export, content: .legacy(mapping: nil),
+                        idempotencyKey: nil))
                 guard case .accepted(let id, let report) = outcome else {
                     Issue.record("\(fixture), \(round): \(outcome)")
                     continue

@@ -1,4 +1,5 @@
 import FerryCore
+import FerryStore
 @testable import FerryService
 import Foundation
 import NIOCore
@@ -11,16 +12,23 @@ struct ServiceGuardsTests {
         let proxy = try SocketAddress(ipAddress: "10.0.0.5", port: 443)
         let stranger = try SocketAddress(ipAddress: "198.51.100.7", port: 443)
         let trusted = [try #require(NetworkAddress.Range("10.0.0.0/8"))]
-        #expect(ClientAddress.of(peer: stranger, forwardedFor: "203.0.113.9", trustedProxies: trusted) == "198.51.100.7",
-                "an untrusted peer's header is not believed")
-        #expect(ClientAddress.of(peer: proxy, forwardedFor: "203.0.113.9", trustedProxies: []) == "10.0.0.5", "no proxy is trusted by default")
+        #expect(
+            ClientAddress.of(peer: stranger, forwardedFor: "203.0.113.9", trustedProxies: trusted) == "198.51.100.7",
+            "an untrusted peer's header is not believed")
+        #expect(
+            ClientAddress.of(peer: proxy, forwardedFor: "203.0.113.9", trustedProxies: []) == "10.0.0.5",
+            "no proxy is trusted by default")
         #expect(ClientAddress.of(peer: proxy, forwardedFor: "203.0.113.9", trustedProxies: trusted) == "203.0.113.9")
         // A client's own forged entry sits left of what the trusted hops appended.
-        #expect(ClientAddress.of(peer: proxy, forwardedFor: "1.2.3.4, 203.0.113.9, 10.0.0.7", trustedProxies: trusted) == "203.0.113.9")
+        #expect(
+            ClientAddress.of(peer: proxy, forwardedFor: "1.2.3.4, 203.0.113.9, 10.0.0.7", trustedProxies: trusted)
+                == "203.0.113.9")
         #expect(ClientAddress.of(peer: proxy, forwardedFor: "junk", trustedProxies: trusted) == "10.0.0.5")
         #expect(NetworkAddress.Range("2001:db8::/32")?.contains("2001:db8:1::5") == true)
         #expect(NetworkAddress.Range("2001:db8::/32")?.contains("2001:db9::5") == false)
-        #expect(NetworkAddress.isLoopback("127.3.4.5") && NetworkAddress.isLoopback("[::1]") && NetworkAddress.isLoopback("localhost"))
+        #expect(
+            NetworkAddress.isLoopback("127.3.4.5") && NetworkAddress.isLoopback("[::1]")
+                && NetworkAddress.isLoopback("localhost"))
         #expect(!NetworkAddress.isLoopback("0.0.0.0") && !NetworkAddress.isLoopback("db.internal"))
     }
 
@@ -53,6 +61,20 @@ struct ServiceGuardsTests {
             #expect(await limiter.count <= RateLimiter.maximumBuckets)
         }
         #expect(await limiter.count > 0)
+    }
+
+    /// A flood from more addresses than a window counts apart is counted, all of it, with the
+    /// addresses past the bound together as `other`: the audit gets a bounded number of entries.
+    @Test func theRefusalTallyIsBoundedPerWindow() async {
+        let tally = RefusalTally()
+        for index in 0..<(RefusalTally.maximumKeys + 500) {
+            await tally.count(status: 401, reason: "no bearer token", address: "198.51.100.\(index)")
+        }
+        let events = await tally.takeEvents()
+        #expect(events.count == RefusalTally.maximumKeys + 1)
+        #expect(events.compactMap { $0.details["count"]?.integerValue }.reduce(0, +) == RefusalTally.maximumKeys + 500)
+        #expect(events.first { $0.details["address"] == .string("other") }?.details["count"] == .integer(500))
+        #expect(await tally.takeEvents().isEmpty, "a new window starts empty")
     }
 
     @Test func logValuesCannotForgeLines() {

@@ -32,15 +32,21 @@ struct DocumentQueueContractTests {
     @Test(arguments: drivers)
     func claimsOneDestinationAtATimeExceptThoseInFlight(_ driver: String) async throws {
         let queue = try await Self.queue(driver, RetryPolicy())
-        try await queue.enqueue([job("s1", key: "A", destination: "slow"), job("f1", key: "B", destination: "fast"),
-                                 job("s2", key: "C", destination: "slow"), job("f2", key: "B", destination: "fast")])
+        try await queue.enqueue([
+            job("s1", key: "A", destination: "slow"), job("f1", key: "B", destination: "fast"),
+            job("s2", key: "C", destination: "slow"), job("f2", key: "B", destination: "fast"),
+        ])
         let first = try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: [])
         #expect(first.map(\.id) == ["s1", "s2"], "the destination first in the queue, all its due jobs")
         let second = try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow"])
         #expect(second.map(\.id) == ["f1"], "f2 waits behind f1 of its key")
-        #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow", "fast"]).isEmpty)
+        #expect(
+            try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow", "fast"]).isEmpty)
         try await queue.complete("f1")
-        #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow"]).map(\.id) == ["f2"])
+        #expect(
+            try await queue.claim(limit: 10, now: 0, leaseSeconds: 30, oneDestinationExcept: ["slow"]).map(\.id) == [
+                "f2"
+            ])
     }
 
     @Test(arguments: drivers)
@@ -65,8 +71,9 @@ struct DocumentQueueContractTests {
         #expect(delays.count == RetryPolicy().maximumAttempts - 1)
         #expect(zip(delays, delays.dropFirst()).allSatisfy { $0 <= $1 }, "back-off grows: \(delays)")
         #expect(try await queue.jobs(in: .delivered).map(\.id) == ["b1"], "another key was not blocked")
-        #expect(try await queue.claim(limit: 10, now: now + 10_000, leaseSeconds: 30).isEmpty,
-                "a2 waits behind its dead-lettered predecessor")
+        #expect(
+            try await queue.claim(limit: 10, now: now + 10_000, leaseSeconds: 30).isEmpty,
+            "a2 waits behind its dead-lettered predecessor")
         #expect(try await queue.jobs(in: .deadLettered).first?.lastError == "HTTP 503")
 
         try await queue.retry("a1", now: now + 10_000)
@@ -118,11 +125,15 @@ struct DocumentQueueContractTests {
 /// The SQLite queue keeps its jobs across a restart of the gateway.
 struct SQLiteGatewayStoreQueueTests {
     @Test func jobsSurviveARestartAndALeaseOfTheDeadProcessExpires() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-queue-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ferry-queue-\(UUID().uuidString).sqlite"
+        ).path
         do {
             let queue = try SQLiteGatewayStore(path: path)
-            try await queue.enqueue([DeliveryJob(id: "a1", destination: "fund", key: "A", recordIDs: ["r1", "r2"], now: 0),
-                                     DeliveryJob(id: "b1", destination: "fund", key: "B", recordIDs: ["r3"], now: 0)])
+            try await queue.enqueue([
+                DeliveryJob(id: "a1", destination: "fund", key: "A", recordIDs: ["r1", "r2"], now: 0),
+                DeliveryJob(id: "b1", destination: "fund", key: "B", recordIDs: ["r3"], now: 0),
+            ])
             #expect(try await queue.claim(limit: 1, now: 0, leaseSeconds: 30).map(\.id) == ["a1"])
         }
         let reopened = try SQLiteGatewayStore(path: path)  // migrations run once; the second open finds them applied

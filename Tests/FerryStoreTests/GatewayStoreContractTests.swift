@@ -9,14 +9,18 @@ import Testing
 /// idempotency keys, delivery outcomes with their audit, checkpoints, pruning and retention.
 struct GatewayStoreContractTests {
     static func record(_ id: String, key: String, destinations: [String]) -> InboundDocument.Record {
-        InboundDocument.Record(id: id, type: "personnel", key: key, body: Array(#"{"id":"\#(id)"}"#.utf8),
-                               routing: destinations.map { InboundDocument.Routing(destination: $0, released: true) })
+        InboundDocument.Record(
+            id: id, type: "personnel", key: key, body: Array(#"{"id":"\#(id)"}"#.utf8),
+            routing: destinations.map { InboundDocument.Routing(destination: $0, released: true) })
     }
 
-    static func document(_ id: String, records: [InboundDocument.Record], rejects: [InboundDocument.Reject] = [],
-                         idempotencyKey: String? = nil, body: String = "body") -> InboundDocument {
+    static func document(
+        _ id: String, records: [InboundDocument.Record], rejects: [InboundDocument.Reject] = [],
+        idempotencyKey: String? = nil, body: String = "body"
+    ) -> InboundDocument {
         InboundDocument(
-            id: id, sender: "hr", receivedAt: "2026-11-25T10:00:00Z", now: 0, bodySHA256: body, idempotencyKey: idempotencyKey,
+            id: id, sender: "hr", receivedAt: "2026-11-25T10:00:00Z", now: 0, bodySHA256: body,
+            idempotencyKey: idempotencyKey,
             records: records.enumerated().map { ($0.offset, $0.element) }, rejects: rejects,
             audit: [AuditEvent("received", JSONObject([("document", .string(id))]))])
     }
@@ -24,23 +28,36 @@ struct GatewayStoreContractTests {
     @Test(arguments: StoreDrivers.names)
     func commitsDocumentsWithDuplicatesRejectsAndTheirJobs(_ driver: String) async throws {
         let store = try await StoreDrivers.open(driver)
-        let reject = InboundDocument.Reject(position: 2, line: 14, key: "K-3", reason: "service_end before service_start",
-                                            input: "<record/>")
-        let first = Self.document("d1", records: [Self.record("r1", key: "K-1", destinations: ["fund", "registry"]),
-                                                  Self.record("r2", key: "K-2", destinations: [])],
-                                  rejects: [reject])
+        let reject = InboundDocument.Reject(
+            position: 2, line: 14, key: "K-3", reason: "service_end before service_start",
+            input: "<record/>")
+        let first = Self.document(
+            "d1",
+            records: [
+                Self.record("r1", key: "K-1", destinations: ["fund", "registry"]),
+                Self.record("r2", key: "K-2", destinations: []),
+            ],
+            rejects: [reject])
         #expect(try await store.commit(first) == .committed(duplicates: []))
         // The same record again, once in a later document and twice within it.
-        let second = Self.document("d2", records: [Self.record("r1", key: "K-1", destinations: ["fund"]),
-                                                   Self.record("r3", key: "K-1", destinations: ["fund"]),
-                                                   Self.record("r3", key: "K-1", destinations: ["fund"])])
+        let second = Self.document(
+            "d2",
+            records: [
+                Self.record("r1", key: "K-1", destinations: ["fund"]),
+                Self.record("r3", key: "K-1", destinations: ["fund"]),
+                Self.record("r3", key: "K-1", destinations: ["fund"]),
+            ])
         #expect(try await store.commit(second) == .committed(duplicates: ["r1", "r3"]))
 
         let stored = try #require(try await store.document("d1"))
         #expect(stored.sender == "hr" && stored.entries.count == 3)
-        #expect(stored.entries[0].outcome == .accepted && stored.entries[0].destinations.map(\.state) == ["pending", "pending"])
+        #expect(
+            stored.entries[0].outcome == .accepted
+                && stored.entries[0].destinations.map(\.state) == ["pending", "pending"])
         #expect(stored.entries[1].unrouted)
-        #expect(stored.entries[2].outcome == .rejected && stored.entries[2].line == 14 && stored.entries[2].input == "<record/>")
+        #expect(
+            stored.entries[2].outcome == .rejected && stored.entries[2].line == 14
+                && stored.entries[2].input == "<record/>")
         let again = try #require(try await store.document("d2"))
         #expect(again.entries.map(\.outcome) == [.duplicate, .accepted, .duplicate])
         #expect(try await store.document("missing") == nil)
@@ -60,9 +77,11 @@ struct GatewayStoreContractTests {
     func anIdempotencyKeyReplaysTheSameBodyAndRefusesAnother(_ driver: String) async throws {
         let store = try await StoreDrivers.open(driver)
         let records = [Self.record("r1", key: "K-1", destinations: ["fund"])]
-        #expect(try await store.commit(Self.document("d1", records: records, idempotencyKey: "k", body: "A"))
+        #expect(
+            try await store.commit(Self.document("d1", records: records, idempotencyKey: "k", body: "A"))
                 == .committed(duplicates: []))
-        #expect(try await store.commit(Self.document("d2", records: records, idempotencyKey: "k", body: "A"))
+        #expect(
+            try await store.commit(Self.document("d2", records: records, idempotencyKey: "k", body: "A"))
                 == .replayed(documentID: "d1"))
         await #expect(throws: StoreError.idempotencyConflict(documentID: "d1")) {
             try await store.commit(Self.document("d3", records: records, idempotencyKey: "k", body: "B"))
@@ -78,15 +97,22 @@ struct GatewayStoreContractTests {
         var policy = RetryPolicy()
         policy.maximumAttempts = 1
         let store = try await StoreDrivers.open(driver, policy: policy)
-        _ = try await store.commit(Self.document("d1", records: [Self.record("r1", key: "A", destinations: ["fund"]),
-                                                                 Self.record("r2", key: "B", destinations: ["fund"]),
-                                                                 Self.record("r3", key: "C", destinations: ["fund"])]))
+        _ = try await store.commit(
+            Self.document(
+                "d1",
+                records: [
+                    Self.record("r1", key: "A", destinations: ["fund"]),
+                    Self.record("r2", key: "B", destinations: ["fund"]),
+                    Self.record("r3", key: "C", destinations: ["fund"]),
+                ]))
         #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).count == 3)
-        try await store.finishDelivery(delivered: ["r1/fund"], blocked: ["r2/fund"], time: "2026-11-25T10:00:01Z",
-                                       audit: [AuditEvent("delivered", JSONObject([("job", .string("r1/fund"))]))])
-        let states = try await store.failDelivery(jobIDs: ["r3/fund"], error: "HTTP 503", now: 1, random: 0.5,
-                                                  time: "2026-11-25T10:00:02Z",
-                                                  audit: [AuditEvent("failed", JSONObject([("job", .string("r3/fund"))]))])
+        try await store.finishDelivery(
+            delivered: ["r1/fund"], blocked: ["r2/fund"], time: "2026-11-25T10:00:01Z",
+            audit: [AuditEvent("delivered", JSONObject([("job", .string("r1/fund"))]))])
+        let states = try await store.failDelivery(
+            jobIDs: ["r3/fund"], error: "HTTP 503", now: 1, random: 0.5,
+            time: "2026-11-25T10:00:02Z",
+            audit: [AuditEvent("failed", JSONObject([("job", .string("r3/fund"))]))])
         #expect(states == ["r3/fund": .deadLettered])
         #expect(try await store.jobs(in: .delivered).map(\.id) == ["r1/fund"])
         #expect(try await store.jobs(in: .blocked).map(\.id) == ["r2/fund"])
@@ -94,8 +120,9 @@ struct GatewayStoreContractTests {
         #expect(try await store.entries().map(\.kind) == ["received", "delivered", "failed", "dead-lettered"])
         // A job not leased cannot be finished, and nothing of the attempt is kept.
         await #expect(throws: QueueError.self) {
-            try await store.finishDelivery(delivered: ["r1/fund"], blocked: [], time: "2026-11-25T10:00:03Z",
-                                           audit: [AuditEvent("delivered", JSONObject())])
+            try await store.finishDelivery(
+                delivered: ["r1/fund"], blocked: [], time: "2026-11-25T10:00:03Z",
+                audit: [AuditEvent("delivered", JSONObject())])
         }
         #expect(try await store.entries().count == 4)
         #expect(AuditChain.verify(try await store.entries()).isEmpty)
@@ -107,10 +134,12 @@ struct GatewayStoreContractTests {
         for index in 1...5 { try await store.append(kind: "received", time: "t\(index)", details: JSONObject()) }
         await #expect(throws: QueueError.self) { try await store.pruneAudit(through: 3) }
         let head = try #require(try await store.head())
-        let checkpoint = AuditCheckpoint(sequence: 3, hash: try await store.entries()[2].hash, time: "t", keyID: "k", signature: "s")
+        let checkpoint = AuditCheckpoint(
+            sequence: 3, hash: try await store.entries()[2].hash, time: "t", keyID: "k", signature: "s")
         try await store.addCheckpoint(checkpoint)
         #expect(try await store.lastCheckpoint() == checkpoint)
-        let later = AuditCheckpoint(sequence: 5, hash: try await store.entries()[4].hash, time: "t2", keyID: "k", signature: "s2")
+        let later = AuditCheckpoint(
+            sequence: 5, hash: try await store.entries()[4].hash, time: "t2", keyID: "k", signature: "s2")
         try await store.addCheckpoint(later)
         try await store.addCheckpoint(checkpoint)  // written again: still one row
         #expect(try await store.checkpoints() == [checkpoint, later], "every checkpoint, by sequence")
@@ -127,14 +156,21 @@ struct GatewayStoreContractTests {
     func retentionRemovesFinishedBodiesOnly(_ driver: String) async throws {
         let store = try await StoreDrivers.open(driver)
         let reject = InboundDocument.Reject(position: 2, line: 3, key: nil, reason: "bad date", input: "<r/>")
-        _ = try await store.commit(Self.document("d1", records: [Self.record("r1", key: "A", destinations: ["fund"]),
-                                                                 Self.record("r2", key: "B", destinations: ["fund"])],
-                                                 rejects: [reject]))
+        _ = try await store.commit(
+            Self.document(
+                "d1",
+                records: [
+                    Self.record("r1", key: "A", destinations: ["fund"]),
+                    Self.record("r2", key: "B", destinations: ["fund"]),
+                ],
+                rejects: [reject]))
         let claimed = try await store.claim(limit: 10, now: 0, leaseSeconds: 30)
         #expect(claimed.count == 2)
         try await store.finishDelivery(delivered: ["r1/fund"], blocked: [], time: "t", audit: [])
         #expect(try await store.removeBodies(receivedBefore: "2026-11-25T09:00:00Z") == 0, "nothing that old")
-        #expect(try await store.removeBodies(receivedBefore: "2026-11-26T00:00:00Z") == 2, "r1's body and the rejected input")
+        #expect(
+            try await store.removeBodies(receivedBefore: "2026-11-26T00:00:00Z") == 2,
+            "r1's body and the rejected input")
         let records = try await store.records(["r1", "r2"])
         #expect(records["r1"]?.body == nil && records["r1"]?.key == "A")
         #expect(records["r2"]?.body != nil, "r2 is still being delivered")
@@ -160,11 +196,14 @@ struct PostgresSharedStoreTests {
 
     @Test func concurrentInstancesClaimEachJobOnceAndKeepKeyOrder() async throws {
         let url = try await TestPostgres.createDatabase()
-        let instances = [try await StoreDrivers.openPostgres(url: url), try await StoreDrivers.openPostgres(url: url),
-                         try await StoreDrivers.openPostgres(url: url)]
+        let instances = [
+            try await StoreDrivers.openPostgres(url: url), try await StoreDrivers.openPostgres(url: url),
+            try await StoreDrivers.openPostgres(url: url),
+        ]
         let keys = (0..<10).map { "K\($0)" }
         let jobs = (0..<200).map { index in
-            DeliveryJob(id: "j\(index)", destination: "fund", key: keys[index % keys.count], recordIDs: ["r\(index)"], now: 0)
+            DeliveryJob(
+                id: "j\(index)", destination: "fund", key: keys[index % keys.count], recordIDs: ["r\(index)"], now: 0)
         }
         try await instances[0].enqueue(jobs)
         let log = DeliveryLog()
@@ -209,10 +248,14 @@ struct PostgresSharedStoreTests {
                     for index in 0..<25 {
                         let id = "d\(number)-\(index)"
                         // Both instances receive the same record r-shared: it is stored once.
-                        _ = try await instance.commit(GatewayStoreContractTests.document(id, records: [
-                            GatewayStoreContractTests.record("r-\(id)", key: "K\(index % 3)", destinations: ["fund"]),
-                            GatewayStoreContractTests.record("r-shared", key: "S", destinations: ["fund"]),
-                        ]))
+                        _ = try await instance.commit(
+                            GatewayStoreContractTests.document(
+                                id,
+                                records: [
+                                    GatewayStoreContractTests.record(
+                                        "r-\(id)", key: "K\(index % 3)", destinations: ["fund"]),
+                                    GatewayStoreContractTests.record("r-shared", key: "S", destinations: ["fund"]),
+                                ]))
                     }
                 }
             }
@@ -228,7 +271,8 @@ struct PostgresSharedStoreTests {
     }
 
     @Test func anUnreachableServerIsUnavailableNotAFault() async throws {
-        guard case .postgres(let location) = try StoreLocation("postgres://ferry@127.0.0.1:1/ferry?sslmode=disable") else { return }
+        guard case .postgres(let location) = try StoreLocation("postgres://ferry@127.0.0.1:1/ferry?sslmode=disable")
+        else { return }
         await #expect(throws: StoreError.self) { try await PostgresGatewayStore(location: location) }
     }
 }

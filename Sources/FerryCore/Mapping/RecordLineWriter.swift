@@ -48,16 +48,19 @@ public final class RecordLineWriter: Sendable {
     /// the record maps and validates without a problem.
     /// - Parameter headerTime: the document's ``RecordMapper/headerTime(of:with:)``, when it has one.
     /// - Returns: false, with nothing appended, when the record has a problem.
-    public func appendLine(of record: RecordNode, with selector: any RecordSelector, headerTime: RecordMapper.Time?,
-                           to lines: inout [UInt8], scratch: inout Scratch) -> Bool {
+    public func appendLine(
+        of record: RecordNode, with selector: any RecordSelector, headerTime: RecordMapper.Time?,
+        to lines: inout [UInt8], scratch: inout Scratch
+    ) -> Bool {
         // The buffers move into the record and back, so each stays uniquely referenced.
         func take<Element>(_ buffer: inout [Element]) -> [Element] {
             buffer.removeAll(keepingCapacity: true)
             defer { buffer = [] }
             return buffer
         }
-        var record = Record(node: record, selector: selector, ordered: take(&scratch.ordered), canonical: take(&scratch.canonical),
-                            assembly: take(&scratch.assembly), problems: take(&scratch.problems))
+        var record = Record(
+            node: record, selector: selector, ordered: take(&scratch.ordered), canonical: take(&scratch.canonical),
+            assembly: take(&scratch.assembly), problems: take(&scratch.problems))
         defer {
             (scratch.ordered, scratch.canonical) = (record.ordered, record.canonical)
             (scratch.assembly, scratch.problems) = (record.assembly, record.problems)
@@ -68,11 +71,15 @@ public final class RecordLineWriter: Sendable {
             guard recordTime.problems.isEmpty else { return false }
             time = recordTime.value
         }
-        guard write(root, from: record.node, into: &record, isRoot: true) == .written, let key = record.key else { return false }
+        guard write(root, from: record.node, into: &record, isRoot: true) == .written, let key = record.key else {
+            return false
+        }
         validator.ruleProblems(record.readByRules, pointerPrefix: "/data", into: &record.problems)
         guard record.problems.isEmpty else { return false }
-        envelope.write(subject: key, id: CanonicalRecord.id(prefix: idPrefix, canonicalData: record.canonical), time: time,
-                       classification: validator.classification(of: record.readByRules), into: &lines) {
+        envelope.write(
+            subject: key, id: CanonicalRecord.id(prefix: idPrefix, canonicalData: record.canonical), time: time,
+            classification: validator.classification(of: record.readByRules), into: &lines
+        ) {
             $0.append(contentsOf: record.ordered)
         }
         lines.append(0x0A)
@@ -103,7 +110,8 @@ public final class RecordLineWriter: Sendable {
 
     /// Writes an object's fields: in `ordered` as the mapper orders them, and in `canonical` in
     /// RFC 8785 order (each value is written at the end first, then the members are put in order).
-    private func write(_ plan: ObjectPlan, from element: RecordNode, into record: inout Record, isRoot: Bool) -> Written {
+    private func write(_ plan: ObjectPlan, from element: RecordNode, into record: inout Record, isRoot: Bool) -> Written
+    {
         let orderedStart = record.ordered.count
         let canonicalStart = record.canonical.count
         let fieldCount = plan.object.fields.count
@@ -121,10 +129,12 @@ public final class RecordLineWriter: Sendable {
                     plan.appendKey(fieldIndex, to: &record.ordered)
                     let outcome: Written
                     if let nested = slot.nested, let path = slot.objectPath {
-                        outcome = writeObjects(nested, at: path, isList: slot.isList, field: field, from: element, into: &record)
+                        outcome = writeObjects(
+                            nested, at: path, isList: slot.isList, field: field, from: element, into: &record)
                     } else if slot.isList, let path = binding.rule.sourcePath {
-                        outcome = writeList(binding, field: field, texts: record.selector.texts(at: path, from: element),
-                                            from: element, into: &record)
+                        outcome = writeList(
+                            binding, field: field, texts: record.selector.texts(at: path, from: element),
+                            from: element, into: &record)
                     } else {
                         // A list field whose rule gives one value is the validator's to report.
                         guard !slot.isList else { return .failed }
@@ -132,14 +142,17 @@ public final class RecordLineWriter: Sendable {
                         // The value, when a comparison or the record needs it besides its bytes.
                         var kept: JSONValue?
                         if let path = slot.inPlacePath, case .text = slot.inPlace,
-                            let value = writeTextInPlace(at: path, from: element, field: field, keepingValue: keepsValue,
-                                                         into: &record)
+                            let value = writeTextInPlace(
+                                at: path, from: element, field: field, keepingValue: keepsValue,
+                                into: &record)
                         {
                             kept = value
                             outcome = .written
                         } else if let value = decimalInPlace(slot, from: element, selector: record.selector)
-                                    ?? mapper.mapScalar(binding.rule, from: element, selector: record.selector, pointer: "",
-                                                        problems: &record.problems) {
+                            ?? mapper.mapScalar(
+                                binding.rule, from: element, selector: record.selector, pointer: "",
+                                problems: &record.problems)
+                        {
                             field.validateValue(value, pointer: "", into: &record.problems)
                             write(value, into: &record)
                             kept = value
@@ -170,7 +183,8 @@ public final class RecordLineWriter: Sendable {
                     return .empty
                 }
                 record.ordered.append(UInt8(ascii: "}"))
-                for (index, field) in plan.object.fields.enumerated() where field.definition.isRequired && spans[index].isEmpty {
+                for (index, field) in plan.object.fields.enumerated()
+                where field.definition.isRequired && spans[index].isEmpty {
                     return .failed
                 }
                 if plan.hasComparisons {
@@ -198,11 +212,14 @@ public final class RecordLineWriter: Sendable {
     /// folding, normalizing or copying into a string to be checked.
     /// - Returns: nil when it did not write it (the value is then mapped the usual way);
     ///   otherwise the value, when `keepingValue` asks for it.
-    private func writeTextInPlace(at path: NodePath, from element: RecordNode, field: CompiledField, keepingValue: Bool,
-                                  into record: inout Record) -> JSONValue?? {
+    private func writeTextInPlace(
+        at path: NodePath, from element: RecordNode, field: CompiledField, keepingValue: Bool,
+        into record: inout Record
+    ) -> JSONValue?? {
         let selector = record.selector
         return selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue?? in
-            guard let bytes, !bytes.isEmpty, TextNormalization.isFoldedAndNormalized(bytes), field.acceptsText(bytes) else {
+            guard let bytes, !bytes.isEmpty, TextNormalization.isFoldedAndNormalized(bytes), field.acceptsText(bytes)
+            else {
                 return nil
             }
             let start = record.ordered.count
@@ -217,8 +234,12 @@ public final class RecordLineWriter: Sendable {
     /// what mapping it the usual way gives, without a string made, folded, normalized and
     /// searched for grouping characters.
     /// - Returns: nil when the value is to be mapped the usual way.
-    private func decimalInPlace(_ slot: ObjectPlan.Slot, from element: RecordNode, selector: any RecordSelector) -> JSONValue? {
-        guard let path = slot.inPlacePath, case .decimal(let point, let allowsExponent) = slot.inPlace else { return nil }
+    private func decimalInPlace(_ slot: ObjectPlan.Slot, from element: RecordNode, selector: any RecordSelector)
+        -> JSONValue?
+    {
+        guard let path = slot.inPlacePath, case .decimal(let point, let allowsExponent) = slot.inPlace else {
+            return nil
+        }
         return selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue? in
             guard let bytes else { return nil }
             return ExactDecimal(parsingUTF8: bytes, point: point, allowExponent: allowsExponent).map(JSONValue.number)
@@ -241,8 +262,10 @@ public final class RecordLineWriter: Sendable {
     }
 
     /// Writes the object or list of objects an object rule maps.
-    private func writeObjects(_ plan: ObjectPlan, at path: NodePath, isList: Bool, field: CompiledField, from element: RecordNode,
-                              into record: inout Record) -> Written {
+    private func writeObjects(
+        _ plan: ObjectPlan, at path: NodePath, isList: Bool, field: CompiledField, from element: RecordNode,
+        into record: inout Record
+    ) -> Written {
         let elements = path.isSelf ? [element] : record.selector.elements(at: path, from: element)
         guard isList else {
             guard let first = elements.first else { return .empty }
@@ -267,13 +290,17 @@ public final class RecordLineWriter: Sendable {
     }
 
     /// Writes the values of a list rule.
-    private func writeList(_ binding: FieldBinding, field: CompiledField, texts: [String], from element: RecordNode,
-                           into record: inout Record) -> Written {
+    private func writeList(
+        _ binding: FieldBinding, field: CompiledField, texts: [String], from element: RecordNode,
+        into record: inout Record
+    ) -> Written {
         record.appendToBoth(UInt8(ascii: "["))
         var count = 0
         for text in texts {
-            guard let value = mapper.convert(text, rule: binding.rule, from: element, selector: record.selector, pointer: "",
-                                             problems: &record.problems)
+            guard
+                let value = mapper.convert(
+                    text, rule: binding.rule, from: element, selector: record.selector, pointer: "",
+                    problems: &record.problems)
             else {
                 if record.problems.isEmpty { continue } else { return .failed }
             }
@@ -382,9 +409,11 @@ private final class ObjectPlan: Sendable {
                     break
                 }
             }
-            slots.append(Slot(binding: binding, field: object.fields[index], fieldIndex: index, nested: nested,
-                              objectPath: objectPath, isList: binding.field.isList,
-                              inPlacePath: inPlace == .none ? nil : rule.sourcePath, inPlace: inPlace))
+            slots.append(
+                Slot(
+                    binding: binding, field: object.fields[index], fieldIndex: index, nested: nested,
+                    objectPath: objectPath, isList: binding.field.isList,
+                    inPlacePath: inPlace == .none ? nil : rule.sourcePath, inPlace: inPlace))
         }
         self.slots = slots
         self.nestedPlans = nestedPlans
@@ -398,13 +427,17 @@ private final class ObjectPlan: Sendable {
         }
         self.keyBytes = keyBytes
         canonicalOrder = names.indices.sorted { JSONWriter.precedesInUTF16(names[$0], names[$1]) }
-        let compared = Set(object.fields.compactMap { field in field.definition.notBefore.map { [field.definition.name, $0] } }.joined())
+        let compared = Set(
+            object.fields.compactMap { field in field.definition.notBefore.map { [field.definition.name, $0] } }
+                .joined())
         isCompared = names.map(compared.contains)
         hasComparisons = !compared.isEmpty
     }
 
     /// Appends the bytes `"name":` of field `index`.
     func appendKey(_ index: Int, to buffer: inout [UInt8]) {
-        keyBytes.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[keyRanges[index]])) }
+        keyBytes.withUnsafeBufferPointer {
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[keyRanges[index]]))
+        }
     }
 }

@@ -25,12 +25,15 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// The envelope's members, in the order they are written: all a canonical record may have
     /// (`time` is optional). Anything else is refused on input and never written.
     public static let envelopeMembers: [String] = [
-        "specversion", "type", "source", "subject", "id", "dataschema", "time", "datacontenttype", "classification", "data",
+        "specversion", "type", "source", "subject", "id", "dataschema", "time", "datacontenttype", "classification",
+        "data",
     ]
 
     /// Builds a record, computing its id.
-    public init(type: String, source: String, subject: String, dataschema: String, time: String?,
-                classification: Marking, data: JSONObject) {
+    public init(
+        type: String, source: String, subject: String, dataschema: String, time: String?,
+        classification: Marking, data: JSONObject
+    ) {
         self.type = type
         self.source = source
         self.subject = subject
@@ -100,8 +103,10 @@ public struct CanonicalRecord: Sendable, Hashable {
         }
 
         /// Appends an envelope's bytes, with `writeData` appending the data's.
-        func write(subject: String, id: String, time: String?, classification: Marking, into buffer: inout [UInt8],
-                   writeData: (inout [UInt8]) -> Void) {
+        func write(
+            subject: String, id: String, time: String?, classification: Marking, into buffer: inout [UInt8],
+            writeData: (inout [UInt8]) -> Void
+        ) {
             buffer.append(contentsOf: head)
             JSONWriter.writeString(subject, into: &buffer)
             buffer.append(UInt8(ascii: ","))

@@ -15,8 +15,12 @@ public struct EnvelopeChecker: Sendable {
     /// - Returns: the record, or every problem found with its JSON pointer.
     public func check(_ value: JSONValue) -> Result<CanonicalRecord, RecordProblems> {
         guard case .object(let envelope) = value else {
-            return .failure(RecordProblems([RecordProblem(code: "record.type", pointer: "",
-                                                          message: "a record is a JSON object, found \(value.kindName)")]))
+            return .failure(
+                RecordProblems([
+                    RecordProblem(
+                        code: "record.type", pointer: "",
+                        message: "a record is a JSON object, found \(value.kindName)")
+                ]))
         }
         var problems: [RecordProblem] = []
         func string(_ member: String, required: Bool = true) -> String? {
@@ -24,26 +28,36 @@ public struct EnvelopeChecker: Sendable {
             case .string(let s)?: return s
             case nil:
                 if required {
-                    problems.append(RecordProblem(code: "envelope.required", pointer: "/\(member)", message: "\(member) is missing"))
+                    problems.append(
+                        RecordProblem(code: "envelope.required", pointer: "/\(member)", message: "\(member) is missing")
+                    )
                 }
             case let other?:
-                problems.append(RecordProblem(code: "envelope.type", pointer: "/\(member)",
-                                              message: "\(member) must be a string, found \(other.kindName)"))
+                problems.append(
+                    RecordProblem(
+                        code: "envelope.type", pointer: "/\(member)",
+                        message: "\(member) must be a string, found \(other.kindName)"))
             }
             return nil
         }
         // An allow-list: a member beside the envelope's could carry anything past release by
         // marking, which decides on `data` alone (a sender's own extension, or one in Ferry's name).
         for key in envelope.keys where !Self.envelopeMembers.contains(key) {
-            problems.append(RecordProblem(code: "envelope.unknown-member", pointer: "/\(pointerToken(key))",
-                                          message: "\(key) is not a member of the canonical envelope"))
+            problems.append(
+                RecordProblem(
+                    code: "envelope.unknown-member", pointer: "/\(pointerToken(key))",
+                    message: "\(key) is not a member of the canonical envelope"))
         }
         if let version = string("specversion"), version != "1.0" {
-            problems.append(RecordProblem(code: "envelope.specversion", pointer: "/specversion", message: "specversion must be \"1.0\""))
+            problems.append(
+                RecordProblem(
+                    code: "envelope.specversion", pointer: "/specversion", message: "specversion must be \"1.0\""))
         }
         if let contentType = string("datacontenttype"), contentType != "application/json" {
-            problems.append(RecordProblem(code: "envelope.datacontenttype", pointer: "/datacontenttype",
-                                          message: "datacontenttype must be \"application/json\""))
+            problems.append(
+                RecordProblem(
+                    code: "envelope.datacontenttype", pointer: "/datacontenttype",
+                    message: "datacontenttype must be \"application/json\""))
         }
         let type = string("type")
         let source = string("source")
@@ -53,15 +67,18 @@ public struct EnvelopeChecker: Sendable {
         let time = string("time", required: false)
         let classification = string("classification")
         if let time, !DateTimeText.isValid(time[...]) {
-            problems.append(RecordProblem(code: "envelope.time", pointer: "/time", message: "time must be RFC 3339 with an offset"))
+            problems.append(
+                RecordProblem(code: "envelope.time", pointer: "/time", message: "time must be RFC 3339 with an offset"))
         }
         if let source, source.isEmpty || !source.contains(":") {
             problems.append(RecordProblem(code: "envelope.source", pointer: "/source", message: "source must be a URI"))
         }
         guard let type, let validator = validators[type] else {
             if let type {
-                problems.append(RecordProblem(code: "envelope.unknown-type", pointer: "/type",
-                                              message: "no schema for record type \(type)"))
+                problems.append(
+                    RecordProblem(
+                        code: "envelope.unknown-type", pointer: "/type",
+                        message: "no schema for record type \(type)"))
             }
             return .failure(RecordProblems(problems))
         }
@@ -72,30 +89,41 @@ public struct EnvelopeChecker: Sendable {
         problems += validator.validate(data)
         let schema = validator.schema
         if let dataschema, dataschema != schema.dataschema {
-            problems.append(RecordProblem(code: "envelope.dataschema", pointer: "/dataschema",
-                                          message: "dataschema must be \(schema.dataschema)"))
+            problems.append(
+                RecordProblem(
+                    code: "envelope.dataschema", pointer: "/dataschema",
+                    message: "dataschema must be \(schema.dataschema)"))
         }
-        let key: String? = switch data[schema.keyField] {
-        case .string(let s)?: s
-        case .number(let n)?: n.text
-        default: nil
-        }
+        let key: String? =
+            switch data[schema.keyField] {
+            case .string(let s)?: s
+            case .number(let n)?: n.text
+            default: nil
+            }
         if let subject, let key, subject != key {
-            problems.append(RecordProblem(code: "envelope.subject", pointer: "/subject",
-                                          message: "subject must equal the key field \(schema.keyField)"))
+            problems.append(
+                RecordProblem(
+                    code: "envelope.subject", pointer: "/subject",
+                    message: "subject must equal the key field \(schema.keyField)"))
         }
         let marking = validator.classification(of: data)
         if let classification, classification != marking.rawValue {
-            problems.append(RecordProblem(code: "envelope.classification", pointer: "/classification",
-                                          message: "classification must be \(marking.rawValue) for this data"))
+            problems.append(
+                RecordProblem(
+                    code: "envelope.classification", pointer: "/classification",
+                    message: "classification must be \(marking.rawValue) for this data"))
         }
         if let source, let id, id != CanonicalRecord.id(source: source, type: type, data: data) {
-            problems.append(RecordProblem(code: "envelope.id", pointer: "/id",
-                                          message: "id does not match the SHA-256 of source, type and data"))
+            problems.append(
+                RecordProblem(
+                    code: "envelope.id", pointer: "/id",
+                    message: "id does not match the SHA-256 of source, type and data"))
         }
         guard problems.isEmpty, let source, let subject else { return .failure(RecordProblems(problems)) }
-        return .success(CanonicalRecord(type: type, source: source, subject: subject, dataschema: schema.dataschema,
-                                        time: time, classification: marking, data: data))
+        return .success(
+            CanonicalRecord(
+                type: type, source: source, subject: subject, dataschema: schema.dataschema,
+                time: time, classification: marking, data: data))
     }
 }
 

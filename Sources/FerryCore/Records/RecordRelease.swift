@@ -32,9 +32,10 @@ public struct RecordRelease: Sendable {
         case .failure(let reason): return .blocked(reason: reason.text)
         case .success(let (data, removed)):
             guard !removed.isEmpty else { return .released(record: record, removedFields: []) }
-            let released = CanonicalRecord(type: record.type, source: record.source, subject: record.subject,
-                                           dataschema: record.dataschema, time: record.time,
-                                           classification: record.classification, data: data)
+            let released = CanonicalRecord(
+                type: record.type, source: record.source, subject: record.subject,
+                dataschema: record.dataschema, time: record.time,
+                classification: record.classification, data: data)
             return .released(record: released, removedFields: removed)
         }
     }
@@ -44,26 +45,37 @@ public struct RecordRelease: Sendable {
         let text: String
     }
 
-    private func evaluate(_ record: CanonicalRecord, clearance: Marking) -> Result<(data: JSONObject, removed: [String]), BlockReason> {
+    private func evaluate(_ record: CanonicalRecord, clearance: Marking) -> Result<
+        (data: JSONObject, removed: [String]), BlockReason
+    > {
         guard let schema = schemas[record.type] else {
             return .failure(BlockReason(text: "no schema for record type \(record.type): release cannot be decided"))
         }
         guard record.classification <= clearance else {
-            return .failure(BlockReason(
-                text: "record classification \(record.classification.rawValue) is above clearance \(clearance.rawValue)"))
+            return .failure(
+                BlockReason(
+                    text:
+                        "record classification \(record.classification.rawValue) is above clearance \(clearance.rawValue)"
+                ))
         }
         if let key = schema.root.field(named: schema.keyField), key.marking > clearance {
-            return .failure(BlockReason(
-                text: "the key field \(schema.keyField) is \(key.marking.rawValue), above clearance \(clearance.rawValue): "
-                    + "the subject would reveal it"))
+            return .failure(
+                BlockReason(
+                    text:
+                        "the key field \(schema.keyField) is \(key.marking.rawValue), above clearance \(clearance.rawValue): "
+                        + "the subject would reveal it"))
         }
         // Whether a marking rule fired shows in the classification, or in the record being
         // blocked: a rule that tests a field above the clearance would reveal that field.
         for rule in schema.markingRules {
-            if let condition = rule.conditions.first(where: { (schema.root.field(named: $0.field)?.marking ?? .secret) > clearance }) {
-                return .failure(BlockReason(
-                    text: "the marking rule \"\(rule.description)\" tests \(condition.field), above clearance \(clearance.rawValue): "
-                        + "the classification would reveal it"))
+            if let condition = rule.conditions.first(where: {
+                (schema.root.field(named: $0.field)?.marking ?? .secret) > clearance
+            }) {
+                return .failure(
+                    BlockReason(
+                        text:
+                            "the marking rule \"\(rule.description)\" tests \(condition.field), above clearance \(clearance.rawValue): "
+                            + "the classification would reveal it"))
             }
         }
         var removed: [String] = []
@@ -94,8 +106,9 @@ public struct RecordRelease: Sendable {
                 var kept: [JSONValue] = []
                 for (index, item) in items.enumerated() {
                     guard case .object(let itemObject) = item else { continue }
-                    let stripped = strip(itemObject, type: nestedType, clearance: clearance, pointer: "\(path)/\(index)",
-                                         removed: &removed)
+                    let stripped = strip(
+                        itemObject, type: nestedType, clearance: clearance, pointer: "\(path)/\(index)",
+                        removed: &removed)
                     if !stripped.isEmpty { kept.append(.object(stripped)) }
                 }
                 if !kept.isEmpty { result.appendNew(member.key, .array(kept)) }

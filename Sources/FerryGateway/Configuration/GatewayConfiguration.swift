@@ -122,8 +122,10 @@ public struct GatewayConfiguration: Sendable {
         public var location: DocumentLocation
 
         /// Creates a route.
-        public init(destination: String, recordType: String, sender: String?, conditions: [(field: String, value: String)],
-                    location: DocumentLocation) {
+        public init(
+            destination: String, recordType: String, sender: String?, conditions: [(field: String, value: String)],
+            location: DocumentLocation
+        ) {
             self.destination = destination
             self.recordType = recordType
             self.sender = sender

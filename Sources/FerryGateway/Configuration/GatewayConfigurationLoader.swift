@@ -8,11 +8,15 @@ import Foundation
 /// It also warns about a route that tests a field above its destination's clearance: the
 /// destination learns that field's value by receiving (or not receiving) the record.
 public struct GatewayConfigurationLoader {
-    static let topKeys = ["ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
-                          "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls", "trusted_proxies",
-                          "server", "allow_plaintext_listen"]
-    static let systemKeys = ["role", "clearance", "tokens", "sends", "mapping", "sources", "format", "deliver", "description", "limits",
-                             "certificates"]
+    static let topKeys = [
+        "ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
+        "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls", "trusted_proxies",
+        "server", "allow_plaintext_listen",
+    ]
+    static let systemKeys = [
+        "role", "clearance", "tokens", "sends", "mapping", "sources", "format", "deliver", "description", "limits",
+        "certificates",
+    ]
     static let routeKeys = ["to", "type", "from", "when", "description"]
 
     /// The record types the gateway knows, by type.
@@ -43,7 +47,9 @@ public struct GatewayConfigurationLoader {
         if let systemsNode = top.require("systems", diagnostics: &local) {
             let reader = NodeReader(systemsNode, context: "systems", allowed: [], diagnostics: &local)
             for id in reader.orderedKeys {
-                if let node = reader[id], let system = loadSystem(id, node, diagnostics: &local) { systems.append(system) }
+                if let node = reader[id], let system = loadSystem(id, node, diagnostics: &local) {
+                    systems.append(system)
+                }
             }
         }
         var routes: [GatewayConfiguration.Route] = []
@@ -69,43 +75,65 @@ public struct GatewayConfigurationLoader {
             }
         }
         if let node = top["limits"] {
-            configuration.limits = loadLimits(node, context: "limits", otherKeys: Self.anonymousLimitKeys, diagnostics: &local)
+            configuration.limits = loadLimits(
+                node, context: "limits", otherKeys: Self.anonymousLimitKeys, diagnostics: &local)
             var reported = DiagnosticList()  // unknown keys are reported by loadLimits already
             let reader = NodeReader(node, context: "limits", allowed: [], diagnostics: &reported)
             if let rate = reader.decimal("anonymous_per_second", diagnostics: &local).flatMap({ Double($0.text) }) {
                 configuration.anonymousPerSecond = max(0.001, rate)
             }
-            if let burst = reader.integer("anonymous_burst", diagnostics: &local) { configuration.anonymousBurst = max(1, burst) }
+            if let burst = reader.integer("anonymous_burst", diagnostics: &local) {
+                configuration.anonymousBurst = max(1, burst)
+            }
         }
         for proxyNode in top["trusted_proxies"]?.items ?? [] {
             guard let range = proxyNode.scalar.flatMap(NetworkAddress.Range.init) else {
-                local.error("gateway.trusted-proxy", "a trusted proxy is an address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32",
-                            at: proxyNode.location)
+                local.error(
+                    "gateway.trusted-proxy",
+                    "a trusted proxy is an address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32",
+                    at: proxyNode.location)
                 continue
             }
             configuration.trustedProxies.append(range)
         }
         if let node = top["server"] {
-            let reader = NodeReader(node, context: "server", allowed: ["idle_timeout", "header_timeout", "tls_handshake_timeout",
-                                                                       "max_connections"], diagnostics: &local)
-            if let seconds = Self.duration(reader["idle_timeout"], diagnostics: &local) { configuration.server.idleTimeout = seconds }
-            if let seconds = Self.duration(reader["header_timeout"], diagnostics: &local) { configuration.server.headerTimeout = seconds }
+            let reader = NodeReader(
+                node, context: "server",
+                allowed: [
+                    "idle_timeout", "header_timeout", "tls_handshake_timeout",
+                    "max_connections",
+                ], diagnostics: &local)
+            if let seconds = Self.duration(reader["idle_timeout"], diagnostics: &local) {
+                configuration.server.idleTimeout = seconds
+            }
+            if let seconds = Self.duration(reader["header_timeout"], diagnostics: &local) {
+                configuration.server.headerTimeout = seconds
+            }
             if let seconds = Self.duration(reader["tls_handshake_timeout"], diagnostics: &local) {
                 configuration.server.tlsHandshakeTimeout = seconds
             }
-            if let count = reader.integer("max_connections", diagnostics: &local) { configuration.server.maximumConnections = max(1, count) }
+            if let count = reader.integer("max_connections", diagnostics: &local) {
+                configuration.server.maximumConnections = max(1, count)
+            }
         }
         configuration.allowsPlaintextListen = top.bool("allow_plaintext_listen", diagnostics: &local) ?? false
         if let node = top["delivery"] {
-            let reader = NodeReader(node, context: "delivery",
-                                    allowed: ["attempts", "initial_delay", "maximum_delay", "jitter", "lease", "concurrency"],
-                                    diagnostics: &local)
+            let reader = NodeReader(
+                node, context: "delivery",
+                allowed: ["attempts", "initial_delay", "maximum_delay", "jitter", "lease", "concurrency"],
+                diagnostics: &local)
             if let concurrency = reader.integer("concurrency", diagnostics: &local) {
                 configuration.deliveryConcurrency = min(64, max(1, concurrency))
             }
-            if let attempts = reader.integer("attempts", diagnostics: &local) { configuration.retry.maximumAttempts = max(1, attempts) }
-            if let delay = Self.duration(reader["initial_delay"], diagnostics: &local) { configuration.retry.initialDelay = delay }
-            if let delay = Self.duration(reader["maximum_delay"], diagnostics: &local) { configuration.retry.maximumDelay = delay }
+            if let attempts = reader.integer("attempts", diagnostics: &local) {
+                configuration.retry.maximumAttempts = max(1, attempts)
+            }
+            if let delay = Self.duration(reader["initial_delay"], diagnostics: &local) {
+                configuration.retry.initialDelay = delay
+            }
+            if let delay = Self.duration(reader["maximum_delay"], diagnostics: &local) {
+                configuration.retry.maximumDelay = delay
+            }
             if let jitter = reader.decimal("jitter", diagnostics: &local).flatMap({ Double($0.text) }) {
                 configuration.retry.jitter = min(1, max(0, jitter))
             }
@@ -116,9 +144,10 @@ public struct GatewayConfigurationLoader {
         for system in configuration.systems where system.role == .sender {
             for source in system.sources {
                 if let other = senderOfSource[source] {
-                    local.warning("gateway.shared-source",
-                                  "senders \(other) and \(system.id) both send as \(source): a destination cannot tell their records apart",
-                                  at: system.location)
+                    local.warning(
+                        "gateway.shared-source",
+                        "senders \(other) and \(system.id) both send as \(source): a destination cannot tell their records apart",
+                        at: system.location)
                 } else {
                     senderOfSource[source] = system.id
                 }
@@ -128,10 +157,11 @@ public struct GatewayConfigurationLoader {
         // second worker deliver the same records at the same time.
         for system in configuration.systems {
             if case .http(_, let timeout) = system.target, timeout >= configuration.leaseSeconds {
-                local.warning("gateway.lease",
-                              "delivery lease (\(configuration.leaseSeconds) s) is not longer than the timeout of \(system.id) "
-                                  + "(\(timeout) s): a delivery still in progress could be taken over by another worker",
-                              at: top["delivery"]?.location ?? system.location)
+                local.warning(
+                    "gateway.lease",
+                    "delivery lease (\(configuration.leaseSeconds) s) is not longer than the timeout of \(system.id) "
+                        + "(\(timeout) s): a delivery still in progress could be taken over by another worker",
+                    at: top["delivery"]?.location ?? system.location)
             }
         }
         if let node = top["retention"] {
@@ -139,7 +169,8 @@ public struct GatewayConfigurationLoader {
             configuration.retentionSeconds = Self.duration(reader["record_bodies"], diagnostics: &local)
         }
         if let node = top["audit"] {
-            let reader = NodeReader(node, context: "audit", allowed: ["checkpoint_interval", "key_fingerprint"], diagnostics: &local)
+            let reader = NodeReader(
+                node, context: "audit", allowed: ["checkpoint_interval", "key_fingerprint"], diagnostics: &local)
             if let interval = Self.duration(reader["checkpoint_interval"], diagnostics: &local) {
                 configuration.checkpointSeconds = interval
             }
@@ -147,21 +178,27 @@ public struct GatewayConfigurationLoader {
                 // One fingerprint, or a list of them while a key is being rotated.
                 for fingerprintNode in pinned.items ?? [pinned] {
                     guard let text = fingerprintNode.scalar, Self.isFingerprint(text) else {
-                        local.error("gateway.key-fingerprint", "a key fingerprint is sha256:<64 lowercase hex digits> "
-                                        + "(ferry keys list prints them)", at: fingerprintNode.location)
+                        local.error(
+                            "gateway.key-fingerprint",
+                            "a key fingerprint is sha256:<64 lowercase hex digits> "
+                                + "(ferry keys list prints them)", at: fingerprintNode.location)
                         continue
                     }
                     configuration.auditKeyFingerprints.append(text)
                 }
             }
         }
-        if let bytes = Self.size(top["minimum_free_space"], diagnostics: &local) { configuration.minimumFreeBytes = bytes }
+        if let bytes = Self.size(top["minimum_free_space"], diagnostics: &local) {
+            configuration.minimumFreeBytes = bytes
+        }
         if let node = top["tls"] {
-            let reader = NodeReader(node, context: "tls", allowed: ["certificate", "key", "client_ca"], diagnostics: &local)
+            let reader = NodeReader(
+                node, context: "tls", allowed: ["certificate", "key", "client_ca"], diagnostics: &local)
             if let certificate = reader.require("certificate", diagnostics: &local)?.scalar,
                 let key = reader.require("key", diagnostics: &local)?.scalar
             {
-                configuration.tls = .init(certificate: certificate, key: key, clientCA: reader.string("client_ca", diagnostics: &local))
+                configuration.tls = .init(
+                    certificate: certificate, key: key, clientCA: reader.string("client_ca", diagnostics: &local))
             }
         }
         // Transport that is safe by default: plaintext only on the loopback unless said, and
@@ -171,8 +208,10 @@ public struct GatewayConfigurationLoader {
         }
         if configuration.tls?.clientCA == nil {
             for system in configuration.systems where !system.certificateFingerprints.isEmpty {
-                local.error("gateway.client-ca", "\(system.id) names client certificates, but tls has no client_ca to verify them",
-                            at: system.location)
+                local.error(
+                    "gateway.client-ca",
+                    "\(system.id) names client certificates, but tls has no client_ca to verify them",
+                    at: system.location)
             }
         }
         diagnostics.append(contentsOf: local)
@@ -184,9 +223,11 @@ public struct GatewayConfigurationLoader {
     /// loopback without TLS needs `allow_plaintext_listen: true`.
     public static func plaintextListenProblem(_ configuration: GatewayConfiguration) -> String? {
         guard configuration.tls == nil, !configuration.allowsPlaintextListen else { return nil }
-        let host = configuration.listen.lastIndex(of: ":").map { String(configuration.listen[..<$0]) } ?? configuration.listen
+        let host =
+            configuration.listen.lastIndex(of: ":").map { String(configuration.listen[..<$0]) } ?? configuration.listen
         guard !NetworkAddress.isLoopback(host) else { return nil }
-        return "listening on \(configuration.listen) without tls would carry tokens and records in the clear; configure tls, "
+        return
+            "listening on \(configuration.listen) without tls would carry tokens and records in the clear; configure tls, "
             + "or set allow_plaintext_listen: true (behind a proxy that terminates TLS)"
     }
 
@@ -199,8 +240,10 @@ public struct GatewayConfigurationLoader {
         return digits.count == 64 && digits.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
-    private func loadLimits(_ node: DocumentNode, context: String, otherKeys: [String] = [],
-                            diagnostics: inout DiagnosticList) -> GatewayConfiguration.RequestLimits {
+    private func loadLimits(
+        _ node: DocumentNode, context: String, otherKeys: [String] = [],
+        diagnostics: inout DiagnosticList
+    ) -> GatewayConfiguration.RequestLimits {
         var limits = GatewayConfiguration.RequestLimits()
         let reader = NodeReader(node, context: context, allowed: Self.limitKeys + otherKeys, diagnostics: &diagnostics)
         if let bytes = Self.size(reader["max_body"], diagnostics: &diagnostics) { limits.maximumBodyBytes = bytes }
@@ -208,7 +251,9 @@ public struct GatewayConfigurationLoader {
             limits.requestsPerSecond = max(0.001, rate)
         }
         if let burst = reader.integer("burst", diagnostics: &diagnostics) { limits.burst = max(1, burst) }
-        if let records = reader.integer("max_records", diagnostics: &diagnostics) { limits.maximumRecords = max(1, records) }
+        if let records = reader.integer("max_records", diagnostics: &diagnostics) {
+            limits.maximumRecords = max(1, records)
+        }
         return limits
     }
 
@@ -221,7 +266,8 @@ public struct GatewayConfigurationLoader {
                 if let value = Double(text.dropLast(suffix.count)), value >= 0 { return value * factor }
             }
         }
-        diagnostics.error("gateway.duration", "a duration is a number with ms, s, m, h or d (e.g. 30s, 90d)", at: node.location)
+        diagnostics.error(
+            "gateway.duration", "a duration is a number with ms, s, m, h or d (e.g. 30s, 90d)", at: node.location)
         return nil
     }
 
@@ -234,11 +280,14 @@ public struct GatewayConfigurationLoader {
                 if let value = Int(text.dropLast(suffix.count)), value >= 0 { return value * factor }
             }
         }
-        diagnostics.error("gateway.size", "a size is a number of bytes, or a number with KiB, MiB or GiB", at: node.location)
+        diagnostics.error(
+            "gateway.size", "a size is a number of bytes, or a number with KiB, MiB or GiB", at: node.location)
         return nil
     }
 
-    private func loadSystem(_ id: String, _ node: DocumentNode, diagnostics: inout DiagnosticList) -> GatewayConfiguration.System? {
+    private func loadSystem(_ id: String, _ node: DocumentNode, diagnostics: inout DiagnosticList)
+        -> GatewayConfiguration.System?
+    {
         let reader = NodeReader(node, context: "system \(id)", allowed: Self.systemKeys, diagnostics: &diagnostics)
         guard node.pairs != nil else { return nil }
         guard let roleNode = reader.require("role", diagnostics: &diagnostics),
@@ -254,24 +303,30 @@ public struct GatewayConfigurationLoader {
             if let marking = clearanceNode.scalar.flatMap(Marking.init(rawValue:)) {
                 clearance = marking
             } else {
-                diagnostics.error("gateway.clearance", "clearance is public, internal, restricted or secret", at: clearanceNode.location)
+                diagnostics.error(
+                    "gateway.clearance", "clearance is public, internal, restricted or secret",
+                    at: clearanceNode.location)
             }
         }
-        var system = GatewayConfiguration.System(id: id, role: role, clearance: clearance, tokenHashes: [], allowedTypes: [],
-                                                 mapping: nil, format: nil, target: nil, limits: nil, location: node.location)
+        var system = GatewayConfiguration.System(
+            id: id, role: role, clearance: clearance, tokenHashes: [], allowedTypes: [],
+            mapping: nil, format: nil, target: nil, limits: nil, location: node.location)
         for certificateNode in reader["certificates"]?.items ?? [] {
             let text = certificateNode.scalar ?? ""
             guard Self.isFingerprint(text) else {
-                diagnostics.error("gateway.certificate", "a client certificate is named by sha256:<64 lowercase hex digits> of its DER bytes",
-                                  at: certificateNode.location)
+                diagnostics.error(
+                    "gateway.certificate",
+                    "a client certificate is named by sha256:<64 lowercase hex digits> of its DER bytes",
+                    at: certificateNode.location)
                 continue
             }
             system.certificateFingerprints.append(String(text.dropFirst("sha256:".count)))
         }
         for tokenNode in reader["tokens"]?.items ?? [] {
             guard let hash = tokenNode.scalar.flatMap(TokenHash.init) else {
-                diagnostics.error("gateway.token", "a token is stored as sha256$<salt hex>$<digest hex> (see ferry token hash)",
-                                  at: tokenNode.location)
+                diagnostics.error(
+                    "gateway.token", "a token is stored as sha256$<salt hex>$<digest hex> (see ferry token hash)",
+                    at: tokenNode.location)
                 continue
             }
             system.tokenHashes.append(hash)
@@ -279,11 +334,13 @@ public struct GatewayConfigurationLoader {
         switch role {
         case .operator:
             if system.tokenHashes.isEmpty && system.certificateFingerprints.isEmpty {
-                diagnostics.error("gateway.token", "operator \(id) needs at least one token or certificate", at: node.location)
+                diagnostics.error(
+                    "gateway.token", "operator \(id) needs at least one token or certificate", at: node.location)
             }
         case .sender:
             if system.tokenHashes.isEmpty && system.certificateFingerprints.isEmpty {
-                diagnostics.error("gateway.token", "sender \(id) needs at least one token or certificate", at: node.location)
+                diagnostics.error(
+                    "gateway.token", "sender \(id) needs at least one token or certificate", at: node.location)
             }
             if let limitsNode = reader["limits"] {
                 system.limits = loadLimits(limitsNode, context: "limits of \(id)", diagnostics: &diagnostics)
@@ -299,7 +356,8 @@ public struct GatewayConfigurationLoader {
                 if let mapping = mappings[name], mapping.direction.reads {
                     system.mapping = name
                 } else {
-                    diagnostics.error("gateway.mapping", "no mapping \(name) that reads exports", at: mappingNode.location)
+                    diagnostics.error(
+                        "gateway.mapping", "no mapping \(name) that reads exports", at: mappingNode.location)
                 }
             }
             if let sourcesNode = reader["sources"] {
@@ -308,8 +366,11 @@ public struct GatewayConfigurationLoader {
                     return system
                 }
                 for sourceNode in items {
-                    guard let source = sourceNode.scalar, source.contains(":"), !source.contains(where: \.isWhitespace) else {
-                        diagnostics.error("gateway.source", "a source is a URI, such as urn:ferry:system:kadry", at: sourceNode.location)
+                    guard let source = sourceNode.scalar, source.contains(":"), !source.contains(where: \.isWhitespace)
+                    else {
+                        diagnostics.error(
+                            "gateway.source", "a source is a URI, such as urn:ferry:system:kadry",
+                            at: sourceNode.location)
                         continue
                     }
                     system.sources.append(source)
@@ -317,8 +378,10 @@ public struct GatewayConfigurationLoader {
             } else if let source = system.mapping.flatMap({ mappings[$0] })?.source {
                 system.sources = [source]
             } else {
-                diagnostics.error("gateway.source", "sender \(id) names neither sources nor a mapping: none of its records could be "
-                                      + "accepted (give sources: [URI, …])", at: node.location)
+                diagnostics.error(
+                    "gateway.source",
+                    "sender \(id) names neither sources nor a mapping: none of its records could be "
+                        + "accepted (give sources: [URI, …])", at: node.location)
             }
         case .destination:
             if let formatNode = reader.require("format", diagnostics: &diagnostics), let format = formatNode.scalar {
@@ -327,23 +390,30 @@ public struct GatewayConfigurationLoader {
                 } else if let mapping = mappings[format], mapping.direction.writes {
                     system.format = .mapping(format)
                 } else {
-                    diagnostics.error("gateway.format", "format is canonical or the name of a mapping that writes; \(format) is neither",
-                                      at: formatNode.location)
+                    diagnostics.error(
+                        "gateway.format",
+                        "format is canonical or the name of a mapping that writes; \(format) is neither",
+                        at: formatNode.location)
                 }
             }
             if let deliverNode = reader.require("deliver", diagnostics: &diagnostics) {
-                let deliver = NodeReader(deliverNode, context: "deliver of \(id)",
-                                         allowed: ["directory", "url", "timeout", "allow_plaintext", "drop_mode", "drop_group"],
-                                         diagnostics: &diagnostics)
+                let deliver = NodeReader(
+                    deliverNode, context: "deliver of \(id)",
+                    allowed: ["directory", "url", "timeout", "allow_plaintext", "drop_mode", "drop_group"],
+                    diagnostics: &diagnostics)
                 if let directory = deliver.string("directory", diagnostics: &diagnostics) {
                     system.target = .directory(directory)
                     if let modeNode = deliver["drop_mode"] {
                         // An octal mode the gateway can still write and that gives nothing to others.
-                        if let text = modeNode.scalar, let mode = UInt16(text, radix: 8), mode & 0o7177 == 0, mode & 0o600 == 0o600 {
+                        if let text = modeNode.scalar, let mode = UInt16(text, radix: 8), mode & 0o7177 == 0,
+                            mode & 0o600 == 0o600
+                        {
                             system.dropPermissions.fileMode = mode
                         } else {
-                            diagnostics.error("gateway.drop-mode", "drop_mode is an octal file mode with owner read and write and "
-                                                  + "no permission for others, such as 0640 or 0600", at: modeNode.location)
+                            diagnostics.error(
+                                "gateway.drop-mode",
+                                "drop_mode is an octal file mode with owner read and write and "
+                                    + "no permission for others, such as 0640 or 0600", at: modeNode.location)
                         }
                     }
                     system.dropPermissions.group = deliver.string("drop_group", diagnostics: &diagnostics)
@@ -355,14 +425,20 @@ public struct GatewayConfigurationLoader {
                         if url.hasPrefix("http://"), !NetworkAddress.isLoopback(host),
                             deliver.bool("allow_plaintext", diagnostics: &diagnostics) != true
                         {
-                            diagnostics.error("gateway.plaintext-url", "\(id) would receive records in the clear over \(url); use "
-                                                  + "https://, or set allow_plaintext: true in its deliver", at: deliver["url"]?.location)
+                            diagnostics.error(
+                                "gateway.plaintext-url",
+                                "\(id) would receive records in the clear over \(url); use "
+                                    + "https://, or set allow_plaintext: true in its deliver",
+                                at: deliver["url"]?.location)
                         }
                     } else {
-                        diagnostics.error("gateway.url", "a delivery url starts with http:// or https://", at: deliver["url"]?.location)
+                        diagnostics.error(
+                            "gateway.url", "a delivery url starts with http:// or https://",
+                            at: deliver["url"]?.location)
                     }
                 } else if deliverNode.pairs != nil {
-                    diagnostics.error("yaml.missing-key", "deliver of \(id) needs 'directory' or 'url'", at: deliverNode.location)
+                    diagnostics.error(
+                        "yaml.missing-key", "deliver of \(id) needs 'directory' or 'url'", at: deliverNode.location)
                 }
             }
         }
@@ -373,13 +449,16 @@ public struct GatewayConfigurationLoader {
         _ node: DocumentNode, systems: [GatewayConfiguration.System], diagnostics: inout DiagnosticList
     ) -> GatewayConfiguration.Route? {
         let reader = NodeReader(node, context: "a route", allowed: Self.routeKeys, diagnostics: &diagnostics)
-        guard let toNode = reader.require("to", diagnostics: &diagnostics), let typeNode = reader.require("type", diagnostics: &diagnostics),
+        guard let toNode = reader.require("to", diagnostics: &diagnostics),
+            let typeNode = reader.require("type", diagnostics: &diagnostics),
             let destinationID = toNode.scalar, let type = typeNode.scalar
         else { return nil }
         guard let destination = systems.first(where: { $0.id == destinationID && $0.role == .destination }) else {
             var message = "route to \(destinationID), which is not a destination"
             let names = systems.filter { $0.role == .destination }.map(\.id)
-            if let suggestion = NodeReader.closest(to: destinationID, among: names) { message += "; did you mean '\(suggestion)'?" }
+            if let suggestion = NodeReader.closest(to: destinationID, among: names) {
+                message += "; did you mean '\(suggestion)'?"
+            }
             diagnostics.error("gateway.unknown-system", message, at: toNode.location)
             return nil
         }
@@ -387,35 +466,42 @@ public struct GatewayConfigurationLoader {
             unknownType(typeNode, diagnostics: &diagnostics)
             return nil
         }
-        var route = GatewayConfiguration.Route(destination: destinationID, recordType: type, sender: nil, conditions: [],
-                                               location: node.location)
+        var route = GatewayConfiguration.Route(
+            destination: destinationID, recordType: type, sender: nil, conditions: [],
+            location: node.location)
         if let fromNode = reader["from"], let sender = fromNode.scalar {
             if systems.contains(where: { $0.id == sender && $0.role == .sender }) {
                 route.sender = sender
             } else {
-                diagnostics.error("gateway.unknown-system", "route from \(sender), which is not a sender", at: fromNode.location)
+                diagnostics.error(
+                    "gateway.unknown-system", "route from \(sender), which is not a sender", at: fromNode.location)
             }
         }
         if let whenNode = reader["when"] {
             let conditions = NodeReader(whenNode, context: "when", allowed: [], diagnostics: &diagnostics)
             for field in conditions.orderedKeys {
                 guard let definition = schema.root.field(named: field) else {
-                    diagnostics.error("gateway.unknown-field", "\(type) has no field \(field)", at: conditions.keyLocations[field])
+                    diagnostics.error(
+                        "gateway.unknown-field", "\(type) has no field \(field)", at: conditions.keyLocations[field])
                     continue
                 }
                 if definition.marking > destination.clearance {
-                    diagnostics.warning("gateway.inference-leak",
-                                        "the route tests \(field) (\(definition.marking.rawValue)) for \(destinationID) "
-                                            + "(cleared \(destination.clearance.rawValue)): receiving a record reveals the field",
-                                        at: conditions.keyLocations[field])
+                    diagnostics.warning(
+                        "gateway.inference-leak",
+                        "the route tests \(field) (\(definition.marking.rawValue)) for \(destinationID) "
+                            + "(cleared \(destination.clearance.rawValue)): receiving a record reveals the field",
+                        at: conditions.keyLocations[field])
                 }
-                if let value = conditions.string(field, diagnostics: &diagnostics) { route.conditions.append((field, value)) }
+                if let value = conditions.string(field, diagnostics: &diagnostics) {
+                    route.conditions.append((field, value))
+                }
             }
         }
         if schema.defaultMarking > destination.clearance {
-            diagnostics.warning("gateway.never-released",
-                                "\(type) records are \(schema.defaultMarking.rawValue) by default; \(destinationID) is cleared "
-                                    + "\(destination.clearance.rawValue) and receives none of them", at: node.location)
+            diagnostics.warning(
+                "gateway.never-released",
+                "\(type) records are \(schema.defaultMarking.rawValue) by default; \(destinationID) is cleared "
+                    + "\(destination.clearance.rawValue) and receives none of them", at: node.location)
         }
         return route
     }

@@ -22,7 +22,9 @@ extension DeliveryManifest.Signed {
     /// that the body is the one it names.
     public func verify(body: [UInt8], publicKeys: [String: Data]) -> Result<Void, Failure> {
         guard publicKeys[keyID] != nil else {
-            return .failure(Failure(code: "delivery.unknown-key", message: "signed by key \(keyID), which is not among the keys given"))
+            return .failure(
+                Failure(
+                    code: "delivery.unknown-key", message: "signed by key \(keyID), which is not among the keys given"))
         }
         let signed: [UInt8]
         let signature: String
@@ -32,13 +34,19 @@ extension DeliveryManifest.Signed {
         case .bodyOnly(_, let value, _):
             (signed, signature) = (body, value)
         }
-        guard (try? Keyring.verify(signed, signature: Keyring.Signature(keyID: keyID, value: signature), publicKeys: publicKeys))
-            == true
+        guard
+            (try? Keyring.verify(
+                signed, signature: Keyring.Signature(keyID: keyID, value: signature), publicKeys: publicKeys))
+                == true
         else {
-            return .failure(Failure(code: "delivery.signature", message: "the signature does not verify (key \(keyID))"))
+            return .failure(
+                Failure(code: "delivery.signature", message: "the signature does not verify (key \(keyID))"))
         }
         if case .manifest(let manifest, _) = self, !manifest.matches(body: body) {
-            return .failure(Failure(code: "delivery.body", message: "the body is not the one signed: its SHA-256 differs from the manifest's"))
+            return .failure(
+                Failure(
+                    code: "delivery.body",
+                    message: "the body is not the one signed: its SHA-256 differs from the manifest's"))
         }
         return .success(())
     }

@@ -27,13 +27,18 @@ public struct DeliveryManifest: Sendable, Hashable {
     public var keyID: String
 
     /// A manifest for a body about to be signed with a key.
-    public init(destination: String, deliveryID: String, time: String, body: [UInt8], recordIDs: [String], keyID: String) {
-        self.init(destination: destination, deliveryID: deliveryID, time: time,
-                  bodySHA256: SHA256.hash(data: body).hexadecimal, recordIDs: recordIDs, keyID: keyID)
+    public init(
+        destination: String, deliveryID: String, time: String, body: [UInt8], recordIDs: [String], keyID: String
+    ) {
+        self.init(
+            destination: destination, deliveryID: deliveryID, time: time,
+            bodySHA256: SHA256.hash(data: body).hexadecimal, recordIDs: recordIDs, keyID: keyID)
     }
 
     /// A manifest as a receiver read it.
-    public init(destination: String, deliveryID: String, time: String, bodySHA256: String, recordIDs: [String], keyID: String) {
+    public init(
+        destination: String, deliveryID: String, time: String, bodySHA256: String, recordIDs: [String], keyID: String
+    ) {
         self.destination = destination
         self.deliveryID = deliveryID
         self.time = time
@@ -68,8 +73,10 @@ public struct DeliveryManifest: Sendable, Hashable {
     /// The HTTP headers of a delivery: the manifest's members and the signature.
     public func headers(signature: String) -> [(name: String, value: String)] {
         [
-            ("Ferry-Manifest", "\(Self.version)"), ("Ferry-Destination", destination), ("Ferry-Delivery-Id", deliveryID),
-            ("Ferry-Time", time), ("Ferry-Body-SHA256", bodySHA256), ("Ferry-Record-Ids", recordIDs.joined(separator: ",")),
+            ("Ferry-Manifest", "\(Self.version)"), ("Ferry-Destination", destination),
+            ("Ferry-Delivery-Id", deliveryID),
+            ("Ferry-Time", time), ("Ferry-Body-SHA256", bodySHA256),
+            ("Ferry-Record-Ids", recordIDs.joined(separator: ",")),
             ("Ferry-Key-Id", keyID), ("Ferry-Signature", signature),
         ]
     }
@@ -90,8 +97,9 @@ public struct DeliveryManifest: Sendable, Hashable {
         object["signature"] = nil
         if object["ferry_manifest"] == nil {
             guard let keyID = object["key_id"]?.stringValue else { return nil }
-            return .bodyOnly(keyID: keyID, signature: signature,
-                             recordIDs: object["record_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            return .bodyOnly(
+                keyID: keyID, signature: signature,
+                recordIDs: object["record_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }
         guard let manifest = DeliveryManifest(object) else { return nil }
         return .manifest(manifest, signature: signature)
@@ -100,14 +108,16 @@ public struct DeliveryManifest: Sendable, Hashable {
     /// Reads the manifest of an HTTP delivery from its headers (names in any case).
     /// - Returns: nil when a header is missing or of another manifest version.
     public static func signed(headers: [String: String]) -> Signed? {
-        let lowercased = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        let lowercased = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         guard lowercased["ferry-manifest"] == "\(version)", let destination = lowercased["ferry-destination"],
             let deliveryID = lowercased["ferry-delivery-id"], let time = lowercased["ferry-time"],
             let bodySHA256 = lowercased["ferry-body-sha256"], let ids = lowercased["ferry-record-ids"],
             let keyID = lowercased["ferry-key-id"], let signature = lowercased["ferry-signature"]
         else { return nil }
-        let manifest = DeliveryManifest(destination: destination, deliveryID: deliveryID, time: time, bodySHA256: bodySHA256,
-                                        recordIDs: ids.split(separator: ",").map(String.init), keyID: keyID)
+        let manifest = DeliveryManifest(
+            destination: destination, deliveryID: deliveryID, time: time, bodySHA256: bodySHA256,
+            recordIDs: ids.split(separator: ",").map(String.init), keyID: keyID)
         return .manifest(manifest, signature: signature)
     }
 
@@ -122,10 +132,13 @@ public struct DeliveryManifest: Sendable, Hashable {
         else { return nil }
         let recordIDs = ids.compactMap(\.stringValue)
         guard recordIDs.count == ids.count else { return nil }
-        self.init(destination: destination, deliveryID: deliveryID, time: time, bodySHA256: bodySHA256, recordIDs: recordIDs,
-                  keyID: keyID)
+        self.init(
+            destination: destination, deliveryID: deliveryID, time: time, bodySHA256: bodySHA256, recordIDs: recordIDs,
+            keyID: keyID)
     }
 
-    private static let members = ["ferry_manifest", "algorithm", "destination", "delivery_id", "time", "body_sha256",
-                                  "record_ids", "key_id"]
+    private static let members = [
+        "ferry_manifest", "algorithm", "destination", "delivery_id", "time", "body_sha256",
+        "record_ids", "key_id",
+    ]
 }

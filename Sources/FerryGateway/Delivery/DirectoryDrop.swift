@@ -1,7 +1,7 @@
 import FerryCore
 public import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Delivers a body by dropping it in a destination's directory: written under a temporary
@@ -28,16 +28,22 @@ public struct DirectoryDrop: Sendable {
     /// - Returns: the delivered file.
     @discardableResult
     public func deliver(_ body: [UInt8], name: String, manifest: DeliveryManifest, signature: String) throws -> URL {
-        guard !name.contains("/"), !name.hasPrefix(".") else { throw DeliveryError(message: "bad delivery name \(name)") }
+        guard !name.contains("/"), !name.hasPrefix(".") else {
+            throw DeliveryError(message: "bad delivery name \(name)")
+        }
         var group: gid_t?
         if let name = permissions.group {
-            guard let entry = getgrnam(name) else { throw DeliveryError(message: "no group \(name) for the drops of \(directory.path)") }
+            guard let entry = getgrnam(name) else {
+                throw DeliveryError(message: "no group \(name) for the drops of \(directory.path)")
+            }
             group = entry.pointee.gr_gid
         }
-        let filePermissions = DurableFile.Permissions(fileMode: mode_t(permissions.fileMode),
-                                                      directoryMode: mode_t(permissions.directoryMode), group: group)
-        try DurableFile.write(manifest.sidecar(signature: signature), to: Self.sidecar(of: directory.appendingPathComponent(name)),
-                              permissions: filePermissions)
+        let filePermissions = DurableFile.Permissions(
+            fileMode: mode_t(permissions.fileMode),
+            directoryMode: mode_t(permissions.directoryMode), group: group)
+        try DurableFile.write(
+            manifest.sidecar(signature: signature), to: Self.sidecar(of: directory.appendingPathComponent(name)),
+            permissions: filePermissions)
         let target = directory.appendingPathComponent(name)
         try DurableFile.write(body, to: target, permissions: filePermissions)
         return target

@@ -36,7 +36,10 @@ public struct Dispatcher: Sendable {
     /// - Parameters:
     ///   - mappings: the mappings destinations' formats name, by name.
     ///   - dataDirectory: relative drop directories are under it.
-    public init(configuration: GatewayConfiguration, schemas: [Schema], mappings: [Mapping], keyring: Keyring, dataDirectory: URL) {
+    public init(
+        configuration: GatewayConfiguration, schemas: [Schema], mappings: [Mapping], keyring: Keyring,
+        dataDirectory: URL
+    ) {
         self.configuration = configuration
         router = Router(configuration: configuration)
         release = RecordRelease(schemas: schemas)
@@ -49,7 +52,9 @@ public struct Dispatcher: Sendable {
     /// and, per destination, the fields its release removes or why it is blocked (a route to a
     /// system that is not a destination is blocked: fail closed), and the records no route
     /// matched. The released records themselves are built again at delivery.
-    public func decisions(for records: [CanonicalRecord], from sender: String) -> (decisions: [Decision], unrouted: [String]) {
+    public func decisions(for records: [CanonicalRecord], from sender: String) -> (
+        decisions: [Decision], unrouted: [String]
+    ) {
         var decisions: [Decision] = []
         var unrouted: [String] = []
         for record in records {
@@ -57,13 +62,18 @@ public struct Dispatcher: Sendable {
             if destinations.isEmpty { unrouted.append(record.id) }
             for destination in destinations {
                 guard let system = configuration.system(destination), system.role == .destination else {
-                    decisions.append(Decision(recordID: record.id, destination: destination, outcome: .blocked(reason: "unknown destination")))
+                    decisions.append(
+                        Decision(
+                            recordID: record.id, destination: destination,
+                            outcome: .blocked(reason: "unknown destination")))
                     continue
                 }
-                let outcome: Decision.Outcome = switch release.decide(record, clearance: system.clearance) {
-                case .released(let released, let removed): .released(removedFields: removed, releasedID: released.id)
-                case .blocked(let reason): .blocked(reason: reason)
-                }
+                let outcome: Decision.Outcome =
+                    switch release.decide(record, clearance: system.clearance) {
+                    case .released(let released, let removed):
+                        .released(removedFields: removed, releasedID: released.id)
+                    case .blocked(let reason): .blocked(reason: reason)
+                    }
                 decisions.append(Decision(recordID: record.id, destination: destination, outcome: outcome))
             }
         }
@@ -104,10 +114,13 @@ public struct Dispatcher: Sendable {
                 record.write(into: &body)
                 body.append(0x0A)
             }
-            return Rendered(body: body, fileExtension: "ndjson", contentType: "application/x-ndjson",
-                            recordIDs: batch.map(\.id), notWritable: [])
+            return Rendered(
+                body: body, fileExtension: "ndjson", contentType: "application/x-ndjson",
+                recordIDs: batch.map(\.id), notWritable: [])
         case .mapping(let mappingName):
-            guard let mapping = mappings[mappingName] else { throw DeliveryError(message: "mapping \(mappingName) is not loaded") }
+            guard let mapping = mappings[mappingName] else {
+                throw DeliveryError(message: "mapping \(mappingName) is not loaded")
+            }
             let writer = XMLRecordWriter(mapping: mapping)
             var written: [String] = []
             var notWritable: [Decision] = []
@@ -119,15 +132,18 @@ public struct Dispatcher: Sendable {
                         written.append(record.id)
                     } catch {
                         let reason = error.problems.map(\.description).joined(separator: "; ")
-                        notWritable.append(Decision(recordID: record.id, destination: destination, outcome: .notWritable(reason: reason)))
+                        notWritable.append(
+                            Decision(
+                                recordID: record.id, destination: destination, outcome: .notWritable(reason: reason)))
                     }
                 }
                 try writer.finish()
             } catch {
                 throw DeliveryError(message: "cannot write \(mappingName): \(error)")
             }
-            return Rendered(body: writer.takeOutput(), fileExtension: "xml", contentType: "application/xml",
-                            recordIDs: written, notWritable: notWritable)
+            return Rendered(
+                body: writer.takeOutput(), fileExtension: "xml", contentType: "application/xml",
+                recordIDs: written, notWritable: notWritable)
         }
     }
 
@@ -144,7 +160,8 @@ public struct Dispatcher: Sendable {
     /// - Parameters:
     ///   - deliveryID: unique per delivery; it names the dropped file.
     ///   - time: the delivery's time, RFC 3339.
-    public func deliver(_ batch: [CanonicalRecord], to destination: String, deliveryID: String, time: String) async throws
+    public func deliver(_ batch: [CanonicalRecord], to destination: String, deliveryID: String, time: String)
+        async throws
         -> Delivery
     {
         guard let target = configuration.system(destination)?.target else {
@@ -155,25 +172,33 @@ public struct Dispatcher: Sendable {
             return Delivery(location: "", recordIDs: [], keyID: "", notWritable: rendered.notWritable)
         }
         let keyID = try keyring.currentKeyID()
-        let manifest = DeliveryManifest(destination: destination, deliveryID: deliveryID, time: time, body: rendered.body,
-                                        recordIDs: rendered.recordIDs, keyID: keyID)
+        let manifest = DeliveryManifest(
+            destination: destination, deliveryID: deliveryID, time: time, body: rendered.body,
+            recordIDs: rendered.recordIDs, keyID: keyID)
         let signature = try keyring.sign(manifest.signedBytes, keyID: keyID)
         let location: String
         switch target {
         case .directory(let drop):
-            let directory = drop.hasPrefix("/") ? URL(fileURLWithPath: drop) : dataDirectory.appendingPathComponent(drop)
-            let drop = DirectoryDrop(directory: directory, permissions: configuration.system(destination)?.dropPermissions ?? .init())
+            let directory =
+                drop.hasPrefix("/") ? URL(fileURLWithPath: drop) : dataDirectory.appendingPathComponent(drop)
+            let drop = DirectoryDrop(
+                directory: directory, permissions: configuration.system(destination)?.dropPermissions ?? .init())
             // Writing, fsync and rename block a thread: not one of Swift's cooperative pool.
             location = try await NIOThreadPool.singleton.runIfActive {
-                try drop.deliver(rendered.body, name: "\(deliveryID).\(rendered.fileExtension)", manifest: manifest,
-                                 signature: signature.value).path
+                try drop.deliver(
+                    rendered.body, name: "\(deliveryID).\(rendered.fileExtension)", manifest: manifest,
+                    signature: signature.value
+                ).path
             }
         case .http(let url, let timeout):
             try await HTTPDelivery(url: url, timeout: timeout)
-                .post(rendered.body, contentType: rendered.contentType, headers: manifest.headers(signature: signature.value))
+                .post(
+                    rendered.body, contentType: rendered.contentType,
+                    headers: manifest.headers(signature: signature.value))
             location = url
         }
-        return Delivery(location: location, recordIDs: rendered.recordIDs, keyID: keyID, notWritable: rendered.notWritable)
+        return Delivery(
+            location: location, recordIDs: rendered.recordIDs, keyID: keyID, notWritable: rendered.notWritable)
     }
 }
 

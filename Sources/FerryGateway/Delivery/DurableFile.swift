@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 
@@ -22,17 +22,22 @@ enum DurableFile {
     static func write(_ bytes: [UInt8], to target: URL, permissions: Permissions = .world) throws {
         let directory = target.deletingLastPathComponent()
         if !FileManager.default.fileExists(atPath: directory.path) {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: Int(permissions.directoryMode)])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: Int(permissions.directoryMode)])
             if let group = permissions.group, chown(directory.path, uid_t.max, group) != 0 {
-                throw DeliveryError(message: "cannot give \(directory.path) its group: \(String(cString: strerror(errno)))")
+                throw DeliveryError(
+                    message: "cannot give \(directory.path) its group: \(String(cString: strerror(errno)))")
             }
         }
         let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions.fileMode)
-        guard fd >= 0 else { throw DeliveryError(message: "cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw DeliveryError(message: "cannot create \(temporary.path): \(String(cString: strerror(errno)))")
+        }
         // The process's umask may have narrowed the mode; the group is set before any byte.
-        if fchmod(fd, permissions.fileMode) != 0 || (permissions.group.map { fchown(fd, uid_t.max, $0) != 0 } ?? false) {
+        if fchmod(fd, permissions.fileMode) != 0 || (permissions.group.map { fchown(fd, uid_t.max, $0) != 0 } ?? false)
+        {
             let reason = String(cString: strerror(errno))
             close(fd)
             unlink(temporary.path)

@@ -2,7 +2,7 @@ import Crypto
 import FerryCore
 public import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The gateway's Ed25519 signing keys, in a directory: `<key id>.key` holds a private key
@@ -41,8 +41,9 @@ public struct Keyring: Sendable {
     /// - Returns: the new key's id.
     @discardableResult
     public func rotate() throws -> String {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let key = Curve25519.Signing.PrivateKey()
         let id = Self.keyID(key.publicKey.rawRepresentation)
         let privateFile = directory.appendingPathComponent("\(id).key")
@@ -57,7 +58,9 @@ public struct Keyring: Sendable {
     /// wider and narrowed after).
     private static func createPrivately(_ file: URL, contents: [UInt8]) throws {
         let fd = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw KeyError(message: "cannot create \(file.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw KeyError(message: "cannot create \(file.path): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let written = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == contents.count, fsync(fd) == 0 else {
@@ -79,7 +82,8 @@ public struct Keyring: Sendable {
         let file = directory.appendingPathComponent("\(id).key")
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         if let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 != 0 {
-            throw KeyError(message: "\(file.path) is readable by others (mode \(String(permissions, radix: 8))); chmod 600 it")
+            throw KeyError(
+                message: "\(file.path) is readable by others (mode \(String(permissions, radix: 8))); chmod 600 it")
         }
         guard let raw = Data(base64Encoded: try Data(contentsOf: file)) else {
             throw KeyError(message: "\(file.path) is not a base64 Ed25519 private key")
@@ -120,14 +124,18 @@ public struct Keyring: Sendable {
         guard let keys = (try? JSONParser.parseDocument(bytes))?.objectValue?["keys"]?.arrayValue else { return nil }
         var result: [String: Data] = [:]
         for key in keys.compactMap(\.objectValue) {
-            if let id = key["key_id"]?.stringValue, let raw = key["public_key"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) {
+            if let id = key["key_id"]?.stringValue,
+                let raw = key["public_key"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
+            {
                 result[id] = raw
             }
         }
         return result
     }
 
-    static func keyID(_ publicKey: Data) -> String { String(fingerprint(publicKey).dropFirst("sha256:".count).prefix(16)) }
+    static func keyID(_ publicKey: Data) -> String {
+        String(fingerprint(publicKey).dropFirst("sha256:".count).prefix(16))
+    }
 
     /// A public key's fingerprint, `sha256:<64 hex digits>` of its raw bytes: what an auditor
     /// pins (`audit.key_fingerprint`) so that a key file lying beside the data is not trusted

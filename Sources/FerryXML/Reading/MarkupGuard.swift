@@ -62,7 +62,9 @@ struct MarkupGuard: ByteStream {
                     index += 1
                     continue
                 case .startTag:
-                    index = skipTagBytes(buffer, from: index, count: count) { $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0x3D }
+                    index = skipTagBytes(buffer, from: index, count: count) {
+                        $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0x3D
+                    }
                 case .quoted(let quote):
                     index = skipTagBytes(buffer, from: index, count: count) { $0 == quote }
                 case .endTag:
@@ -89,8 +91,10 @@ struct MarkupGuard: ByteStream {
     /// ones the raw-byte checks can read. In EBCDIC, UTF-7 or UCS-4 no markup byte is `<` as
     /// these checks see it, so a flood of attributes would reach libxml2 unwatched.
     static let acceptedEncodings: Set<String> = {
-        var names: Set<String> = ["utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii", "koi8-r", "koi8-u",
-                                  "cp866", "ibm866"]
+        var names: Set<String> = [
+            "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii", "koi8-r", "koi8-u",
+            "cp866", "ibm866",
+        ]
         for part in Array(1...11) + Array(13...16) { names.formUnion(["iso-8859-\(part)", "iso8859-\(part)"]) }
         for page in 1250...1258 { names.formUnion(["windows-\(page)", "cp\(page)"]) }
         names.insert("latin1")
@@ -132,7 +136,9 @@ struct MarkupGuard: ByteStream {
             let bigEndian = prologue[0] == 0xFE || prologue[0] == 0x00
             var index = hasMark ? 3 : 1
             while index < prologue.count {
-                let unit = bigEndian ? UInt16(prologue[index - 1]) << 8 | UInt16(prologue[index])
+                let unit =
+                    bigEndian
+                    ? UInt16(prologue[index - 1]) << 8 | UInt16(prologue[index])
                     : UInt16(prologue[index]) << 8 | UInt16(prologue[index - 1])
                 declaration.append(unit < 0x80 ? UInt8(unit) : UInt8(ascii: "?"))
                 index += 2
@@ -153,12 +159,14 @@ struct MarkupGuard: ByteStream {
             return refuse("the XML declaration names its encoding in a form that cannot be read", column: 1)
         }
         let declared: String = afterKey.dropFirst().prefix { $0 != quote }.lowercased()
-        let column = text.distance(from: text.startIndex, to: afterKey.startIndex) + 2 + (markEncoding == "UTF-16" ? 0 : offset)
+        let column =
+            text.distance(from: text.startIndex, to: afterKey.startIndex) + 2 + (markEncoding == "UTF-16" ? 0 : offset)
         guard Self.acceptedEncodings.contains(declared) else {
             return refuse("the declared encoding \(declared) is not accepted: " + Self.acceptedList, column: column)
         }
         if let markEncoding {
-            let agrees = markEncoding == "UTF-8" ? (declared == "utf-8" || declared == "utf8") : declared.hasPrefix("utf-16")
+            let agrees =
+                markEncoding == "UTF-8" ? (declared == "utf-8" || declared == "utf8") : declared.hasPrefix("utf-16")
             if !agrees {
                 let evidence = hasByteOrderMark ? "the byte order mark says" : "the first bytes are"
                 refuse("\(evidence) \(markEncoding) but the declaration says \(declared)", column: column)
@@ -166,7 +174,8 @@ struct MarkupGuard: ByteStream {
         }
     }
 
-    private static let acceptedList = "UTF-8, UTF-16, US-ASCII, ISO-8859-1 to -16, windows-1250 to -1258, KOI8-R, KOI8-U or CP866"
+    private static let acceptedList =
+        "UTF-8, UTF-16, US-ASCII, ISO-8859-1 to -16, windows-1250 to -1258, KOI8-R, KOI8-U or CP866"
 
     /// Skips the bytes of a start tag up to the next one `stops` at (or a line feed), counting
     /// them against the start-tag limit; returns the index of that byte.
@@ -271,7 +280,9 @@ struct MarkupGuard: ByteStream {
                 state = .comment(0)
             } else if bangPrefix == Self.cdataOpening {
                 state = .cdata(0)
-            } else if ![Self.commentOpening, Self.cdataOpening, Self.doctypeOpening].contains(where: { $0.starts(with: bangPrefix) }) {
+            } else if ![Self.commentOpening, Self.cdataOpening, Self.doctypeOpening].contains(where: {
+                $0.starts(with: bangPrefix)
+            }) {
                 state = unit == 0x3E ? .text : .otherTag
             }
         case .comment(let dashes):

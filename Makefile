@@ -12,6 +12,7 @@ demo: build
 	@scripts/demo.sh
 
 test: deps
+	swift format lint --strict --recursive Package.swift Sources Tests
 	scripts/check-linkml.sh
 	swift build --build-tests
 	scripts/postgres.sh run swift test --skip-build

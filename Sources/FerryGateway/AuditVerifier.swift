@@ -3,10 +3,11 @@ public import FerryStore
 public import Foundation
 
 /// Verifies a gateway's audit trail: the hash chain in the store, the signed checkpoints the
-/// store lists, the checkpoint files written beside it and any copied off the host. A chain
-/// recomputed by someone who can write the database is consistent by itself; the signed
-/// checkpoints are what expose it, and the checkpoints copied off the host are what expose a
-/// tail cut together with the newest checkpoint.
+/// store lists, the checkpoint files written beside it and any copied off the host.
+///
+/// A chain recomputed by someone who can write the database is consistent by itself; the signed
+/// checkpoints are what expose it, and the checkpoints copied off the host are what expose a tail
+/// cut together with the newest checkpoint.
 public enum AuditVerifier {
     /// The directory of checkpoint files in a data directory.
     public static func checkpointDirectory(in dataDirectory: URL) -> URL {

@@ -372,7 +372,9 @@ public final class Gateway: Sendable {
     // MARK: Reporting
 
     /// A document's status: each record's outcome and, per destination, its release and delivery
-    /// state. Rejected inputs are included only for operators.
+    /// state.
+    ///
+    /// Rejected inputs are included only for operators.
     public func status(of documentID: String, includeInputs: Bool, page: RecordPage = RecordPage()) async throws
         -> JSONObject?
     {
@@ -380,7 +382,9 @@ public final class Gateway: Sendable {
     }
 
     /// Which of a document's records a report lists: of each outcome (or of one), `limit`
-    /// records from `offset` on. The totals always count every record.
+    /// records from `offset` on.
+    ///
+    /// The totals always count every record.
     public struct RecordPage: Sendable, Equatable {
         /// The most records of one outcome a report lists.
         public static let maximumLimit = 1_000
@@ -729,7 +733,9 @@ public final class Gateway: Sendable {
     /// Completes the checkpoints a stopped process left half-written: a checkpoint file of this
     /// data directory, signed with this gateway's key, whose row the store does not have (the
     /// process stopped between writing the two) gets its row, so that verification finds the
-    /// two alike. Run at start-up.
+    /// two alike.
+    ///
+    /// Run at start-up.
     /// - Returns: the number of rows added.
     @discardableResult
     public func completeInterruptedCheckpoints() async throws -> Int {
@@ -763,7 +769,9 @@ public final class Gateway: Sendable {
 
     /// How far the signed checkpoints are behind the chain, as the last checkpoint run saw it
     /// (no store read, so readiness stays prompt): the newest checkpoint and its age, the
-    /// entries it did not cover, and how long ago the run was. Nil before the first run.
+    /// entries it did not cover, and how long ago the run was.
+    ///
+    /// Nil before the first run.
     public func checkpointLag(now: Date = Date())
         -> (newest: AuditCheckpoint?, ageSeconds: Double?, unsigned: Int, observedSecondsAgo: Double)?
     {

@@ -15,7 +15,9 @@ import NIOSSL
 
 /// The gateway's HTTP interface (Hummingbird 2): inbound documents from authenticated senders,
 /// document status, public keys, health, readiness, metrics, the OpenAPI document and the
-/// operators' dead-letter endpoints. It only composes ``Gateway``; the rules live there.
+/// operators' dead-letter endpoints.
+///
+/// It only composes ``Gateway``; the rules live there.
 public struct GatewayService: Sendable {
     public let gateway: Gateway
     private let limiter: RateLimiter
@@ -429,8 +431,10 @@ public struct GatewayService: Sendable {
     }
 
     /// Answers a request without valid credentials: 401, or 429 once its client address is over
-    /// `anonymous_per_second`. Such refusals are counted into `refusals` audit entries, one per
-    /// window, reason and address, never written one by one.
+    /// `anonymous_per_second`.
+    ///
+    /// Such refusals are counted into `refusals` audit entries, one per window, reason and address,
+    /// never written one by one.
     private func refuseUnauthenticated(_ refusal: Refusal, _ request: Request, _ context: GatewayRequestContext) async
         -> Response
     {

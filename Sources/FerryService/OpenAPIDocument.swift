@@ -1,6 +1,7 @@
 extension GatewayService {
-    /// The OpenAPI 3.1 description of the service, served at `/openapi.yaml`. A test checks
-    /// that its paths, methods and statuses are exactly the service's endpoints.
+    /// The OpenAPI 3.1 description of the service, served at `/openapi.yaml`.
+    ///
+    /// A test checks that its paths, methods and statuses are exactly the service's endpoints.
     public static let openAPIDocument = #"""
         openapi: 3.1.0
         info:

@@ -5,8 +5,10 @@ import NIOTLS
 /// Closes connections of clients too slow to be served: a request head that is not complete
 /// within `header_timeout` of the connection's start or of the end of the previous answer
 /// (half-sent headers, a connection left open without a request), and a TLS handshake not done
-/// within `tls_handshake_timeout`. Hummingbird's idle timeout does not see such clients: a byte now and
-/// then keeps a connection from being idle.
+/// within `tls_handshake_timeout`.
+///
+/// Hummingbird's idle timeout does not see such clients: a byte now and then keeps a connection
+/// from being idle.
 ///
 /// It sits after HTTP decoding, where a request's head and an answer's end are seen; the
 /// handshake ends with NIOSSL's `handshakeCompleted` event, which passes through it.

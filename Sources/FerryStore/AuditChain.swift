@@ -94,8 +94,9 @@ public enum AuditChain {
         var previousHash = start?.hash ?? AuditEntry.genesis
         let present = Set(entries.map(\.sequence))
         for entry in entries {
-            let recomputed = AuditEntry.hash(sequence: entry.sequence, time: entry.time, kind: entry.kind,
-                                             details: entry.details, previousHash: entry.previousHash)
+            let recomputed = AuditEntry.hash(
+                sequence: entry.sequence, time: entry.time, kind: entry.kind,
+                details: entry.details, previousHash: entry.previousHash)
             if recomputed != entry.hash {
                 breaks.append(Break(kind: .altered, sequence: entry.sequence))
             } else if entry.sequence > expectedSequence && entry.previousHash != previousHash
@@ -114,7 +115,8 @@ public enum AuditChain {
 
     /// Checks that the chain holds a checkpoint's hash at its sequence.
     public static func verify(_ entries: [AuditEntry], checkpoint: (sequence: Int, hash: String)) -> Break? {
-        guard let entry = entries.first(where: { $0.sequence == checkpoint.sequence }), entry.hash == checkpoint.hash else {
+        guard let entry = entries.first(where: { $0.sequence == checkpoint.sequence }), entry.hash == checkpoint.hash
+        else {
             return Break(kind: .checkpointMismatch, sequence: checkpoint.sequence)
         }
         return nil

@@ -40,8 +40,10 @@ public struct DeliveryJob: Sendable, Hashable {
     }
 
     /// A job as a store driver read it back.
-    public init(stored id: String, destination: String, key: String, recordIDs: [String], sequence: Int, state: State,
-                attempts: Int, availableAt: Double, leaseExpiresAt: Double?, lastError: String?) {
+    public init(
+        stored id: String, destination: String, key: String, recordIDs: [String], sequence: Int, state: State,
+        attempts: Int, availableAt: Double, leaseExpiresAt: Double?, lastError: String?
+    ) {
         self.id = id
         self.destination = destination
         self.key = key

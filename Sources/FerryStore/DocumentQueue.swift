@@ -1,5 +1,7 @@
-/// The gateway's delivery queue, behind one protocol so the embedded SQLite store and
-/// PostgreSQL share its semantics (and one contract test suite):
+/// The gateway's delivery queue.
+///
+/// It is one protocol so the embedded SQLite store and PostgreSQL share its semantics (and one
+/// contract test suite):
 ///
 /// - Jobs of one destination and key are delivered in the order they were enqueued; a job waits
 ///   while an earlier job of its key is unfinished, including a dead-lettered one.

@@ -306,8 +306,9 @@ extension StoredDocument.Entry {
     }
 
     /// An entry as a store driver reads it back: its routing as stored (``StoredText/routing(_:)``)
-    /// and the states of the document's delivery jobs by job id. A released destination whose
-    /// job is gone was purged by an operator.
+    /// and the states of the document's delivery jobs by job id.
+    ///
+    /// A released destination whose job is gone was purged by an operator.
     public init(
         storedPosition position: Int, outcome text: String, recordID: String?, key: String?, line: Int?,
         reason: String?, input: String?, routing routingText: String, jobStates: [String: String]

@@ -1,14 +1,22 @@
 /// When a failed delivery is tried again: exponential back-off with jitter, up to a number of
 /// attempts, then the dead-letter state.
 public struct RetryPolicy: Sendable {
-    /// Attempts before a job is dead-lettered. Default 8.
+    /// Attempts before a job is dead-lettered.
+    ///
+    /// Default 8.
     public var maximumAttempts = 8
-    /// The first delay, in seconds. Default 1.
+    /// The first delay, in seconds.
+    ///
+    /// Default 1.
     public var initialDelay = 1.0
-    /// The longest delay, in seconds. Default 300.
+    /// The longest delay, in seconds.
+    ///
+    /// Default 300.
     public var maximumDelay = 300.0
     /// The share of each delay drawn at random (0…1), so that failing destinations are not
-    /// retried in lockstep. Default 0.2.
+    /// retried in lockstep.
+    ///
+    /// Default 0.2.
     public var jitter = 0.2
 
     /// The defaults.
@@ -24,5 +32,7 @@ public struct RetryPolicy: Sendable {
 }
 
 extension Double {
-    fileprivate func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
+    fileprivate func clamped(to range: ClosedRange<Double>) -> Double {
+        Swift.min(Swift.max(self, range.lowerBound), range.upperBound)
+    }
 }

@@ -677,7 +677,9 @@ public final class PostgresGatewayStore: GatewayStore {
 
     /// Runs the body in one transaction on a pooled connection; a lost or refused connection, or
     /// no answer within ``operationTimeout``, becomes ``StoreError/unavailable(_:)`` and a full
-    /// disk ``StoreError/full(_:)``. The server rolls back a transaction whose connection is lost.
+    /// disk ``StoreError/full(_:)``.
+    ///
+    /// The server rolls back a transaction whose connection is lost.
     @discardableResult
     private func transaction<T: Sendable>(
         timeout: Duration = operationTimeout,
@@ -943,7 +945,9 @@ private final class FirstAnswer<Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// Gives an answer. - Returns: whether it was the first.
+    /// Gives an answer.
+    ///
+    /// - Returns: whether it was the first.
     @discardableResult
     func answer(_ result: Result<Value, any Error>) -> Bool {
         lock.lock()

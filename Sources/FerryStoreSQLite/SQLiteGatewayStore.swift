@@ -42,10 +42,12 @@ public final class SQLiteGatewayStore: GatewayStore {
     private static let logBoundFrames = 16_384
 
     /// Copies the write-ahead log into the database file on the checkpointer's connection, which
-    /// holds no commit back. Copying often keeps each copy and its sync small, and the log starts
-    /// afresh by itself whenever a commit begins with everything copied, which between commits
-    /// is the rule. Only under sustained saturation, when the log passes ``logBoundFrames``, does
-    /// the writer copy the rest itself (commits wait for that), so the log stays bounded.
+    /// holds no commit back.
+    ///
+    /// Copying often keeps each copy and its sync small, and the log starts afresh by itself
+    /// whenever a commit begins with everything copied, which between commits is the rule. Only
+    /// under sustained saturation, when the log passes ``logBoundFrames``, does the writer copy the
+    /// rest itself (commits wait for that), so the log stays bounded.
     private func copyLog() async {
         guard let (logged, _) = try? await checkpointer.writeWithoutTransaction({ db in try db.checkpoint(.passive) }),
             logged > Self.logBoundFrames
@@ -336,6 +338,7 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     /// The condition on `job` that makes it claimable now: due, and first in line for its key (no
     /// earlier job of the same destination and key is unfinished); `:now` is bound by the caller.
+    ///
     /// It is a condition, not a subquery, so that each claim walks the state index in queue order
     /// and stops at its limit.
     private static let claimable = """

@@ -3,7 +3,9 @@ import Logging
 import PostgresNIO
 
 /// The PostgreSQL server the tests use, named by `FERRY_TEST_POSTGRES_URL` (`make test` starts one
-/// with scripts/postgres.sh and sets it). Each test gets a database of its own.
+/// with scripts/postgres.sh and sets it).
+///
+/// Each test gets a database of its own.
 public enum TestPostgres {
     /// The server's URL, or nil when no test server is configured.
     public static var serverURL: String? {
@@ -21,7 +23,8 @@ public enum TestPostgres {
         }
         let name = "ferry_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
         let configuration = PostgresClient.Configuration(
-            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "postgres",
+            host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
+            username: components.user ?? "postgres",
             password: components.password, database: String(components.path.dropFirst()), tls: .disable)
         let client = PostgresClient(configuration: configuration)
         try await withThrowingTaskGroup(of: Void.self) { group in

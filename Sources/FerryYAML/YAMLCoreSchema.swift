@@ -37,7 +37,9 @@ public enum YAMLCoreSchema {
     }
 
     private static func keyString(_ node: DocumentNode, _ text: String) throws(YAMLError) -> String {
-        if case .null = try scalarValue(text, style: scalarStyle(node), tag: node.tag, at: node.location) { return "null" }
+        if case .null = try scalarValue(text, style: scalarStyle(node), tag: node.tag, at: node.location) {
+            return "null"
+        }
         return text
     }
 
@@ -115,7 +117,7 @@ public enum YAMLCoreSchema {
         return ExactDecimal(parsing: text[...])
     }
 
-    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    /// Whether the text matches `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
     static func isFloat(_ text: String) -> Bool {
         var chars = Array(text.utf8)[...]
         func digits() -> Int {

@@ -15,12 +15,14 @@ public final class YAMLEmitter {
         yaml_emitter_initialize(&emitter)
         yaml_emitter_set_unicode(&emitter, 1)
         yaml_emitter_set_width(&emitter, -1)
-        yaml_emitter_set_output(&emitter, { context, buffer, size in
-            guard let context, let buffer else { return 0 }
-            let emitter = Unmanaged<YAMLEmitter>.fromOpaque(context).takeUnretainedValue()
-            emitter.output.append(contentsOf: UnsafeBufferPointer(start: buffer, count: size))
-            return 1
-        }, Unmanaged.passUnretained(self).toOpaque())
+        yaml_emitter_set_output(
+            &emitter,
+            { context, buffer, size in
+                guard let context, let buffer else { return 0 }
+                let emitter = Unmanaged<YAMLEmitter>.fromOpaque(context).takeUnretainedValue()
+                emitter.output.append(contentsOf: UnsafeBufferPointer(start: buffer, count: size))
+                return 1
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit { yaml_emitter_delete(&emitter) }
@@ -68,13 +70,15 @@ public final class YAMLEmitter {
         case .number(let n): try scalar(n.text, plain: true)
         case .string(let s): try scalar(s, plain: YAMLCoreSchema.isPlainString(s))
         case .array(let items):
-            yaml_sequence_start_event_initialize(&event, nil, nil, 1, items.isEmpty ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE)
+            yaml_sequence_start_event_initialize(
+                &event, nil, nil, 1, items.isEmpty ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE)
             try send(&event)
             for item in items { try emitNode(item) }
             yaml_sequence_end_event_initialize(&event)
             try send(&event)
         case .object(let object):
-            yaml_mapping_start_event_initialize(&event, nil, nil, 1, object.isEmpty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)
+            yaml_mapping_start_event_initialize(
+                &event, nil, nil, 1, object.isEmpty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)
             try send(&event)
             for member in object.members {
                 try scalar(member.key, plain: YAMLCoreSchema.isPlainString(member.key))

@@ -10,9 +10,13 @@ public import FerryCore
 public final class YAMLLoader {
     /// Bounds on what one stream may build.
     public struct Limits: Sendable {
-        /// Most nodes one document may expand to, aliases counted at their full size. Default 1,000,000.
+        /// Most nodes one document may expand to, aliases counted at their full size.
+        ///
+        /// Default 1,000,000.
         public var maximumNodes = 1_000_000
-        /// Deepest nesting of collections. Default 512.
+        /// Deepest nesting of collections.
+        ///
+        /// Default 512.
         public var maximumDepth = 512
 
         /// The defaults.
@@ -35,17 +39,20 @@ public final class YAMLLoader {
         self.path = path
         self.limits = limits
         yaml_parser_initialize(&parser)
-        yaml_parser_set_input(&parser, { context, buffer, size, sizeRead in
-            guard let context, let buffer, let sizeRead else { return 0 }
-            let loader = Unmanaged<YAMLLoader>.fromOpaque(context).takeUnretainedValue()
-            do {
-                sizeRead.pointee = try loader.input.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size))
-                return 1
-            } catch {
-                loader.inputError = error
-                return 0
-            }
-        }, Unmanaged.passUnretained(self).toOpaque())
+        yaml_parser_set_input(
+            &parser,
+            { context, buffer, size, sizeRead in
+                guard let context, let buffer, let sizeRead else { return 0 }
+                let loader = Unmanaged<YAMLLoader>.fromOpaque(context).takeUnretainedValue()
+                do {
+                    sizeRead.pointee = try loader.input.read(
+                        into: UnsafeMutableRawBufferPointer(start: buffer, count: size))
+                    return 1
+                } catch {
+                    loader.inputError = error
+                    return 0
+                }
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit { yaml_parser_delete(&parser) }
@@ -77,16 +84,19 @@ public final class YAMLLoader {
                 return builder.root ?? DocumentNode(.scalar("", .plain), at: location)
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
-                let text = String(decoding: UnsafeRawBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+                let text = String(
+                    decoding: UnsafeRawBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
                 let style: DocumentNode.ScalarStyle = scalar.style == YAML_PLAIN_SCALAR_STYLE ? .plain : .quoted
                 let node = DocumentNode(.scalar(text, style), at: location, tag: string(scalar.tag))
                 try builder.add(node, anchor: string(scalar.anchor), size: 1)
             case YAML_SEQUENCE_START_EVENT:
-                try builder.open(.sequence([]), at: location, tag: string(event.data.sequence_start.tag),
-                                 anchor: string(event.data.sequence_start.anchor))
+                try builder.open(
+                    .sequence([]), at: location, tag: string(event.data.sequence_start.tag),
+                    anchor: string(event.data.sequence_start.anchor))
             case YAML_MAPPING_START_EVENT:
-                try builder.open(.mapping([]), at: location, tag: string(event.data.mapping_start.tag),
-                                 anchor: string(event.data.mapping_start.anchor))
+                try builder.open(
+                    .mapping([]), at: location, tag: string(event.data.mapping_start.tag),
+                    anchor: string(event.data.mapping_start.anchor))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 try builder.close()
             case YAML_ALIAS_EVENT:
@@ -115,7 +125,8 @@ public final class YAMLLoader {
         if let inputError { return YAMLError("cannot read input: \(inputError)", at: location(parser.mark)) }
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         let context = parser.context.map { String(cString: $0) + ": " } ?? ""
-        let mark = parser.problem_mark.line == 0 && parser.problem_mark.column == 0 && parser.problem_offset > 0
+        let mark =
+            parser.problem_mark.line == 0 && parser.problem_mark.column == 0 && parser.problem_offset > 0
             ? parser.mark : parser.problem_mark
         return YAMLError(context + problem, at: location(mark))
     }
@@ -158,7 +169,8 @@ private struct TreeBuilder {
     mutating func add(_ node: DocumentNode, anchor: String?, size: Int, counted: Bool = false) throws(YAMLError) {
         if !counted { totalSize += size }
         if totalSize > limits.maximumNodes {
-            throw YAMLError("the document expands to more than \(limits.maximumNodes) nodes (alias bomb?)", at: node.location)
+            throw YAMLError(
+                "the document expands to more than \(limits.maximumNodes) nodes (alias bomb?)", at: node.location)
         }
         if let anchor { anchors[anchor] = (node, size) }
         guard !stack.isEmpty else {

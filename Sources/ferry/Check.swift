@@ -36,7 +36,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Report errors and warnings only, not notes.")
     var quiet = false
 
-    @Option(name: .customLong("sample"), parsing: .upToNextOption, help: "Exports (or ZIP archives) to report input coverage for.")
+    @Option(
+        name: .customLong("sample"), parsing: .upToNextOption,
+        help: "Exports (or ZIP archives) to report input coverage for.")
     var samples: [String] = []
 
     @Option(name: .shortAndLong, help: "The mapping the samples are read with.")
@@ -53,8 +55,9 @@ struct Check: ParsableCommand {
     func run() throws {
         try runCommand { output, errors in
             if let mapping { return try reportCoverage(mapping, output: output, errors: errors) }
-            var checker = ProjectChecker(paths: paths.isEmpty ? ["schemas", "mappings"] : paths,
-                                         fixtures: URL(fileURLWithPath: fixtures), update: update)
+            var checker = ProjectChecker(
+                paths: paths.isEmpty ? ["schemas", "mappings"] : paths,
+                fixtures: URL(fileURLWithPath: fixtures), update: update)
             var gatewaySources: [String: String] = [:]
             checker.checkGatewayConfiguration = { path, document in
                 let (diagnostics, sources) = GatewayConfigurationCheck.check(path: path, document: document)
@@ -66,10 +69,13 @@ struct Check: ParsableCommand {
             let shown = report.diagnostics.filter { !quiet || $0.severity != .note }
             output.write(DiagnosticFormatter.format(shown, as: format, sources: report.sources))
             if format == .text {
-                let count = { (severity: Diagnostic.Severity) in report.diagnostics.filter { $0.severity == severity }.count }
-                errors.write("ferry check: \(report.schemaCount) schemas, \(report.mappingCount) mappings, "
-                             + "\(report.caseCount) fixture cases; \(count(.error)) errors, \(count(.warning)) warnings, "
-                             + "\(count(.note)) notes\n")
+                let count = { (severity: Diagnostic.Severity) in
+                    report.diagnostics.filter { $0.severity == severity }.count
+                }
+                errors.write(
+                    "ferry check: \(report.schemaCount) schemas, \(report.mappingCount) mappings, "
+                        + "\(report.caseCount) fixture cases; \(count(.error)) errors, \(count(.warning)) warnings, "
+                        + "\(count(.note)) notes\n")
             }
             if report.couldNotOpen { throw ExitCode(ExitStatus.noInput.rawValue) }
             if report.hasErrors { throw ExitCode(ExitStatus.rejects.rawValue) }

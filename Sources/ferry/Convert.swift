@@ -83,7 +83,9 @@ struct Convert: ParsableCommand {
         let rejectSink = try RejectSink(path: rejects, errors: errors)
         if reverse {
             guard mapping.direction.writes else {
-                errors.write("\(mapping.path): error: mapping \(mapping.name) only reads (direction: read); it cannot write XML [mapping.direction]\n")
+                errors.write(
+                    "\(mapping.path): error: mapping \(mapping.name) only reads (direction: read); it cannot write XML [mapping.direction]\n"
+                )
                 throw ExitCode(ExitStatus.configuration.rawValue)
             }
             let converter = try ReverseConverter(mapping: mapping)
@@ -91,18 +93,22 @@ struct Convert: ParsableCommand {
                 var stream = document.stream
                 do {
                     let bytes = try stream.readAll()
-                    try converter.convert(bytes: bytes, path: document.displayPath, report: &report,
-                                          write: output.write, reject: rejectSink.write)
+                    try converter.convert(
+                        bytes: bytes, path: document.displayPath, report: &report,
+                        write: output.write, reject: rejectSink.write)
                 } catch {
-                    report.malformed.append(Diagnostic(.error, code: "convert.reverse", message: "\(error)",
-                                                       at: DocumentLocation(path: document.displayPath, line: 1, column: 1)))
+                    report.malformed.append(
+                        Diagnostic(
+                            .error, code: "convert.reverse", message: "\(error)",
+                            at: DocumentLocation(path: document.displayPath, line: 1, column: 1)))
                 }
             }
         } else {
             let converter = try RecordConverter(mapping: mapping, sourceOverride: source)
             inputs.forEach(report: &report) { document, report in
-                converter.convertToNDJSON(document, report: &report, inParallel: true, write: output.write,
-                                          reject: rejectSink.write)
+                converter.convertToNDJSON(
+                    document, report: &report, inParallel: true, write: output.write,
+                    reject: rejectSink.write)
             }
         }
         try finish(report, errors: errors)

@@ -6,7 +6,8 @@ import FerryConvert
 struct Ferry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry",
-        abstract: "Convert legacy agency exports to canonical records and back, check them, and run the gateway between agencies.",
+        abstract:
+            "Convert legacy agency exports to canonical records and back, check them, and run the gateway between agencies.",
         discussion: """
             Exit status: 0 all converted; 1 some records rejected (the rest were written); 64 usage; \
             65 an input not well-formed or not decodable; 66 an input cannot be opened; 78 a schema \
@@ -14,8 +15,11 @@ struct Ferry: AsyncParsableCommand {
             apply, the highest wins.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Validate.self, Check.self, SchemaCommand.self, Serve.self, QueueCommand.self, KeysCommand.self,
-                      TokenCommand.self, Verify.self, AuditCommand.self]
+        subcommands: [
+            Convert.self, Validate.self, Check.self, SchemaCommand.self, Serve.self, QueueCommand.self,
+            KeysCommand.self,
+            TokenCommand.self, Verify.self, AuditCommand.self,
+        ]
     )
 }
 

@@ -3,7 +3,7 @@ import FerryConvert
 import FerryCore
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `ferry queue`: the operators' view of dead letters, through a running gateway's operator API.
@@ -26,7 +26,8 @@ struct QueueCommand: AsyncParsableCommand {
 
         func token() throws -> String {
             if let tokenFile {
-                return try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                return try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)
             }
             guard let token = ProcessInfo.processInfo.environment["FERRY_TOKEN"], !token.isEmpty else {
                 throw ExitCode(ExitStatus.usage.rawValue)
@@ -54,7 +55,9 @@ struct QueueCommand: AsyncParsableCommand {
             }
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             guard (200..<300).contains(status) else {
-                let message = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?["error"]?.stringValue ?? "status \(status)"
+                let message =
+                    (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?["error"]?.stringValue
+                    ?? "status \(status)"
                 errors.write("ferry queue: error: \(message)\n")
                 throw ExitCode(ExitStatus.rejects.rawValue)
             }
@@ -63,7 +66,8 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead letters: job, destination, key, attempts, last error.")
+        static let configuration = CommandConfiguration(
+            abstract: "List dead letters: job, destination, key, attempts, last error.")
         @OptionGroup var options: Options
         @Flag(help: "Print the gateway's JSON instead of a table.")
         var json = false
@@ -72,11 +76,13 @@ struct QueueCommand: AsyncParsableCommand {
             try await runCommand { output, errors in
                 let data = try await options.send("GET", "/v1/dead-letters", errors: errors)
                 if json { return output.write(String(decoding: data, as: UTF8.self)) }
-                let items = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?["dead_letters"]?.arrayValue ?? []
+                let items =
+                    (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?["dead_letters"]?.arrayValue ?? []
                 for item in items.compactMap(\.objectValue) {
                     let fields = ["id", "destination", "key"].map { item[$0]?.stringValue ?? "" }
-                    output.write(fields.joined(separator: "\t") + "\t\(item["attempts"]?.integerValue ?? 0)\t"
-                                 + "\(item["last_error"]?.stringValue ?? "")\n")
+                    output.write(
+                        fields.joined(separator: "\t") + "\t\(item["attempts"]?.integerValue ?? 0)\t"
+                            + "\(item["last_error"]?.stringValue ?? "")\n")
                 }
                 errors.write("\(items.count) dead letters\n")
             }
@@ -84,7 +90,8 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a dead letter pending again, with its attempts reset.")
+        static let configuration = CommandConfiguration(
+            abstract: "Make a dead letter pending again, with its attempts reset.")
         @OptionGroup var options: Options
         @Argument(help: "The job id (from ferry queue list).")
         var job: String
@@ -96,11 +103,14 @@ struct QueueCommand: AsyncParsableCommand {
             }
         }
 
-        static func escape(_ id: String) -> String { id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id }
+        static func escape(_ id: String) -> String {
+            id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id
+        }
     }
 
     struct Purge: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a dead letter; later records of its key are delivered.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a dead letter; later records of its key are delivered.")
         @OptionGroup var options: Options
         @Argument(help: "The job id (from ferry queue list).")
         var job: String

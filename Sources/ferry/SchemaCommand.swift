@@ -87,10 +87,12 @@ struct SchemaCommand: ParsableCommand {
                 let changes = SchemaDiff.compare(before, after)
                 for change in changes { output.write(change.description + "\n") }
                 let breaking = changes.filter { $0.kind == .breaking }.count
-                output.write("\(changes.count) changes, \(breaking) breaking; version \(before.version) → \(after.version)\n")
+                output.write(
+                    "\(changes.count) changes, \(breaking) breaking; version \(before.version) → \(after.version)\n")
                 if breaking > 0 && after.majorVersion <= before.majorVersion {
-                    errors.write("\(new): error: \(breaking) breaking changes need a new major version "
-                                 + "(\(before.majorVersion) → \(before.majorVersion + 1)) [schema.breaking-change]\n")
+                    errors.write(
+                        "\(new): error: \(breaking) breaking changes need a new major version "
+                            + "(\(before.majorVersion) → \(before.majorVersion + 1)) [schema.breaking-change]\n")
                     throw ExitCode(ExitStatus.rejects.rawValue)
                 }
             }

@@ -8,8 +8,10 @@ import Logging
 enum StoreOpening {
     /// The store at a location: SQLite as `ferry.sqlite` in the data directory, or PostgreSQL.
     /// - Throws: ``StoreError/unavailable(_:)`` when PostgreSQL cannot be reached.
-    static func open(_ location: StoreLocation, dataDirectory: URL, policy: RetryPolicy = RetryPolicy(),
-                     logger: Logger = PostgresGatewayStore.quietLogger) async throws -> any GatewayStore {
+    static func open(
+        _ location: StoreLocation, dataDirectory: URL, policy: RetryPolicy = RetryPolicy(),
+        logger: Logger = PostgresGatewayStore.quietLogger
+    ) async throws -> any GatewayStore {
         switch location {
         case .sqlite:
             try SQLiteGatewayStore(path: sqlitePath(in: dataDirectory), policy: policy)

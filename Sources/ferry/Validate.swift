@@ -47,8 +47,10 @@ struct Validate: ParsableCommand {
                     errors.write(diagnostic.description + "\n")
                 }
             } catch {
-                report.unopenable.append(Diagnostic(.error, code: "io.read", message: "cannot read: \(error)",
-                                                    at: DocumentLocation(path: document.displayPath, line: 1, column: 1)))
+                report.unopenable.append(
+                    Diagnostic(
+                        .error, code: "io.read", message: "cannot read: \(error)",
+                        at: DocumentLocation(path: document.displayPath, line: 1, column: 1)))
             }
         }
         for diagnostic in report.unopenable + report.malformed { errors.write(diagnostic.description + "\n") }

@@ -27,7 +27,9 @@ struct FuzzRegressionTests {
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(target) crashed on a replayed input")
+        #expect(
+            process.terminationReason == .exit && process.terminationStatus == 0,
+            "\(target) crashed on a replayed input")
         #expect(String(decoding: data, as: UTF8.self).contains("\(target): \(inputs.count) inputs replayed"))
     }
 }

@@ -215,7 +215,8 @@ struct GatewayDeadLetterTests {
         #expect(try await waitFor { try await veteransState(gateway, document, position: 0) == "dead-lettered" })
 
         // A later version of the same person (same key, other data) waits behind the dead letter.
-        let text = try #require(String(data: try Data(contentsOf: export), encoding: .windowsCP1251))  // format A is windows-1251
+        // Format A is windows-1251.
+        let text = try #require(String(data: try Data(contentsOf: export), encoding: .windowsCP1251))
         let changed = root.appendingPathComponent("changed.xml")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try #require(text.replacingOccurrences(of: "Иванов", with: "Иваненко").data(using: .windowsCP1251)).write(

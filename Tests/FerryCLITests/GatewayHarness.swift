@@ -3,7 +3,7 @@ import FerryTesting
 import Foundation
 import Testing
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A real `ferry serve` process on a free loopback port, with its own data directory and a
@@ -15,19 +15,28 @@ final class RunningGateway: @unchecked Sendable {
     let config: URL
     let log: URL
 
-    static let tokens = ["hr": "hr-demo-token", "logistics": "logistics-demo-token", "contracts": "contracts-demo-token",
-                         "operations": "ops-demo-token"]
+    static let tokens = [
+        "hr": "hr-demo-token", "logistics": "logistics-demo-token", "contracts": "contracts-demo-token",
+        "operations": "ops-demo-token",
+    ]
 
     /// Writes the demo configuration, with absolute paths and the given replacements, into a new
     /// directory with a signing key.
-    static func prepare(replacing replacements: [(String, String)] = [], appending extra: String = "") throws -> (config: URL, data: URL) {
+    static func prepare(replacing replacements: [(String, String)] = [], appending extra: String = "") throws -> (
+        config: URL, data: URL
+    ) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-gateway-\(UUID().uuidString)")
         let data = root.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        var text = String(decoding: FerryTesting.bytes(FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml")),
-                          as: UTF8.self)
-        text = text.replacingOccurrences(of: "schemas: ../../schemas", with: "schemas: \(FerryTesting.packageRoot.path)/schemas")
-            .replacingOccurrences(of: "mappings: ../../mappings", with: "mappings: \(FerryTesting.packageRoot.path)/mappings")
+        var text = String(
+            decoding: FerryTesting.bytes(
+                FerryTesting.packageRoot.appendingPathComponent("examples/gateway/ferry.yaml")),
+            as: UTF8.self)
+        text = text.replacingOccurrences(
+            of: "schemas: ../../schemas", with: "schemas: \(FerryTesting.packageRoot.path)/schemas"
+        )
+        .replacingOccurrences(
+            of: "mappings: ../../mappings", with: "mappings: \(FerryTesting.packageRoot.path)/mappings")
         for (old, new) in replacements {
             precondition(text.contains(old), "the demo configuration has no \(old)")
             text = text.replacingOccurrences(of: old, with: new)
@@ -56,7 +65,9 @@ final class RunningGateway: @unchecked Sendable {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: "://127.0.0.1:"), text.contains("listening on") {
                 let digits = text[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits) { return RunningGateway(process: process, port: port, data: data, config: config, log: log) }
+                if let port = Int(digits) {
+                    return RunningGateway(process: process, port: port, data: data, config: config, log: log)
+                }
             }
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.05)
@@ -74,8 +85,10 @@ final class RunningGateway: @unchecked Sendable {
     }
 
     /// One HTTP request; the status and body.
-    func request(_ method: String, _ path: String, token: String? = nil, contentType: String? = nil, body: Data? = nil,
-                 headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+    func request(
+        _ method: String, _ path: String, token: String? = nil, contentType: String? = nil, body: Data? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> (status: Int, body: Data) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!, timeoutInterval: 30)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -87,10 +100,12 @@ final class RunningGateway: @unchecked Sendable {
     }
 
     /// Sends a legacy export as a sender.
-    func send(_ file: URL, as sender: String, mapping: String? = nil) async throws -> (status: Int, report: JSONObject) {
+    func send(_ file: URL, as sender: String, mapping: String? = nil) async throws -> (status: Int, report: JSONObject)
+    {
         let path = "/v1/documents" + (mapping.map { "?mapping=\($0)" } ?? "")
-        let (status, body) = try await request("POST", path, token: Self.tokens[sender], contentType: "application/xml",
-                                               body: try Data(contentsOf: file))
+        let (status, body) = try await request(
+            "POST", path, token: Self.tokens[sender], contentType: "application/xml",
+            body: try Data(contentsOf: file))
         return (status, (try? JSONParser.parseDocument([UInt8](body)))?.objectValue ?? JSONObject())
     }
 
@@ -117,9 +132,10 @@ final class RunningGateway: @unchecked Sendable {
         return false
     }
 
-    /// SIGTERM, then waits for the exit status. A gateway that has not exited after `seconds`
-    /// (a graceful shutdown that never finishes) is killed and reported by a failing
-    /// expectation, so the run goes on instead of hanging.
+    /// SIGTERM, then waits for the exit status.
+    ///
+    /// A gateway that has not exited after `seconds` (a graceful shutdown that never finishes) is
+    /// killed and reported by a failing expectation, so the run goes on instead of hanging.
     @discardableResult
     func stop(within seconds: Double = 30) -> Int32 {
         if process.isRunning { process.terminate() }
@@ -149,7 +165,9 @@ final class RunningGateway: @unchecked Sendable {
     func deliveries(_ destination: String) -> [URL] {
         let directory = data.appendingPathComponent("deliveries/\(destination)")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".sig.json") }.sorted().map { directory.appendingPathComponent($0) }
+        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".sig.json") }.sorted().map {
+            directory.appendingPathComponent($0)
+        }
     }
 
     /// The canonical records of NDJSON deliveries.

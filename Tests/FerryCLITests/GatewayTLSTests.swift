@@ -91,7 +91,8 @@ struct GatewayTLSTests {
         #expect(try post(["--cert", "hr.pem", "--key", "hr.key"]) == "202")  // the certificate is the credential
         #expect(try post([]) == "401")  // neither certificate nor token
         #expect(try post(["-H", "Authorization: Bearer hr-demo-token"]) == "202")  // tokens still work over TLS
-        #expect(try post(["--cert", "stranger.pem", "--key", "stranger.key"]) == "000")  // a CA the gateway does not trust: no handshake
+        // A CA the gateway does not trust: no handshake.
+        #expect(try post(["--cert", "stranger.pem", "--key", "stranger.key"]) == "000")
     }
 
     /// TLS 1.0 and 1.1 are refused at the handshake; TLS 1.2 and 1.3 are served.

@@ -19,7 +19,8 @@ struct JSONSchemaExportTests {
 
     /// Validates records and returns one line per record: "ok" or "invalid: …".
     func validate(type: String, records: [String]) throws -> [String] {
-        let python = try #require(Self.python, "no Python with jsonschema; scripts/install-deps.sh installs python3-jsonschema")
+        let python = try #require(
+            Self.python, "no Python with jsonschema; scripts/install-deps.sh installs python3-jsonschema")
         let directory = try cli.temporaryDirectory()
         let schema = try cli.ferry(["schema", "export", "--format", "json-schema", type])
         #expect(schema.status == 0, "\(schema.stderr)")
@@ -29,8 +30,10 @@ struct JSONSchemaExportTests {
         try Data((records.joined(separator: "\n") + "\n").utf8).write(to: recordsFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, FerryTesting.packageRoot.appendingPathComponent("scripts/validate-json-schema.py").path,
-                             schemaFile.path, recordsFile.path]
+        process.arguments = [
+            python, FerryTesting.packageRoot.appendingPathComponent("scripts/validate-json-schema.py").path,
+            schemaFile.path, recordsFile.path,
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -44,13 +47,17 @@ struct JSONSchemaExportTests {
         let directory = FerryTesting.fixtures.appendingPathComponent(mapping)
         let cases = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return cases.sorted().flatMap { name in
-            String(decoding: FerryTesting.bytes(directory.appendingPathComponent("\(name)/output.ndjson")), as: UTF8.self)
-                .split(separator: "\n").map(String.init)
+            String(
+                decoding: FerryTesting.bytes(directory.appendingPathComponent("\(name)/output.ndjson")), as: UTF8.self
+            )
+            .split(separator: "\n").map(String.init)
         }
     }
 
-    @Test(arguments: [("personnel.record", "kadry-personnel"), ("procurement.contract", "zakupki-contract"),
-                      ("logistics.requisition", "snab2-requisition")])
+    @Test(arguments: [
+        ("personnel.record", "kadry-personnel"), ("procurement.contract", "zakupki-contract"),
+        ("logistics.requisition", "snab2-requisition"),
+    ])
     func acceptsEveryConvertedRecord(_ type: String, _ mapping: String) throws {
         let records = fixtureRecords(mapping)
         #expect(!records.isEmpty)
@@ -92,7 +99,11 @@ struct JSONSchemaExportTests {
         ]
         #expect(try validate(type: "logistics.requisition", records: more).allSatisfy { $0.hasPrefix("invalid") })
         let contract = try #require(fixtureRecords("zakupki-contract").first { $0.contains("\"defense_order\":true") })
-        let declassified = contract.replacingOccurrences(of: "\"classification\":\"restricted\"", with: "\"classification\":\"public\"")
-        #expect(try validate(type: "procurement.contract", records: [contract, declassified]) == ["ok", "invalid: /classification: 'restricted' was expected"])
+        let declassified = contract.replacingOccurrences(
+            of: "\"classification\":\"restricted\"", with: "\"classification\":\"public\"")
+        #expect(
+            try validate(type: "procurement.contract", records: [contract, declassified]) == [
+                "ok", "invalid: /classification: 'restricted' was expected",
+            ])
     }
 }

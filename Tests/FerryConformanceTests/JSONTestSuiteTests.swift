@@ -10,7 +10,8 @@ struct JSONTestSuiteTests {
 
     @Test func runsTheSuite() throws {
         let directory = try #require(Self.directory, "../shared/conformance/JSONTestSuite is absent")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
+            .sorted()
         #expect(names.count > 300)
         var passed = 0
         var failures: [String] = []
@@ -34,8 +35,9 @@ struct JSONTestSuiteTests {
                 failures.append("\(name): accepted")
             }
         }
-        print("JSONTestSuite: \(passed) passed, \(failures.count) failed "
-              + "(i_ files: \(implementationDefined.accepted) accepted, \(implementationDefined.rejected) rejected)")
+        print(
+            "JSONTestSuite: \(passed) passed, \(failures.count) failed "
+                + "(i_ files: \(implementationDefined.accepted) accepted, \(implementationDefined.rejected) rejected)")
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 

@@ -6,6 +6,7 @@ import Testing
 import ZIPFoundation
 
 /// The W3C XML conformance suite (2013-09-23), shipped as the unmodified zip and unpacked here.
+///
 /// Cases for XML 1.0 fifth edition with namespaces are selected by their `VERSION`, `EDITION`
 /// and `NAMESPACE` attributes: every selected not-well-formed document must be rejected (a
 /// document with a DOCTYPE is refused by policy and counts as rejected), every selected valid
@@ -18,9 +19,11 @@ struct W3CXMLTests {
     }
 
     static func unpack() throws -> URL {
-        let zip = try #require(FerryTesting.conformance?.appendingPathComponent("xmlconf/xmlts20130923.zip"),
-                               "../shared/conformance/xmlconf is absent")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-xmlconf-\(UUID().uuidString)")
+        let zip = try #require(
+            FerryTesting.conformance?.appendingPathComponent("xmlconf/xmlts20130923.zip"),
+            "../shared/conformance/xmlconf is absent")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ferry-xmlconf-\(UUID().uuidString)")
         try FileManager.default.unzipItem(at: zip, to: directory)
         return directory.appendingPathComponent("xmlconf")
     }
@@ -36,11 +39,14 @@ struct W3CXMLTests {
             for tag in matches(#"<TEST\s([^>]*)>"#, in: text).map({ $0[0] }) {
                 var attributes: [String: String] = [:]
                 for pair in matches(#"([A-Z]+)\s*=\s*["']([^"']*)["']"#, in: tag) { attributes[pair[0]] = pair[1] }
-                guard let type = attributes["TYPE"], let uri = attributes["URI"], let id = attributes["ID"] else { continue }
+                guard let type = attributes["TYPE"], let uri = attributes["URI"], let id = attributes["ID"] else {
+                    continue
+                }
                 if let version = attributes["VERSION"], version != "1.0" { continue }
                 if let edition = attributes["EDITION"], !edition.split(separator: " ").contains("5") { continue }
                 if attributes["NAMESPACE"] == "no" { continue }
-                result.append(Case(id: id, type: type, file: url.deletingLastPathComponent().appendingPathComponent(uri)))
+                result.append(
+                    Case(id: id, type: type, file: url.deletingLastPathComponent().appendingPathComponent(uri)))
             }
         }
         return result
@@ -87,16 +93,21 @@ struct W3CXMLTests {
             counts[testCase.type, default: (0, 0)].failed += passed ? 0 : 1
             if !passed {
                 let detail = (try? result.get()) == nil ? "rejected" : "accepted"
-                failures.append("\(testCase.type) \(testCase.id) \(detail): \(testCase.file.path.replacingOccurrences(of: root.path + "/", with: ""))")
+                failures.append(
+                    "\(testCase.type) \(testCase.id) \(detail): \(testCase.file.path.replacingOccurrences(of: root.path + "/", with: ""))"
+                )
             }
         }
         let passed = counts.values.map(\.passed).reduce(0, +)
         for type in ["not-wf", "valid"] {
             let count = counts[type] ?? (0, 0)
-            print("W3C XML \(type) (selected, without DOCTYPE for valid): \(count.passed) passed, \(count.failed) failed")
+            print(
+                "W3C XML \(type) (selected, without DOCTYPE for valid): \(count.passed) passed, \(count.failed) failed")
         }
-        print("W3C XML suite: \(passed) passed, \(failures.count) failed (\(refusedByPolicy) refused for their DOCTYPE, "
-              + "\(validWithDoctype) valid documents with a DOCTYPE not required, \(missing) indexed files absent from the zip)")
+        print(
+            "W3C XML suite: \(passed) passed, \(failures.count) failed (\(refusedByPolicy) refused for their DOCTYPE, "
+                + "\(validWithDoctype) valid documents with a DOCTYPE not required, \(missing) indexed files absent from the zip)"
+        )
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 }

@@ -5,8 +5,9 @@ import Foundation
 import Testing
 
 /// yaml/yaml-test-suite against `ferry convert --from yaml --to json`: each case with expected
-/// JSON must give equal JSON, each error case must fail with a positioned error. libyaml is a
-/// YAML 1.1 parser; the 1.2 cases it gets wrong are listed with the reason in
+/// JSON must give equal JSON, each error case must fail with a positioned error.
+///
+/// libyaml is a YAML 1.1 parser; the 1.2 cases it gets wrong are listed with the reason in
 /// `yaml-known-failures.txt`, and the suite fails on any case that is neither passing nor listed.
 struct YAMLTestSuiteTests {
     static let directory = FerryTesting.conformance?.appendingPathComponent("yaml-test-suite/data")
@@ -60,7 +61,8 @@ struct YAMLTestSuiteTests {
         }
         guard actual.count == expected.count else { return "\(actual.count) documents, expected \(expected.count)" }
         for (a, e) in zip(actual, expected) where !Self.equal(a, e) {
-            return "got \(String(decoding: JSONWriter().bytes(a), as: UTF8.self).prefix(120)), expected \(String(decoding: JSONWriter().bytes(e), as: UTF8.self).prefix(120))"
+            return
+                "got \(String(decoding: JSONWriter().bytes(a), as: UTF8.self).prefix(120)), expected \(String(decoding: JSONWriter().bytes(e), as: UTF8.self).prefix(120))"
         }
         return nil
     }
@@ -71,9 +73,10 @@ struct YAMLTestSuiteTests {
         case (.number(let x), .number(let y)): return x.isEqualInValue(to: y)
         case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
         case (.object(let x), .object(let y)):
-            return x.members.count == y.members.count && x.members.allSatisfy { member in
-                y[member.key].map { equal(member.value, $0) } ?? false
-            }
+            return x.members.count == y.members.count
+                && x.members.allSatisfy { member in
+                    y[member.key].map { equal(member.value, $0) } ?? false
+                }
         default: return a == b
         }
     }
@@ -105,8 +108,9 @@ struct YAMLTestSuiteTests {
             case (let reason?, nil): unexpected.append("\(id): \(reason)")
             }
         }
-        print("yaml-test-suite: \(passed) passed, \(unexpected.count + fixed.count) failed, \(listed) skipped "
-              + "(known libyaml 1.1 differences, listed in yaml-known-failures.txt)")
+        print(
+            "yaml-test-suite: \(passed) passed, \(unexpected.count + fixed.count) failed, \(listed) skipped "
+                + "(known libyaml 1.1 differences, listed in yaml-known-failures.txt)")
         #expect(unexpected.isEmpty, "failing and not listed:\n\(unexpected.joined(separator: "\n"))")
         #expect(fixed.isEmpty, "listed as failing but passing now; remove from the list: \(fixed)")
     }

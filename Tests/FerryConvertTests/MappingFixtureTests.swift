@@ -3,7 +3,7 @@ import FerryCore
 import FerryTesting
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import Testing
 
@@ -51,8 +51,9 @@ struct MappingFixtureTests {
         // Reading must give the same bytes whatever size of chunks the input arrives in.
         for chunkSize in [1, 7, 4096] {
             let chunked = try runner.run(fixture.directory, chunkSize: chunkSize)
-            #expect(chunked.comparisons.map(\.actual) == reference.comparisons.map(\.actual),
-                    "output depends on the input's chunk size (\(chunkSize))")
+            #expect(
+                chunked.comparisons.map(\.actual) == reference.comparisons.map(\.actual),
+                "output depends on the input's chunk size (\(chunkSize))")
         }
         let recordsIn = Self.countRecords(in: FerryTesting.bytes(input), mapping: runner.mapping)
         #expect(reference.recordsOut == recordsIn, "records out + rejects = records in")
@@ -77,8 +78,10 @@ final class ElementCounter: NSObject, XMLParserDelegate {
 
     init(path: [(String, String)]) { self.path = path }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         stack.append((namespaceURI ?? "", name))
         if stack.count == path.count && zip(stack, path).allSatisfy({ $0 == $1 }) { count += 1 }
     }

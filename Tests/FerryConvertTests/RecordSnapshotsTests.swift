@@ -56,13 +56,16 @@ struct RecordSnapshotsTests {
             let reader = XMLRecordReader(input: MemoryByteStream(bytes), path: "doc.xml", recordPath: recordPath)
             var expected: [(text: String, line: Int, values: [[String]])] = []
             while let record = try reader.next() {
-                expected.append((reader.text(of: record), record.line, Self.values(record.node, reader.selector(xpaths: nil))))
+                expected.append(
+                    (reader.text(of: record), record.line, Self.values(record.node, reader.selector(xpaths: nil))))
             }
             #expect(!expected.isEmpty, "\(label): no records")
             // Batches of two, so that records are read across batches too.
             var copied: [(text: String, line: Int, values: [[String]])] = []
-            try XMLRecordBatchReader(input: MemoryByteStream(bytes), path: "doc.xml", recordPath: recordPath,
-                                     batchSize: 2, batchBytes: 1 << 20).read { batch in
+            try XMLRecordBatchReader(
+                input: MemoryByteStream(bytes), path: "doc.xml", recordPath: recordPath,
+                batchSize: 2, batchBytes: 1 << 20
+            ).read { batch in
                 #expect(batch.count <= 2)
                 for index in 0..<batch.count {
                     let values = batch.withView { Self.values($0.node(of: index), $0.selector(of: index)) }
@@ -87,22 +90,29 @@ struct RecordSnapshotsTests {
         // Every read goes through both ways of reading texts, which must agree.
         func read(_ path: NodePath, from node: RecordNode) -> [String] {
             let texts = selector.texts(at: path, from: node)
-            let single: [String] = switch selector.text(at: path, from: node) {
-            case .none: []
-            case .one(let text): [text]
-            case .several(let several): several.count > 1 ? several : ["(several with fewer than two)"]
-            }
-            #expect(single == texts, "text(at:) and texts(at:) differ at \(path.elements.map(\.localName)) @\(path.attribute?.localName ?? "")")
+            let single: [String] =
+                switch selector.text(at: path, from: node) {
+                case .none: []
+                case .one(let text): [text]
+                case .several(let several): several.count > 1 ? several : ["(several with fewer than two)"]
+                }
+            #expect(
+                single == texts,
+                "text(at:) and texts(at:) differ at \(path.elements.map(\.localName)) @\(path.attribute?.localName ?? "")"
+            )
             return texts
         }
         var values = [read(path([]), from: node)]
-        let children = ["name", "cdata", "empty", "empty2", "emptycdata", "mixed", "b", "Фамилия", "Имя", "Адрес", "Награды",
-                        "ДенежноеДовольствие", "Позиция", "Количество", "Получатель"]
+        let children = [
+            "name", "cdata", "empty", "empty2", "emptycdata", "mixed", "b", "Фамилия", "Имя", "Адрес", "Награды",
+            "ДенежноеДовольствие", "Позиция", "Количество", "Получатель",
+        ]
         for child in children {
             values.append(read(path([name(child)]), from: node))
-            values.append(selector.elements(at: path([name(child)]), from: node).flatMap {
-                read(path([], name("Код")), from: $0)
-            })
+            values.append(
+                selector.elements(at: path([name(child)]), from: node).flatMap {
+                    read(path([], name("Код")), from: $0)
+                })
         }
         values.append(read(path([name("Адрес"), name("Регион")]), from: node))
         values.append(read(path([name("Награды"), name("Награда")], name("Дата")), from: node))

@@ -12,8 +12,10 @@ struct ExactDecimalTests {
         ("-0.00", ".", false, "0.00", "0"),
         ("12.3e-5", ".", true, "0.000123", "0.000123"),
         ("45300,50", ",", false, "45300.50", "45300.5"),
-        ("123456789012345678901234567890.123456789", ".", false, "123456789012345678901234567890.123456789",
-         "123456789012345678901234567890.123456789"),
+        (
+            "123456789012345678901234567890.123456789", ".", false, "123456789012345678901234567890.123456789",
+            "123456789012345678901234567890.123456789"
+        ),
         ("+3", ".", false, "3", "3"),
     ])
     func parses(_ input: String, point: Character, exponent: Bool, text: String, canonical: String) throws {
@@ -60,8 +62,10 @@ struct ExactDecimalTests {
     }
 
     @Test func writesThePlainAndTheShortestForm() throws {
-        for (text, plain, shortest) in [("7.50", "7.50", "7.5"), ("-0.0", "0.0", "0"), ("-12.300", "-12.300", "-12.3"),
-                                        ("0042", "42", "42"), ("-3.000", "-3.000", "-3")] {
+        for (text, plain, shortest) in [
+            ("7.50", "7.50", "7.5"), ("-0.0", "0.0", "0"), ("-12.300", "-12.300", "-12.3"),
+            ("0042", "42", "42"), ("-3.000", "-3.000", "-3"),
+        ] {
             let value = try #require(ExactDecimal(parsing: text[...]))
             #expect(value.text == plain)
             #expect(value.canonicalText == shortest)

@@ -7,9 +7,13 @@ struct AuditChainTests {
     func chain(_ count: Int) -> [AuditEntry] {
         var entries: [AuditEntry] = []
         for index in 0..<count {
-            let details = JSONObject([("record", .string("id-\(index)")), ("destination", .string("veterans-registry")),
-                                      ("removed", .array([.string("/data/unit")]))])
-            entries.append(AuditEntry(after: entries.last, time: "2026-11-25T10:00:0\(index % 10)Z", kind: "released", details: details))
+            let details = JSONObject([
+                ("record", .string("id-\(index)")), ("destination", .string("veterans-registry")),
+                ("removed", .array([.string("/data/unit")])),
+            ])
+            entries.append(
+                AuditEntry(
+                    after: entries.last, time: "2026-11-25T10:00:0\(index % 10)Z", kind: "released", details: details))
         }
         return entries
     }
@@ -18,7 +22,9 @@ struct AuditChainTests {
         let entries = chain(20)
         #expect(AuditChain.verify(entries).isEmpty)
         #expect(entries.first?.previousHash == AuditEntry.genesis)
-        #expect(AuditChain.verify(Array(entries.dropFirst(5)), after: (5, entries[4].hash)).isEmpty, "pruned up to a checkpoint")
+        #expect(
+            AuditChain.verify(Array(entries.dropFirst(5)), after: (5, entries[4].hash)).isEmpty,
+            "pruned up to a checkpoint")
         #expect(AuditChain.verify(entries, checkpoint: (12, entries[11].hash)) == nil)
     }
 
@@ -27,8 +33,9 @@ struct AuditChainTests {
         let original = entries[6]
         var details = original.details
         details["destination"] = .string("procurement-register")
-        entries[6] = AuditEntry(sequence: original.sequence, time: original.time, kind: original.kind, details: details,
-                                previousHash: original.previousHash, hash: original.hash)
+        entries[6] = AuditEntry(
+            sequence: original.sequence, time: original.time, kind: original.kind, details: details,
+            previousHash: original.previousHash, hash: original.hash)
         #expect(AuditChain.verify(entries).first == AuditChain.Break(kind: .altered, sequence: 7))
     }
 
@@ -63,6 +70,8 @@ struct AuditChainTests {
             forged.append(AuditEntry(after: forged.last, time: entry.time, kind: entry.kind, details: details))
         }
         #expect(AuditChain.verify(forged).isEmpty, "a chain recomputed end to end is consistent by itself")
-        #expect(AuditChain.verify(forged, checkpoint: (6, genuine[5].hash)) == AuditChain.Break(kind: .checkpointMismatch, sequence: 6))
+        #expect(
+            AuditChain.verify(forged, checkpoint: (6, genuine[5].hash))
+                == AuditChain.Break(kind: .checkpointMismatch, sequence: 6))
     }
 }

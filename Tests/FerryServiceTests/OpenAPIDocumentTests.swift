@@ -23,13 +23,15 @@ struct OpenAPIDocumentTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-openapi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
-        let gateway = try Gateway(configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+        let gateway = try Gateway(
+            configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
         return GatewayService(gateway: gateway, logger: Logger(label: "test"), metricsText: { [] })
     }
 
     @Test func documentsEveryEndpointWithItsStatusesAndNothingElse() throws {
         let service = try service()
-        let openapi = try #require(try YAMLLoader.loadAll(Array(GatewayService.openAPIDocument.utf8), path: "openapi.yaml").first)
+        let openapi = try #require(
+            try YAMLLoader.loadAll(Array(GatewayService.openAPIDocument.utf8), path: "openapi.yaml").first)
         #expect(openapi["openapi"]?.scalar == "3.1.0")
         let paths = try #require(openapi["paths"]?.pairs)
         var documented: Set<String> = []
@@ -39,7 +41,10 @@ struct OpenAPIDocumentTests {
                 documented.insert("\(operation.key.scalar?.uppercased() ?? "") \(path.key.scalar ?? "") \(statuses)")
             }
         }
-        let served = Set(service.endpoints.map { "\($0.method.rawValue) \($0.path) \($0.statuses.map(String.init).sorted())" })
-        #expect(documented == served, "documented only: \(documented.subtracting(served)); served only: \(served.subtracting(documented))")
+        let served = Set(
+            service.endpoints.map { "\($0.method.rawValue) \($0.path) \($0.statuses.map(String.init).sorted())" })
+        #expect(
+            documented == served,
+            "documented only: \(documented.subtracting(served)); served only: \(served.subtracting(documented))")
     }
 }

@@ -6,8 +6,10 @@ import Testing
 
 /// Untrusted XML gets a clear error, in bounded time, and loads nothing from outside.
 struct HostileInputTests {
-    static let recordPath = [NodePath.Name(namespace: "", local: "r", prefix: nil),
-                             NodePath.Name(namespace: "", local: "e", prefix: nil)]
+    static let recordPath = [
+        NodePath.Name(namespace: "", local: "r", prefix: nil),
+        NodePath.Name(namespace: "", local: "e", prefix: nil),
+    ]
 
     /// Reads every record with both readers and returns the error that stopped the node
     /// reader; the batch reader (parallel conversion) must stop with the same kind of error at
@@ -16,12 +18,15 @@ struct HostileInputTests {
         let error = nodeReaderFailure(of: document, sourceLocation: sourceLocation)
         let batchError = batchReaderFailure(of: document, sourceLocation: sourceLocation)
         #expect(batchError?.kind == error?.kind, "\(String(describing: batchError))", sourceLocation: sourceLocation)
-        #expect(batchError?.location == error?.location, "\(String(describing: batchError))", sourceLocation: sourceLocation)
+        #expect(
+            batchError?.location == error?.location, "\(String(describing: batchError))", sourceLocation: sourceLocation
+        )
         return error
     }
 
     func nodeReaderFailure(of document: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> XMLReadError? {
-        let reader = XMLRecordReader(input: MemoryByteStream(document), path: "hostile.xml", recordPath: Self.recordPath)
+        let reader = XMLRecordReader(
+            input: MemoryByteStream(document), path: "hostile.xml", recordPath: Self.recordPath)
         do {
             while try reader.next() != nil {}
             Issue.record("the document was accepted", sourceLocation: sourceLocation)
@@ -32,8 +37,9 @@ struct HostileInputTests {
     }
 
     func batchReaderFailure(of document: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> XMLReadError? {
-        let reader = XMLRecordBatchReader(input: MemoryByteStream(document), path: "hostile.xml", recordPath: Self.recordPath,
-                                          batchSize: 32, batchBytes: 1 << 20)
+        let reader = XMLRecordBatchReader(
+            input: MemoryByteStream(document), path: "hostile.xml", recordPath: Self.recordPath,
+            batchSize: 32, batchBytes: 1 << 20)
         do {
             try reader.read { _ in }
             Issue.record("the document was accepted", sourceLocation: sourceLocation)
@@ -59,9 +65,11 @@ struct HostileInputTests {
         let secret = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-secret-\(UUID().uuidString)")
         try Data("TOP-SECRET".utf8).write(to: secret)
         defer { try? FileManager.default.removeItem(at: secret) }
-        for entity in ["<!ENTITY x SYSTEM \"file://\(secret.path)\">",
-                       "<!ENTITY % p SYSTEM \"file://\(secret.path)\"> %p;",
-                       "<!ENTITY x SYSTEM \"http://127.0.0.1:9/x\">"] {
+        for entity in [
+            "<!ENTITY x SYSTEM \"file://\(secret.path)\">",
+            "<!ENTITY % p SYSTEM \"file://\(secret.path)\"> %p;",
+            "<!ENTITY x SYSTEM \"http://127.0.0.1:9/x\">",
+        ] {
             let document = Array("<?xml version=\"1.0\"?><!DOCTYPE r [\(entity)]><r><e>&x;</e></r>".utf8)
             let error = failure(of: document)
             #expect(error?.kind == .doctype, "\(entity)")
@@ -89,7 +97,9 @@ struct HostileInputTests {
     }
 
     @Test func reportsBytesThatDoNotMatchTheDeclaredEncoding() {
-        let document = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<r>\n<e>".utf8) + [0xC8, 0xE2, 0xE0] + Array("</e></r>".utf8)
+        let document =
+            Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<r>\n<e>".utf8) + [0xC8, 0xE2, 0xE0]
+            + Array("</e></r>".utf8)
         let error = failure(of: document)
         #expect(error?.kind == .encoding || error?.kind == .notWellFormed)
         #expect(error?.location.line == 3)
@@ -130,13 +140,15 @@ struct HostileInputTests {
     }
 
     @Test func boundsAHugeTextNode() throws {
-        let document = Array("<r><e id=\"1\">a</e>\n<e id=\"2\">".utf8) + Array(repeating: UInt8(ascii: "a"), count: 12_000_000)
+        let document =
+            Array("<r><e id=\"1\">a</e>\n<e id=\"2\">".utf8) + Array(repeating: UInt8(ascii: "a"), count: 12_000_000)
             + Array("</e></r>".utf8)
         // libxml2's tree builder refuses the text node; the batch reader counts it itself.
         #expect(nodeReaderFailure(of: document)?.kind == .notWellFormed)
         var delivered: [RecordSnapshots] = []
-        let reader = XMLRecordBatchReader(input: MemoryByteStream(document), path: "hostile.xml", recordPath: Self.recordPath,
-                                          batchSize: 32, batchBytes: 1 << 20)
+        let reader = XMLRecordBatchReader(
+            input: MemoryByteStream(document), path: "hostile.xml", recordPath: Self.recordPath,
+            batchSize: 32, batchBytes: 1 << 20)
         let error = #expect(throws: XMLReadError.self) { try reader.read { delivered.append($0) } }
         #expect(error?.kind == .limit)
         #expect(error?.message == "a text is longer than 10000000 bytes")

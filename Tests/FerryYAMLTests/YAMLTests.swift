@@ -72,8 +72,9 @@ struct YAMLTests {
     }
 
     @Test func emitsYAMLThatReadsBackToTheSameJSON() throws {
-        let original = try JSONParser.parseDocument(Array(
-            #"{"s":"true","n":"12","z":"","u":"Ёлка: ель","list":[1.50,null,false,{"k":[]}],"e":{}}"#.utf8))
+        let original = try JSONParser.parseDocument(
+            Array(
+                #"{"s":"true","n":"12","z":"","u":"Ёлка: ель","list":[1.50,null,false,{"k":[]}],"e":{}}"#.utf8))
         let emitter = YAMLEmitter()
         try emitter.emit(original)
         let yaml = try emitter.finish()

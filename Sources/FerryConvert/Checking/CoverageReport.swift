@@ -20,7 +20,8 @@ public struct CoverageReport {
     /// - Returns: the fault, if the document was not well-formed.
     @discardableResult
     public mutating func add(_ document: InputSet.Document) -> XMLReadError? {
-        let reader = XMLRecordReader(input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
+        let reader = XMLRecordReader(
+            input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
         do {
             while let record = try reader.next() { reader.countPaths(of: record, into: &coverage) }
             return nil
@@ -43,13 +44,17 @@ public struct CoverageReport {
         let unmappedPaths = Set(unmapped.map(\.path))
         let topmost = unmapped.filter { row in
             let steps = row.path.split(separator: "/")
-            return !(1..<max(1, steps.count)).contains { unmappedPaths.contains(steps.prefix($0).joined(separator: "/")) }
+            return !(1..<max(1, steps.count)).contains {
+                unmappedPaths.contains(steps.prefix($0).joined(separator: "/"))
+            }
         }
         return topmost.map { row in
-            Diagnostic(severity, code: "coverage.unmapped",
-                       message: "input \(row.path) (seen \(row.seen)× in \(samples)) is read by no rule and not in xml.ignore: "
-                           + "a conversion loses it",
-                       at: mapping.xml.location)
+            Diagnostic(
+                severity, code: "coverage.unmapped",
+                message:
+                    "input \(row.path) (seen \(row.seen)× in \(samples)) is read by no rule and not in xml.ignore: "
+                    + "a conversion loses it",
+                at: mapping.xml.location)
         }
     }
 

@@ -48,7 +48,9 @@ public enum DiagnosticFormatter {
             let text = diagnostic.detail.map { "\(diagnostic.message)\n\($0)" } ?? diagnostic.message
             result["message"] = .object(JSONObject([("text", .string(text))]))
             if let location = diagnostic.location {
-                let region = JSONObject([("startLine", .integer(location.line)), ("startColumn", .integer(location.column))])
+                let region = JSONObject([
+                    ("startLine", .integer(location.line)), ("startColumn", .integer(location.column)),
+                ])
                 let physical = JSONObject([
                     ("artifactLocation", .object(JSONObject([("uri", .string(location.path))]))),
                     ("region", .object(region)),
@@ -66,10 +68,11 @@ public enum DiagnosticFormatter {
             ("columnKind", .string("unicodeCodePoints")),
             ("results", .array(results)),
         ])
-        return .object(JSONObject([
-            ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
-            ("version", .string("2.1.0")),
-            ("runs", .array([.object(run)])),
-        ]))
+        return .object(
+            JSONObject([
+                ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
+                ("version", .string("2.1.0")),
+                ("runs", .array([.object(run)])),
+            ]))
     }
 }

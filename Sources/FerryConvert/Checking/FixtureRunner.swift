@@ -72,10 +72,12 @@ public struct FixtureRunner {
         var output: [UInt8] = []
         var rejects: [UInt8] = []
         var report = ConversionReport()
-        let document = InputSet.Document(displayPath: "input.xml", stream: ChunkedByteStream(bytes, chunkSize: chunkSize))
+        let document = InputSet.Document(
+            displayPath: "input.xml", stream: ChunkedByteStream(bytes, chunkSize: chunkSize))
         let writer = JSONWriter()
-        converter.convert(document, report: &report, emit: { output += $0.jsonBytes + [0x0A] },
-                          reject: { rejects += writer.bytes($0.jsonValue) + [0x0A] })
+        converter.convert(
+            document, report: &report, emit: { output += $0.jsonBytes + [0x0A] },
+            reject: { rejects += writer.bytes($0.jsonValue) + [0x0A] })
         return Self.outcome(input, outputFile: "output.ndjson", output: output, rejects: rejects, report: report)
     }
 
@@ -98,8 +100,10 @@ public struct FixtureRunner {
         let directory = input.deletingLastPathComponent()
         return Outcome(
             directory: directory,
-            comparisons: [(outputFile, contents(directory, outputFile), output),
-                          ("rejects.ndjson", contents(directory, "rejects.ndjson"), rejects)],
+            comparisons: [
+                (outputFile, contents(directory, outputFile), output),
+                ("rejects.ndjson", contents(directory, "rejects.ndjson"), rejects),
+            ],
             problems: report.malformed + report.unopenable, recordsOut: report.converted + report.rejected)
     }
 
@@ -123,4 +127,3 @@ public struct FixtureRunner {
         return lines.count > limit ? shown + "\n… \(lines.count - limit) more lines differ" : shown
     }
 }
-

@@ -45,7 +45,8 @@ public struct ProjectChecker {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 report.couldNotOpen = true
-                report.diagnostics.append(Diagnostic(.error, code: "io.open", message: "cannot open \(path): no such file or directory"))
+                report.diagnostics.append(
+                    Diagnostic(.error, code: "io.open", message: "cannot open \(path): no such file or directory"))
                 continue
             }
             if isDirectory.boolValue {
@@ -60,10 +61,13 @@ public struct ProjectChecker {
         for file in files {
             guard let document = loader.document(at: file) else { continue }
             if document["ferry_gateway"] != nil {
-                gatewayDiagnostics += checkGatewayConfiguration?(file, document) ?? [
-                    Diagnostic(.error, code: "gateway.unsupported", message: "gateway configurations are checked by ferry check",
-                               at: document.location)
-                ]
+                gatewayDiagnostics +=
+                    checkGatewayConfiguration?(file, document) ?? [
+                        Diagnostic(
+                            .error, code: "gateway.unsupported",
+                            message: "gateway configurations are checked by ferry check",
+                            at: document.location)
+                    ]
             } else if document["ferry_mapping"] != nil {
                 report.mappingCount += 1
                 if let mapping = loader.mapping(file) { mappings.append(mapping) }
@@ -83,10 +87,12 @@ public struct ProjectChecker {
         let cases = runner.cases(in: fixtures)
         let mappingLocation = DocumentLocation(path: mapping.path, line: 1, column: 1)
         guard !cases.isEmpty else {
-            report.diagnostics.append(Diagnostic(
-                .error, code: "fixture.missing",
-                message: "mapping \(mapping.name) has no fixture case in \(fixtures.appendingPathComponent(mapping.name).path)",
-                at: mappingLocation))
+            report.diagnostics.append(
+                Diagnostic(
+                    .error, code: "fixture.missing",
+                    message:
+                        "mapping \(mapping.name) has no fixture case in \(fixtures.appendingPathComponent(mapping.name).path)",
+                    at: mappingLocation))
             return
         }
         var coverage = CoverageReport(mapping: mapping)
@@ -106,16 +112,21 @@ public struct ProjectChecker {
                     let file = directory.appendingPathComponent(mismatch.file).path
                     var diagnostic = Diagnostic(
                         update ? .note : .error, code: update ? "fixture.updated" : "fixture.mismatch",
-                        message: update ? "rewrote \(mismatch.file) with the actual output"
+                        message: update
+                            ? "rewrote \(mismatch.file) with the actual output"
                             : "\(mismatch.file) of case \(directory.lastPathComponent) differs from the actual output",
                         at: DocumentLocation(path: file, line: 1, column: 1))
-                    if !update { diagnostic.detail = FixtureRunner.diff(expected: mismatch.expected, actual: mismatch.actual) }
+                    if !update {
+                        diagnostic.detail = FixtureRunner.diff(expected: mismatch.expected, actual: mismatch.actual)
+                    }
                     report.diagnostics.append(diagnostic)
                 }
             } catch {
-                report.diagnostics.append(Diagnostic(.error, code: "fixture.unreadable",
-                                                     message: "cannot run case \(directory.lastPathComponent): \(error)",
-                                                     at: DocumentLocation(path: directory.path, line: 1, column: 1)))
+                report.diagnostics.append(
+                    Diagnostic(
+                        .error, code: "fixture.unreadable",
+                        message: "cannot run case \(directory.lastPathComponent): \(error)",
+                        at: DocumentLocation(path: directory.path, line: 1, column: 1)))
             }
         }
     }

@@ -22,7 +22,8 @@ public struct FormatConverter {
     }
 
     /// Converts one input; values that cannot be read or written are reported in `report`.
-    public func convert(_ document: InputSet.Document, report: inout ConversionReport, write output: ([UInt8]) -> Void) {
+    public func convert(_ document: InputSet.Document, report: inout ConversionReport, write output: ([UInt8]) -> Void)
+    {
         let location = DocumentLocation(path: document.displayPath, line: 1, column: 1)
         var values: [JSONValue] = []
         do {
@@ -32,11 +33,15 @@ public struct FormatConverter {
         } catch let error as YAMLError {
             report.malformed.append(error.diagnostic)
         } catch let error as JSONParser.SyntaxError {
-            report.malformed.append(Diagnostic(.error, code: "json.syntax", message: error.message,
-                                               at: DocumentLocation(path: document.displayPath, line: error.line,
-                                                                    column: error.column)))
+            report.malformed.append(
+                Diagnostic(
+                    .error, code: "json.syntax", message: error.message,
+                    at: DocumentLocation(
+                        path: document.displayPath, line: error.line,
+                        column: error.column)))
         } catch {
-            report.unopenable.append(Diagnostic(.error, code: "io.read", message: "cannot read: \(error)", at: location))
+            report.unopenable.append(
+                Diagnostic(.error, code: "io.read", message: "cannot read: \(error)", at: location))
         }
         do {
             try write(values, to: output)
@@ -60,7 +65,8 @@ public struct FormatConverter {
         case .json:
             return [try JSONParser.parseDocument(try readAll(document), rejectsDuplicateNames: false)]
         case .ndjson:
-            var sequence = try JSONValueSequence(bytes: try readAll(document), splitArray: false, rejectsDuplicateNames: false)
+            var sequence = try JSONValueSequence(
+                bytes: try readAll(document), splitArray: false, rejectsDuplicateNames: false)
             var values: [JSONValue] = []
             while let (value, _) = try sequence.next() { values.append(value) }
             return values

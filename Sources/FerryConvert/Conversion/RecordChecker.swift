@@ -28,17 +28,22 @@ public struct RecordChecker {
                     report.converted += 1
                 case .failure(let failure):
                     report.rejected += 1
-                    let key = value.objectValue?["subject"]?.stringValue.map { "record \($0)" } ?? "record #\(index + 1)"
+                    let key =
+                        value.objectValue?["subject"]?.stringValue.map { "record \($0)" } ?? "record #\(index + 1)"
                     for problem in failure.problems {
-                        diagnostics.append(Diagnostic(.error, code: problem.code, message: "\(key): \(problem.pointer): \(problem.message)",
-                                                      at: DocumentLocation(path: path, line: line, column: 1)))
+                        diagnostics.append(
+                            Diagnostic(
+                                .error, code: problem.code, message: "\(key): \(problem.pointer): \(problem.message)",
+                                at: DocumentLocation(path: path, line: line, column: 1)))
                     }
                 }
                 index += 1
             }
         } catch {
-            report.malformed.append(Diagnostic(.error, code: "json.syntax", message: error.message,
-                                               at: DocumentLocation(path: path, line: error.line, column: error.column)))
+            report.malformed.append(
+                Diagnostic(
+                    .error, code: "json.syntax", message: error.message,
+                    at: DocumentLocation(path: path, line: error.line, column: error.column)))
         }
         return diagnostics
     }

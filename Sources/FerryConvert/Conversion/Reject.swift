@@ -24,10 +24,14 @@ public struct Reject: Sendable {
         object["line"] = .integer(line)
         object["key"] = key.map(JSONValue.string) ?? .null
         object["input"] = input.map(JSONValue.string) ?? .null
-        object["problems"] = .array(problems.map { problem in
-            .object(JSONObject([("code", .string(problem.code)), ("pointer", .string(problem.pointer)),
-                                ("message", .string(problem.message))]))
-        })
+        object["problems"] = .array(
+            problems.map { problem in
+                .object(
+                    JSONObject([
+                        ("code", .string(problem.code)), ("pointer", .string(problem.pointer)),
+                        ("message", .string(problem.message)),
+                    ]))
+            })
         return .object(object)
     }
 

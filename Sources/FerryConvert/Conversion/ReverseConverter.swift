@@ -2,7 +2,9 @@ public import FerryCore
 public import FerryXML
 
 /// Converts canonical records back to a mapping's XML format: check → write, one record at a
-/// time. Records that are invalid, of another type, or lack what the format requires are
+/// time.
+///
+/// Records that are invalid, of another type, or lack what the format requires are
 /// rejected with reasons; the others are written.
 public struct ReverseConverter {
     private let mapping: Mapping
@@ -39,8 +41,11 @@ public struct ReverseConverter {
                     refuse(failure.problems)
                 case .success(let record):
                     guard record.type == mapping.schema.recordType else {
-                        refuse([RecordProblem(code: "record.type-mismatch", pointer: "/type",
-                                              message: "the mapping writes \(mapping.schema.recordType), not \(record.type)")])
+                        refuse([
+                            RecordProblem(
+                                code: "record.type-mismatch", pointer: "/type",
+                                message: "the mapping writes \(mapping.schema.recordType), not \(record.type)")
+                        ])
                         continue
                     }
                     do {
@@ -53,8 +58,10 @@ public struct ReverseConverter {
                 }
             }
         } catch {
-            report.malformed.append(Diagnostic(.error, code: "json.syntax", message: error.message,
-                                               at: DocumentLocation(path: path, line: error.line, column: error.column)))
+            report.malformed.append(
+                Diagnostic(
+                    .error, code: "json.syntax", message: error.message,
+                    at: DocumentLocation(path: path, line: error.line, column: error.column)))
         }
         try writer.finish()
         write(writer.takeOutput())

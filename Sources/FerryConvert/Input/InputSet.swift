@@ -10,7 +10,9 @@ import ZIPFoundation
 public struct InputSet {
     /// The paths as given.
     public let paths: [String]
-    /// Largest uncompressed archive entry accepted. Default 4 GiB.
+    /// Largest uncompressed archive entry accepted.
+    ///
+    /// Default 4 GiB.
     public var maximumEntryBytes: UInt64 = 4 << 30
 
     /// Creates a set; no path means standard input.
@@ -45,8 +47,10 @@ public struct InputSet {
                 let stream = try FileByteStream(path: path)
                 body(Document(displayPath: path, stream: stream, isArchiveEntry: false), &report)
             } catch {
-                report.unopenable.append(Diagnostic(.error, code: "io.open", message: "cannot open: \(error.reason)",
-                                                    at: DocumentLocation(path: path, line: 1, column: 1)))
+                report.unopenable.append(
+                    Diagnostic(
+                        .error, code: "io.open", message: "cannot open: \(error.reason)",
+                        at: DocumentLocation(path: path, line: 1, column: 1)))
             }
         }
     }
@@ -58,16 +62,20 @@ public struct InputSet {
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            report.malformed.append(Diagnostic(.error, code: "zip.invalid", message: "not a readable ZIP archive: \(error)",
-                                               at: DocumentLocation(path: path, line: 1, column: 1)))
+            report.malformed.append(
+                Diagnostic(
+                    .error, code: "zip.invalid", message: "not a readable ZIP archive: \(error)",
+                    at: DocumentLocation(path: path, line: 1, column: 1)))
             return
         }
         for entry in archive where entry.type == .file {
             let name = "\(path)!\(entry.path)"
             guard entry.uncompressedSize <= maximumEntryBytes else {
-                report.warnings.append(Diagnostic(.warning, code: "zip.skipped",
-                                                  message: "skipped: the entry expands beyond \(maximumEntryBytes) bytes",
-                                                  at: DocumentLocation(path: name, line: 1, column: 1)))
+                report.warnings.append(
+                    Diagnostic(
+                        .warning, code: "zip.skipped",
+                        message: "skipped: the entry expands beyond \(maximumEntryBytes) bytes",
+                        at: DocumentLocation(path: name, line: 1, column: 1)))
                 continue
             }
             let temporary = FileManager.default.temporaryDirectory
@@ -78,8 +86,10 @@ public struct InputSet {
                 let stream = try FileByteStream(path: temporary.path)
                 body(Document(displayPath: name, stream: stream, isArchiveEntry: true), &report)
             } catch {
-                report.malformed.append(Diagnostic(.error, code: "zip.entry", message: "cannot extract the entry: \(error)",
-                                                   at: DocumentLocation(path: name, line: 1, column: 1)))
+                report.malformed.append(
+                    Diagnostic(
+                        .error, code: "zip.entry", message: "cannot extract the entry: \(error)",
+                        at: DocumentLocation(path: name, line: 1, column: 1)))
             }
         }
     }

@@ -32,11 +32,14 @@ public struct ProjectLoader {
         do {
             let documents = try YAMLLoader.loadAll(bytes, path: path)
             guard let first = documents.first else {
-                diagnostics.error("yaml.empty", "the file holds no YAML document", at: DocumentLocation(path: path, line: 1, column: 1))
+                diagnostics.error(
+                    "yaml.empty", "the file holds no YAML document",
+                    at: DocumentLocation(path: path, line: 1, column: 1))
                 return nil
             }
             if documents.count > 1 {
-                diagnostics.error("yaml.documents", "the file holds more than one YAML document", at: documents[1].location)
+                diagnostics.error(
+                    "yaml.documents", "the file holds more than one YAML document", at: documents[1].location)
             }
             return first
         } catch {
@@ -79,14 +82,19 @@ public struct ProjectLoader {
             return nil
         }
         let directory = (path as NSString).deletingLastPathComponent
-        let schemaPath = schemaReference.hasPrefix("/") ? schemaReference
+        let schemaPath =
+            schemaReference.hasPrefix("/")
+            ? schemaReference
             : (directory.isEmpty ? schemaReference : "\(directory)/\(schemaReference)")
         guard FileManager.default.fileExists(atPath: schemaPath) else {
-            diagnostics.error("mapping.schema", "schema \(schemaReference) not found (looked for \(schemaPath))", at: location)
+            diagnostics.error(
+                "mapping.schema", "schema \(schemaReference) not found (looked for \(schemaPath))", at: location)
             return nil
         }
         guard let schema = schema(at: schemaPath) else { return nil }
-        guard let mapping = MappingLoader().load(document, schema: schema, diagnostics: &diagnostics) else { return nil }
+        guard let mapping = MappingLoader().load(document, schema: schema, diagnostics: &diagnostics) else {
+            return nil
+        }
         for (expression, location) in mapping.xpathExpressions where !XPathProgram.compiles(expression) {
             diagnostics.error("mapping.xpath", "the XPath expression does not compile: \(expression)", at: location)
         }

@@ -31,7 +31,9 @@ package struct NodeReader {
             keyLocations[key] = pair.key.location
             guard allowed.contains(key) || allowed.isEmpty else {
                 var message = "unknown key '\(key)' in \(context)"
-                if let suggestion = Self.closest(to: key, among: allowed) { message += "; did you mean '\(suggestion)'?" }
+                if let suggestion = Self.closest(to: key, among: allowed) {
+                    message += "; did you mean '\(suggestion)'?"
+                }
                 diagnostics.error("yaml.unknown-key", message, at: pair.key.location)
                 continue
             }
@@ -95,7 +97,8 @@ package struct NodeReader {
         values[key].flatMap { Self.decimal($0, what: "'\(key)' in \(context)", diagnostics: &diagnostics) }
     }
 
-    package static func decimal(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> ExactDecimal? {
+    package static func decimal(_ value: DocumentNode, what: String, diagnostics: inout DiagnosticList) -> ExactDecimal?
+    {
         guard let text = value.scalar, let number = ExactDecimal(parsing: text[...], allowExponent: true) else {
             diagnostics.error("yaml.kind", "\(what) must be a number", at: value.location)
             return nil

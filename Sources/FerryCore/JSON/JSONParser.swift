@@ -23,9 +23,10 @@ public struct JSONParser {
     private var depth = 0
     /// The deepest nesting of arrays and objects accepted.
     public var maximumDepth: Int
-    /// Whether a member name repeated in one object is an error. RFC 8259 allows repeats (the
-    /// last value wins, as in ECMAScript); canonical records refuse them, since two readers may
-    /// disagree on which value a record holds.
+    /// Whether a member name repeated in one object is an error.
+    ///
+    /// RFC 8259 allows repeats (the last value wins, as in ECMAScript); canonical records refuse
+    /// them, since two readers may disagree on which value a record holds.
     public var rejectsDuplicateNames: Bool
 
     /// Creates a parser over a byte buffer, skipping a leading UTF-8 byte order mark.
@@ -187,7 +188,8 @@ public struct JSONParser {
         case UInt8(ascii: "u"):
             let first = try parseHex4()
             if (0xD800..<0xDC00).contains(first) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                else {
                     throw error("lone high surrogate \\u\(String(first, radix: 16)) in a string")
                 }
                 index += 2
@@ -257,7 +259,8 @@ public struct JSONParser {
 
     private mutating func expectWord(_ word: StaticString) throws(SyntaxError) {
         let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        guard index + expected.count <= bytes.count, bytes[index..<(index + expected.count)].elementsEqual(expected) else {
+        guard index + expected.count <= bytes.count, bytes[index..<(index + expected.count)].elementsEqual(expected)
+        else {
             throw error("invalid literal, expected '\(word)'")
         }
         index += expected.count
@@ -277,7 +280,8 @@ public struct JSONParser {
     }
 
     private func describeByte(_ byte: UInt8) -> String {
-        byte >= 0x20 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "0x" + String(byte, radix: 16, uppercase: true)
+        byte >= 0x20 && byte < 0x7F
+            ? "'\(Character(Unicode.Scalar(byte)))'" : "0x" + String(byte, radix: 16, uppercase: true)
     }
 
     /// An error at the current position or at `offset`.

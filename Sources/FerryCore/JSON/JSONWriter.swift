@@ -42,13 +42,17 @@ public struct JSONWriter: Sendable {
                     withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
                         for index in members.indices {
                             var position = index
-                            while position > 0 && Self.precedesInUTF16(members[index].key, members[order[position - 1]].key) {
+                            while position > 0
+                                && Self.precedesInUTF16(members[index].key, members[order[position - 1]].key)
+                            {
                                 order[position] = order[position - 1]
                                 position -= 1
                             }
                             order[position] = index
                         }
-                        for position in members.indices { writeMember(members, order[position], first: position == 0, into: &buffer) }
+                        for position in members.indices {
+                            writeMember(members, order[position], first: position == 0, into: &buffer)
+                        }
                     }
                 } else {
                     for index in members.indices { writeMember(members, index, first: index == 0, into: &buffer) }
@@ -58,8 +62,10 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private func writeMember(_ members: UnsafeBufferPointer<JSONObject.Member>, _ index: Int, first: Bool,
-                             into buffer: inout [UInt8]) {
+    private func writeMember(
+        _ members: UnsafeBufferPointer<JSONObject.Member>, _ index: Int, first: Bool,
+        into buffer: inout [UInt8]
+    ) {
         if !first { buffer.append(UInt8(ascii: ",")) }
         Self.writeString(members[index].key, into: &buffer)
         buffer.append(UInt8(ascii: ":"))
@@ -110,7 +116,9 @@ public struct JSONWriter: Sendable {
             case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             default:
                 let hex = Array("0123456789abcdef".utf8)
-                buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                buffer.append(contentsOf: [
+                    0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
+                ])
             }
         }
         buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
@@ -121,19 +129,20 @@ public struct JSONWriter: Sendable {
     /// UTF-8 byte order equals UTF-16 order except where a scalar from U+E000 meets a
     /// supplementary one; bytes from 0xEE up mark that case, which falls back to UTF-16.
     static func precedesInUTF16(_ a: String, _ b: String) -> Bool {
-        let order = a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
-                let common = min(x.count, y.count)
-                var index = 0
-                while index < common {
-                    let (p, q) = (x[index], y[index])
-                    if p >= 0xEE || q >= 0xEE { return nil }
-                    if p != q { return p < q }
-                    index += 1
-                }
-                return x.count < y.count
+        let order =
+            a.utf8.withContiguousStorageIfAvailable { x in
+                b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
+                    let common = min(x.count, y.count)
+                    var index = 0
+                    while index < common {
+                        let (p, q) = (x[index], y[index])
+                        if p >= 0xEE || q >= 0xEE { return nil }
+                        if p != q { return p < q }
+                        index += 1
+                    }
+                    return x.count < y.count
+                } ?? nil
             } ?? nil
-        } ?? nil
         return order ?? a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 }

@@ -37,7 +37,9 @@ public struct InputCoverage: Sendable {
         for (expression, _) in mapping.xpathExpressions {
             // Names in an expression: the tokens between its punctuation, prefixes included.
             let separators = Set("()[]|/@=<>!+*,'\" \t\n")
-            for token in expression.split(whereSeparator: { separators.contains($0) }) { xpathNames.insert(String(token)) }
+            for token in expression.split(whereSeparator: { separators.contains($0) }) {
+                xpathNames.insert(String(token))
+            }
         }
     }
 
@@ -73,7 +75,8 @@ public struct InputCoverage: Sendable {
         if let last = steps.last, xpathNames.contains(last.hasPrefix("@") ? String(last.dropFirst()) : last) {
             return .consumed
         }
-        for length in stride(from: steps.count, through: 1, by: -1) where ignored.contains(steps.prefix(length).joined(separator: "/")) {
+        for length in stride(from: steps.count, through: 1, by: -1)
+        where ignored.contains(steps.prefix(length).joined(separator: "/")) {
             return .ignored
         }
         return .unmapped
@@ -83,7 +86,9 @@ public struct InputCoverage: Sendable {
 
     private func key(steps: [NodePath.Name], attribute: NodePath.Name?) -> String {
         var names = steps.map { qualifiedName(namespace: $0.namespaceURI, local: $0.localName) }
-        if let attribute { names.append("@" + qualifiedName(namespace: attribute.namespaceURI, local: attribute.localName)) }
+        if let attribute {
+            names.append("@" + qualifiedName(namespace: attribute.namespaceURI, local: attribute.localName))
+        }
         return names.joined(separator: "/")
     }
 

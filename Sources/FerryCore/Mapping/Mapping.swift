@@ -149,19 +149,22 @@ public final class FieldRule: @unchecked Sendable {
     /// the records may repeat with other attributes, so rules reading them are not included.)
     public var readsOnlyRoot: Bool {
         func isRoot(_ path: NodePath) -> Bool { path.isAbsolute && path.elements.count == 1 }
-        let sourceIsRoot = switch source {
-        case .path(let path): isRoot(path)
-        case .join(let paths, _): paths.allSatisfy(isRoot)
-        case .first(let rules): rules.allSatisfy(\.readsOnlyRoot)
-        case .constant: true
-        case .xpath, .part, .present, .object: false
-        }
+        let sourceIsRoot =
+            switch source {
+            case .path(let path): isRoot(path)
+            case .join(let paths, _): paths.allSatisfy(isRoot)
+            case .first(let rules): rules.allSatisfy(\.readsOnlyRoot)
+            case .constant: true
+            case .xpath, .part, .present, .object: false
+            }
         if case .datetime(_, let offset?) = parser { return sourceIsRoot && offset.readsOnlyRoot }
         return sourceIsRoot
     }
 
-    init(source: Source, parser: Parser, whiteSpace: WhiteSpace, defaultValue: String?, isRequiredByFormat: Bool,
-         location: DocumentLocation) {
+    init(
+        source: Source, parser: Parser, whiteSpace: WhiteSpace, defaultValue: String?, isRequiredByFormat: Bool,
+        location: DocumentLocation
+    ) {
         self.source = source
         if case .path(let path) = source { sourcePath = path } else { sourcePath = nil }
         self.parser = parser
@@ -182,7 +185,9 @@ public struct DecimalFormat: Sendable, Hashable {
     public var allowsExponent = false
 }
 
-/// A code table: source words to schema codes. Immutable, shared by reference.
+/// A code table: source words to schema codes.
+///
+/// Immutable, shared by reference.
 public final class CodeTable: Sendable {
     /// What happens with a word the table lacks.
     public enum NotFound: String, Sendable {
@@ -202,15 +207,18 @@ public final class CodeTable: Sendable {
     private let lookup: [String: String]
 
     /// Creates a table.
-    public init(name: String, caseInsensitive: Bool, notFound: NotFound, entries: [(String, String)],
-                codeLocations: [DocumentLocation] = []) {
+    public init(
+        name: String, caseInsensitive: Bool, notFound: NotFound, entries: [(String, String)],
+        codeLocations: [DocumentLocation] = []
+    ) {
         self.name = name
         self.caseInsensitive = caseInsensitive
         self.notFound = notFound
         self.entries = entries.map { (word: $0.0, code: $0.1) }
         self.codeLocations = codeLocations
-        var lookup = Dictionary(entries.map { (caseInsensitive ? $0.0.lowercased() : $0.0, $0.1) },
-                                uniquingKeysWith: { first, _ in first })
+        var lookup = Dictionary(
+            entries.map { (caseInsensitive ? $0.0.lowercased() : $0.0, $0.1) },
+            uniquingKeysWith: { first, _ in first })
         for (word, code) in entries where lookup[word] == nil { lookup[word] = code }
         self.lookup = lookup
     }

@@ -4,7 +4,9 @@ public struct MappingLoader {
     static let topKeys = [
         "ferry_mapping", "name", "description", "schema", "source", "direction", "xml", "time", "fields", "codes",
     ]
-    static let xmlKeys = ["encoding", "namespaces", "default_namespace", "records", "root_attributes", "ignore", "unmapped"]
+    static let xmlKeys = [
+        "encoding", "namespaces", "default_namespace", "records", "root_attributes", "ignore", "unmapped",
+    ]
     static let ruleKeys = [
         "path", "xpath", "join", "separator", "first", "part", "const", "present", "fields", "date", "datetime",
         "offset", "decimal", "integer", "boolean", "code", "codes", "text", "default", "required", "description",
@@ -57,8 +59,9 @@ public struct MappingLoader {
 
         var time: FieldRule?
         if let timeNode = top["time"] {
-            let timeField = FieldDefinition(name: "time", type: .datetime, marking: schema.defaultMarking,
-                                            location: timeNode.location)
+            let timeField = FieldDefinition(
+                name: "time", type: .datetime, marking: schema.defaultMarking,
+                location: timeNode.location)
             // `time` is envelope metadata: written back or not, it never blocks the writing direction.
             var timeContext = context
             timeContext.direction = .read
@@ -66,8 +69,9 @@ public struct MappingLoader {
             context.xpaths = timeContext.xpaths
             context.usedTables = timeContext.usedTables
             if direction.writes, time?.irreversibleReason != nil {
-                local.note("mapping.time-not-written", "time is not written back: the writing direction leaves it out",
-                           at: timeNode.location)
+                local.note(
+                    "mapping.time-not-written", "time is not written back: the writing direction leaves it out",
+                    at: timeNode.location)
             }
             if let time, let xml { checkHeaderPaths(time, recordPath: xml.recordPath, diagnostics: &local) }
         }
@@ -80,8 +84,9 @@ public struct MappingLoader {
             }
         }
         for table in context.codeTables.values where !context.usedTables.contains(table.table.name) {
-            local.warning("mapping.unused-code-table", "code table \(table.table.name) is not used by any rule",
-                          at: table.location)
+            local.warning(
+                "mapping.unused-code-table", "code table \(table.table.name) is not used by any rule",
+                at: table.location)
         }
         diagnostics.append(contentsOf: local)
         guard !local.hasErrors, let xml else { return nil }
@@ -104,7 +109,8 @@ public struct MappingLoader {
 
     // MARK: - XML section
 
-    private func loadXML(_ node: DocumentNode, context: inout Context, diagnostics: inout DiagnosticList) -> XMLBinding {
+    private func loadXML(_ node: DocumentNode, context: inout Context, diagnostics: inout DiagnosticList) -> XMLBinding
+    {
         let reader = NodeReader(node, context: "xml", allowed: Self.xmlKeys, diagnostics: &diagnostics)
         if let namespacesNode = reader["namespaces"] {
             let namespaces = NodeReader(namespacesNode, context: "namespaces", allowed: [], diagnostics: &diagnostics)
@@ -118,8 +124,9 @@ public struct MappingLoader {
                 context.defaultNamespacePrefix = prefix
                 defaultNamespace = uri
             } else {
-                diagnostics.error("mapping.unknown-prefix", "default_namespace names prefix '\(prefix)', which namespaces lacks",
-                                  at: reader["default_namespace"]?.location)
+                diagnostics.error(
+                    "mapping.unknown-prefix", "default_namespace names prefix '\(prefix)', which namespaces lacks",
+                    at: reader["default_namespace"]?.location)
             }
         }
         var recordPath: [NodePath.Name] = []
@@ -127,14 +134,16 @@ public struct MappingLoader {
             let path = parsePath(recordsNode, context: context, diagnostics: &diagnostics)
         {
             if path.attribute != nil || path.elements.isEmpty {
-                diagnostics.error("mapping.records-path", "records is an element path from the root, such as Root/Items/Item",
-                                  at: recordsNode.location)
+                diagnostics.error(
+                    "mapping.records-path", "records is an element path from the root, such as Root/Items/Item",
+                    at: recordsNode.location)
             }
             recordPath = path.elements
         }
         var rootAttributes: [(String, String)] = []
         if let attributesNode = reader["root_attributes"] {
-            let attributes = NodeReader(attributesNode, context: "root_attributes", allowed: [], diagnostics: &diagnostics)
+            let attributes = NodeReader(
+                attributesNode, context: "root_attributes", allowed: [], diagnostics: &diagnostics)
             for key in attributes.orderedKeys {
                 if let value = attributes.string(key, diagnostics: &diagnostics) { rootAttributes.append((key, value)) }
             }
@@ -152,23 +161,27 @@ public struct MappingLoader {
             if let policy = policyNode.scalar.flatMap(XMLBinding.UnmappedPolicy.init(rawValue:)) {
                 unmapped = policy
             } else {
-                diagnostics.error("mapping.unmapped-policy", "unmapped is error, warn or ignore", at: policyNode.location)
+                diagnostics.error(
+                    "mapping.unmapped-policy", "unmapped is error, warn or ignore", at: policyNode.location)
             }
         }
         let encoding = reader.string("encoding", diagnostics: &diagnostics) ?? "UTF-8"
-        return XMLBinding(encoding: encoding, recordPath: recordPath, rootAttributes: rootAttributes,
-                          defaultNamespace: defaultNamespace, ignored: ignored, unmapped: unmapped, location: node.location)
+        return XMLBinding(
+            encoding: encoding, recordPath: recordPath, rootAttributes: rootAttributes,
+            defaultNamespace: defaultNamespace, ignored: ignored, unmapped: unmapped, location: node.location)
     }
 
     /// Absolute paths may only name attributes of the record's ancestors, which the reader has seen.
     private func checkHeaderPaths(_ rule: FieldRule, recordPath: [NodePath.Name], diagnostics: inout DiagnosticList) {
         for path in rule.paths where path.isAbsolute {
-            let isAncestorAttribute = path.attribute != nil && path.elements.count < recordPath.count
+            let isAncestorAttribute =
+                path.attribute != nil && path.elements.count < recordPath.count
                 && zip(path.elements, recordPath).allSatisfy { $0.sameName(as: $1) }
             if !isAncestorAttribute {
-                diagnostics.error("mapping.header-path",
-                                  "an absolute path must name an attribute of an element above the records (\(path))",
-                                  at: rule.location)
+                diagnostics.error(
+                    "mapping.header-path",
+                    "an absolute path must name an attribute of an element above the records (\(path))",
+                    at: rule.location)
             }
         }
     }
@@ -192,7 +205,8 @@ public struct MappingLoader {
             let isAttribute = step.hasPrefix("@")
             let qualified = isAttribute ? step.dropFirst() : step
             guard isValidQName(qualified) else {
-                diagnostics.error("mapping.path", "'\(text)' is not a simple path (use xpath: for expressions)", at: location)
+                diagnostics.error(
+                    "mapping.path", "'\(text)' is not a simple path (use xpath: for expressions)", at: location)
                 return nil
             }
             if isAttribute && index != steps.count - 1 {
@@ -206,8 +220,9 @@ public struct MappingLoader {
             var namespace = ""
             if let prefix {
                 guard let uri = context.namespaces[prefix] else {
-                    diagnostics.error("mapping.unknown-prefix", "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces",
-                                      at: location)
+                    diagnostics.error(
+                        "mapping.unknown-prefix", "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces",
+                        at: location)
                     return nil
                 }
                 namespace = uri
@@ -256,15 +271,18 @@ public struct MappingLoader {
     ) {
         for field in object.fields where !fields.contains(where: { $0.field.name == field.name }) {
             if field.isRequired {
-                diagnostics.error("mapping.unmapped-required", "required field \(owner)\(field.name) has no rule", at: location)
+                diagnostics.error(
+                    "mapping.unmapped-required", "required field \(owner)\(field.name) has no rule", at: location)
             } else {
-                diagnostics.note("mapping.unmapped-optional", "optional field \(owner)\(field.name) has no rule", at: location)
+                diagnostics.note(
+                    "mapping.unmapped-optional", "optional field \(owner)\(field.name) has no rule", at: location)
             }
         }
         for binding in fields {
             if case .object(_, let nested) = binding.rule.source, case .object(let type) = binding.field.type {
-                reportUnmapped(type, fields: nested, at: binding.rule.location, owner: "\(owner)\(binding.field.name).",
-                               diagnostics: &diagnostics)
+                reportUnmapped(
+                    type, fields: nested, at: binding.rule.location, owner: "\(owner)\(binding.field.name).",
+                    diagnostics: &diagnostics)
             }
         }
     }
@@ -276,41 +294,50 @@ public struct MappingLoader {
             // The short form: a path, parsed as the field's type says.
             guard let path = parsePath(node, context: context, diagnostics: &diagnostics) else { return nil }
             if case .object = field.type {
-                diagnostics.error("mapping.object-rule", "field \(field.name) is an object: give path and fields",
-                                  at: node.location)
+                diagnostics.error(
+                    "mapping.object-rule", "field \(field.name) is an object: give path and fields",
+                    at: node.location)
                 return nil
             }
             let parser = defaultParser(for: field.type)
-            return finish(FieldRule(source: .path(path), parser: parser, whiteSpace: .fold, defaultValue: nil,
-                                    isRequiredByFormat: false, location: node.location),
-                          field: field, context: context, diagnostics: &diagnostics)
+            return finish(
+                FieldRule(
+                    source: .path(path), parser: parser, whiteSpace: .fold, defaultValue: nil,
+                    isRequiredByFormat: false, location: node.location),
+                field: field, context: context, diagnostics: &diagnostics)
         }
-        let reader = NodeReader(node, context: "the rule for \(field.name)", allowed: Self.ruleKeys, diagnostics: &diagnostics)
+        let reader = NodeReader(
+            node, context: "the rule for \(field.name)", allowed: Self.ruleKeys, diagnostics: &diagnostics)
         guard node.pairs != nil else { return nil }
         let sources = Self.sourceKeys.filter { reader[$0] != nil }
         if sources.count != 1 {
-            diagnostics.error("mapping.rule-source",
-                              "the rule for \(field.name) needs exactly one of \(Self.sourceKeys.joined(separator: ", "))",
-                              at: node.location)
+            diagnostics.error(
+                "mapping.rule-source",
+                "the rule for \(field.name) needs exactly one of \(Self.sourceKeys.joined(separator: ", "))",
+                at: node.location)
             return nil
         }
         let separator = reader.string("separator", diagnostics: &diagnostics) ?? " "
         var source: FieldRule.Source
         switch sources[0] {
         case "path":
-            guard let pathNode = reader["path"], let path = parsePath(pathNode, context: context, diagnostics: &diagnostics) else {
+            guard let pathNode = reader["path"],
+                let path = parsePath(pathNode, context: context, diagnostics: &diagnostics)
+            else {
                 return nil
             }
             if let fieldsNode = reader["fields"] {
                 guard case .object(let type) = field.type else {
-                    diagnostics.error("mapping.object-rule", "fields: applies to object fields; \(field.name) is \(field.type.name)",
-                                      at: fieldsNode.location)
+                    diagnostics.error(
+                        "mapping.object-rule", "fields: applies to object fields; \(field.name) is \(field.type.name)",
+                        at: fieldsNode.location)
                     return nil
                 }
                 let nested = loadFields(fieldsNode, object: type, context: &context, diagnostics: &diagnostics)
                 source = .object(path, nested)
             } else if case .object = field.type {
-                diagnostics.error("mapping.object-rule", "field \(field.name) is an object: give its fields", at: node.location)
+                diagnostics.error(
+                    "mapping.object-rule", "field \(field.name) is an object: give its fields", at: node.location)
                 return nil
             } else if let partNode = reader["part"] {
                 guard let index = reader.integer("part", diagnostics: &diagnostics), index >= 1 else {
@@ -330,25 +357,31 @@ public struct MappingLoader {
                 diagnostics.error("yaml.kind", "join is a list of paths", at: reader["join"]?.location)
                 return nil
             }
-            source = .join(items.compactMap { parsePath($0, context: context, diagnostics: &diagnostics) }, separator: separator)
+            source = .join(
+                items.compactMap { parsePath($0, context: context, diagnostics: &diagnostics) }, separator: separator)
         case "first":
             guard let items = reader["first"]?.items, !items.isEmpty else {
                 diagnostics.error("yaml.kind", "first is a list of rules", at: reader["first"]?.location)
                 return nil
             }
-            source = .first(items.compactMap { loadRule($0, field: field, context: &context, diagnostics: &diagnostics) })
+            source = .first(
+                items.compactMap { loadRule($0, field: field, context: &context, diagnostics: &diagnostics) })
         case "const":
             source = .constant(reader.string("const", diagnostics: &diagnostics) ?? "")
         default:
-            guard let pathNode = reader["present"], let path = parsePath(pathNode, context: context, diagnostics: &diagnostics) else {
+            guard let pathNode = reader["present"],
+                let path = parsePath(pathNode, context: context, diagnostics: &diagnostics)
+            else {
                 return nil
             }
             source = .present(path)
         }
-        if reader["fields"] != nil, case .object = source {} else if let fieldsNode = reader["fields"] {
+        if reader["fields"] != nil, case .object = source {
+        } else if let fieldsNode = reader["fields"] {
             diagnostics.error("mapping.object-rule", "fields: goes with path:", at: fieldsNode.location)
         }
-        if reader["part"] != nil, case .part = source {} else if let partNode = reader["part"] {
+        if reader["part"] != nil, case .part = source {
+        } else if let partNode = reader["part"] {
             diagnostics.error("mapping.part", "part: goes with path:", at: partNode.location)
         }
         var whiteSpace = FieldRule.WhiteSpace.fold
@@ -373,17 +406,20 @@ public struct MappingLoader {
         _ rule: FieldRule, field: FieldDefinition, context: Context, diagnostics: inout DiagnosticList
     ) -> FieldRule {
         if let problem = parserMismatch(rule.parser, rule.source, field.type) {
-            diagnostics.error("mapping.parser-type", "\(problem) (field \(field.name) is \(field.type.name))", at: rule.location)
+            diagnostics.error(
+                "mapping.parser-type", "\(problem) (field \(field.name) is \(field.type.name))", at: rule.location)
         }
         if field.isList, !isRepeatable(rule.source) {
-            diagnostics.error("mapping.list-rule", "field \(field.name) is a list: its rule needs a path to repeated elements",
-                              at: rule.location)
+            diagnostics.error(
+                "mapping.list-rule", "field \(field.name) is a list: its rule needs a path to repeated elements",
+                at: rule.location)
         }
         rule.irreversibleReason = irreversibleReason(rule)
         if context.direction.writes, let reason = rule.irreversibleReason {
-            diagnostics.error("mapping.irreversible",
-                              "the rule for \(field.name) cannot be written back: \(reason); set direction: read",
-                              at: rule.location)
+            diagnostics.error(
+                "mapping.irreversible",
+                "the rule for \(field.name) cannot be written back: \(reason); set direction: read",
+                at: rule.location)
         }
         return rule
     }
@@ -453,10 +489,13 @@ public struct MappingLoader {
     private func loadParser(
         _ reader: NodeReader, field: FieldDefinition, context: inout Context, diagnostics: inout DiagnosticList
     ) -> FieldRule.Parser? {
-        let parserKeys = ["date", "datetime", "decimal", "integer", "boolean", "code", "codes"].filter { reader[$0] != nil }
+        let parserKeys = ["date", "datetime", "decimal", "integer", "boolean", "code", "codes"].filter {
+            reader[$0] != nil
+        }
         if parserKeys.count > 1 {
-            diagnostics.error("mapping.parser", "a rule takes one parser; found \(parserKeys.joined(separator: ", "))",
-                              at: reader.node.location)
+            diagnostics.error(
+                "mapping.parser", "a rule takes one parser; found \(parserKeys.joined(separator: ", "))",
+                at: reader.node.location)
             return nil
         }
         if reader["offset"] != nil && parserKeys.first != "datetime" {
@@ -476,26 +515,33 @@ public struct MappingLoader {
             }
             if key == "date" {
                 if pattern?.hasTime == true {
-                    diagnostics.error("mapping.date-pattern", "a date pattern has no time; use datetime:", at: node.location)
+                    diagnostics.error(
+                        "mapping.date-pattern", "a date pattern has no time; use datetime:", at: node.location)
                 }
                 return .date(pattern)
             }
             var offset: FieldRule?
             if let offsetNode = reader["offset"] {
-                let offsetField = FieldDefinition(name: "offset", type: .string, marking: field.marking,
-                                                  location: offsetNode.location)
+                let offsetField = FieldDefinition(
+                    name: "offset", type: .string, marking: field.marking,
+                    location: offsetNode.location)
                 offset = loadRule(offsetNode, field: offsetField, context: &context, diagnostics: &diagnostics)
             } else if pattern != nil {
-                diagnostics.error("mapping.offset", "a datetime pattern needs offset: (a path or a rule), since RFC 3339 requires one",
-                                  at: node.location)
+                diagnostics.error(
+                    "mapping.offset",
+                    "a datetime pattern needs offset: (a path or a rule), since RFC 3339 requires one",
+                    at: node.location)
             }
             return .datetime(pattern, offset: offset)
         case "decimal":
             var format = DecimalFormat()
             if node.pairs != nil {
-                let options = NodeReader(node, context: "decimal", allowed: ["point", "grouping", "exponent"], diagnostics: &diagnostics)
+                let options = NodeReader(
+                    node, context: "decimal", allowed: ["point", "grouping", "exponent"], diagnostics: &diagnostics)
                 if let point = options.string("point", diagnostics: &diagnostics) {
-                    if point.count == 1, let c = point.first { format.point = c } else {
+                    if point.count == 1, let c = point.first {
+                        format.point = c
+                    } else {
                         diagnostics.error("mapping.decimal", "point is one character", at: options["point"]?.location)
                     }
                 }
@@ -505,14 +551,17 @@ public struct MappingLoader {
                 }
                 format.allowsExponent = options.bool("exponent", diagnostics: &diagnostics) ?? false
             } else if node.scalar != "true" {
-                diagnostics.error("mapping.decimal", "decimal: is true or a mapping of point, grouping, exponent", at: node.location)
+                diagnostics.error(
+                    "mapping.decimal", "decimal: is true or a mapping of point, grouping, exponent", at: node.location)
             }
             return .decimal(format)
         case "integer":
             return .integer
         case "boolean":
             let options = NodeReader(node, context: "boolean", allowed: ["true", "false"], diagnostics: &diagnostics)
-            let words = { (key: String) -> [String] in options[key]?.items?.compactMap(\.scalar) ?? options[key]?.scalar.map { [$0] } ?? [] }
+            let words = { (key: String) -> [String] in
+                options[key]?.items?.compactMap(\.scalar) ?? options[key]?.scalar.map { [$0] } ?? []
+            }
             return .boolean(trueWords: words("true"), falseWords: words("false"))
         case "code":
             guard let name = node.scalar else {
@@ -537,17 +586,21 @@ public struct MappingLoader {
         }
     }
 
-    private func checkCodes(_ table: CodeTable, against field: FieldDefinition, at location: DocumentLocation,
-                            diagnostics: inout DiagnosticList) {
+    private func checkCodes(
+        _ table: CodeTable, against field: FieldDefinition, at location: DocumentLocation,
+        diagnostics: inout DiagnosticList
+    ) {
         guard case .enumeration(let e) = field.type else { return }
         for (index, entry) in table.entries.enumerated() where !e.codes.contains(entry.code) {
             let entryLocation = index < table.codeLocations.count ? table.codeLocations[index] : location
-            diagnostics.error("mapping.code-not-in-enum", "code table \(table.name) yields '\(entry.code)', not a code of \(e.name)",
-                              at: entryLocation)
+            diagnostics.error(
+                "mapping.code-not-in-enum", "code table \(table.name) yields '\(entry.code)', not a code of \(e.name)",
+                at: entryLocation)
         }
         for code in e.codes where !table.entries.contains(where: { $0.code == code }) {
-            diagnostics.note("mapping.code-never-produced", "code table \(table.name) never yields \(e.name) code '\(code)'",
-                             at: location)
+            diagnostics.note(
+                "mapping.code-never-produced", "code table \(table.name) never yields \(e.name) code '\(code)'",
+                at: location)
         }
     }
 
@@ -558,7 +611,8 @@ public struct MappingLoader {
         let reader = NodeReader(node, context: "codes", allowed: [], diagnostics: &diagnostics)
         var tables: [String: (CodeTable, DocumentLocation)] = [:]
         for name in reader.orderedKeys {
-            if let tableNode = reader[name], let table = loadCodeTable(tableNode, name: name, diagnostics: &diagnostics) {
+            if let tableNode = reader[name], let table = loadCodeTable(tableNode, name: name, diagnostics: &diagnostics)
+            {
                 tables[name] = table
             }
         }
@@ -568,20 +622,26 @@ public struct MappingLoader {
     private func loadCodeTable(
         _ node: DocumentNode, name: String, diagnostics: inout DiagnosticList
     ) -> (table: CodeTable, location: DocumentLocation)? {
-        let reader = NodeReader(node, context: "code table \(name)", allowed: ["match", "not_found", "values", "description"],
-                                diagnostics: &diagnostics)
+        let reader = NodeReader(
+            node, context: "code table \(name)", allowed: ["match", "not_found", "values", "description"],
+            diagnostics: &diagnostics)
         var caseInsensitive = true
         if let match = reader.string("match", diagnostics: &diagnostics) {
             switch match {
             case "case-insensitive": caseInsensitive = true
             case "exact": caseInsensitive = false
-            default: diagnostics.error("mapping.code-table", "match is exact or case-insensitive", at: reader["match"]?.location)
+            default:
+                diagnostics.error(
+                    "mapping.code-table", "match is exact or case-insensitive", at: reader["match"]?.location)
             }
         }
         var notFound = CodeTable.NotFound.reject
         if let text = reader.string("not_found", diagnostics: &diagnostics) {
-            if let policy = CodeTable.NotFound(rawValue: text) { notFound = policy } else {
-                diagnostics.error("mapping.code-table", "not_found is reject or keep", at: reader["not_found"]?.location)
+            if let policy = CodeTable.NotFound(rawValue: text) {
+                notFound = policy
+            } else {
+                diagnostics.error(
+                    "mapping.code-table", "not_found is reject or keep", at: reader["not_found"]?.location)
             }
         }
         guard let valuesNode = reader.require("values", diagnostics: &diagnostics) else { return nil }
@@ -590,18 +650,22 @@ public struct MappingLoader {
         var codeLocations: [DocumentLocation] = []
         var seen = Set<String>()
         for word in values.orderedKeys {
-            guard let code = values.string(word, diagnostics: &diagnostics), let codeNode = values[word] else { continue }
+            guard let code = values.string(word, diagnostics: &diagnostics), let codeNode = values[word] else {
+                continue
+            }
             codeLocations.append(codeNode.location)
             let folded = TextNormalization.fold(word)
             let key = caseInsensitive ? folded.lowercased() : folded
             if !seen.insert(key).inserted {
-                diagnostics.error("mapping.code-table", "'\(word)' is listed twice in \(name) once case is ignored",
-                                  at: values.keyLocations[word])
+                diagnostics.error(
+                    "mapping.code-table", "'\(word)' is listed twice in \(name) once case is ignored",
+                    at: values.keyLocations[word])
             }
             entries.append((folded, code))
         }
-        let table = CodeTable(name: name, caseInsensitive: caseInsensitive, notFound: notFound, entries: entries,
-                              codeLocations: codeLocations)
+        let table = CodeTable(
+            name: name, caseInsensitive: caseInsensitive, notFound: notFound, entries: entries,
+            codeLocations: codeLocations)
         return (table, node.location)
     }
 }

@@ -34,14 +34,18 @@ public protocol RecordSelector {
     /// Calls `body` with the UTF-8 bytes of the one node a path selects, read in place, when the
     /// selector holds them in one piece; with nil otherwise (no node, several, or text in
     /// pieces), and the caller then reads ``text(at:from:)``.
-    func withTextInPlace<Result>(at path: NodePath, from node: RecordNode,
-                                 _ body: (UnsafeBufferPointer<UInt8>?) -> Result) -> Result
+    func withTextInPlace<Result>(
+        at path: NodePath, from node: RecordNode,
+        _ body: (UnsafeBufferPointer<UInt8>?) -> Result
+    ) -> Result
 }
 
 extension RecordSelector {
     /// Selectors without text in place give nil: callers read ``text(at:from:)``.
-    public func withTextInPlace<Result>(at path: NodePath, from node: RecordNode,
-                                        _ body: (UnsafeBufferPointer<UInt8>?) -> Result) -> Result {
+    public func withTextInPlace<Result>(
+        at path: NodePath, from node: RecordNode,
+        _ body: (UnsafeBufferPointer<UInt8>?) -> Result
+    ) -> Result {
         body(nil)
     }
 }

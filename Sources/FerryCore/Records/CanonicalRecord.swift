@@ -5,7 +5,7 @@ import Crypto
 /// The envelope has exactly the members the canonical model names and no extension members:
 /// what a record carries is its data and what is computed from the data it holds.
 public struct CanonicalRecord: Sendable, Hashable {
-    /// The record type, e.g. `personnel.record`.
+    /// The record type, for example `personnel.record`.
     public var type: String
     /// URI of the system the record came from.
     public var source: String
@@ -23,7 +23,9 @@ public struct CanonicalRecord: Sendable, Hashable {
     public var data: JSONObject
 
     /// The envelope's members, in the order they are written: all a canonical record may have
-    /// (`time` is optional). Anything else is refused on input and never written.
+    /// (`time` is optional).
+    ///
+    /// Anything else is refused on input and never written.
     public static let envelopeMembers: [String] = [
         "specversion", "type", "source", "subject", "id", "dataschema", "time", "datacontenttype", "classification",
         "data",
@@ -76,9 +78,9 @@ public struct CanonicalRecord: Sendable, Hashable {
     /// What the envelopes of one record type from one source share: the members that are the
     /// same in every record, as bytes worked out once.
     struct Envelope: Sendable {
-        /// `{"specversion":"1.0","type":…,"source":…,"subject":`
+        /// The bytes `{"specversion":"1.0","type":…,"source":…,"subject":`.
         private let head: [UInt8]
-        /// `"dataschema":…,`
+        /// The bytes `"dataschema":…,`.
         private let dataschemaMember: [UInt8]
 
         init(type: String, source: String, dataschema: String) {

@@ -2,9 +2,11 @@
 public struct RecordProblem: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A stable code such as `record.required`.
     public var code: String
-    /// RFC 6901 pointer into the canonical record, e.g. `/data/awards/0/code`.
+    /// RFC 6901 pointer into the canonical record, for example `/data/awards/0/code`.
     public var pointer: String
-    /// What is wrong. Values are named only when the schema's own lists hold them (enum codes).
+    /// What is wrong.
+    ///
+    /// Values are named only when the schema's own lists hold them (enum codes).
     public var message: String
 
     /// Creates a problem.

@@ -15,24 +15,29 @@ public enum JSONSchemaExporter {
 
         var dataSchema = JSONObject([("$ref", .string("#/$defs/\(schema.root.name)"))])
         let conditionals = schema.rules.map { rule -> JSONValue in
-            .object(JSONObject([
-                ("if", .object(conditionSchema(rule.preconditions))),
-                ("then", .object(conditionSchema(rule.postconditions))),
-            ]))
+            .object(
+                JSONObject([
+                    ("if", .object(conditionSchema(rule.preconditions))),
+                    ("then", .object(conditionSchema(rule.postconditions))),
+                ]))
         }
         if !conditionals.isEmpty { dataSchema["allOf"] = .array(conditionals) }
 
         var properties = JSONObject()
         properties["specversion"] = .object(JSONObject([("const", .string("1.0"))]))
         properties["type"] = .object(JSONObject([("const", .string(schema.recordType))]))
-        properties["source"] = .object(JSONObject([("type", .string("string")), ("format", .string("uri")),
-                                                   ("minLength", .integer(1))]))
+        properties["source"] = .object(
+            JSONObject([
+                ("type", .string("string")), ("format", .string("uri")),
+                ("minLength", .integer(1)),
+            ]))
         properties["subject"] = .object(JSONObject([("type", .string("string"))]))
         properties["id"] = .object(JSONObject([("type", .string("string")), ("pattern", .string("^[0-9a-f]{64}$"))]))
         properties["dataschema"] = .object(JSONObject([("const", .string(schema.dataschema))]))
         properties["time"] = .object(JSONObject([("type", .string("string")), ("format", .string("date-time"))]))
         properties["datacontenttype"] = .object(JSONObject([("const", .string("application/json"))]))
-        properties["classification"] = .object(JSONObject([("enum", .array(Marking.allCases.map { .string($0.rawValue) }))]))
+        properties["classification"] = .object(
+            JSONObject([("enum", .array(Marking.allCases.map { .string($0.rawValue) }))]))
         properties["data"] = .object(dataSchema)
 
         var envelope = JSONObject()
@@ -41,13 +46,17 @@ public enum JSONSchemaExporter {
         envelope["title"] = .string(schema.recordType)
         var description = "Canonical \(schema.recordType) records, schema version \(schema.version)."
         if !comparisons.isEmpty {
-            description += " Checked by `ferry validate` but not expressible here: "
+            description +=
+                " Checked by `ferry validate` but not expressible here: "
                 + comparisons.joined(separator: "; ") + "."
         }
         envelope["description"] = .string(description)
         envelope["type"] = .string("object")
-        envelope["required"] = .array(["specversion", "type", "source", "subject", "id", "dataschema",
-                                       "datacontenttype", "classification", "data"].map(JSONValue.string))
+        envelope["required"] = .array(
+            [
+                "specversion", "type", "source", "subject", "id", "dataschema",
+                "datacontenttype", "classification", "data",
+            ].map(JSONValue.string))
         envelope["properties"] = .object(properties)
         // CloudEvents extension attributes: lower-case letters and digits.
         envelope["patternProperties"] = .object(JSONObject([("^[a-z0-9]{1,20}$", .object(JSONObject()))]))
@@ -61,19 +70,27 @@ public enum JSONSchemaExporter {
     private static func classificationRules(_ schema: Schema) -> [JSONValue] {
         guard !schema.markingRules.isEmpty else { return [.object(classification(schema.defaultMarking))] }
         return schema.markingRules.map { rule in
-            let condition = JSONObject([("properties", .object(JSONObject([("data", .object(conditionSchema(rule.conditions)))]))),
-                                        ("required", .array([.string("data")]))])
+            let condition = JSONObject([
+                ("properties", .object(JSONObject([("data", .object(conditionSchema(rule.conditions)))]))),
+                ("required", .array([.string("data")])),
+            ])
             let raised = max(rule.marking, schema.defaultMarking)
-            return .object(JSONObject([
-                ("if", .object(condition)),
-                ("then", .object(classification(raised))),
-                ("else", .object(classification(schema.defaultMarking))),
-            ]))
+            return .object(
+                JSONObject([
+                    ("if", .object(condition)),
+                    ("then", .object(classification(raised))),
+                    ("else", .object(classification(schema.defaultMarking))),
+                ]))
         }
     }
 
     private static func classification(_ marking: Marking) -> JSONObject {
-        JSONObject([("properties", .object(JSONObject([("classification", .object(JSONObject([("const", .string(marking.rawValue))])))])))])
+        JSONObject([
+            (
+                "properties",
+                .object(JSONObject([("classification", .object(JSONObject([("const", .string(marking.rawValue))])))]))
+            )
+        ])
     }
 
     private static func conditionSchema(_ conditions: [SlotCondition]) -> JSONObject {
@@ -121,7 +138,9 @@ public enum JSONSchemaExporter {
             fieldSchema["x-ferry-marking"] = .string(field.marking.rawValue)
             properties[field.name] = .object(fieldSchema)
             if field.isRequired { required.append(.string(field.name)) }
-            if let other = field.notBefore { comparisons.append("\(owner).\(field.name) is not before \(owner).\(other)") }
+            if let other = field.notBefore {
+                comparisons.append("\(owner).\(field.name) is not before \(owner).\(other)")
+            }
         }
         var definition = JSONObject([("type", .string("object")), ("properties", .object(properties))])
         if !required.isEmpty { definition["required"] = .array(required) }
@@ -161,7 +180,8 @@ public enum JSONSchemaExporter {
         case .datetime:
             schema["type"] = .string("string")
             schema["format"] = .string("date-time")
-            schema["pattern"] = .string("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")
+            schema["pattern"] = .string(
+                "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")
         case .enumeration(let e):
             schema["enum"] = .array(e.codes.map(JSONValue.string))
         case .object(let type):

@@ -3,9 +3,9 @@
 /// Schemas are a strict profile of LinkML; Ferry's additions are LinkML `annotations`
 /// (see `docs/schema-language.md`). A loaded schema is immutable and shared between tasks.
 public struct Schema: Sendable {
-    /// The record type, e.g. `personnel.record`.
+    /// The record type, for example `personnel.record`.
     public var recordType: String
-    /// The schema's version as written, e.g. `1.0.0`.
+    /// The schema's version as written, for example `1.0.0`.
     public var version: String
     /// The major version, carried in `dataschema`.
     public var majorVersion: Int
@@ -57,8 +57,10 @@ public final class FieldDefinition: Sendable {
     /// Where the field is defined.
     public let location: DocumentLocation
 
-    init(name: String, type: FieldType, isRequired: Bool = false, isList: Bool = false, marking: Marking,
-         constraints: FieldConstraints = FieldConstraints(), location: DocumentLocation) {
+    init(
+        name: String, type: FieldType, isRequired: Bool = false, isList: Bool = false, marking: Marking,
+        constraints: FieldConstraints = FieldConstraints(), location: DocumentLocation
+    ) {
         self.name = name
         self.type = type
         self.isRequired = isRequired

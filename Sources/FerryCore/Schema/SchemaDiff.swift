@@ -34,10 +34,15 @@ public enum SchemaDiff {
     public static func compare(_ old: Schema, _ new: Schema) -> [Change] {
         var changes: [Change] = []
         if old.recordType != new.recordType {
-            changes.append(Change(kind: .breaking, path: "record", description: "record type \(old.recordType) became \(new.recordType)"))
+            changes.append(
+                Change(
+                    kind: .breaking, path: "record",
+                    description: "record type \(old.recordType) became \(new.recordType)"))
         }
         if old.keyField != new.keyField {
-            changes.append(Change(kind: .breaking, path: "record", description: "key field \(old.keyField) became \(new.keyField)"))
+            changes.append(
+                Change(kind: .breaking, path: "record", description: "key field \(old.keyField) became \(new.keyField)")
+            )
         }
         compareMarking(old.defaultMarking, new.defaultMarking, path: "record", what: "record marking", into: &changes)
         compareObjects(old.root, new.root, prefix: "", into: &changes)
@@ -55,28 +60,37 @@ public enum SchemaDiff {
             changes.append(Change(kind: .flagged, path: "record", description: "new marking rule: \(rule)"))
         }
         for rule in old.markingRules.map(markingRuleText) where !newRaising.contains(rule) {
-            changes.append(Change(kind: .breaking, path: "record", description: "marking rule removed (releases more): \(rule)"))
+            changes.append(
+                Change(kind: .breaking, path: "record", description: "marking rule removed (releases more): \(rule)"))
         }
         return changes
     }
 
-    private static func compareObjects(_ old: ObjectType, _ new: ObjectType, prefix: String, into changes: inout [Change]) {
+    private static func compareObjects(
+        _ old: ObjectType, _ new: ObjectType, prefix: String, into changes: inout [Change]
+    ) {
         for field in old.fields where new.field(named: field.name) == nil {
             changes.append(Change(kind: .breaking, path: prefix + field.name, description: "field removed"))
         }
         for field in new.fields {
             let path = prefix + field.name
             guard let before = old.field(named: field.name) else {
-                changes.append(Change(kind: field.isRequired ? .breaking : .compatible, path: path,
-                                      description: field.isRequired ? "new required field" : "new optional field"))
+                changes.append(
+                    Change(
+                        kind: field.isRequired ? .breaking : .compatible, path: path,
+                        description: field.isRequired ? "new required field" : "new optional field"))
                 continue
             }
             compareField(before, field, path: path, into: &changes)
         }
     }
 
-    private static func compareField(_ old: FieldDefinition, _ new: FieldDefinition, path: String, into changes: inout [Change]) {
-        func add(_ kind: Change.Kind, _ text: String) { changes.append(Change(kind: kind, path: path, description: text)) }
+    private static func compareField(
+        _ old: FieldDefinition, _ new: FieldDefinition, path: String, into changes: inout [Change]
+    ) {
+        func add(_ kind: Change.Kind, _ text: String) {
+            changes.append(Change(kind: kind, path: path, description: text))
+        }
         switch (old.type, new.type) {
         case (.object(let a), .object(let b)):
             compareObjects(a, b, prefix: path + ".", into: &changes)
@@ -86,7 +100,9 @@ public enum SchemaDiff {
         case (.integer, .decimal):
             add(.compatible, "type widened from integer to decimal")
         default:
-            if old.type.name != new.type.name { add(.breaking, "type changed from \(old.type.name) to \(new.type.name)") }
+            if old.type.name != new.type.name {
+                add(.breaking, "type changed from \(old.type.name) to \(new.type.name)")
+            }
         }
         if old.isRequired != new.isRequired {
             add(new.isRequired ? .breaking : .compatible, new.isRequired ? "became required" : "became optional")
@@ -103,28 +119,45 @@ public enum SchemaDiff {
         compareBound(old.maxLength, new.maxLength, "maximum length", isLower: false, path: path, into: &changes)
         compareBound(old.minItems, new.minItems, "minimum items", isLower: true, path: path, into: &changes)
         compareBound(old.maxItems, new.maxItems, "maximum items", isLower: false, path: path, into: &changes)
-        compareBound(old.maxFractionDigits, new.maxFractionDigits, "fraction digits", isLower: false, path: path,
-                     into: &changes)
+        compareBound(
+            old.maxFractionDigits, new.maxFractionDigits, "fraction digits", isLower: false, path: path,
+            into: &changes)
         if old.minimum != new.minimum || old.minimumIsExclusive != new.minimumIsExclusive {
             let tighter = tighterMinimum(old, new)
-            add(tighter ? .breaking : .compatible, "minimum \(bound(old.minimum, old.minimumIsExclusive)) became \(bound(new.minimum, new.minimumIsExclusive))")
+            add(
+                tighter ? .breaking : .compatible,
+                "minimum \(bound(old.minimum, old.minimumIsExclusive)) became \(bound(new.minimum, new.minimumIsExclusive))"
+            )
         }
         if old.maximum != new.maximum {
             let tighter = new.maximum.map { n in old.maximum.map { ExactDecimal.compare(n, $0) < 0 } ?? true } ?? false
-            add(tighter ? .breaking : .compatible, "maximum \(old.maximum?.text ?? "none") became \(new.maximum?.text ?? "none")")
+            add(
+                tighter ? .breaking : .compatible,
+                "maximum \(old.maximum?.text ?? "none") became \(new.maximum?.text ?? "none")")
         }
         if old.notBefore != new.notBefore {
-            add(new.notBefore == nil ? .compatible : .breaking, "comparison with \(new.notBefore ?? old.notBefore ?? "") "
-                + (new.notBefore == nil ? "removed" : "added"))
+            add(
+                new.notBefore == nil ? .compatible : .breaking,
+                "comparison with \(new.notBefore ?? old.notBefore ?? "") "
+                    + (new.notBefore == nil ? "removed" : "added"))
         }
         compareMarking(old.marking, new.marking, path: path, what: "marking", into: &changes)
     }
 
-    private static func compareMarking(_ old: Marking, _ new: Marking, path: String, what: String, into changes: inout [Change]) {
+    private static func compareMarking(
+        _ old: Marking, _ new: Marking, path: String, what: String, into changes: inout [Change]
+    ) {
         if new < old {
-            changes.append(Change(kind: .breaking, path: path, description: "\(what) lowered from \(old.rawValue) to \(new.rawValue): releases more"))
+            changes.append(
+                Change(
+                    kind: .breaking, path: path,
+                    description: "\(what) lowered from \(old.rawValue) to \(new.rawValue): releases more"))
         } else if new > old {
-            changes.append(Change(kind: .flagged, path: path, description: "\(what) raised from \(old.rawValue) to \(new.rawValue): fewer destinations receive it"))
+            changes.append(
+                Change(
+                    kind: .flagged, path: path,
+                    description: "\(what) raised from \(old.rawValue) to \(new.rawValue): fewer destinations receive it"
+                ))
         }
     }
 
@@ -134,8 +167,10 @@ public enum SchemaDiff {
     ) {
         guard old != new else { return }
         let tighter = isLower ? (new ?? 0) > (old ?? 0) : new.map { n in old.map { n < $0 } ?? true } ?? false
-        changes.append(Change(kind: tighter ? .breaking : .compatible, path: path,
-                              description: "\(what) \(old.map(String.init) ?? "none") became \(new.map(String.init) ?? "none")"))
+        changes.append(
+            Change(
+                kind: tighter ? .breaking : .compatible, path: path,
+                description: "\(what) \(old.map(String.init) ?? "none") became \(new.map(String.init) ?? "none")"))
     }
 
     private static func tighterMinimum(_ old: FieldDefinition, _ new: FieldDefinition) -> Bool {

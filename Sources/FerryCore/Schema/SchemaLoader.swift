@@ -52,7 +52,8 @@ public struct SchemaLoader {
             if let major = versionText.split(separator: ".").first.flatMap({ Int($0) }), major >= 0 {
                 majorVersion = major
             } else {
-                local.error("schema.version", "version must start with a major number, as in 1.0.0", at: versionNode.location)
+                local.error(
+                    "schema.version", "version must start with a major number, as in 1.0.0", at: versionNode.location)
             }
         }
         let enums = loadEnums(top["enums"], diagnostics: &local)
@@ -62,7 +63,8 @@ public struct SchemaLoader {
         for name in classNodes?.orderedKeys ?? [] {
             if let node = classNodes?[name], node["tree_root"]?.scalar == "true" {
                 if rootName != nil {
-                    local.error("schema.tree-root", "only one class may be the tree_root record class", at: node.location)
+                    local.error(
+                        "schema.tree-root", "only one class may be the tree_root record class", at: node.location)
                 } else {
                     rootName = name
                 }
@@ -73,13 +75,16 @@ public struct SchemaLoader {
             diagnostics.append(contentsOf: local)
             return nil
         }
-        let rootReader = NodeReader(rootNode, context: "class \(rootName)", allowed: Self.classKeys, diagnostics: &local)
-        let annotations = annotationValues(rootReader["annotations"], allowed: ["ferry_record_type", "ferry_marking"],
-                                           diagnostics: &local)
+        let rootReader = NodeReader(
+            rootNode, context: "class \(rootName)", allowed: Self.classKeys, diagnostics: &local)
+        let annotations = annotationValues(
+            rootReader["annotations"], allowed: ["ferry_record_type", "ferry_marking"],
+            diagnostics: &local)
         let recordType = annotations["ferry_record_type"]?.scalar ?? ""
         if annotations["ferry_record_type"] == nil {
-            local.error("schema.record-type", "the record class needs the annotation ferry_record_type",
-                        at: rootNode.location)
+            local.error(
+                "schema.record-type", "the record class needs the annotation ferry_record_type",
+                at: rootNode.location)
         }
         let defaultMarking = annotations["ferry_marking"].flatMap { marking($0, diagnostics: &local) } ?? .internal
         if annotations["ferry_marking"] == nil {
@@ -90,14 +95,16 @@ public struct SchemaLoader {
         let root = loadClass(rootName, reader: rootReader, context: &context, diagnostics: &local)
         // Classes that no attribute reaches are almost always a typo in a `range`.
         for name in classNodes.orderedKeys where name != rootName && !context.loading.contains(name) {
-            local.warning("schema.unused-class", "class \(name) is not the range of any attribute",
-                          at: classNodes.keyLocations[name])
+            local.warning(
+                "schema.unused-class", "class \(name) is not the range of any attribute",
+                at: classNodes.keyLocations[name])
         }
 
         let keyFields = root.fields.filter { fieldIsIdentifier($0, in: rootReader) }
         if keyFields.count != 1 {
-            local.error("schema.identifier", "the record class needs exactly one attribute with identifier: true",
-                        at: rootNode.location)
+            local.error(
+                "schema.identifier", "the record class needs exactly one attribute with identifier: true",
+                at: rootNode.location)
         }
         var rules: [ConditionalRule] = []
         var markingRules: [MarkingRule] = []
@@ -136,10 +143,13 @@ public struct SchemaLoader {
             diagnostics.error("yaml.missing-key", "class \(name) needs 'attributes'", at: reader.node.location)
             return ObjectType(name: name, fields: [])
         }
-        let attributes = NodeReader(attributesNode, context: "attributes of \(name)", allowed: [], diagnostics: &diagnostics)
+        let attributes = NodeReader(
+            attributesNode, context: "attributes of \(name)", allowed: [], diagnostics: &diagnostics)
         for fieldName in attributes.orderedKeys {
             guard let node = attributes[fieldName] else { continue }
-            if let field = loadAttribute(fieldName, node: node, owner: name, context: &context, diagnostics: &diagnostics) {
+            if let field = loadAttribute(
+                fieldName, node: node, owner: name, context: &context, diagnostics: &diagnostics)
+            {
                 fields.append(field)
             }
         }
@@ -147,13 +157,15 @@ public struct SchemaLoader {
             guard let other = field.notBefore else { continue }
             let location = attributes[field.name]?["annotations"]?["ferry_not_before"]?.location ?? field.location
             guard let target = fields.first(where: { $0.name == other }) else {
-                diagnostics.error("schema.unknown-field", "ferry_not_before names \(other), which class \(name) lacks",
-                                  at: location)
+                diagnostics.error(
+                    "schema.unknown-field", "ferry_not_before names \(other), which class \(name) lacks",
+                    at: location)
                 continue
             }
             if !isTemporal(field.type) || !isTemporal(target.type) {
-                diagnostics.error("schema.comparison-type", "ferry_not_before compares dates or date-times only",
-                                  at: location)
+                diagnostics.error(
+                    "schema.comparison-type", "ferry_not_before compares dates or date-times only",
+                    at: location)
             }
         }
         return ObjectType(name: name, fields: fields)
@@ -167,10 +179,12 @@ public struct SchemaLoader {
     }
 
     private func loadAttribute(
-        _ name: String, node: DocumentNode, owner: String, context: inout ClassContext, diagnostics: inout DiagnosticList
+        _ name: String, node: DocumentNode, owner: String, context: inout ClassContext,
+        diagnostics: inout DiagnosticList
     ) -> FieldDefinition? {
-        let reader = NodeReader(node, context: "attribute \(owner).\(name)", allowed: Self.attributeKeys,
-                                diagnostics: &diagnostics)
+        let reader = NodeReader(
+            node, context: "attribute \(owner).\(name)", allowed: Self.attributeKeys,
+            diagnostics: &diagnostics)
         let rangeName = reader.string("range", diagnostics: &diagnostics) ?? "string"
         var type: FieldType
         if let builtin = Self.builtinTypes[rangeName] {
@@ -179,16 +193,20 @@ public struct SchemaLoader {
             type = .enumeration(enumeration)
         } else if let classNode = context.classNodes[rangeName] {
             if context.loading.contains(rangeName) {
-                diagnostics.error("schema.recursive-class", "class \(rangeName) contains itself", at: reader["range"]?.location)
+                diagnostics.error(
+                    "schema.recursive-class", "class \(rangeName) contains itself", at: reader["range"]?.location)
                 return nil
             }
-            let classReader = NodeReader(classNode, context: "class \(rangeName)", allowed: Self.classKeys,
-                                         diagnostics: &diagnostics)
+            let classReader = NodeReader(
+                classNode, context: "class \(rangeName)", allowed: Self.classKeys,
+                diagnostics: &diagnostics)
             type = .object(loadClass(rangeName, reader: classReader, context: &context, diagnostics: &diagnostics))
         } else {
             let known = Array(Self.builtinTypes.keys) + Array(context.enums.keys) + context.classNodes.orderedKeys
             var message = "unknown range '\(rangeName)' for \(owner).\(name)"
-            if let suggestion = NodeReader.closest(to: rangeName, among: known) { message += "; did you mean '\(suggestion)'?" }
+            if let suggestion = NodeReader.closest(to: rangeName, among: known) {
+                message += "; did you mean '\(suggestion)'?"
+            }
             diagnostics.error("schema.unknown-range", message, at: reader["range"]?.location ?? node.location)
             return nil
         }
@@ -205,12 +223,15 @@ public struct SchemaLoader {
         constraints.minItems = reader.integer("minimum_cardinality", diagnostics: &diagnostics)
         constraints.maxItems = reader.integer("maximum_cardinality", diagnostics: &diagnostics)
         if (constraints.minItems != nil || constraints.maxItems != nil) && !isList {
-            diagnostics.error("schema.cardinality", "cardinality applies to multivalued attributes only",
-                              at: reader["minimum_cardinality"]?.location ?? reader["maximum_cardinality"]?.location)
+            diagnostics.error(
+                "schema.cardinality", "cardinality applies to multivalued attributes only",
+                at: reader["minimum_cardinality"]?.location ?? reader["maximum_cardinality"]?.location)
         }
-        let annotations = annotationValues(reader["annotations"], allowed: Self.attributeAnnotations, diagnostics: &diagnostics)
+        let annotations = annotationValues(
+            reader["annotations"], allowed: Self.attributeAnnotations, diagnostics: &diagnostics)
         var fieldMarking = context.defaultMarking
-        if let markingNode = annotations["ferry_marking"], let marking = marking(markingNode, diagnostics: &diagnostics) {
+        if let markingNode = annotations["ferry_marking"], let marking = marking(markingNode, diagnostics: &diagnostics)
+        {
             fieldMarking = marking
         }
         func annotation(_ key: String) -> DocumentNode? { annotations[key] }
@@ -224,24 +245,28 @@ public struct SchemaLoader {
             NodeReader.integer($0, what: "ferry_max_fraction_digits", diagnostics: &diagnostics)
         }
         if let exclusiveNode = annotation("ferry_exclusive_minimum"),
-            let exclusive = NodeReader.decimal(exclusiveNode, what: "ferry_exclusive_minimum", diagnostics: &diagnostics)
+            let exclusive = NodeReader.decimal(
+                exclusiveNode, what: "ferry_exclusive_minimum", diagnostics: &diagnostics)
         {
             if constraints.minimum != nil {
-                diagnostics.error("schema.bounds", "use either minimum_value or ferry_exclusive_minimum",
-                                  at: exclusiveNode.location)
+                diagnostics.error(
+                    "schema.bounds", "use either minimum_value or ferry_exclusive_minimum",
+                    at: exclusiveNode.location)
             }
             constraints.minimum = exclusive
             constraints.minimumIsExclusive = true
         }
         constraints.notBefore = annotations["ferry_not_before"]?.scalar
-        let field = FieldDefinition(name: name, type: type, isRequired: isRequired, isList: isList, marking: fieldMarking,
-                                    constraints: constraints, location: node.location)
+        let field = FieldDefinition(
+            name: name, type: type, isRequired: isRequired, isList: isList, marking: fieldMarking,
+            constraints: constraints, location: node.location)
         checkConstraintKinds(field, reader: reader, annotations: annotations, diagnostics: &diagnostics)
         return field
     }
 
     private func checkConstraintKinds(
-        _ field: FieldDefinition, reader: NodeReader, annotations: [String: DocumentNode], diagnostics: inout DiagnosticList
+        _ field: FieldDefinition, reader: NodeReader, annotations: [String: DocumentNode],
+        diagnostics: inout DiagnosticList
     ) {
         let isNumber: Bool
         let isString: Bool
@@ -252,30 +277,35 @@ public struct SchemaLoader {
         }
         if !isNumber {
             for key in ["minimum_value", "maximum_value"] where reader[key] != nil {
-                diagnostics.error("schema.constraint-type", "\(key) applies to numbers, not \(field.type.name)",
-                                  at: reader[key]?.location)
+                diagnostics.error(
+                    "schema.constraint-type", "\(key) applies to numbers, not \(field.type.name)",
+                    at: reader[key]?.location)
             }
             for key in ["ferry_exclusive_minimum", "ferry_max_fraction_digits"] where annotations[key] != nil {
-                diagnostics.error("schema.constraint-type", "\(key) applies to numbers, not \(field.type.name)",
-                                  at: annotations[key]?.location)
+                diagnostics.error(
+                    "schema.constraint-type", "\(key) applies to numbers, not \(field.type.name)",
+                    at: annotations[key]?.location)
             }
         }
         if !isString {
             if reader["pattern"] != nil {
-                diagnostics.error("schema.constraint-type", "pattern applies to strings, not \(field.type.name)",
-                                  at: reader["pattern"]?.location)
+                diagnostics.error(
+                    "schema.constraint-type", "pattern applies to strings, not \(field.type.name)",
+                    at: reader["pattern"]?.location)
             }
             for key in ["ferry_min_length", "ferry_max_length"] where annotations[key] != nil {
-                diagnostics.error("schema.constraint-type", "\(key) applies to strings, not \(field.type.name)",
-                                  at: annotations[key]?.location)
+                diagnostics.error(
+                    "schema.constraint-type", "\(key) applies to strings, not \(field.type.name)",
+                    at: annotations[key]?.location)
             }
         }
     }
 
     private func checkPattern(_ pattern: String, at location: DocumentLocation, diagnostics: inout DiagnosticList) {
         guard pattern.hasPrefix("^"), pattern.hasSuffix("$"), pattern.count >= 2 else {
-            diagnostics.error("schema.pattern", "patterns are anchored: write ^…$ so the whole value must match",
-                              at: location)
+            diagnostics.error(
+                "schema.pattern", "patterns are anchored: write ^…$ so the whole value must match",
+                at: location)
             return
         }
         guard let patternCompiler else { return }
@@ -299,7 +329,9 @@ public struct SchemaLoader {
             guard key.hasPrefix("ferry_") else { continue }  // other tools' annotations are theirs
             guard allowed.contains(key) else {
                 var message = "unknown Ferry annotation '\(key)' here"
-                if let suggestion = NodeReader.closest(to: key, among: allowed) { message += "; did you mean '\(suggestion)'?" }
+                if let suggestion = NodeReader.closest(to: key, among: allowed) {
+                    message += "; did you mean '\(suggestion)'?"
+                }
                 diagnostics.error("schema.unknown-annotation", message, at: reader.keyLocations[key])
                 continue
             }
@@ -314,8 +346,9 @@ public struct SchemaLoader {
 
     private func marking(_ node: DocumentNode, diagnostics: inout DiagnosticList) -> Marking? {
         guard let text = node.scalar, let marking = Marking(rawValue: text) else {
-            diagnostics.error("schema.marking", "'\(node.scalar ?? "")' is not a marking: use public, internal, restricted or secret",
-                              at: node.location)
+            diagnostics.error(
+                "schema.marking", "'\(node.scalar ?? "")' is not a marking: use public, internal, restricted or secret",
+                at: node.location)
             return nil
         }
         return marking
@@ -327,14 +360,17 @@ public struct SchemaLoader {
         var result: [String: EnumDefinition] = [:]
         for name in reader.orderedKeys {
             guard let enumNode = reader[name] else { continue }
-            let enumReader = NodeReader(enumNode, context: "enum \(name)", allowed: ["description", "title", "permissible_values"],
-                                        diagnostics: &diagnostics)
+            let enumReader = NodeReader(
+                enumNode, context: "enum \(name)", allowed: ["description", "title", "permissible_values"],
+                diagnostics: &diagnostics)
             guard let values = enumReader.require("permissible_values", diagnostics: &diagnostics) else { continue }
-            let valuesReader = NodeReader(values, context: "permissible_values of \(name)", allowed: [], diagnostics: &diagnostics)
+            let valuesReader = NodeReader(
+                values, context: "permissible_values of \(name)", allowed: [], diagnostics: &diagnostics)
             for code in valuesReader.orderedKeys {
                 if let detail = valuesReader[code], detail.pairs != nil {
-                    _ = NodeReader(detail, context: "permissible value \(code)", allowed: ["description", "title", "meaning"],
-                                   diagnostics: &diagnostics)
+                    _ = NodeReader(
+                        detail, context: "permissible value \(code)", allowed: ["description", "title", "meaning"],
+                        diagnostics: &diagnostics)
                 }
             }
             if valuesReader.orderedKeys.isEmpty {
@@ -353,25 +389,32 @@ public struct SchemaLoader {
     ) {
         let reader = NodeReader(node, context: "a rule", allowed: Self.ruleKeys, diagnostics: &diagnostics)
         let description = reader.string("description", diagnostics: &diagnostics) ?? "rule"
-        let preconditions = reader.require("preconditions", diagnostics: &diagnostics)
+        let preconditions =
+            reader.require("preconditions", diagnostics: &diagnostics)
             .map { conditions($0, root: root, diagnostics: &diagnostics) } ?? []
         let postconditions = reader["postconditions"].map { conditions($0, root: root, diagnostics: &diagnostics) }
-        let annotations = annotationValues(reader["annotations"], allowed: ["ferry_raise_marking"], diagnostics: &diagnostics)
+        let annotations = annotationValues(
+            reader["annotations"], allowed: ["ferry_raise_marking"], diagnostics: &diagnostics)
         if let markingNode = annotations["ferry_raise_marking"] {
             if let marking = marking(markingNode, diagnostics: &diagnostics) {
                 markingRules.append(MarkingRule(description: description, conditions: preconditions, marking: marking))
             }
         } else if let postconditions {
-            rules.append(ConditionalRule(description: description, preconditions: preconditions, postconditions: postconditions))
+            rules.append(
+                ConditionalRule(description: description, preconditions: preconditions, postconditions: postconditions))
         } else {
-            diagnostics.error("schema.rule", "a rule needs postconditions or the annotation ferry_raise_marking",
-                              at: node.location)
+            diagnostics.error(
+                "schema.rule", "a rule needs postconditions or the annotation ferry_raise_marking",
+                at: node.location)
         }
     }
 
-    private func conditions(_ node: DocumentNode, root: ObjectType, diagnostics: inout DiagnosticList) -> [SlotCondition] {
-        let reader = NodeReader(node, context: "a rule's conditions", allowed: ["slot_conditions", "description"],
-                                diagnostics: &diagnostics)
+    private func conditions(_ node: DocumentNode, root: ObjectType, diagnostics: inout DiagnosticList)
+        -> [SlotCondition]
+    {
+        let reader = NodeReader(
+            node, context: "a rule's conditions", allowed: ["slot_conditions", "description"],
+            diagnostics: &diagnostics)
         guard let slots = reader.require("slot_conditions", diagnostics: &diagnostics) else { return [] }
         let slotReader = NodeReader(slots, context: "slot_conditions", allowed: [], diagnostics: &diagnostics)
         var result: [SlotCondition] = []
@@ -385,8 +428,9 @@ public struct SchemaLoader {
                 diagnostics.error("schema.unknown-field", message, at: slotReader.keyLocations[fieldName])
                 continue
             }
-            let condition = NodeReader(conditionNode, context: "the condition on \(fieldName)", allowed: Self.conditionKeys,
-                                       diagnostics: &diagnostics)
+            let condition = NodeReader(
+                conditionNode, context: "the condition on \(fieldName)", allowed: Self.conditionKeys,
+                diagnostics: &diagnostics)
             if let text = condition.string("equals_string", diagnostics: &diagnostics) {
                 result.append(SlotCondition(field: fieldName, test: .equalsString(text)))
             }
@@ -398,7 +442,8 @@ public struct SchemaLoader {
                 case "PRESENT": result.append(SlotCondition(field: fieldName, test: .present))
                 case "ABSENT": result.append(SlotCondition(field: fieldName, test: .absent))
                 default:
-                    diagnostics.error("schema.rule", "value_presence is PRESENT or ABSENT", at: condition["value_presence"]?.location)
+                    diagnostics.error(
+                        "schema.rule", "value_presence is PRESENT or ABSENT", at: condition["value_presence"]?.location)
                 }
             }
             if condition.bool("required", diagnostics: &diagnostics) == true {

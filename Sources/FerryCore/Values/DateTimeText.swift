@@ -1,7 +1,9 @@
 /// Checks and builds RFC 3339 date-times with an offset, as the canonical model writes them.
 public enum DateTimeText {
     /// Whether `text` is an RFC 3339 date-time with an offset (`Z` or `±HH:MM`), with a real date
-    /// and time. Fractional seconds are allowed and kept.
+    /// and time.
+    ///
+    /// Fractional seconds are allowed and kept.
     public static func isValid(_ text: Substring) -> Bool {
         text.withUTF8Bytes { bytes in
             bytes.count >= 20 && CalendarDate(iso: text.prefix(10)).map { $0.year > 0 } == true && isValidTime(bytes)

@@ -38,7 +38,8 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
     public init?(parsing text: Substring, point: Character = ".", allowExponent: Bool = false) {
         guard let pointByte = point.asciiValue else { return nil }
         var text = text
-        guard let decimal = text.withUTF8({ Self(parsingUTF8: $0, point: pointByte, allowExponent: allowExponent) }) else {
+        guard let decimal = text.withUTF8({ Self(parsingUTF8: $0, point: pointByte, allowExponent: allowExponent) })
+        else {
             return nil
         }
         self = decimal
@@ -64,8 +65,9 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
         var fractionEnd = digits.count
         // An exponent moves digits; zeros it leaves at the end carry no precision the source wrote.
         while fractionEnd > pointIndex && digits[fractionEnd - 1] == UInt8(ascii: "0") { fractionEnd -= 1 }
-        self.init(isNegative: negative, integerDigits: String(decoding: digits[..<pointIndex], as: UTF8.self),
-                  fractionDigits: String(decoding: digits[pointIndex..<fractionEnd], as: UTF8.self))
+        self.init(
+            isNegative: negative, integerDigits: String(decoding: digits[..<pointIndex], as: UTF8.self),
+            fractionDigits: String(decoding: digits[pointIndex..<fractionEnd], as: UTF8.self))
     }
 
     /// Splits the bytes into sign, integer digits, fraction digits and exponent.
@@ -93,7 +95,9 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
         guard integerEnd > integerStart || fractionEnd > fractionStart else { return nil }
         var exponent = 0
         if index < bytes.count {
-            guard allowExponent, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") else { return nil }
+            guard allowExponent, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") else {
+                return nil
+            }
             index += 1
             var exponentNegative = false
             if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
@@ -108,14 +112,18 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
             guard index > exponentStart, index == bytes.count, exponent <= maximumExponent else { return nil }
             if exponentNegative { exponent = -exponent }
         }
-        return (negative, String(decoding: UnsafeBufferPointer(rebasing: bytes[integerStart..<integerEnd]), as: UTF8.self),
-                String(decoding: UnsafeBufferPointer(rebasing: bytes[fractionStart..<fractionEnd]), as: UTF8.self), exponent)
+        return (
+            negative, String(decoding: UnsafeBufferPointer(rebasing: bytes[integerStart..<integerEnd]), as: UTF8.self),
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[fractionStart..<fractionEnd]), as: UTF8.self), exponent
+        )
     }
 
-    /// The plain form with the source's fraction digits, e.g. `7.50`.
+    /// The plain form with the source's fraction digits, for example `7.50`.
     public var text: String { rendered(canonical: false) }
 
-    /// The shortest exact form, e.g. `7.5`; `-0` is `0`. Record ids hash this form.
+    /// The shortest exact form, for example `7.5`; `-0` is `0`.
+    ///
+    /// Record ids hash this form.
     public var canonicalText: String { rendered(canonical: true) }
 
     private func rendered(canonical: Bool) -> String {
@@ -185,6 +193,6 @@ public struct ExactDecimal: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Character {
-    /// `0`...`9` only: `[0-9]` means ASCII digits in this project.
+    /// The digits `0` to `9` only: `[0-9]` means ASCII digits in this project.
     @inlinable var isASCIIDigit: Bool { isASCII && ("0"..."9").contains(self) }
 }

@@ -75,7 +75,9 @@ public struct JSONObject: Sendable, Hashable {
         for (key, value) in members { self[key] = value }
     }
 
-    /// The value for a key, or nil. Setting nil removes the member.
+    /// The value for a key, or nil.
+    ///
+    /// Setting nil removes the member.
     public subscript(key: String) -> JSONValue? {
         get { members.first { $0.key == key }?.value }
         set {

@@ -2,7 +2,9 @@ public import FerryCore
 public import FerryStore
 
 /// The gateway's configuration: the systems it talks to, their credentials and clearances,
-/// and the routes between them. Loaded from YAML and checked completely before the gateway
+/// and the routes between them.
+///
+/// Loaded from YAML and checked completely before the gateway
 /// serves anything (`docs/gateway.md`).
 public struct GatewayConfiguration: Sendable {
     /// A system on either side of the gateway.
@@ -69,13 +71,21 @@ public struct GatewayConfiguration: Sendable {
 
     /// The HTTP server's limits on its connections.
     public struct ServerLimits: Sendable, Equatable {
-        /// Seconds a connection may stay without a request. Default 60.
+        /// Seconds a connection may stay without a request.
+        ///
+        /// Default 60.
         public var idleTimeout = 60.0
-        /// Seconds from a request's first byte to the end of its headers. Default 10.
+        /// Seconds from a request's first byte to the end of its headers.
+        ///
+        /// Default 10.
         public var headerTimeout = 10.0
-        /// Seconds for a TLS handshake. Default 10.
+        /// Seconds for a TLS handshake.
+        ///
+        /// Default 10.
         public var tlsHandshakeTimeout = 10.0
-        /// Connections served at once; more wait to be accepted. Default 1024.
+        /// Connections served at once; more wait to be accepted.
+        ///
+        /// Default 1024.
         public var maximumConnections = 1024
 
         /// The defaults.
@@ -92,13 +102,21 @@ public struct GatewayConfiguration: Sendable {
 
     /// Limits on a sender's requests.
     public struct RequestLimits: Sendable, Equatable {
-        /// The largest request body accepted (413 above it). Default 16 MiB.
+        /// The largest request body accepted (413 above it).
+        ///
+        /// Default 16 MiB.
         public var maximumBodyBytes = 16 << 20
-        /// Requests per second allowed on average (429 above it). Default 50.
+        /// Requests per second allowed on average (429 above it).
+        ///
+        /// Default 50.
         public var requestsPerSecond = 50.0
-        /// Requests allowed at once above the average. Default 100.
+        /// Requests allowed at once above the average.
+        ///
+        /// Default 100.
         public var burst = 100
-        /// Records one document may hold (413 above it, before any is kept). Default 100,000.
+        /// Records one document may hold (413 above it, before any is kept).
+        ///
+        /// Default 100,000.
         public var maximumRecords = 100_000
 
         /// The defaults.
@@ -153,18 +171,26 @@ public struct GatewayConfiguration: Sendable {
     /// Request limits for senders that do not set their own.
     public var limits = RequestLimits()
     /// Requests without valid credentials allowed per client address and second (429 above
-    /// it). Default 10.
+    /// it).
+    ///
+    /// Default 10.
     public var anonymousPerSecond = 10.0
-    /// Such requests allowed at once above the average. Default 20.
+    /// Such requests allowed at once above the average.
+    ///
+    /// Default 20.
     public var anonymousBurst = 20
     /// Address ranges of the proxies in front of the gateway whose `X-Forwarded-For` is
     /// believed; empty by default, so that a client's address is the connection's.
     public var trustedProxies: [NetworkAddress.Range] = []
     /// The HTTP server's connection limits.
     public var server = ServerLimits()
-    /// Whether the gateway may listen off the loopback without TLS. Default false.
+    /// Whether the gateway may listen off the loopback without TLS.
+    ///
+    /// Default false.
     public var allowsPlaintextListen = false
-    /// Deliveries made at once by one instance, at most one per destination. Default 4.
+    /// Deliveries made at once by one instance, at most one per destination.
+    ///
+    /// Default 4.
     public var deliveryConcurrency = 4
     /// Retries of failed deliveries.
     public var retry = RetryPolicy()
@@ -175,7 +201,9 @@ public struct GatewayConfiguration: Sendable {
     /// Seconds between signed audit checkpoints.
     public var checkpointSeconds = 60.0
     /// The fingerprints (`sha256:<hex>` of the raw public key) of the keys trusted to sign audit
-    /// checkpoints; empty when none is pinned. The gateway refuses to start with a signing key
+    /// checkpoints; empty when none is pinned.
+    ///
+    /// The gateway refuses to start with a signing key
     /// not among them, and `ferry audit verify --config` trusts no other.
     public var auditKeyFingerprints: [String] = []
     /// Free disk space below which the gateway stops accepting documents (503) and is not ready.
@@ -200,7 +228,9 @@ public struct GatewayConfiguration: Sendable {
 }
 
 /// A bearer token stored as `sha256$<salt hex>$<digest hex>`: the digest is SHA-256 of the
-/// salt bytes followed by the token's UTF-8 bytes. Tokens never appear in the configuration.
+/// salt bytes followed by the token's UTF-8 bytes.
+///
+/// Tokens never appear in the configuration.
 public struct TokenHash: Sendable, Hashable {
     public let salt: [UInt8]
     public let digest: [UInt8]

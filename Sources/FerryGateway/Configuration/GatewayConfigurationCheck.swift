@@ -30,18 +30,23 @@ public enum GatewayConfigurationCheck {
             .filter { $0.hasSuffix(".yaml") }.sorted()
         let mappings = names.compactMap { loader.mapping("\(resolve(mappingsDirectory))/\($0)") }
         var diagnostics = DiagnosticList()
-        var configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(document, diagnostics: &diagnostics)
+        var configuration = GatewayConfigurationLoader(schemas: schemas, mappings: mappings).load(
+            document, diagnostics: &diagnostics)
         if let dataDirectory = configuration?.dataDirectory { configuration?.dataDirectory = resolve(dataDirectory) }
         if let tls = configuration?.tls {
-            configuration?.tls = .init(certificate: resolve(tls.certificate), key: resolve(tls.key), clientCA: tls.clientCA.map(resolve))
+            configuration?.tls = .init(
+                certificate: resolve(tls.certificate), key: resolve(tls.key), clientCA: tls.clientCA.map(resolve))
         }
         let all = loader.diagnostics.diagnostics.filter { $0.severity != .note } + diagnostics.diagnostics
-        return Loaded(configuration: all.contains { $0.severity == .error } ? nil : configuration, schemas: schemas,
-                      mappings: mappings, diagnostics: all, sources: loader.sources)
+        return Loaded(
+            configuration: all.contains { $0.severity == .error } ? nil : configuration, schemas: schemas,
+            mappings: mappings, diagnostics: all, sources: loader.sources)
     }
 
     /// The diagnostics of a configuration, for `ferry check`.
-    public static func check(path: String, document: DocumentNode) -> (diagnostics: [Diagnostic], sources: [String: String]) {
+    public static func check(path: String, document: DocumentNode) -> (
+        diagnostics: [Diagnostic], sources: [String: String]
+    ) {
         let loaded = load(path: path, document: document)
         return (loaded.diagnostics, loaded.sources)
     }

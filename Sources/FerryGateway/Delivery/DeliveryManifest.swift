@@ -3,8 +3,9 @@ public import FerryCore
 public import Foundation
 
 /// What a delivery's signature covers: the destination it was made for, the delivery, when,
-/// the SHA-256 of the exact body, the ids of the records in it and the key that signs. The
-/// signature is Ed25519 over the manifest's RFC 8785 form, so a body copied to another
+/// the SHA-256 of the exact body, the ids of the records in it and the key that signs.
+///
+/// The signature is Ed25519 over the manifest's RFC 8785 form, so a body copied to another
 /// destination, or a record list edited beside it, no longer verifies.
 ///
 /// A directory drop's sidecar is the manifest with its `signature` member; an HTTP delivery

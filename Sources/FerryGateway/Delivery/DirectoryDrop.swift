@@ -5,10 +5,11 @@ public import Foundation
 #endif
 
 /// Delivers a body by dropping it in a destination's directory: written under a temporary
-/// name, flushed to disk, then renamed, so a reader never sees a partial file. A sidecar
-/// `<name>.sig.json` beside it is the signed ``DeliveryManifest`` (destination, delivery,
-/// time, the body's SHA-256, the record ids, the key); it is renamed into place before the
-/// body, so every visible body has one.
+/// name, flushed to disk, then renamed, so a reader never sees a partial file.
+///
+/// A sidecar `<name>.sig.json` beside it is the signed ``DeliveryManifest`` (destination, delivery,
+/// time, the body's SHA-256, the record ids, the key); it is renamed into place before the body, so
+/// every visible body has one.
 public struct DirectoryDrop: Sendable {
     /// The destination's directory.
     public let directory: URL

@@ -51,7 +51,9 @@ public struct Dispatcher: Sendable {
     /// The routing and release decisions for records from a sender: each record's destinations
     /// and, per destination, the fields its release removes or why it is blocked (a route to a
     /// system that is not a destination is blocked: fail closed), and the records no route
-    /// matched. The released records themselves are built again at delivery.
+    /// matched.
+    ///
+    /// The released records themselves are built again at delivery.
     public func decisions(for records: [CanonicalRecord], from sender: String) -> (
         decisions: [Decision], unrouted: [String]
     ) {
@@ -154,9 +156,10 @@ public struct Dispatcher: Sendable {
         return .max
     }
 
-    /// Renders, signs and sends one destination's batch. The signature covers the
-    /// ``DeliveryManifest``: the destination, the delivery, its time, the body's SHA-256 and the
-    /// record ids.
+    /// Renders, signs and sends one destination's batch.
+    ///
+    /// The signature covers the ``DeliveryManifest``: the destination, the delivery, its time, the
+    /// body's SHA-256 and the record ids.
     /// - Parameters:
     ///   - deliveryID: unique per delivery; it names the dropped file.
     ///   - time: the delivery's time, RFC 3339.

@@ -17,8 +17,10 @@ enum DurableFile {
         static let world = Permissions(fileMode: 0o644, directoryMode: 0o755, group: nil)
     }
 
-    /// Writes `bytes` to `target`, creating its directory when missing. The file is created
-    /// with its mode (never wider, then narrowed) and group before a byte is written.
+    /// Writes `bytes` to `target`, creating its directory when missing.
+    ///
+    /// The file is created with its mode (never wider, then narrowed) and group before a byte is
+    /// written.
     static func write(_ bytes: [UInt8], to target: URL, permissions: Permissions = .world) throws {
         let directory = target.deletingLastPathComponent()
         if !FileManager.default.fileExists(atPath: directory.path) {

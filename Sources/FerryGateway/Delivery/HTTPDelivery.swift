@@ -4,9 +4,11 @@ import NIOHTTP1
 import NIOSSL
 
 /// Delivers a body to a destination's HTTP(S) endpoint: one POST with the signed
-/// ``DeliveryManifest`` in `Ferry-*` headers. Any 2xx answer is a delivery; anything else —
-/// a redirect included, which is never followed (a `303` answered with a `GET` would lose the
-/// body) — or no answer within the timeout is a failure to retry.
+/// ``DeliveryManifest`` in `Ferry-*` headers.
+///
+/// Any 2xx answer is a delivery; anything else — a redirect included, which is never followed (a
+/// `303` answered with a `GET` would lose the body) — or no answer within the timeout is a failure
+/// to retry.
 ///
 /// The client is AsyncHTTPClient with redirects disallowed, TLS 1.2 at least, certificates
 /// verified against the system's roots, and no proxy from the environment.
@@ -14,13 +16,16 @@ struct HTTPDelivery {
     let url: String
     let timeout: Double
 
-    /// The most records one POST carries. A record id is 64 hex digits and a comma, so the
-    /// `Ferry-Record-Ids` header of 100 records is 6,499 bytes and every header of the request
-    /// together stays under 8 KiB, the limit of common proxies.
+    /// The most records one POST carries.
+    ///
+    /// A record id is 64 hex digits and a comma, so the `Ferry-Record-Ids` header of 100 records is
+    /// 6,499 bytes and every header of the request together stays under 8 KiB, the limit of common
+    /// proxies.
     static let maximumRecords = 100
 
-    /// One client for the process: connections are pooled across deliveries. It lives as long
-    /// as the process, so it is never shut down.
+    /// One client for the process: connections are pooled across deliveries.
+    ///
+    /// It lives as long as the process, so it is never shut down.
     private static let client: HTTPClient = {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12

@@ -7,8 +7,10 @@ public import Foundation
 
 /// The gateway's Ed25519 signing keys, in a directory: `<key id>.key` holds a private key
 /// (base64, readable by its owner only), `<key id>.pub` its public key, and `current` names
-/// the key that signs. Rotating adds a key and makes it current; old public keys stay, so
-/// deliveries signed before still verify.
+/// the key that signs.
+///
+/// Rotating adds a key and makes it current; old public keys stay, so deliveries signed before
+/// still verify.
 ///
 /// A key id is the first 16 hex digits of the SHA-256 of the raw public key.
 public struct Keyring: Sendable {
@@ -139,6 +141,8 @@ public struct Keyring: Sendable {
 
     /// A public key's fingerprint, `sha256:<64 hex digits>` of its raw bytes: what an auditor
     /// pins (`audit.key_fingerprint`) so that a key file lying beside the data is not trusted
-    /// by itself. A key id is its first 16 digits.
+    /// by itself.
+    ///
+    /// A key id is its first 16 digits.
     public static func fingerprint(_ publicKey: Data) -> String { "sha256:" + SHA256.hash(data: publicKey).hexadecimal }
 }

@@ -1,8 +1,10 @@
 public import FerryCore
 
 /// Chooses the destinations of a record by the configuration's routes: record type, sender
-/// and field values. A record may go to several destinations; one that matches no route is
-/// unrouted (recorded as such, never dropped silently).
+/// and field values.
+///
+/// A record may go to several destinations; one that matches no route is unrouted (recorded as
+/// such, never dropped silently).
 public struct Router: Sendable {
     private let routes: [GatewayConfiguration.Route]
 

@@ -46,7 +46,8 @@ public enum XMLJSONConvention {
             }
         }
         guard let root else {
-            throw XMLReadError(.notWellFormed, "the document has no root element", at: reader.location(line: 1, column: 1))
+            throw XMLReadError(
+                .notWellFormed, "the document has no root element", at: reader.location(line: 1, column: 1))
         }
         return root
     }
@@ -73,12 +74,13 @@ public enum XMLJSONConvention {
             var object = JSONObject()
             for (name, value) in attributes { object["@" + name] = .string(value) }
             if hasElements && significant {
-                object["#mixed"] = .array(items.map { item in
-                    switch item {
-                    case .text(let t): .string(t)
-                    case .element(let name, let value): .object(JSONObject([(name, value)]))
-                    }
-                })
+                object["#mixed"] = .array(
+                    items.map { item in
+                        switch item {
+                        case .text(let t): .string(t)
+                        case .element(let name, let value): .object(JSONObject([(name, value)]))
+                        }
+                    })
                 return .object(object)
             }
             for case .element(let name, let value) in items {
@@ -142,7 +144,9 @@ public enum XMLJSONConvention {
         _ = LibXML.initialized
         guard let buffer = xmlBufferCreate() else { throw XMLWriteError(message: "out of memory") }
         defer { xmlBufferFree(buffer) }
-        guard let writer = xmlNewTextWriterMemory(buffer, 0) else { throw XMLWriteError(message: "cannot create a writer") }
+        guard let writer = xmlNewTextWriterMemory(buffer, 0) else {
+            throw XMLWriteError(message: "cannot create a writer")
+        }
         var freed = false
         defer { if !freed { xmlFreeTextWriter(writer) } }
         xmlTextWriterSetIndent(writer, 1)
@@ -156,7 +160,8 @@ public enum XMLJSONConvention {
         return Array(UnsafeBufferPointer(start: content, count: Int(xmlBufferLength(buffer))))
     }
 
-    private static func writeElement(_ name: String, _ value: JSONValue, writer: xmlTextWriterPtr) throws(XMLWriteError) {
+    private static func writeElement(_ name: String, _ value: JSONValue, writer: xmlTextWriterPtr) throws(XMLWriteError)
+    {
         if case .array(let items) = value {
             for item in items { try writeElement(name, item, writer: writer) }
             return

@@ -2,7 +2,9 @@ internal import CLibXML2
 import FerryCore
 
 /// A tree the selectors walk with simple paths: libxml2's nodes (``LibXMLTree``) or records
-/// copied out of the reader (``RecordSnapshots``). Both select and read values the same way.
+/// copied out of the reader (``RecordSnapshots``).
+///
+/// Both select and read values the same way.
 protocol ElementTree {
     associatedtype Element
 

@@ -36,23 +36,27 @@ final class GuardedParse {
     }
 
     /// Keeps an error libxml2 reports: the first error of the document, or a schema validity
-    /// error. Warnings are ignored.
+    /// error.
+    ///
+    /// Warnings are ignored.
     /// - Returns: whether it was an error.
     @discardableResult
     func keep(_ error: UnsafePointer<xmlError>) -> Bool {
         guard error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return false }
-        let message = (error.pointee.message.map { String(cString: $0) } ?? "not well-formed").trimmingTrailingNewlines()
+        let message = (error.pointee.message.map { String(cString: $0) } ?? "not well-formed")
+            .trimmingTrailingNewlines()
         let at = location(line: max(Int(error.pointee.line), 1), column: max(Int(error.pointee.int2), 1))
         if error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) {
             validityErrors.append(XMLReadError(.invalid, message, at: at))
             return true
         }
-        let kind: XMLReadError.Kind = switch error.pointee.code {
-        case Int32(XML_ERR_INVALID_ENCODING.rawValue), Int32(XML_ERR_UNKNOWN_ENCODING.rawValue),
-            Int32(XML_ERR_UNSUPPORTED_ENCODING.rawValue), Int32(XML_I18N_CONV_FAILED.rawValue):
-            .encoding
-        default: .notWellFormed
-        }
+        let kind: XMLReadError.Kind =
+            switch error.pointee.code {
+            case Int32(XML_ERR_INVALID_ENCODING.rawValue), Int32(XML_ERR_UNKNOWN_ENCODING.rawValue),
+                Int32(XML_ERR_UNSUPPORTED_ENCODING.rawValue), Int32(XML_I18N_CONV_FAILED.rawValue):
+                .encoding
+            default: .notWellFormed
+            }
         keep(XMLReadError(kind, message, at: at))
         return true
     }
@@ -66,11 +70,14 @@ final class GuardedParse {
     /// - Parameter line: the parser's line, for a failure libxml2 reported without one.
     func failure(line: Int) -> XMLReadError {
         if let guardFailure = guarded.failure { return guardFailure }
-        if let inputError { return XMLReadError(.io, "cannot read input: \(inputError)", at: location(line: 1, column: 1)) }
+        if let inputError {
+            return XMLReadError(.io, "cannot read input: \(inputError)", at: location(line: 1, column: 1))
+        }
         // libxml2 reports encoding conversion failures only on its generic channel.
-        return firstError ?? XMLReadError(
-            .notWellFormed, "the document is not well-formed, or its bytes do not match its declared encoding",
-            at: location(line: max(line, 1), column: 1))
+        return firstError
+            ?? XMLReadError(
+                .notWellFormed, "the document is not well-formed, or its bytes do not match its declared encoding",
+                at: location(line: max(line, 1), column: 1))
     }
 
     func location(line: Int, column: Int) -> DocumentLocation {

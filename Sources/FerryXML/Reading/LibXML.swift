@@ -10,9 +10,10 @@ enum LibXML {
 
     /// Parser options for untrusted documents: no network, no entity substitution, no DTD
     /// loading, CDATA merged into text, compact text nodes, line numbers beyond 65,535.
-    static let untrustedOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue
-        | XML_PARSE_COMPACT.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOERROR.rawValue
-        | XML_PARSE_BIG_LINES.rawValue)
+    static let untrustedOptions = Int32(
+        XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue
+            | XML_PARSE_COMPACT.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOERROR.rawValue
+            | XML_PARSE_BIG_LINES.rawValue)
 }
 
 extension UnsafePointer<xmlChar> {

@@ -88,8 +88,10 @@ struct MarkupGuard: ByteStream {
     private var prologueChecked = false
 
     /// The encodings a document may be in (lower-cased names as a declaration writes them): the
-    /// ones the raw-byte checks can read. In EBCDIC, UTF-7 or UCS-4 no markup byte is `<` as
-    /// these checks see it, so a flood of attributes would reach libxml2 unwatched.
+    /// ones the raw-byte checks can read.
+    ///
+    /// In EBCDIC, UTF-7 or UCS-4 no markup byte is `<` as these checks see it, so a flood of
+    /// attributes would reach libxml2 unwatched.
     static let acceptedEncodings: Set<String> = {
         var names: Set<String> = [
             "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii", "koi8-r", "koi8-u",

@@ -108,20 +108,25 @@ public struct RecordSnapshots: Sendable {
     ///     URI, start and end of the value, five after five.
     mutating func startElement(
         name: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?,
-        declarations: UnsafeBufferPointer<UnsafePointer<xmlChar>?>, attributes: UnsafeBufferPointer<UnsafePointer<xmlChar>?>
+        declarations: UnsafeBufferPointer<UnsafePointer<xmlChar>?>,
+        attributes: UnsafeBufferPointer<UnsafePointer<xmlChar>?>
     ) {
-        var element = Node(kind: .element, name: store(name), namespace: store(namespace), prefix: store(prefix),
-                           content: Span(start: -1, count: 0))
+        var element = Node(
+            kind: .element, name: store(name), namespace: store(namespace), prefix: store(prefix),
+            content: Span(start: -1, count: 0))
         let firstDeclaration = self.declarations.count
         for pair in stride(from: 0, to: declarations.count - 1, by: 2) {
-            self.declarations.append(Declaration(prefix: store(declarations[pair]), href: store(declarations[pair + 1])))
+            self.declarations.append(
+                Declaration(prefix: store(declarations[pair]), href: store(declarations[pair + 1])))
         }
         element.declarations = firstDeclaration..<self.declarations.count
         let firstAttribute = self.attributes.count
         for attribute in stride(from: 0, to: attributes.count - 4, by: 5) {
             let value = SAX2AttributeValue(start: attributes[attribute + 3], end: attributes[attribute + 4])
-            self.attributes.append(Attribute(name: store(attributes[attribute]), namespace: store(attributes[attribute + 2]),
-                                             prefix: store(attributes[attribute + 1]), value: store(value)))
+            self.attributes.append(
+                Attribute(
+                    name: store(attributes[attribute]), namespace: store(attributes[attribute + 2]),
+                    prefix: store(attributes[attribute + 1]), value: store(value)))
         }
         element.attributes = firstAttribute..<self.attributes.count
         let index = add(element)
@@ -156,8 +161,10 @@ public struct RecordSnapshots: Sendable {
 
     /// Adds a processing instruction to the innermost open element.
     mutating func appendInstruction(target: UnsafePointer<xmlChar>?, data: UnsafePointer<xmlChar>?) {
-        add(Node(kind: .instruction, name: store(target), namespace: .empty, prefix: .empty,
-                 content: data.map { store($0) } ?? Span(start: -1, count: 0)))
+        add(
+            Node(
+                kind: .instruction, name: store(target), namespace: .empty, prefix: .empty,
+                content: data.map { store($0) } ?? Span(start: -1, count: 0)))
     }
 
     /// Appends a node and links it below the innermost open element, if there is one.
@@ -174,7 +181,8 @@ public struct RecordSnapshots: Sendable {
 
     private mutating func store(_ text: UnsafePointer<xmlChar>?) -> Span {
         guard let text else { return .empty }
-        return store(UnsafeBufferPointer(start: text, count: strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))))
+        return store(
+            UnsafeBufferPointer(start: text, count: strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))))
     }
 
     private mutating func store(_ text: UnsafeBufferPointer<UInt8>) -> Span {
@@ -209,7 +217,9 @@ public struct RecordSnapshots: Sendable {
             try nodes.withUnsafeBufferPointer { nodes in
                 try attributes.withUnsafeBufferPointer { attributes in
                     try records.withUnsafeBufferPointer { records in
-                        try withUnsafePointer(to: View.Buffers(bytes: bytes, nodes: nodes, attributes: attributes, records: records)) {
+                        try withUnsafePointer(
+                            to: View.Buffers(bytes: bytes, nodes: nodes, attributes: attributes, records: records)
+                        ) {
                             try body(View(buffers: $0))
                         }
                     }
@@ -246,7 +256,8 @@ public struct RecordSnapshots: Sendable {
 
         func string(_ span: Span) -> String {
             guard span.count > 0 else { return "" }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[span.start..<span.start + span.count]), as: UTF8.self)
+            return String(
+                decoding: UnsafeBufferPointer(rebasing: bytes[span.start..<span.start + span.count]), as: UTF8.self)
         }
 
         private func equals(_ span: Span, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -290,8 +301,9 @@ public struct RecordSnapshots: Sendable {
                 switch copied.kind {
                 case .text, .cdata:
                     if copied.content.count > 0 {
-                        value.append(contentsOf: UnsafeBufferPointer(
-                            rebasing: bytes[copied.content.start..<copied.content.start + copied.content.count]))
+                        value.append(
+                            contentsOf: UnsafeBufferPointer(
+                                rebasing: bytes[copied.content.start..<copied.content.start + copied.content.count]))
                     }
                 case .element: appendText(below: child, to: &value)
                 case .comment, .instruction: break
@@ -332,7 +344,8 @@ public struct RecordSnapshots: Sendable {
                 name.namespace.withUnsafeBufferPointer { namespace in
                     for index in nodes[node].attributes {
                         let attribute = attributes[index]
-                        let sameNamespace = attribute.namespace.count == 0 ? namespace.isEmpty : equals(attribute.namespace, namespace)
+                        let sameNamespace =
+                            attribute.namespace.count == 0 ? namespace.isEmpty : equals(attribute.namespace, namespace)
                         if sameNamespace && equals(attribute.name, local) { return attribute.value }
                     }
                     return nil
@@ -491,8 +504,10 @@ public struct SnapshotSelector: RecordSelector {
 
     public func xpathString(_ index: Int, from node: RecordNode) -> String? { nil }
 
-    public func withTextInPlace<Result>(at path: NodePath, from node: RecordNode,
-                                        _ body: (UnsafeBufferPointer<UInt8>?) -> Result) -> Result {
+    public func withTextInPlace<Result>(
+        at path: NodePath, from node: RecordNode,
+        _ body: (UnsafeBufferPointer<UInt8>?) -> Result
+    ) -> Result {
         guard let span = view.spanInPlace(at: path, from: RecordSnapshots.index(node)) else { return body(nil) }
         return body(UnsafeBufferPointer(rebasing: view.bytes[span.start..<span.start + span.count]))
     }

@@ -14,7 +14,9 @@ struct XMLElement {
 
     /// Whether the element has the namespace URI and local name of `name`.
     func matches(_ name: NodePath.Name) -> Bool {
-        name.matches(local: node.pointee.name.map(UnsafePointer.init), namespace: node.pointee.ns?.pointee.href.map(UnsafePointer.init))
+        name.matches(
+            local: node.pointee.name.map(UnsafePointer.init),
+            namespace: node.pointee.ns?.pointee.href.map(UnsafePointer.init))
     }
 
     /// Calls `body` with each child element that has a name, in document order.
@@ -58,7 +60,8 @@ struct XMLElement {
         if let child = attribute.pointee.children, child.pointee.next == nil, let content = child.pointee.content {
             return UnsafePointer(content).string
         }
-        guard let content = xmlNodeGetContent(UnsafeMutableRawPointer(attribute).assumingMemoryBound(to: xmlNode.self)) else {
+        guard let content = xmlNodeGetContent(UnsafeMutableRawPointer(attribute).assumingMemoryBound(to: xmlNode.self))
+        else {
             return ""
         }
         defer { ferry_xmlFree(content) }

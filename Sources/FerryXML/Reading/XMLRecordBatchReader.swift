@@ -32,13 +32,17 @@ public final class XMLRecordBatchReader {
     ///   - recordPath: the element path from the root to each record.
     ///   - batchSize: the records a batch holds.
     ///   - batchBytes: the bytes of text after which a batch is handed on with fewer records.
-    public init(input: any ByteStream, path: String, recordPath: [NodePath.Name], limits: XMLLimits = XMLLimits(),
-                batchSize: Int, batchBytes: Int) {
+    public init(
+        input: any ByteStream, path: String, recordPath: [NodePath.Name], limits: XMLLimits = XMLLimits(),
+        batchSize: Int, batchBytes: Int
+    ) {
         parse = GuardedParse(input: input, path: path, limits: limits)
         self.path = path
         events = .allocate(capacity: 1)
-        events.initialize(to: Events(parse: parse, recordPath: recordPath, limits: limits, batchSize: batchSize,
-                                     batchBytes: batchBytes))
+        events.initialize(
+            to: Events(
+                parse: parse, recordPath: recordPath, limits: limits, batchSize: batchSize,
+                batchBytes: batchBytes))
     }
 
     deinit {
@@ -70,7 +74,9 @@ public final class XMLRecordBatchReader {
         var failure: XMLReadError?
         if parse.hasFailed || parser.pointee.wellFormed == 0 {
             failure = parse.failure(line: events.pointee.line)
-            if events.pointee.batch.isBuildingRecord { failure?.interruptedRecord = events.pointee.batch.removeRecordCutOff() }
+            if events.pointee.batch.isBuildingRecord {
+                failure?.interruptedRecord = events.pointee.batch.removeRecordCutOff()
+            }
         }
         let last = events.pointee.batch
         events.pointee.batch = RecordSnapshots()
@@ -84,16 +90,18 @@ public final class XMLRecordBatchReader {
     /// for a fault depends on where its chunks end.
     private static let chunkSize = 512
 
-    /// Feeds the parser the whole input, until its end or the first fault. The last bytes go
-    /// with the end, as `xmlTextReader` hands them, so that a document cut off inside a record
-    /// is reported as libxml2 reports it there ("Premature end of data in tag …").
+    /// Feeds the parser the whole input, until its end or the first fault.
+    ///
+    /// The last bytes go with the end, as `xmlTextReader` hands them, so that a document cut off
+    /// inside a record is reported as libxml2 reports it there ("Premature end of data in tag …").
     private func push(to parser: xmlParserCtxtPtr) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * Self.readSize) { buffers in
             var (current, next) = (buffers.baseAddress!, buffers.baseAddress! + Self.readSize)
             var count = parse.read(into: UnsafeMutableRawBufferPointer(start: current, count: Self.readSize))
             while count >= 0 {
                 // Read ahead, to know whether these bytes are the last.
-                let nextCount = count == 0 ? 0 : parse.read(into: UnsafeMutableRawBufferPointer(start: next, count: Self.readSize))
+                let nextCount =
+                    count == 0 ? 0 : parse.read(into: UnsafeMutableRawBufferPointer(start: next, count: Self.readSize))
                 let isLast = nextCount == 0
                 var start = 0
                 repeat {
@@ -153,23 +161,27 @@ private struct Events {
 
     mutating func startElement(
         name: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?,
-        declarations: UnsafeBufferPointer<UnsafePointer<xmlChar>?>, attributes: UnsafeBufferPointer<UnsafePointer<xmlChar>?>
+        declarations: UnsafeBufferPointer<UnsafePointer<xmlChar>?>,
+        attributes: UnsafeBufferPointer<UnsafePointer<xmlChar>?>
     ) {
         guard !failed else { return xmlStopParser(parser) }
         if batch.isBuildingRecord {
-            return batch.startElement(name: name, prefix: prefix, namespace: namespace, declarations: declarations,
-                                      attributes: attributes)
+            return batch.startElement(
+                name: name, prefix: prefix, namespace: namespace, declarations: declarations,
+                attributes: attributes)
         }
         if depth == 0 && rootName == nil {
             rootName = name.map { $0.string } ?? ""
             rootMatches = !recordPath.isEmpty && recordPath[0].matches(local: name, namespace: namespace)
         }
-        if depth == matchedDepth, depth < recordPath.count, recordPath[depth].matches(local: name, namespace: namespace) {
+        if depth == matchedDepth, depth < recordPath.count, recordPath[depth].matches(local: name, namespace: namespace)
+        {
             if depth == recordPath.count - 1 {
                 let encoding = parser?.pointee.encoding ?? parser?.pointee.input?.pointee.encoding
                 batch.beginRecord(line: line, headers: headerAttributes, documentHasEncoding: encoding != nil)
-                return batch.startElement(name: name, prefix: prefix, namespace: namespace, declarations: declarations,
-                                          attributes: attributes)
+                return batch.startElement(
+                    name: name, prefix: prefix, namespace: namespace, declarations: declarations,
+                    attributes: attributes)
             }
             captureHeader(attributes)
             matchedDepth = depth + 1
@@ -203,9 +215,14 @@ private struct Events {
         for attribute in stride(from: 0, to: attributes.count - 4, by: 5) {
             guard let local = attributes[attribute] else { continue }
             let value = SAX2AttributeValue(start: attributes[attribute + 3], end: attributes[attribute + 4])
-            headerAttributes.append((depth, NodePath.Name(namespace: attributes[attribute + 2].map { $0.string } ?? "",
-                                                          local: local.string, prefix: nil),
-                                     String(decoding: value.decoded, as: UTF8.self)))
+            headerAttributes.append(
+                (
+                    depth,
+                    NodePath.Name(
+                        namespace: attributes[attribute + 2].map { $0.string } ?? "",
+                        local: local.string, prefix: nil),
+                    String(decoding: value.decoded, as: UTF8.self)
+                ))
         }
     }
 
@@ -216,11 +233,14 @@ private struct Events {
         }
         var handler = xmlSAXHandler()
         handler.initialized = XML_SAX2_MAGIC
-        handler.startElementNs = { context, name, prefix, namespace, declarationCount, declarations, attributeCount, _, attributes in
+        handler.startElementNs = {
+            context, name, prefix, namespace, declarationCount, declarations, attributeCount, _, attributes in
             events(context).pointee.startElement(
                 name: name, prefix: prefix, namespace: namespace,
-                declarations: UnsafeBufferPointer(start: declarations.map { UnsafePointer($0) }, count: 2 * Int(declarationCount)),
-                attributes: UnsafeBufferPointer(start: attributes.map { UnsafePointer($0) }, count: 5 * Int(attributeCount)))
+                declarations: UnsafeBufferPointer(
+                    start: declarations.map { UnsafePointer($0) }, count: 2 * Int(declarationCount)),
+                attributes: UnsafeBufferPointer(
+                    start: attributes.map { UnsafePointer($0) }, count: 5 * Int(attributeCount)))
         }
         handler.endElementNs = { context, _, _, _ in events(context).pointee.endElement() }
         handler.characters = { context, text, length in
@@ -229,7 +249,9 @@ private struct Events {
         handler.ignorableWhitespace = handler.characters
         handler.comment = { context, text in
             let events = events(context)
-            if !events.pointee.failed && events.pointee.batch.isBuildingRecord { events.pointee.batch.appendComment(text) }
+            if !events.pointee.failed && events.pointee.batch.isBuildingRecord {
+                events.pointee.batch.appendComment(text)
+            }
         }
         handler.processingInstruction = { context, target, data in
             let events = events(context)
@@ -238,7 +260,8 @@ private struct Events {
             }
         }
         handler.internalSubset = { context, _, _, _ in
-            events(context).pointee.fail(.doctype, "the document has a DOCTYPE; exports have none, so it is refused as a whole")
+            events(context).pointee.fail(
+                .doctype, "the document has a DOCTYPE; exports have none, so it is refused as a whole")
         }
         handler.serror = { context, error in
             guard let error else { return }

@@ -97,7 +97,8 @@ public final class XMLRecordReader {
                     rootName = node.pointee.name.map { UnsafePointer($0).string }
                     rootMatches = !recordPath.isEmpty && XMLElement(node).matches(recordPath[0])
                 }
-                guard depth == matchedDepth, depth < recordPath.count, XMLElement(node).matches(recordPath[depth]) else {
+                guard depth == matchedDepth, depth < recordPath.count, XMLElement(node).matches(recordPath[depth])
+                else {
                     continue
                 }
                 if depth == recordPath.count - 1 {
@@ -172,8 +173,13 @@ public final class XMLRecordReader {
         while let current = attribute {
             if let name = current.pointee.name {
                 let namespace = current.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
-                headerAttributes.append((depth, NodePath.Name(namespace: namespace, local: UnsafePointer(name).string,
-                                                              prefix: nil), XMLElement.attributeValue(current)))
+                headerAttributes.append(
+                    (
+                        depth,
+                        NodePath.Name(
+                            namespace: namespace, local: UnsafePointer(name).string,
+                            prefix: nil), XMLElement.attributeValue(current)
+                    ))
             }
             attribute = current.pointee.next
         }

@@ -16,16 +16,19 @@ final class XMLStreamReader {
     init(input: any ByteStream, path: String, limits: XMLLimits, schema: xmlSchemaPtr? = nil) {
         parse = GuardedParse(input: input, path: path, limits: limits)
         let context = Unmanaged.passUnretained(parse).toOpaque()
-        reader = xmlReaderForIO({ context, buffer, length in
-            guard let context, let buffer else { return -1 }
-            let parse = Unmanaged<GuardedParse>.fromOpaque(context).takeUnretainedValue()
-            return Int32(parse.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
-        }, nil, context, path, nil, LibXML.untrustedOptions)
+        reader = xmlReaderForIO(
+            { context, buffer, length in
+                guard let context, let buffer else { return -1 }
+                let parse = Unmanaged<GuardedParse>.fromOpaque(context).takeUnretainedValue()
+                return Int32(parse.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
+            }, nil, context, path, nil, LibXML.untrustedOptions)
         if let reader {
-            xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
-                guard let context, let error else { return }
-                Unmanaged<GuardedParse>.fromOpaque(context).takeUnretainedValue().keep(error)
-            }, context)
+            xmlTextReaderSetStructuredErrorHandler(
+                reader,
+                { context, error in
+                    guard let context, let error else { return }
+                    Unmanaged<GuardedParse>.fromOpaque(context).takeUnretainedValue().keep(error)
+                }, context)
             if let schema { xmlTextReaderSetSchema(reader, schema) }
         }
     }
@@ -39,7 +42,9 @@ final class XMLStreamReader {
     /// - Returns: false at the end of the document.
     /// - Throws: ``XMLReadError`` for a fault, a DOCTYPE or an element nested too deep.
     func read() throws(XMLReadError) -> Bool {
-        guard let reader else { throw XMLReadError(.io, "cannot create an XML reader", at: location(line: 1, column: 1)) }
+        guard let reader else {
+            throw XMLReadError(.io, "cannot create an XML reader", at: location(line: 1, column: 1))
+        }
         let status = xmlTextReaderRead(reader)
         // Every error is fatal, the recoverable ones (namespace errors among them) included.
         if status < 0 || parse.hasFailed { throw failure() }
@@ -65,8 +70,9 @@ final class XMLStreamReader {
         guard let reader else { return }
         switch xmlTextReaderNodeType(reader) {
         case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-            throw XMLReadError(.doctype, "the document has a DOCTYPE; exports have none, so it is refused as a whole",
-                               at: location(line: Int(xmlTextReaderGetParserLineNumber(reader)), column: 1))
+            throw XMLReadError(
+                .doctype, "the document has a DOCTYPE; exports have none, so it is refused as a whole",
+                at: location(line: Int(xmlTextReaderGetParserLineNumber(reader)), column: 1))
         default:
             break
         }
@@ -76,8 +82,9 @@ final class XMLStreamReader {
     var nodeType: Int32 { reader.map { xmlTextReaderNodeType($0) } ?? 0 }
     /// The depth of the current node, 0 for the root.
     var depth: Int { reader.map { Int(xmlTextReaderDepth($0)) } ?? 0 }
-    /// The document libxml2 is building, once parsing has started. Asking for it makes the
-    /// reader keep it, so this reader frees it itself when it goes.
+    /// The document libxml2 is building, once parsing has started.
+    ///
+    /// Asking for it makes the reader keep it, so this reader frees it itself when it goes.
     var document: xmlDocPtr? {
         if documentTaken == nil { documentTaken = reader.flatMap { xmlTextReaderCurrentDoc($0) } }
         return documentTaken

@@ -40,7 +40,9 @@ public final class XPathProgram {
     }
 
     func string(_ index: Int, node: xmlNodePtr, document: xmlDocPtr) -> String? {
-        guard index < compiled.count, let expr = compiled[index], let context = context(for: document) else { return nil }
+        guard index < compiled.count, let expr = compiled[index], let context = context(for: document) else {
+            return nil
+        }
         context.pointee.node = node
         guard let result = xmlXPathCompiledEval(expr, context) else { return nil }
         defer { xmlXPathFreeObject(result) }

@@ -15,22 +15,30 @@ public final class XSDValidator {
         _ = LibXML.initialized
         ferry_discard_generic_errors()
         guard let parser = xmlSchemaNewParserCtxt(schemaPath) else {
-            throw XMLReadError(.io, "cannot read the schema", at: DocumentLocation(path: schemaPath, line: 1, column: 1))
+            throw XMLReadError(
+                .io, "cannot read the schema", at: DocumentLocation(path: schemaPath, line: 1, column: 1))
         }
         defer { xmlSchemaFreeParserCtxt(parser) }
         final class Collector { var first: XMLReadError? }
         let collector = Collector()
-        xmlSchemaSetParserStructuredErrors(parser, { context, error in
-            guard let context, let error else { return }
-            let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
-            guard collector.first == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            let file = error.pointee.file.map { String(cString: $0) } ?? ""
-            collector.first = XMLReadError(.invalid, (error.pointee.message.map { String(cString: $0) } ?? "invalid schema")
-                .trimmingTrailingNewlines(), at: DocumentLocation(path: file, line: max(Int(error.pointee.line), 1), column: 1))
-        }, Unmanaged.passUnretained(collector).toOpaque())
+        xmlSchemaSetParserStructuredErrors(
+            parser,
+            { context, error in
+                guard let context, let error else { return }
+                let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+                guard collector.first == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+                let file = error.pointee.file.map { String(cString: $0) } ?? ""
+                collector.first = XMLReadError(
+                    .invalid,
+                    (error.pointee.message.map { String(cString: $0) } ?? "invalid schema")
+                        .trimmingTrailingNewlines(),
+                    at: DocumentLocation(path: file, line: max(Int(error.pointee.line), 1), column: 1))
+            }, Unmanaged.passUnretained(collector).toOpaque())
         guard let schema = xmlSchemaParse(parser) else {
-            throw collector.first ?? XMLReadError(.invalid, "the schema does not compile",
-                                                  at: DocumentLocation(path: schemaPath, line: 1, column: 1))
+            throw collector.first
+                ?? XMLReadError(
+                    .invalid, "the schema does not compile",
+                    at: DocumentLocation(path: schemaPath, line: 1, column: 1))
         }
         self.schema = schema
     }
@@ -40,7 +48,9 @@ public final class XSDValidator {
     /// Validates one document.
     /// - Returns: every validity error, each with its line and column; empty when valid.
     /// - Throws: ``XMLReadError`` when the document is not well-formed or cannot be read.
-    public func validate(_ input: any ByteStream, path: String, limits: XMLLimits = XMLLimits()) throws(XMLReadError) -> [XMLReadError] {
+    public func validate(_ input: any ByteStream, path: String, limits: XMLLimits = XMLLimits()) throws(XMLReadError)
+        -> [XMLReadError]
+    {
         let reader = XMLStreamReader(input: input, path: path, limits: limits, schema: schema)
         while try reader.read() {}
         return reader.validityErrors

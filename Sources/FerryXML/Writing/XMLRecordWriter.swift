@@ -111,15 +111,18 @@ public final class XMLRecordWriter {
             let fieldPointer = "\(pointer)/\(binding.field.name)"
             guard let value = data[binding.field.name] else {
                 if binding.rule.isRequiredByFormat {
-                    problems.append(RecordProblem(code: "mapping.required-by-format", pointer: fieldPointer,
-                                                  message: "the format requires \(binding.field.name), and the record has none"))
+                    problems.append(
+                        RecordProblem(
+                            code: "mapping.required-by-format", pointer: fieldPointer,
+                            message: "the format requires \(binding.field.name), and the record has none"))
                 }
                 continue
             }
             let items = binding.field.isList ? (value.arrayValue ?? []) : [value]
             for item in items {
-                write(item, rule: binding.rule, into: element, isRepeated: binding.field.isList, pointer: fieldPointer,
-                      parts: &parts, problems: &problems)
+                write(
+                    item, rule: binding.rule, into: element, isRepeated: binding.field.isList, pointer: fieldPointer,
+                    parts: &parts, problems: &problems)
             }
         }
         for (key, values) in parts where key.element == ObjectIdentifier(element) {
@@ -163,7 +166,8 @@ public final class XMLRecordWriter {
     private func text(of value: JSONValue, rule: FieldRule) -> String? {
         switch (rule.parser, value) {
         case (.decimal(let format), .number(let n)):
-            return format.point == "." ? n.text : n.text.map { $0 == "." ? format.point : $0 }.reduce(into: "") { $0.append($1) }
+            return format.point == "."
+                ? n.text : n.text.map { $0 == "." ? format.point : $0 }.reduce(into: "") { $0.append($1) }
         case (.boolean(let trueWords, let falseWords), .bool(let b)):
             return b ? trueWords.first ?? "true" : falseWords.first ?? "false"
         case (.date(let pattern?), .string(let s)):
@@ -206,7 +210,9 @@ public final class XMLRecordWriter {
     }
 
     private func check(_ status: Int32) throws(XMLWriteError) {
-        if status < 0 { throw XMLWriteError(message: "libxml2's text writer failed (encoding \(mapping.xml.encoding))") }
+        if status < 0 {
+            throw XMLWriteError(message: "libxml2's text writer failed (encoding \(mapping.xml.encoding))")
+        }
     }
 }
 

@@ -50,14 +50,18 @@ struct RecordConverterTests {
         }
         if asNDJSON {
             var ndjson: [UInt8] = []
-            converter.convertToNDJSON(document, report: &report, inParallel: inParallel, write: { ndjson += $0 }, reject: reject)
-            run.lines = String(decoding: ndjson, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            converter.convertToNDJSON(
+                document, report: &report, inParallel: inParallel, write: { ndjson += $0 }, reject: reject)
+            run.lines = String(decoding: ndjson, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                .map(String.init)
             #expect(run.lines.last == "", "every line ends with a line feed")
             run.lines.removeLast()
         } else {
-            converter.convert(document, report: &report, inParallel: inParallel, emit: { record in
-                run.lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
-            }, reject: reject)
+            converter.convert(
+                document, report: &report, inParallel: inParallel,
+                emit: { record in
+                    run.lines.append(String(decoding: record.jsonBytes, as: UTF8.self))
+                }, reject: reject)
         }
         run.converted = report.converted
         run.rejected = report.rejected
@@ -78,7 +82,9 @@ struct RecordConverterTests {
         #expect(inParallel.lines.count == 1_500 - 1_500 / 97 - 1_500 / 89)
         #expect(inParallel.converted + inParallel.rejected == 1_500 + (cutOff ? 1 : 0))
         #expect(inParallel.rejects.count == 1_500 / 97 + 1_500 / 89 + (cutOff ? 1 : 0))
-        #expect(inParallel.rejects.first?.hasPrefix("\(4 + 88 * 5) ДЕ-000089X ") == true, "\(inParallel.rejects.first ?? "")")
+        #expect(
+            inParallel.rejects.first?.hasPrefix("\(4 + 88 * 5) ДЕ-000089X ") == true,
+            "\(inParallel.rejects.first ?? "")")
         #expect(inParallel.rejects.first?.contains("pattern") == true, "validation rejects on a worker")
         #expect(inParallel.rejects.dropFirst().first?.hasPrefix("\(4 + 96 * 5) ДЕ-000097 ") == true)
         #expect(inParallel.malformed.count == (cutOff ? 1 : 0))
@@ -88,23 +94,23 @@ struct RecordConverterTests {
         #expect(subjects == subjects.sorted(), "records in input order")
     }
 
-    /// In parallel, records without a problem are written straight from the mapping
-    /// (`RecordLineWriter`): every fixture input gives the same lines and rejects as mapping,
-    /// validating and building each record one by one.
-    @Test func linesWrittenStraightFromTheMappingAreTheSameForEveryFixture() throws {
+    /// In parallel (records copied out in batches, lines written on the workers) every fixture
+    /// input gives the same lines and rejects as on the calling thread through libxml2's nodes.
+    @Test func parallelLinesAreTheSameAsRecordsOneByOneForEveryFixture() throws {
         var compared = 0
         for mapping in MappingFixtureTests.mappingNames {
             let directory = FerryTesting.fixtures.appendingPathComponent(mapping)
             for fixture in ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted() {
-                guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(fixture)/input.xml").path)
+                guard
+                    let data = FileManager.default.contents(
+                        atPath: directory.appendingPathComponent("\(fixture)/input.xml").path)
                 else { continue }
                 let loaded = try loadMapping(mapping)
-                let validator = try RecordValidator(schema: loaded.schema, patternCompiler: ProjectLoader.patternCompiler)
-                #expect(RecordLineWriter(mapper: RecordMapper(mapping: loaded), validator: validator, source: loaded.source) != nil,
-                        "\(mapping): the mapping can be written straight")
                 let converter = try RecordConverter(mapping: loaded)
                 let oneByOne = Self.run(converter, Array(data), inParallel: false)
-                #expect(Self.run(converter, Array(data), inParallel: true, asNDJSON: true) == oneByOne, "\(mapping)/\(fixture)")
+                #expect(
+                    Self.run(converter, Array(data), inParallel: true, asNDJSON: true) == oneByOne,
+                    "\(mapping)/\(fixture)")
                 #expect(!oneByOne.lines.isEmpty, "\(mapping)/\(fixture)")
                 compared += 1
             }
@@ -118,8 +124,10 @@ struct RecordConverterTests {
     @Test func textsWrittenInPlaceAreTheSameAsTextsMappedOneByOne() throws {
         let converter = try RecordConverter(mapping: try loadMapping("snab2-requisition"))
         let descriptions = [
-            "Рацион питания суточный", "  Рацион   питания ", "Рацион\u{00A0}питания", "Cafe\u{0301} и чай", "Café и чай",
-            "кавычки &quot;и&quot; обратная \\ косая", "таб&#9;уляция", "части <!-- и --> комментарий", "CDATA <![CDATA[внутри]]> текст",
+            "Рацион питания суточный", "  Рацион   питания ", "Рацион\u{00A0}питания", "Cafe\u{0301} и чай",
+            "Café и чай",
+            "кавычки &quot;и&quot; обратная \\ косая", "таб&#9;уляция", "части <!-- и --> комментарий",
+            "CDATA <![CDATA[внутри]]> текст",
             "<![CDATA[  только CDATA  ]]>", "&lt;угловые&gt; &amp; амперсанд", "",
         ]
         var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REQLIST GEN=\"2026-11-25T10:00:00+03:00\">\n"
@@ -140,7 +148,9 @@ struct RecordConverterTests {
         #expect(Self.run(converter, bytes, inParallel: true, asNDJSON: true) == oneByOne)
         #expect(oneByOne.converted == 33 && oneByOne.rejected == 3, "\(oneByOne.rejects)")
         #expect(oneByOne.lines.contains { $0.contains(#""description":"кавычки \"и\" обратная \\ косая""#) })
-        #expect(oneByOne.lines.contains { $0.contains(#""unit":"шт""#) } && oneByOne.lines.contains { $0.contains(#""requested_by":"в/ч 2""#) })
+        #expect(
+            oneByOne.lines.contains { $0.contains(#""unit":"шт""#) }
+                && oneByOne.lines.contains { $0.contains(#""requested_by":"в/ч 2""#) })
     }
 
     /// Decimals read from the selector's bytes as they are, and decimals that need folding or
@@ -148,8 +158,10 @@ struct RecordConverterTests {
     /// as mapping each record the usual way.
     @Test func decimalsReadInPlaceAreTheSameAsDecimalsMappedOneByOne() throws {
         let converter = try RecordConverter(mapping: try loadMapping("snab2-requisition"))
-        let quantities = ["120", "35,5", "+12,50", "0,0", "-1", "1 234,5", "1\u{00A0}234,5", " 12,5 ", "12.5", "1,2,3", "1e5", "",
-                          "007,50", "12,", ",5", "١٢"]
+        let quantities = [
+            "120", "35,5", "+12,50", "0,0", "-1", "1 234,5", "1\u{00A0}234,5", " 12,5 ", "12.5", "1,2,3", "1e5", "",
+            "007,50", "12,", ",5", "١٢",
+        ]
         var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REQLIST GEN=\"2026-11-25T10:00:00+03:00\">\n"
         for (index, quantity) in quantities.enumerated() {
             text += """
@@ -171,12 +183,16 @@ struct RecordConverterTests {
     /// A shipped mapping with `original` replaced by `replacement` in its text, loaded beside a
     /// copy of the schemas.
     static func changedMapping(_ name: String, replacing original: String, with replacement: String) throws -> Mapping {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-mapping-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("mappings"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: FerryTesting.packageRoot.appendingPathComponent("schemas"),
-                                         to: directory.appendingPathComponent("schemas"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ferry-mapping-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("mappings"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: FerryTesting.packageRoot.appendingPathComponent("schemas"),
+            to: directory.appendingPathComponent("schemas"))
         defer { try? FileManager.default.removeItem(at: directory) }
-        let text = try String(contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/\(name).yaml"), encoding: .utf8)
+        let text = try String(
+            contentsOf: FerryTesting.packageRoot.appendingPathComponent("mappings/\(name).yaml"), encoding: .utf8)
         let changed = text.replacingOccurrences(of: original, with: replacement)
         #expect(changed != text)
         let mappingPath = directory.appendingPathComponent("mappings/changed.yaml")
@@ -189,7 +205,8 @@ struct RecordConverterTests {
     /// An object the format requires (the schema does not) is reported missing, not left out,
     /// in parallel too.
     @Test func anObjectTheFormatRequiresIsReportedMissingBothWays() throws {
-        let mapping = try Self.changedMapping("kadry-personnel", replacing: "    path: Адрес\n", with: "    path: Адрес\n    required: true\n")
+        let mapping = try Self.changedMapping(
+            "kadry-personnel", replacing: "    path: Адрес\n", with: "    path: Адрес\n    required: true\n")
         let converter = try RecordConverter(mapping: mapping)
         let record = { (number: Int, address: String) in
             """
@@ -213,8 +230,9 @@ struct RecordConverterTests {
     @Test func aTimeFromAnElementBetweenRootAndRecordsIsReadForEachRecord() throws {
         // Groups between the root and the records may repeat with other attributes: the `time`
         // they give is not worked out once per document like a root attribute's.
-        let mapping = try Self.changedMapping("kadry-personnel", replacing: "path: /Выгрузка/@ДатаВыгрузки",
-                                              with: "path: /Выгрузка/Сотрудники/@ДатаВыгрузки")
+        let mapping = try Self.changedMapping(
+            "kadry-personnel", replacing: "path: /Выгрузка/@ДатаВыгрузки",
+            with: "path: /Выгрузка/Сотрудники/@ДатаВыгрузки")
         let converter = try RecordConverter(mapping: mapping)
         let record = { (number: Int) in
             """

@@ -10,21 +10,16 @@ import Glibc
 public struct RecordConverter: Sendable {
     /// The mapping applied.
     public let mapping: Mapping
-    private let mapper: RecordMapper
-    private let validator: RecordValidator
-    private let source: String
-    /// Writes the lines of records without a problem straight from the mapping, when it can.
-    private let lineWriter: RecordLineWriter?
+    /// The mapping compiled against its schema: what every record is walked through.
+    private let plan: MappingPlan
 
     /// Prepares a conversion.
     /// - Parameter sourceOverride: replaces the mapping's `source` (`--source`).
     /// - Throws: ``PatternCompileError`` when a schema pattern does not compile.
     public init(mapping: Mapping, sourceOverride: String? = nil) throws(PatternCompileError) {
         self.mapping = mapping
-        mapper = RecordMapper(mapping: mapping)
-        validator = try RecordValidator(schema: mapping.schema, patternCompiler: ProjectLoader.patternCompiler)
-        source = sourceOverride ?? mapping.source
-        lineWriter = RecordLineWriter(mapper: mapper, validator: validator, source: source)
+        let validator = try RecordValidator(schema: mapping.schema, patternCompiler: ProjectLoader.patternCompiler)
+        plan = MappingPlan(mapping: mapping, validator: validator, source: sourceOverride ?? mapping.source)
     }
 
     /// Converts one document.
@@ -45,26 +40,30 @@ public struct RecordConverter: Sendable {
         _ document: InputSet.Document, report: inout ConversionReport, inParallel: Bool = false,
         emit: (CanonicalRecord) -> Void, reject: (Reject) -> Void
     ) {
-        run(document, report: &report, inParallel: inParallel, linesOnWorkers: false, emit: emit, write: { _ in }, reject: reject)
+        run(
+            document, report: &report, inParallel: inParallel, linesOnWorkers: false, emit: emit, write: { _ in },
+            reject: reject)
     }
 
     /// Converts one document to canonical NDJSON: ``convert(_:report:inParallel:emit:reject:)``
-    /// with each converted record written as one line by `write`. In parallel, the workers
-    /// write the lines of their batches too, and `write` receives a batch's lines at once; a
-    /// record without a problem is written straight from the mapping by ``RecordLineWriter``
-    /// (the same bytes, with no tree built per record), one with a problem is mapped and
-    /// validated the usual way for its reasons.
+    /// with each converted record written as one line by `write`.
+    ///
+    /// In parallel, the workers write the lines of their batches too, and `write` receives a
+    /// batch's lines at once, each written straight from the mapping with no tree built per
+    /// record.
     /// - Parameter write: receives the lines of converted records, in input order.
     public func convertToNDJSON(
         _ document: InputSet.Document, report: inout ConversionReport, inParallel: Bool = false,
         write: ([UInt8]) -> Void, reject: (Reject) -> Void
     ) {
         var line: [UInt8] = []
-        run(document, report: &report, inParallel: inParallel, linesOnWorkers: true, emit: { record in
-            line.removeAll(keepingCapacity: true)
-            Self.appendLine(record, to: &line)
-            write(line)
-        }, write: write, reject: reject)
+        run(
+            document, report: &report, inParallel: inParallel, linesOnWorkers: true,
+            emit: { record in
+                line.removeAll(keepingCapacity: true)
+                Self.appendLine(record, to: &line)
+                write(line)
+            }, write: write, reject: reject)
     }
 
     private static func appendLine(_ record: CanonicalRecord, to lines: inout [UInt8]) {
@@ -79,16 +78,21 @@ public struct RecordConverter: Sendable {
         emit: (CanonicalRecord) -> Void, write: ([UInt8]) -> Void, reject: (Reject) -> Void
     ) {
         guard inParallel && mapping.xpathExpressions.isEmpty else {
-            let xpaths = mapping.xpathExpressions.isEmpty
-                ? nil : try? XPathProgram(expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
+            let xpaths =
+                mapping.xpathExpressions.isEmpty
+                ? nil
+                : try? XPathProgram(
+                    expressions: mapping.xpathExpressions.map(\.expression), namespaces: mapping.namespaces)
             var headerTime = HeaderTime()
             let file = document.displayPath
             let ending = read(document) { record, reader in
-                let text = { reader.text(of: record) }
-                let step = map(record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: file,
-                               headerTime: &headerTime, text: text)
-                emitOrReject(decide(step, file: file, text: text), report: &report, emit: emit, write: write, reject: reject)
-            } interrupted: { emitOrReject(.rejected($0), report: &report, emit: emit, write: write, reject: reject) }
+                let outcome = self.outcome(
+                    of: record.node, selector: reader.selector(xpaths: xpaths), line: record.line, file: file,
+                    headerTime: &headerTime, text: { reader.text(of: record) })
+                emitOrReject(outcome, report: &report, emit: emit, write: write, reject: reject)
+            } interrupted: {
+                emitOrReject(.rejected($0), report: &report, emit: emit, write: write, reject: reject)
+            }
             ending.add(to: &report)
             return
         }
@@ -98,7 +102,11 @@ public struct RecordConverter: Sendable {
         let file = document.displayPath
         let reading = Thread { [self] in
             copies.run { deliver in
-                readBatches(input.value) { deliver(.records($0)) } interrupted: { deliver(.cutOff($0)) }
+                readBatches(input.value) {
+                    deliver(.records($0))
+                } interrupted: {
+                    deliver(.cutOff($0))
+                }
             }
         }
         let workers = (0..<Self.workerCount).map { _ in
@@ -107,8 +115,7 @@ public struct RecordConverter: Sendable {
                 // Linux a process id of 0 names the calling thread).
                 setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.workerNiceness)
                 var headerTime = HeaderTime()
-                var scratch = RecordLineWriter.Scratch()
-                let lineWriter = linesOnWorkers ? lineWriter : nil
+                var output = CanonicalBytesOutput()
                 while let (number, items) = copies.takeNumbered() {
                     var outcomes: [Outcome] = []
                     var lines: [UInt8] = []
@@ -133,18 +140,25 @@ public struct RecordConverter: Sendable {
                             batch.withView { view in
                                 for index in 0..<view.count {
                                     let (node, selector) = (view.node(of: index), view.selector(of: index))
-                                    if let lineWriter,
-                                        lineWriter.appendLine(of: node, with: selector, headerTime: knownHeaderTime(&headerTime, node, selector),
-                                                              to: &lines, scratch: &scratch)
-                                    {
-                                        lineCount += 1
+                                    let line = batch.line(of: index)
+                                    guard linesOnWorkers else {
+                                        add(
+                                            outcome(
+                                                of: node, selector: selector, line: line, file: file,
+                                                headerTime: &headerTime, text: { batch.text(of: index) }))
                                         continue
                                     }
-                                    // A record with a problem: mapped and validated the usual way, for every problem.
-                                    let text = { batch.text(of: index) }
-                                    add(decide(map(node, selector: selector, line: batch.line(of: index), file: file,
-                                                   headerTime: &headerTime, text: text),
-                                               file: file, text: text))
+                                    let time = knownHeaderTime(&headerTime, node, selector)
+                                    if plan.appendLine(
+                                        of: node, with: selector, headerTime: time, to: &lines, output: &output)
+                                    {
+                                        lineCount += 1
+                                    } else {
+                                        add(
+                                            rejection(
+                                                of: node, selector: selector, line: line, file: file,
+                                                headerTime: time, text: { batch.text(of: index) }))
+                                    }
                                 }
                             }
                         case .cutOff(let reject):
@@ -180,13 +194,6 @@ public struct RecordConverter: Sendable {
     private static let snapshotBatchBytes = 1 << 20
 
     // MARK: - Reading and mapping
-
-    /// One input record after mapping.
-    fileprivate enum Step: Sendable {
-        /// Mapped without a problem; validated when it is finished.
-        case mapped(data: JSONObject, key: String?, time: String?, line: Int)
-        case rejected(Reject)
-    }
 
     /// One input record at the end: converted, or rejected with its reasons.
     fileprivate enum Outcome: Sendable {
@@ -228,7 +235,8 @@ public struct RecordConverter: Sendable {
         _ document: InputSet.Document, record: (XMLRecordReader.Record, XMLRecordReader) -> Void,
         interrupted: (Reject) -> Void
     ) -> Ending {
-        let reader = XMLRecordReader(input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
+        let reader = XMLRecordReader(
+            input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
         var records = 0
         do {
             while let next = try reader.next() {
@@ -246,8 +254,9 @@ public struct RecordConverter: Sendable {
     fileprivate func readBatches(
         _ document: InputSet.Document, batch: (RecordSnapshots) -> Void, interrupted: (Reject) -> Void
     ) -> Ending {
-        let reader = XMLRecordBatchReader(input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath,
-                                          batchSize: Self.snapshotBatchSize, batchBytes: Self.snapshotBatchBytes)
+        let reader = XMLRecordBatchReader(
+            input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath,
+            batchSize: Self.snapshotBatchSize, batchBytes: Self.snapshotBatchBytes)
         var records = 0
         do {
             try reader.read { copied in
@@ -261,17 +270,25 @@ public struct RecordConverter: Sendable {
     }
 
     /// The end of a document a fault stopped: the record it cut off rejected, and the fault.
-    private func ending(of document: InputSet.Document, failure: XMLReadError, after records: Int,
-                        interrupted: (Reject) -> Void) -> Ending {
+    private func ending(
+        of document: InputSet.Document, failure: XMLReadError, after records: Int,
+        interrupted: (Reject) -> Void
+    ) -> Ending {
         if let (line, text) = failure.interruptedRecord {
-            interrupted(Reject(problems: [RecordProblem(code: failure.kind.code, pointer: "",
-                                                        message: "the record was cut off: \(failure.message)")],
-                               file: document.displayPath, line: line, key: nil, input: text))
+            interrupted(
+                Reject(
+                    problems: [
+                        RecordProblem(
+                            code: failure.kind.code, pointer: "",
+                            message: "the record was cut off: \(failure.message)")
+                    ],
+                    file: document.displayPath, line: line, key: nil, input: text))
         }
         var ending = Ending()
         if document.isArchiveEntry && records == 0 && failure.location.line <= 1 && failure.location.column <= 1 {
-            ending.warning = Diagnostic(.warning, code: "zip.skipped", message: "skipped: not an XML document",
-                                        at: failure.location)
+            ending.warning = Diagnostic(
+                .warning, code: "zip.skipped", message: "skipped: not an XML document",
+                at: failure.location)
         } else {
             ending.malformed = failure.diagnostic
         }
@@ -284,22 +301,33 @@ public struct RecordConverter: Sendable {
         if !rootMatches {
             let expected = mapping.xml.recordPath.first?.localName ?? ""
             let message = "the root element is \(rootName ?? "missing"), not \(expected): no records in it"
-            ending.warning = Diagnostic(.warning, code: document.isArchiveEntry ? "zip.skipped" : "xml.other-root",
-                                        message: document.isArchiveEntry ? "skipped: \(message)" : message,
-                                        at: DocumentLocation(path: document.displayPath, line: 1, column: 1))
+            ending.warning = Diagnostic(
+                .warning, code: document.isArchiveEntry ? "zip.skipped" : "xml.other-root",
+                message: document.isArchiveEntry ? "skipped: \(message)" : message,
+                at: DocumentLocation(path: document.displayPath, line: 1, column: 1))
         }
         return ending
     }
 
-    /// Maps one record; a record the mapping cannot read is rejected here.
+    /// Converts one record, or rejects it with every problem it has: a record with a problem
+    /// is walked a second time, collecting them all.
     /// - Parameter text: the record's text, asked for only when it is rejected.
-    private func map(_ node: RecordNode, selector: some RecordSelector, line: Int, file: String,
-                     headerTime: inout HeaderTime, text: () -> String) -> Step {
-        let outcome = mapper.map(node, with: selector, headerTime: knownHeaderTime(&headerTime, node, selector))
-        guard outcome.problems.isEmpty else {
-            return .rejected(Reject(problems: outcome.problems, file: file, line: line, key: outcome.key, input: text()))
-        }
-        return .mapped(data: outcome.data, key: outcome.key, time: outcome.time, line: line)
+    private func outcome(
+        of node: RecordNode, selector: some RecordSelector, line: Int, file: String,
+        headerTime: inout HeaderTime, text: () -> String
+    ) -> Outcome {
+        let time = knownHeaderTime(&headerTime, node, selector)
+        if let record = plan.canonicalRecord(of: node, with: selector, headerTime: time) { return .converted(record) }
+        return rejection(of: node, selector: selector, line: line, file: file, headerTime: time, text: text)
+    }
+
+    /// Rejects a record that has a problem, with every problem it has.
+    private func rejection(
+        of node: RecordNode, selector: some RecordSelector, line: Int, file: String, headerTime: RecordMapper.Time?,
+        text: () -> String
+    ) -> Outcome {
+        let (problems, key) = plan.problems(of: node, with: selector, headerTime: headerTime)
+        return .rejected(Reject(problems: problems, file: file, line: line, key: key, input: text()))
     }
 
     /// The document's `time` read from root attributes, worked out on its first record.
@@ -307,33 +335,18 @@ public struct RecordConverter: Sendable {
         -> RecordMapper.Time?
     {
         if !headerTime.isKnown {
-            headerTime = HeaderTime(isKnown: true, time: mapper.headerTime(of: node, with: selector))
+            headerTime = HeaderTime(isKnown: true, time: plan.headerTime(of: node, with: selector))
         }
         return headerTime.time
     }
 
-    // MARK: - Finishing: validation, envelope, id, counts
-
-    /// Validates a mapped record and builds it with its id, or rejects it.
-    /// - Parameter text: the record's text, asked for only when it is rejected.
-    private func decide(_ step: Step, file: String, text: () -> String) -> Outcome {
-        switch step {
-        case .mapped(let data, let key, let time, let line):
-            let problems = validator.validate(data)
-            guard problems.isEmpty, let key else {
-                return .rejected(Reject(problems: problems, file: file, line: line, key: key, input: text()))
-            }
-            return .converted(CanonicalRecord(
-                type: mapping.schema.recordType, source: source, subject: key, dataschema: mapping.schema.dataschema,
-                time: time, classification: validator.classification(of: data), data: data))
-        case .rejected(let rejected):
-            return .rejected(rejected)
-        }
-    }
+    // MARK: - Counting
 
     /// Hands a record to `emit` or `reject` (lines the workers wrote to `write`), and counts it.
-    private func emitOrReject(_ outcome: Outcome, report: inout ConversionReport, emit: (CanonicalRecord) -> Void,
-                              write: ([UInt8]) -> Void, reject: (Reject) -> Void) {
+    private func emitOrReject(
+        _ outcome: Outcome, report: inout ConversionReport, emit: (CanonicalRecord) -> Void,
+        write: ([UInt8]) -> Void, reject: (Reject) -> Void
+    ) {
         switch outcome {
         case .converted(let record):
             report.converted += 1

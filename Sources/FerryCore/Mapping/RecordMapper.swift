@@ -1,26 +1,14 @@
-/// Applies a ``Mapping`` to one input record: selects raw text, folds and normalizes it,
-/// parses it into the schema's types, and builds the record's `data` in schema order.
+/// Reads the values of a ``Mapping``'s rules out of one input record: selects raw text, folds
+/// and normalizes it, and parses it into the schema's types.
 ///
-/// The mapper never half-converts: a record yields either data and `time`, or the list of
-/// every problem found. It is immutable and shared; selectors carry per-record state.
+/// ``MappingPlan`` walks a record's fields and calls it for each value. It is immutable and
+/// shared; selectors carry per-record state.
 public struct RecordMapper: Sendable {
     /// The mapping applied.
     public let mapping: Mapping
 
     /// Creates a mapper.
     public init(mapping: Mapping) { self.mapping = mapping }
-
-    /// The outcome of mapping one record.
-    public struct Outcome: Sendable {
-        /// The record's fields, when every rule succeeded.
-        public var data: JSONObject
-        /// The record's `time`, when the mapping gives one.
-        public var time: String?
-        /// Every problem found; empty when the record converted.
-        public var problems: [RecordProblem]
-        /// The record's key as read, even when the record is rejected.
-        public var key: String?
-    }
 
     /// A record's `time` as the mapping's time rule reads it, with the problems found.
     public struct Time: Sendable {
@@ -42,83 +30,6 @@ public struct RecordMapper: Sendable {
         return Time(value: value?.stringValue, problems: problems)
     }
 
-    /// Maps one record.
-    /// - Parameter headerTime: the document's ``headerTime(of:with:)``, when it has one.
-    public func map(_ record: RecordNode, with selector: any RecordSelector, headerTime: Time? = nil) -> Outcome {
-        var problems: [RecordProblem] = []
-        let data = mapObject(mapping.fields, from: record, selector: selector, pointer: "/data", problems: &problems)
-        var time: String?
-        if let rule = mapping.time {
-            let recordTime = headerTime ?? self.time(rule, of: record, with: selector)
-            time = recordTime.value
-            problems += recordTime.problems
-        }
-        var key: String?
-        switch data[mapping.schema.keyField] {
-        case .string(let s)?: key = s
-        case .number(let n)?: key = n.text
-        default: key = nil
-        }
-        return Outcome(data: data, time: time, problems: problems, key: key)
-    }
-
-    // MARK: - Objects and lists
-
-    private func mapObject(
-        _ bindings: [FieldBinding], from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
-    ) -> JSONObject {
-        var object = JSONObject()
-        object.reserveCapacity(bindings.count)
-        for binding in bindings {
-            let field = binding.field
-            func fieldPointer() -> String { "\(pointer())/\(pointerToken(field.name))" }
-            if let value = mapField(binding, from: element, selector: selector, pointer: fieldPointer(), problems: &problems) {
-                object.appendNew(field.name, value)
-            } else if binding.rule.isRequiredByFormat {
-                problems.append(RecordProblem(code: "mapping.required-by-format", pointer: fieldPointer(),
-                                              message: "the format requires \(field.name), and the record has none"))
-            }
-        }
-        return object
-    }
-
-    private func mapField(
-        _ binding: FieldBinding, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
-    ) -> JSONValue? {
-        let field = binding.field
-        let rule = binding.rule
-        if rule.sourcePath == nil, case .object(let path, let nested) = rule.source {
-            let elements = path.isSelf ? [element] : selector.elements(at: path, from: element)
-            if field.isList {
-                var items: [JSONValue] = []
-                for (index, item) in elements.enumerated() {
-                    let object = mapObject(nested, from: item, selector: selector, pointer: "\(pointer())/\(index)",
-                                           problems: &problems)
-                    if !object.isEmpty { items.append(.object(object)) }
-                }
-                return items.isEmpty ? nil : .array(items)
-            }
-            guard let first = elements.first else { return nil }
-            if elements.count > 1 {
-                problems.append(tooMany(field, count: elements.count, pointer: pointer()))
-                return nil
-            }
-            let object = mapObject(nested, from: first, selector: selector, pointer: pointer(), problems: &problems)
-            return object.isEmpty ? nil : .object(object)
-        }
-        if field.isList, let path = rule.sourcePath {
-            var items: [JSONValue] = []
-            for (index, text) in selector.texts(at: path, from: element).enumerated() {
-                if let value = convert(text, rule: rule, from: element, selector: selector,
-                                       pointer: "\(pointer())/\(index)", problems: &problems) {
-                    items.append(value)
-                }
-            }
-            return items.isEmpty ? nil : .array(items)
-        }
-        return mapScalar(rule, from: element, selector: selector, pointer: pointer(), problems: &problems)
-    }
-
     // MARK: - Scalars
 
     func mapScalar(
@@ -136,7 +47,8 @@ public struct RecordMapper: Sendable {
 
     /// The rule's raw text before white-space handling; nil when the source yields nothing.
     func rawText(
-        _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String, problems: inout [RecordProblem]
+        _ rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
+        problems: inout [RecordProblem]
     ) -> String? {
         if let path = rule.sourcePath {
             if path.isAbsolute { return selector.headerValue(at: path) }
@@ -146,8 +58,10 @@ public struct RecordMapper: Sendable {
             case .several(let texts):
                 let nonEmpty = texts.filter { !TextNormalization.fold($0).isEmpty }
                 if nonEmpty.count > 1 {
-                    problems.append(RecordProblem(code: "mapping.cardinality", pointer: pointer(),
-                                                  message: "found \(nonEmpty.count) values at \(path) for a single-valued field"))
+                    problems.append(
+                        RecordProblem(
+                            code: "mapping.cardinality", pointer: pointer(),
+                            message: "found \(nonEmpty.count) values at \(path) for a single-valued field"))
                     return nil
                 }
                 return nonEmpty.first
@@ -164,12 +78,14 @@ public struct RecordMapper: Sendable {
             return selector.xpathString(index, from: element)
         case .join(let paths, let separator):
             let values = paths.flatMap { path in
-                path.isAbsolute ? [selector.headerValue(at: path)].compactMap { $0 } : selector.texts(at: path, from: element)
+                path.isAbsolute
+                    ? [selector.headerValue(at: path)].compactMap { $0 } : selector.texts(at: path, from: element)
             }.map(TextNormalization.fold).filter { !$0.isEmpty }
             return values.isEmpty ? nil : values.joined(separator: separator)
         case .first(let rules):
             for candidate in rules {
-                if let text = rawText(candidate, from: element, selector: selector, pointer: pointer(), problems: &problems),
+                if let text = rawText(
+                    candidate, from: element, selector: selector, pointer: pointer(), problems: &problems),
                     !TextNormalization.fold(text).isEmpty
                 {
                     return text
@@ -184,7 +100,8 @@ public struct RecordMapper: Sendable {
     }
 
     func convert(
-        _ raw: String, rule: FieldRule, from element: RecordNode, selector: any RecordSelector, pointer: @autoclosure () -> String,
+        _ raw: String, rule: FieldRule, from element: RecordNode, selector: any RecordSelector,
+        pointer: @autoclosure () -> String,
         problems: inout [RecordProblem]
     ) -> JSONValue? {
         var text: String
@@ -213,7 +130,9 @@ public struct RecordMapper: Sendable {
             // Most values carry no grouping character: only those are copied without them.
             let grouped = !format.grouping.isEmpty && text.contains { format.grouping.contains($0) }
             let stripped = grouped ? String(text.filter { !format.grouping.contains($0) }) : text
-            guard let value = ExactDecimal(parsing: stripped[...], point: format.point, allowExponent: format.allowsExponent)
+            guard
+                let value = ExactDecimal(
+                    parsing: stripped[...], point: format.point, allowExponent: format.allowsExponent)
             else {
                 return fail("not a decimal number with '\(format.point)' as the decimal separator")
             }
@@ -225,7 +144,9 @@ public struct RecordMapper: Sendable {
             return fail("not a boolean word (\((trueWords + falseWords).joined(separator: ", ")))")
         case .date(let pattern):
             if let pattern {
-                guard let parts = pattern.parse(text[...]) else { return fail("not an existing date in the pattern \(pattern)") }
+                guard let parts = pattern.parse(text[...]) else {
+                    return fail("not an existing date in the pattern \(pattern)")
+                }
                 return .string(parts.date.description)
             }
             guard CalendarDate(iso: text[...]) != nil else { return fail("not an existing date YYYY-MM-DD") }
@@ -235,9 +156,12 @@ public struct RecordMapper: Sendable {
                 guard DateTimeText.isValid(text[...]) else { return fail("not an RFC 3339 date-time with an offset") }
                 return .string(text)
             }
-            guard let parts = pattern.parse(text[...]) else { return fail("not an existing date-time in the pattern \(pattern)") }
+            guard let parts = pattern.parse(text[...]) else {
+                return fail("not an existing date-time in the pattern \(pattern)")
+            }
             guard let offsetRule,
-                let offsetText = rawText(offsetRule, from: element, selector: selector, pointer: pointer(), problems: &problems)
+                let offsetText = rawText(
+                    offsetRule, from: element, selector: selector, pointer: pointer(), problems: &problems)
             else {
                 return fail("the date-time has no offset")
             }
@@ -253,8 +177,8 @@ public struct RecordMapper: Sendable {
     }
 
     func tooMany(_ field: FieldDefinition, count: Int, pointer: String) -> RecordProblem {
-        RecordProblem(code: "mapping.cardinality", pointer: pointer,
-                      message: "found \(count) elements for the single-valued field \(field.name)")
+        RecordProblem(
+            code: "mapping.cardinality", pointer: pointer,
+            message: "found \(count) elements for the single-valued field \(field.name)")
     }
 }
-

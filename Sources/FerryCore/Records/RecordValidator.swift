@@ -1,5 +1,7 @@
 /// Checks record data against a ``Schema``: types, required fields, patterns, bounds, lists,
-/// comparisons and rules. Every problem is reported, each with its JSON pointer.
+/// comparisons and rules.
+///
+/// Every problem is reported, each with its JSON pointer.
 ///
 /// A validator compiles the schema's patterns once; it is immutable and may be shared by tasks.
 public struct RecordValidator: Sendable {
@@ -29,17 +31,19 @@ public struct RecordValidator: Sendable {
     func ruleProblems(_ data: JSONObject, pointerPrefix: String, into problems: inout [RecordProblem]) {
         for rule in schema.rules where rule.preconditions.allSatisfy({ $0.holds(in: data) }) {
             for condition in rule.postconditions where !condition.holds(in: data) {
-                problems.append(RecordProblem(
-                    code: "record.rule", pointer: "\(pointerPrefix)/\(pointerToken(condition.field))",
-                    message: "\(rule.description) (\(condition.explanation))"))
+                problems.append(
+                    RecordProblem(
+                        code: "record.rule", pointer: "\(pointerPrefix)/\(pointerToken(condition.field))",
+                        message: "\(rule.description) (\(condition.explanation))"))
             }
         }
     }
 
     /// The top-level fields the schema's rules and marking rules read.
     var fieldsReadByRules: Set<String> {
-        Set(schema.rules.flatMap { ($0.preconditions + $0.postconditions).map(\.field) }
-            + schema.markingRules.flatMap { $0.conditions.map(\.field) })
+        Set(
+            schema.rules.flatMap { ($0.preconditions + $0.postconditions).map(\.field) }
+                + schema.markingRules.flatMap { $0.conditions.map(\.field) })
     }
 
     /// The record-level marking: the schema's default raised by its marking rules.
@@ -93,7 +97,9 @@ struct CompiledObject: Sendable {
             if case .object(let objectType) = field.type {
                 nested = try CompiledObject(objectType, patternCompiler: patternCompiler)
             }
-            let matcher = try field.pattern.map { pattern throws(PatternCompileError) in try patternCompiler.compile(pattern) }
+            let matcher = try field.pattern.map { pattern throws(PatternCompileError) in
+                try patternCompiler.compile(pattern)
+            }
             fields.append(CompiledField(definition: field, matcher: matcher, object: nested.map { Box($0) }))
         }
         self.fields = fields
@@ -115,14 +121,18 @@ struct CompiledObject: Sendable {
             else { continue }
             // Dates compare as text; date-times compare on their instants when the offsets agree.
             if a < b && (a.count == 10 || a.suffix(6) == b.suffix(6)) {
-                problems.append(RecordProblem(code: "record.order", pointer: "\(pointer())/\(pointerToken(field.definition.name))",
-                                              message: "\(field.definition.name) is before \(other)"))
+                problems.append(
+                    RecordProblem(
+                        code: "record.order", pointer: "\(pointer())/\(pointerToken(field.definition.name))",
+                        message: "\(field.definition.name) is before \(other)"))
             }
         }
     }
 
-    private func validate(_ members: UnsafeBufferPointer<JSONObject.Member>, pointer: @autoclosure () -> String,
-                          into problems: inout [RecordProblem]) {
+    private func validate(
+        _ members: UnsafeBufferPointer<JSONObject.Member>, pointer: @autoclosure () -> String,
+        into problems: inout [RecordProblem]
+    ) {
         // Members usually come in schema order (the mapper writes them so): look where the last
         // match left off before searching.
         var cursor = 0
@@ -145,33 +155,34 @@ struct CompiledObject: Sendable {
             let isNull = if let found, case .null = members[found].value { true } else { false }
             guard let found, !isNull else {
                 if isNull {
-                    problems.append(RecordProblem(code: "record.null", pointer: fieldPointer(),
-                                                  message: "a field with no value is omitted, never null"))
+                    problems.append(
+                        RecordProblem(
+                            code: "record.null", pointer: fieldPointer(),
+                            message: "a field with no value is omitted, never null"))
                 } else if definition.isRequired {
-                    problems.append(RecordProblem(code: "record.required", pointer: fieldPointer(),
-                                                  message: "required field \(definition.name) is missing"))
+                    problems.append(
+                        RecordProblem(
+                            code: "record.required", pointer: fieldPointer(),
+                            message: "required field \(definition.name) is missing"))
                 }
                 continue
             }
             let value = members[found].value
             if definition.isList {
                 guard case .array(let items) = value else {
-                    problems.append(RecordProblem(code: "record.type", pointer: fieldPointer(),
-                                                  message: "expected a list, found \(value.kindName)"))
+                    problems.append(
+                        RecordProblem(
+                            code: "record.type", pointer: fieldPointer(),
+                            message: "expected a list, found \(value.kindName)"))
                     continue
                 }
                 if items.isEmpty {
-                    problems.append(RecordProblem(code: "record.empty-list", pointer: fieldPointer(),
-                                                  message: "an empty list is omitted, never written"))
+                    problems.append(
+                        RecordProblem(
+                            code: "record.empty-list", pointer: fieldPointer(),
+                            message: "an empty list is omitted, never written"))
                 }
-                if let minItems = definition.minItems, items.count < minItems {
-                    problems.append(RecordProblem(code: "record.min-items", pointer: fieldPointer(),
-                                                  message: "needs at least \(minItems) items, found \(items.count)"))
-                }
-                if let maxItems = definition.maxItems, items.count > maxItems {
-                    problems.append(RecordProblem(code: "record.max-items", pointer: fieldPointer(),
-                                                  message: "allows at most \(maxItems) items, found \(items.count)"))
-                }
+                field.listLengthProblems(count: items.count, pointer: fieldPointer(), into: &problems)
                 for (index, item) in items.enumerated() {
                     field.validateValue(item, pointer: "\(fieldPointer())/\(index)", into: &problems)
                 }
@@ -181,8 +192,10 @@ struct CompiledObject: Sendable {
         }
         if matched < members.count {
             for member in members where type.field(named: member.key) == nil {
-                problems.append(RecordProblem(code: "record.unknown-field", pointer: "\(pointer())/\(pointerToken(member.key))",
-                                              message: "unknown field \(member.key) (the schema has no such field)"))
+                problems.append(
+                    RecordProblem(
+                        code: "record.unknown-field", pointer: "\(pointer())/\(pointerToken(member.key))",
+                        message: "unknown field \(member.key) (the schema has no such field)"))
             }
         }
     }
@@ -221,18 +234,58 @@ final class CompiledField: Sendable {
         }
     }
 
-    /// Whether a string field takes UTF-8 text as it is: what ``validateValue(_:pointer:into:)``
-    /// finds no problem with, checked on the bytes.
+    /// Whether a string field takes UTF-8 text as it is: the checks of a string value in
+    /// ``validateValue(_:pointer:into:)``, made on the bytes.
     func acceptsText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard kind == .string else { return false }
-        if definition.minLength != nil || definition.maxLength != nil {
+        var accepted = true
+        checkString(
+            byteCount: bytes.count,
             // A scalar is a byte that does not continue another.
-            let length = bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
-            if let minLength = definition.minLength, length < minLength { return false }
-            if let maxLength = definition.maxLength, length > maxLength { return false }
+            scalarCount: { bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } },
+            matches: { $0.matches(utf8: bytes) }, problem: { _, _ in accepted = false })
+        return accepted
+    }
+
+    /// The problems of a list's length against the field's bounds.
+    func listLengthProblems(count: Int, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
+        if let minItems = definition.minItems, count < minItems {
+            problems.append(
+                RecordProblem(
+                    code: "record.min-items", pointer: pointer(),
+                    message: "needs at least \(minItems) items, found \(count)"))
         }
-        if let matcher, definition.pattern != nil { return matcher.matches(utf8: bytes) }
-        return true
+        if let maxItems = definition.maxItems, count > maxItems {
+            problems.append(
+                RecordProblem(
+                    code: "record.max-items", pointer: pointer(),
+                    message: "allows at most \(maxItems) items, found \(count)"))
+        }
+    }
+
+    /// The checks of a string: its length in scalars and its pattern.
+    ///
+    /// The text is given by its
+    /// UTF-8 byte count, which settles most length bounds without counting scalars, and by
+    /// ways to count its scalars and to match a pattern, so a string and bytes read in place
+    /// are checked alike.
+    private func checkString(
+        byteCount: Int, scalarCount: () -> Int, matches: (any PatternMatcher) -> Bool,
+        problem: (String, String) -> Void
+    ) {
+        let boundsHold =
+            (definition.minLength.map { byteCount >= 4 * $0 } ?? true)
+            && (definition.maxLength.map { byteCount <= $0 } ?? true)
+        let length = boundsHold ? (definition.minLength ?? 0) : scalarCount()
+        if let minLength = definition.minLength, length < minLength {
+            problem("record.min-length", "must be at least \(minLength) characters, found \(length)")
+        }
+        if let maxLength = definition.maxLength, length > maxLength {
+            problem("record.max-length", "must be at most \(maxLength) characters, found \(length)")
+        }
+        if let matcher, let pattern = definition.pattern, !matches(matcher) {
+            problem("record.pattern", "does not match the pattern \(pattern)")
+        }
     }
 
     func validateValue(_ value: JSONValue, pointer: @autoclosure () -> String, into problems: inout [RecordProblem]) {
@@ -241,20 +294,9 @@ final class CompiledField: Sendable {
         }
         switch (kind, value) {
         case (.string, .string(let s)):
-            // Counting scalars walks the string; the byte count settles most cases without it.
-            let bytes = s.utf8.count
-            let boundsHold = (definition.minLength.map { bytes >= 4 * $0 } ?? true)
-                && (definition.maxLength.map { bytes <= $0 } ?? true)
-            let length = boundsHold ? (definition.minLength ?? 0) : s.unicodeScalars.count
-            if let minLength = definition.minLength, length < minLength {
-                problem("record.min-length", "must be at least \(minLength) characters, found \(length)")
-            }
-            if let maxLength = definition.maxLength, length > maxLength {
-                problem("record.max-length", "must be at most \(maxLength) characters, found \(length)")
-            }
-            if let matcher, let pattern = definition.pattern, !matcher.matches(s) {
-                problem("record.pattern", "does not match the pattern \(pattern)")
-            }
+            checkString(
+                byteCount: s.utf8.count, scalarCount: { s.unicodeScalars.count }, matches: { $0.matches(s) },
+                problem: problem)
         case (.integer, .number(let n)):
             if n.integerValue == nil {
                 problem("record.type", "expected a 64-bit integer")
@@ -292,7 +334,9 @@ final class CompiledField: Sendable {
         if let minimum = definition.minimum {
             let order = ExactDecimal.compare(n, minimum)
             if order < 0 || (order == 0 && definition.minimumIsExclusive) {
-                problem("record.minimum", definition.minimumIsExclusive ? "must be greater than \(minimum)" : "must be at least \(minimum)")
+                problem(
+                    "record.minimum",
+                    definition.minimumIsExclusive ? "must be greater than \(minimum)" : "must be at least \(minimum)")
             }
         }
         if let maximum = definition.maximum, ExactDecimal.compare(n, maximum) > 0 {

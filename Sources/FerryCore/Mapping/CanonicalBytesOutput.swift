@@ -1,0 +1,137 @@
+/// Writes a record's data straight as bytes, in two forms at once.
+///
+/// The forms are `ordered`, members in the schema's order as ``JSONWriter`` writes a record's
+/// data, and `canonical`, RFC 8785 (members in UTF-16 order, numbers in their shortest form)
+/// as the record's id hashes it. No tree is built, walked and freed per record.
+///
+/// Each value is written at the end of both buffers; when an object ends, its members in
+/// `canonical` are put in RFC 8785 order. Buffers are kept from record to record.
+package struct CanonicalBytesOutput: RecordOutput {
+    /// The data in the schema's order.
+    package private(set) var ordered: [UInt8] = []
+    /// The data in RFC 8785 order.
+    package private(set) var canonical: [UInt8] = []
+    /// Where an object's members are put in RFC 8785 order.
+    private var assembly: [UInt8] = []
+    /// The open objects: where each starts, where its fields' spans are, how many it holds.
+    private var objects: [(ordered: Int, canonical: Int, spans: Int, present: Int)] = []
+    /// The open objects' fields: each field's value in `canonical`, by field number.
+    private var spans: [Range<Int>] = []
+    /// The open fields and items: where each starts in both buffers.
+    private var marks: [(ordered: Int, canonical: Int)] = []
+    /// The open lists: how many items each holds so far.
+    private var lists: [Int] = []
+
+    /// Creates empty buffers.
+    package init() {}
+
+    /// Empties the buffers for the next record, keeping their capacity.
+    package mutating func reset() {
+        ordered.removeAll(keepingCapacity: true)
+        canonical.removeAll(keepingCapacity: true)
+        objects.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+        marks.removeAll(keepingCapacity: true)
+        lists.removeAll(keepingCapacity: true)
+    }
+
+    package mutating func beginObject(_ plan: ObjectPlan) {
+        objects.append((ordered.count, canonical.count, spans.count, 0))
+        spans.append(contentsOf: repeatElement(0..<0, count: plan.object.fields.count))
+        ordered.append(UInt8(ascii: "{"))
+    }
+
+    package mutating func beginField(_ index: Int, of plan: ObjectPlan) {
+        marks.append((ordered.count, canonical.count))
+        if objects[objects.count - 1].present > 0 { ordered.append(UInt8(ascii: ",")) }
+        plan.appendKey(index, to: &ordered)
+    }
+
+    package mutating func endField(_ index: Int, of plan: ObjectPlan, kept: Bool) {
+        let mark = marks.removeLast()
+        let object = objects.count - 1
+        if kept {
+            spans[objects[object].spans + index] = mark.canonical..<canonical.count
+            objects[object].present += 1
+        } else {
+            ordered.removeSubrange(mark.ordered...)
+            canonical.removeSubrange(mark.canonical...)
+        }
+    }
+
+    package mutating func endObject(_ plan: ObjectPlan, fieldCount: Int, isRoot: Bool) {
+        let object = objects.removeLast()
+        defer { spans.removeSubrange(object.spans...) }
+        guard object.present > 0 else {
+            ordered.removeSubrange(object.ordered...)
+            canonical.removeSubrange(object.canonical...)
+            if isRoot {
+                appendToBoth(UInt8(ascii: "{"))
+                appendToBoth(UInt8(ascii: "}"))
+            }
+            return
+        }
+        ordered.append(UInt8(ascii: "}"))
+        assembly.removeAll(keepingCapacity: true)
+        assembly.append(UInt8(ascii: "{"))
+        var first = true
+        for index in plan.canonicalOrder {
+            let span = spans[object.spans + index]
+            guard !span.isEmpty else { continue }
+            if !first { assembly.append(UInt8(ascii: ",")) }
+            first = false
+            plan.appendKey(index, to: &assembly)
+            assembly.append(contentsOf: canonical[span])
+        }
+        assembly.append(UInt8(ascii: "}"))
+        canonical.replaceSubrange(object.canonical..., with: assembly)
+    }
+
+    package mutating func beginList() {
+        appendToBoth(UInt8(ascii: "["))
+        lists.append(0)
+    }
+
+    package mutating func beginItem() {
+        marks.append((ordered.count, canonical.count))
+        if lists[lists.count - 1] > 0 { appendToBoth(UInt8(ascii: ",")) }
+    }
+
+    package mutating func endItem(kept: Bool) {
+        let mark = marks.removeLast()
+        if kept {
+            lists[lists.count - 1] += 1
+        } else {
+            ordered.removeSubrange(mark.ordered...)
+            canonical.removeSubrange(mark.canonical...)
+        }
+    }
+
+    package mutating func endList(count: Int) {
+        lists.removeLast()
+        appendToBoth(UInt8(ascii: "]"))
+    }
+
+    package mutating func write(_ value: JSONValue) {
+        switch value {
+        case .number(let number):
+            number.write(canonical: false, into: &ordered)
+            number.write(canonical: true, into: &canonical)
+        default:
+            let start = ordered.count
+            JSONWriter().write(value, into: &ordered)
+            canonical.append(contentsOf: ordered[start...])
+        }
+    }
+
+    package mutating func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        let start = ordered.count
+        JSONWriter.writeString(utf8: bytes, into: &ordered)
+        canonical.append(contentsOf: ordered[start...])
+    }
+
+    private mutating func appendToBoth(_ byte: UInt8) {
+        ordered.append(byte)
+        canonical.append(byte)
+    }
+}

@@ -1,0 +1,75 @@
+/// Where a ``MappingPlan`` walk puts the problems it finds: the walk is generic over it, so one
+/// walk either stops at the first problem (``FirstProblemStops``, the fast way through records
+/// without a problem) or goes on and collects every problem with its pointer
+/// (``EveryProblem``, for a reject's reasons).
+///
+/// A problem is one of two kinds, as a reader meets them: the mapping could not read a value
+/// (`mapping.*`), or the mapped data breaks its schema (`record.*`). A record with a mapping
+/// problem is rejected for those alone, since the data checked against the schema would be
+/// partial.
+package protocol ProblemCollector {
+    /// What the walk throws to stop: `Never` when it never stops.
+    associatedtype Failure: Error
+
+    /// Takes a problem of reading a value; the problem is built only when it is kept.
+    mutating func mappingProblem(_ problem: @autoclosure () -> RecordProblem) throws(Failure)
+
+    /// Takes a problem of the mapped data against its schema.
+    mutating func recordProblem(_ problem: @autoclosure () -> RecordProblem) throws(Failure)
+
+    /// A position among the record problems taken so far, for ``recordProblem(_:before:)``.
+    var recordProblemMark: Int { get }
+
+    /// Takes a problem of the mapped data to stand before those taken since `mark`: a list's
+    /// own problems (its length) come before its items', as a validator reading the finished
+    /// list reports them.
+    mutating func recordProblem(_ problem: @autoclosure () -> RecordProblem, before mark: Int) throws(Failure)
+}
+
+/// Stops the walk at the first problem, without building it: a record with a problem is then
+/// walked again with ``EveryProblem`` for its reasons.
+package struct FirstProblemStops: ProblemCollector {
+    /// Thrown at the first problem.
+    package struct Stopped: Error {}
+
+    package typealias Failure = Stopped
+
+    /// Creates the policy.
+    package init() {}
+
+    package func mappingProblem(_ problem: @autoclosure () -> RecordProblem) throws(Stopped) { throw Stopped() }
+
+    package func recordProblem(_ problem: @autoclosure () -> RecordProblem) throws(Stopped) { throw Stopped() }
+
+    package var recordProblemMark: Int { 0 }
+
+    package func recordProblem(_ problem: @autoclosure () -> RecordProblem, before mark: Int) throws(Stopped) {
+        throw Stopped()
+    }
+}
+
+/// Collects every problem of a record, each with its JSON pointer, in the order a reader of
+/// the record meets them.
+package struct EveryProblem: ProblemCollector {
+    package typealias Failure = Never
+
+    private var mapping: [RecordProblem] = []
+    private var record: [RecordProblem] = []
+
+    /// Creates an empty collection.
+    package init() {}
+
+    /// The record's problems: those of reading its values when there are any, else those of
+    /// its data against the schema.
+    package var problems: [RecordProblem] { mapping.isEmpty ? record : mapping }
+
+    package mutating func mappingProblem(_ problem: @autoclosure () -> RecordProblem) { mapping.append(problem()) }
+
+    package mutating func recordProblem(_ problem: @autoclosure () -> RecordProblem) { record.append(problem()) }
+
+    package var recordProblemMark: Int { record.count }
+
+    package mutating func recordProblem(_ problem: @autoclosure () -> RecordProblem, before mark: Int) {
+        record.insert(problem(), at: mark)
+    }
+}

@@ -59,7 +59,7 @@ package struct CanonicalBytesOutput: RecordOutput {
         }
     }
 
-    package mutating func endObject(_ plan: ObjectPlan, fieldCount: Int, isRoot: Bool) {
+    package mutating func endObject(_ plan: ObjectPlan, isRoot: Bool) {
         let object = objects.removeLast()
         defer { spans.removeSubrange(object.spans...) }
         guard object.present > 0 else {
@@ -107,7 +107,7 @@ package struct CanonicalBytesOutput: RecordOutput {
         }
     }
 
-    package mutating func endList(count: Int) {
+    package mutating func endList() {
         lists.removeLast()
         appendToBoth(UInt8(ascii: "]"))
     }

@@ -110,7 +110,7 @@ extension MappingPlan {
                 if isRoot { keep(kept, ofField: member.index, in: &walk) }
             }
         }
-        output.endObject(plan, fieldCount: present, isRoot: isRoot)
+        output.endObject(plan, isRoot: isRoot)
         if plan.hasComparisons {
             var orderProblems: [RecordProblem] = []
             plan.object.orderProblems(compared, pointer: recordPointer(), into: &orderProblems)
@@ -158,7 +158,7 @@ extension MappingPlan {
                 output.endItem(kept: outcome == .written)
                 if outcome == .written { count += 1 }
             }
-            output.endList(count: count)
+            output.endList()
             return try listOutcome(
                 count: count, field: field, problems: &problems, before: mark, kept: &kept,
                 keepsValue: keepsValue, recordPointer: recordPointer)
@@ -183,7 +183,7 @@ extension MappingPlan {
                 output.endItem(kept: true)
                 count += 1
             }
-            output.endList(count: count)
+            output.endList()
             return try listOutcome(
                 count: count, field: field, problems: &problems, before: mark, kept: &kept,
                 keepsValue: keepsValue, recordPointer: recordPointer)

@@ -13,17 +13,16 @@ package protocol RecordOutput {
     mutating func beginField(_ index: Int, of plan: ObjectPlan)
     /// Ends the field begun last; `kept` is false when it has no value.
     mutating func endField(_ index: Int, of plan: ObjectPlan, kept: Bool)
-    /// Ends the innermost object, which has `fieldCount` fields kept; the record's data is
-    /// written as `{}` when it has none.
-    mutating func endObject(_ plan: ObjectPlan, fieldCount: Int, isRoot: Bool)
+    /// Ends the innermost object; the record's data is written as `{}` when it has no field kept.
+    mutating func endObject(_ plan: ObjectPlan, isRoot: Bool)
     /// Starts a list in the field begun last.
     mutating func beginList()
     /// Starts an item of the innermost list.
     mutating func beginItem()
     /// Ends the item begun last; `kept` is false when it has no value.
     mutating func endItem(kept: Bool)
-    /// Ends the innermost list, which has `count` items kept.
-    mutating func endList(count: Int)
+    /// Ends the innermost list.
+    mutating func endList()
     /// Writes a scalar value.
     mutating func write(_ value: JSONValue)
     /// Writes a string value given as UTF-8 that is already folded and normalized.
@@ -38,11 +37,11 @@ package struct DiscardingOutput: RecordOutput {
     package func beginObject(_ plan: ObjectPlan) {}
     package func beginField(_ index: Int, of plan: ObjectPlan) {}
     package func endField(_ index: Int, of plan: ObjectPlan, kept: Bool) {}
-    package func endObject(_ plan: ObjectPlan, fieldCount: Int, isRoot: Bool) {}
+    package func endObject(_ plan: ObjectPlan, isRoot: Bool) {}
     package func beginList() {}
     package func beginItem() {}
     package func endItem(kept: Bool) {}
-    package func endList(count: Int) {}
+    package func endList() {}
     package func write(_ value: JSONValue) {}
     package func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>) {}
 }

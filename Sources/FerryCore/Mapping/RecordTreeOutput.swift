@@ -25,7 +25,7 @@ package struct RecordTreeOutput: RecordOutput {
 
     package func endField(_ index: Int, of plan: ObjectPlan, kept: Bool) {}
 
-    package mutating func endObject(_ plan: ObjectPlan, fieldCount: Int, isRoot: Bool) {
+    package mutating func endObject(_ plan: ObjectPlan, isRoot: Bool) {
         guard case .object(let object, _) = frames.removeLast() else { return }
         if isRoot {
             data = object
@@ -40,7 +40,7 @@ package struct RecordTreeOutput: RecordOutput {
 
     package func endItem(kept: Bool) {}
 
-    package mutating func endList(count: Int) {
+    package mutating func endList() {
         guard case .list(let items) = frames.removeLast(), !items.isEmpty else { return }
         write(.array(items))
     }

@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
-        .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting"]),
+        .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting", "CLibXML2"]),
         .testTarget(
             name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryTesting"]),
         .testTarget(

@@ -1,3 +1,4 @@
+import CLibXML2
 import FerryConvert
 import FerryCore
 import FerryTesting
@@ -5,8 +6,9 @@ import FerryXML
 import Foundation
 import Testing
 
-/// Records copied from the parser's events (to be mapped on another thread) read and serialize
-/// exactly as libxml2's own nodes of the same records do.
+/// Records copied from the parser's events (to be mapped on another thread) read exactly as
+/// libxml2's own nodes of the same records do, and both readers' records are written back as
+/// libxml2's `xmlNodeDump` writes them.
 struct RecordSnapshotsTests {
     static func name(_ local: String, _ namespace: String = "") -> NodePath.Name {
         NodePath.Name(namespace: namespace, local: local, prefix: nil)
@@ -73,11 +75,53 @@ struct RecordSnapshotsTests {
                 }
             }
             #expect(copied.count == expected.count, "\(label)")
+            let dumped = Self.dumps(bytes, recordPath: recordPath)
+            #expect(dumped.count == expected.count, "\(label)")
             for (index, (record, copy)) in zip(expected, copied).enumerated() {
-                #expect(copy.text == record.text, "\(label), record \(index + 1)")
+                #expect(copy.text == dumped[index], "\(label), record \(index + 1)")
+                #expect(record.text == dumped[index], "\(label), record \(index + 1)")
                 #expect(copy.line == record.line, "\(label), record \(index + 1)")
                 #expect(copy.values == record.values, "\(label), record \(index + 1)")
             }
+        }
+    }
+
+    /// Each record of a document as libxml2 serializes it, parsed whole: what the one renderer
+    /// must write.
+    static func dumps(_ bytes: [UInt8], recordPath: [NodePath.Name]) -> [String] {
+        // Pushed, as the readers push their input: parsed at once with xmlReadMemory, an empty CDATA
+        // section would become an empty text node.
+        guard let parser = xmlCreatePushParserCtxt(nil, nil, nil, 0, "doc.xml") else { return [] }
+        xmlCtxtUseOptions(parser, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue))
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { _ = xmlParseChunk(parser, $0.baseAddress, Int32($0.count), 1) }
+        }
+        let document = parser.pointee.myDoc
+        xmlFreeParserCtxt(parser)
+        guard let document else { return [] }
+        defer { xmlFreeDoc(document) }
+        func matches(_ node: xmlNodePtr, _ name: NodePath.Name) -> Bool {
+            let local = node.pointee.name.map { String(cString: $0) } ?? ""
+            let namespace = node.pointee.ns?.pointee.href.map { String(cString: $0) } ?? ""
+            return node.pointee.type == XML_ELEMENT_NODE && local == name.localName
+                && namespace == name.namespaceURI
+        }
+        guard let root = xmlDocGetRootElement(document), let first = recordPath.first, matches(root, first) else {
+            return []
+        }
+        var level = [root]
+        for step in recordPath.dropFirst() {
+            level = level.flatMap { parent in
+                sequence(first: parent.pointee.children, next: { $0?.pointee.next }).compactMap { $0 }.filter {
+                    matches($0, step)
+                }
+            }
+        }
+        return level.map { node in
+            let buffer = xmlBufferCreate()
+            defer { xmlBufferFree(buffer) }
+            xmlNodeDump(buffer, document, node, 0, 0)
+            return xmlBufferContent(buffer).map { String(cString: $0) } ?? ""
         }
     }
 

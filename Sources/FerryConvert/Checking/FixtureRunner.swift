@@ -75,8 +75,9 @@ public struct FixtureRunner {
         let document = InputSet.Document(
             displayPath: "input.xml", stream: ChunkedByteStream(bytes, chunkSize: chunkSize))
         let writer = JSONWriter()
-        converter.convert(
-            document, report: &report, emit: { output += $0.jsonBytes + [0x0A] },
+        // As `ferry convert` converts: in parallel, each record written as its line.
+        converter.convertToNDJSON(
+            document, report: &report, inParallel: true, write: { output += $0 },
             reject: { rejects += writer.bytes($0.jsonValue) + [0x0A] })
         return Self.outcome(input, outputFile: "output.ndjson", output: output, rejects: rejects, report: report)
     }

@@ -138,7 +138,8 @@ public final class XMLRecordReader {
         if Self.isClosed(node) { return record(node) }
         salvage = Salvage(error: pending.error, queue: [])
         var interrupted = pending.error
-        interrupted.interruptedRecord = (Int(xmlGetLineNo(node)), XMLStreamReader.dump(node))
+        let line = Int(xmlGetLineNo(node))
+        interrupted.interruptedRecord = (line, RecordSnapshots(copying: node, line: line).text(of: 0))
         throw interrupted
     }
 
@@ -213,6 +214,9 @@ public final class XMLRecordReader {
         }
     }
 
-    /// The record's text as serialized XML in UTF-8, for the rejects file.
-    public func text(of record: Record) -> String { XMLStreamReader.dump(XMLElement(record.node).node) }
+    /// The record's text as serialized XML in UTF-8, for the rejects file: written by the one
+    /// renderer, as the batch reader's records are.
+    public func text(of record: Record) -> String {
+        RecordSnapshots(copying: XMLElement(record.node).node, line: record.line).text(of: 0)
+    }
 }

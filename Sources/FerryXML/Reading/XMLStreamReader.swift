@@ -107,15 +107,6 @@ final class XMLStreamReader {
     }
 
     func location(line: Int, column: Int) -> DocumentLocation { parse.location(line: line, column: column) }
-
-    /// A node serialized as XML in UTF-8.
-    static func dump(_ node: xmlNodePtr) -> String {
-        guard let buffer = xmlBufferCreate() else { return "" }
-        defer { xmlBufferFree(buffer) }
-        xmlNodeDump(buffer, node.pointee.doc, node, 0, 0)
-        guard let content = xmlBufferContent(buffer) else { return "" }
-        return content.string
-    }
 }
 
 extension String {

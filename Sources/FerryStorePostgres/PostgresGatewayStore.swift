@@ -152,6 +152,13 @@ public final class PostgresGatewayStore: GatewayStore {
                 "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL"
             ]
         ),
+        (
+            "2026-12-04 claim index",
+            [
+                // Claims for one destination seek its jobs in each state in queue order.
+                "CREATE INDEX delivery_job_claim ON delivery_job (state, destination, sequence)"
+            ]
+        ),
     ]
 
     /// The advisory lock that serializes migrations between instances ("ferry" in ASCII).
@@ -431,6 +438,50 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
+    /// The destination not in `excluded` whose earliest claimable job (`earliest(state)`, a query
+    /// of one destination's jobs in that state, `$1` now and `$2` the destination) is first in
+    /// the queue.
+    ///
+    /// The claim index (state, destination, sequence) is sought once per destination that has
+    /// pending or leased jobs, so a claim costs the same whether the excluded destinations hold
+    /// ten jobs or a million: walking the queue in order past an excluded destination's backlog
+    /// would do all of that work each time.
+    private func firstDestination(
+        _ connection: PostgresConnection, now: Double, excluding excluded: Set<String>,
+        earliest: (String) -> String
+    ) async throws -> String? {
+        var destinations: Set<String> = []
+        for state in ["pending", "leased"] {
+            let rows = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        WITH RECURSIVE next(destination) AS (
+                            (SELECT destination FROM delivery_job WHERE state = '\(state)' ORDER BY destination LIMIT 1)
+                            UNION ALL
+                            SELECT (SELECT job.destination FROM delivery_job AS job
+                                    WHERE job.state = '\(state)' AND job.destination > next.destination
+                                    ORDER BY job.destination LIMIT 1)
+                            FROM next WHERE next.destination IS NOT NULL)
+                        SELECT destination FROM next WHERE destination IS NOT NULL
+                        """), logger: logger)
+            for try await destination in rows.decode(String.self) { destinations.insert(destination) }
+        }
+        var first: (destination: String, sequence: Int64)?
+        for destination in destinations.subtracting(excluded).sorted() {
+            for state in ["pending", "leased"] {
+                var bindings = PostgresBindings()
+                bindings.append(now)
+                bindings.append(destination)
+                let rows = try await connection.query(
+                    PostgresQuery(unsafeSQL: earliest(state), binds: bindings), logger: logger)
+                for try await sequence in rows.decode(Int64.self) where sequence < first?.sequence ?? .max {
+                    first = (destination, sequence)
+                }
+            }
+        }
+        return first?.destination
+    }
+
     public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?)
         async throws
         -> [DeliveryJob]
@@ -446,35 +497,38 @@ public final class PostgresGatewayStore: GatewayStore {
                                   WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
                                     AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
                 """
-            var destinations: [String]?
-            if let excluded {
-                // The destination of the earliest claimable job of a destination not excluded.
-                var bindings = PostgresBindings()
-                bindings.append(now)
-                bindings.append(excluded.sorted())
-                let rows = try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            SELECT job.destination FROM delivery_job AS job WHERE \(claimable) AND job.destination <> ALL($2)
-                            ORDER BY job.sequence LIMIT 1 FOR UPDATE OF job SKIP LOCKED
-                            """, binds: bindings), logger: self.logger)
-                var chosen: String?
-                for try await destination in rows.decode(String.self) { chosen = destination }
-                guard let chosen else { return [] }
-                destinations = [chosen]
+            // Each state's claimable jobs of one destination ($2), in queue order, from the claim index.
+            func due(_ state: String, limit: Int) -> String {
+                """
+                SELECT job.sequence FROM delivery_job AS job
+                WHERE job.state = '\(state)' AND job.destination = $2 AND \(claimable)
+                ORDER BY job.sequence LIMIT \(limit) FOR UPDATE OF job SKIP LOCKED
+                """
             }
             var bindings = PostgresBindings()
             bindings.append(now)
-            bindings.append(destinations ?? [])
-            bindings.append(destinations == nil)
+            let selection: String
+            if let excluded {
+                guard
+                    let chosen = try await self.firstDestination(
+                        connection, now: now, excluding: excluded, earliest: { due($0, limit: 1) })
+                else { return [] }
+                bindings.append(chosen)
+                // Row locks are not allowed on a UNION: each state's jobs are locked in a query of their own.
+                selection = """
+                    pending AS (\(due("pending", limit: limit))), leased AS (\(due("leased", limit: limit))),
+                    due AS (SELECT sequence FROM pending UNION ALL SELECT sequence FROM leased ORDER BY sequence LIMIT \(limit))
+                    """
+            } else {
+                selection = """
+                    due AS (SELECT job.sequence FROM delivery_job AS job WHERE \(claimable)
+                            ORDER BY job.sequence LIMIT \(limit) FOR UPDATE OF job SKIP LOCKED)
+                    """
+            }
             let rows = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
-                        WITH due AS (
-                            SELECT job.sequence FROM delivery_job AS job
-                            WHERE \(claimable) AND ($3 OR job.destination = ANY($2))
-                            ORDER BY job.sequence LIMIT \(limit)
-                            FOR UPDATE OF job SKIP LOCKED)
+                        WITH \(selection)
                         UPDATE delivery_job SET state = 'leased', lease_expires_at = $1 + \(leaseSeconds)
                         FROM due WHERE delivery_job.sequence = due.sequence
                         RETURNING \(Self.jobColumns("delivery_job"))

@@ -139,6 +139,11 @@ public final class SQLiteGatewayStore: GatewayStore {
             try db.execute(
                 sql: "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL")
         }
+        migrator.registerMigration("2026-12-04 claim index") { db in
+            // Claims for one destination seek its jobs in each state in queue order.
+            try db.create(
+                index: "delivery_job_claim", on: "delivery_job", columns: ["state", "destination", "sequence"])
+        }
         return migrator
     }
 
@@ -350,6 +355,45 @@ public final class SQLiteGatewayStore: GatewayStore {
                             AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
         """
 
+    /// The destination not in `excluded` whose earliest claimable job is first in the queue.
+    ///
+    /// The claim index (state, destination, sequence) is sought once per destination that has
+    /// pending or leased jobs, so a claim costs the same whether the excluded destinations hold
+    /// ten jobs or a million: walking the queue in order past an excluded destination's backlog
+    /// would hold the writer for all of it each time.
+    private static func firstDestination(_ db: Database, now: Double, excluding excluded: Set<String>) throws
+        -> String?
+    {
+        let destinations = try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    WITH RECURSIVE next(destination) AS (
+                        SELECT (SELECT MIN(destination) FROM delivery_job WHERE state IN ('pending', 'leased'))
+                        UNION ALL
+                        SELECT (SELECT MIN(destination) FROM delivery_job
+                                WHERE state IN ('pending', 'leased') AND destination > next.destination)
+                        FROM next WHERE next.destination IS NOT NULL)
+                    SELECT destination FROM next WHERE destination IS NOT NULL
+                    """))
+        var first: (destination: String, sequence: Int)?
+        for destination in destinations where !excluded.contains(destination) {
+            for state in ["pending", "leased"] {
+                guard
+                    let sequence = try Int.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT job.sequence FROM delivery_job AS job
+                                WHERE job.state = :state AND job.destination = :destination AND \(Self.claimable)
+                                ORDER BY job.sequence LIMIT 1
+                                """), arguments: ["state": state, "destination": destination, "now": now]),
+                    sequence < first?.sequence ?? .max
+                else { continue }
+                first = (destination, sequence)
+            }
+        }
+        return first?.destination
+    }
+
     public func claim(limit: Int, now: Double, leaseSeconds: Double, oneDestinationExcept excluded: Set<String>?)
         async throws
         -> [DeliveryJob]
@@ -357,23 +401,19 @@ public final class SQLiteGatewayStore: GatewayStore {
         try await writing { db in
             var rows: [Row]
             if let excluded {
-                // The destination of the earliest claimable job of a destination not excluded.
-                let chosen = try String.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT job.destination FROM delivery_job AS job
-                            WHERE \(Self.claimable) AND job.destination NOT IN (SELECT value FROM json_each(:excluded))
-                            ORDER BY job.sequence LIMIT 1
-                            """), arguments: ["now": now, "excluded": StoredText.recordIDs(excluded.sorted())])
-                guard let chosen else { return [] }
-                // `+` keeps the destination off the index: the state index in queue order finds the
-                // few claimable jobs; the destination's index would walk all its delivered ones.
-                rows = try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT * FROM delivery_job AS job WHERE \(Self.claimable) AND +job.destination = :destination
-                            ORDER BY job.sequence LIMIT :limit
-                            """), arguments: ["now": now, "destination": chosen, "limit": limit])
+                guard let chosen = try Self.firstDestination(db, now: now, excluding: excluded) else { return [] }
+                // Each state's jobs of the destination in queue order, from the claim index.
+                rows = try ["pending", "leased"].flatMap { state in
+                    try Row.fetchAll(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT * FROM delivery_job AS job
+                                WHERE job.state = :state AND job.destination = :destination AND \(Self.claimable)
+                                ORDER BY job.sequence LIMIT :limit
+                                """),
+                        arguments: ["state": state, "destination": chosen, "now": now, "limit": limit])
+                }
+                .sorted { ($0["sequence"] as Int) < ($1["sequence"] as Int) }.prefix(limit).map { $0 }
             } else {
                 rows = try Row.fetchAll(
                     db.cachedStatement(

@@ -20,7 +20,7 @@ public final class Gateway: Sendable {
     public let dataDirectory: URL
     private let converters: [String: RecordConverter]
     private let envelopeChecker: EnvelopeChecker
-    private let router: Router
+    private let router: RecordRouter
     private let release: RecordRelease
 
     /// Prepares a gateway over a loaded configuration and its schemas and mappings.
@@ -47,7 +47,7 @@ public final class Gateway: Sendable {
             validators.append(try RecordValidator(schema: schema, patternCompiler: ProjectLoader.patternCompiler))
         }
         envelopeChecker = EnvelopeChecker(validators: validators)
-        router = Router(configuration: configuration)
+        router = RecordRouter(configuration: configuration)
         release = RecordRelease(schemas: schemas)
     }
 
@@ -95,7 +95,7 @@ public final class Gateway: Sendable {
     /// - Throws: ``StoreError/full`` when the store cannot take it (nothing is written).
     public func receive(_ submission: Submission, now: Date = Date()) async throws -> Outcome {
         let sender = submission.sender
-        let bodySHA256 = Self.hex(SHA256.hash(data: submission.body))
+        let bodySHA256 = SHA256.hash(data: submission.body).hexadecimal
         if let key = submission.idempotencyKey,
             let earlier = try await store.idempotencyKey(sender: sender.id, key: key)
         {
@@ -798,7 +798,7 @@ public final class Gateway: Sendable {
         try await store.append(
             kind: "configuration-loaded", time: Self.timestamp(now),
             details: JSONObject([
-                ("file", .string(file)), ("sha256", .string(Self.hex(SHA256.hash(data: bytes)))),
+                ("file", .string(file)), ("sha256", .string(SHA256.hash(data: bytes).hexadecimal)),
                 ("systems", .integer(configuration.systems.count)), ("routes", .integer(configuration.routes.count)),
             ]))
     }
@@ -808,9 +808,5 @@ public final class Gateway: Sendable {
     /// RFC 3339 UTC with milliseconds.
     public static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

@@ -78,8 +78,8 @@ public struct GatewayService: Sendable {
     }
 
     /// The router with every endpoint and request metrics.
-    public func router() -> Hummingbird.Router<GatewayRequestContext> {
-        let router = Hummingbird.Router(context: GatewayRequestContext.self)
+    public func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         for endpoint in endpoints {
             router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
@@ -399,7 +399,7 @@ public struct GatewayService: Sendable {
             if let certificate = try? await context.channel.nioSSL_peerCertificate().get(),
                 let der = try? certificate.toDERBytes()
             {
-                let fingerprint = SHA256.hash(data: der).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                let fingerprint = SHA256.hash(data: der).hexadecimal
                 if let system = gateway.configuration.system(presentingCertificate: fingerprint) {
                     return .success(system)
                 }

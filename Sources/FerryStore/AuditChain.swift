@@ -53,7 +53,7 @@ public struct AuditEntry: Sendable, Hashable {
         var bytes = Array("\(sequence)\n\(time)\n\(kind)\n".utf8)
         JSONWriter(form: .canonical).write(.object(details), into: &bytes)
         bytes.append(contentsOf: "\n\(previousHash)".utf8)
-        return SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return SHA256.hash(data: bytes).hexadecimal
     }
 }
 

@@ -113,7 +113,7 @@ struct GatewayConfigurationTests {
 
     @Test func routesByTypeSenderAndFieldValues() throws {
         let configuration = try #require(try load(demoText).0)
-        let router = Router(configuration: configuration)
+        let router = RecordRouter(configuration: configuration)
         func record(_ type: String, _ fields: [(String, JSONValue)]) -> CanonicalRecord {
             CanonicalRecord(
                 type: type, source: "urn:x", subject: "1", dataschema: "urn:x", time: nil,

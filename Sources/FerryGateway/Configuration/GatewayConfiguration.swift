@@ -251,7 +251,7 @@ public struct TokenHash: Sendable, Hashable {
     }
 
     /// The stored form.
-    public var text: String { "sha256$\(Self.hex(salt))$\(Self.hex(digest))" }
+    public var text: String { "sha256$\(salt.hexadecimal)$\(digest.hexadecimal)" }
 
     static func bytes(hex: Substring) -> [UInt8]? {
         let digits = Array(hex.utf8)
@@ -272,10 +272,5 @@ public struct TokenHash: Sendable, Hashable {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
         default: nil
         }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }, as: UTF8.self)
     }
 }

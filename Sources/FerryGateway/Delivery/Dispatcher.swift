@@ -26,7 +26,7 @@ public struct Dispatcher: Sendable {
     }
 
     private let configuration: GatewayConfiguration
-    private let router: Router
+    private let router: RecordRouter
     private let release: RecordRelease
     private let mappings: [String: Mapping]
     private let keyring: Keyring
@@ -41,7 +41,7 @@ public struct Dispatcher: Sendable {
         dataDirectory: URL
     ) {
         self.configuration = configuration
-        router = Router(configuration: configuration)
+        router = RecordRouter(configuration: configuration)
         release = RecordRelease(schemas: schemas)
         self.mappings = Dictionary(mappings.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.keyring = keyring

@@ -5,7 +5,7 @@ public import FerryCore
 ///
 /// A record may go to several destinations; one that matches no route is unrouted (recorded as
 /// such, never dropped silently).
-public struct Router: Sendable {
+public struct RecordRouter: Sendable {
     private let routes: [GatewayConfiguration.Route]
 
     /// Creates a router over a configuration's routes.

@@ -67,7 +67,16 @@ struct AuditTruncationTests {
     }
 
     /// Ten entries, checkpointed after 5, 8 and 10.
-    func trail() async throws -> (data: URL, fingerprint: String) {
+    /// A data directory with its audit trail, and the gateway that wrote it, kept open: the
+    /// store's files stay as they are while the directory is copied, where closing it would
+    /// remove its shared-memory file in the middle of the copy.
+    struct Trail {
+        let data: URL
+        let fingerprint: String
+        let gateway: Gateway
+    }
+
+    func trail() async throws -> Trail {
         let data = try cli.temporaryDirectory().appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let gateway = try gateway(in: data)
@@ -82,13 +91,13 @@ struct AuditTruncationTests {
         #expect(listed.status == 0)
         let fingerprint = try #require(
             listed.stdout.split(separator: " ").first { $0.hasPrefix("sha256:") }.map(String.init))
-        return (data, fingerprint)
+        return Trail(data: data, fingerprint: fingerprint, gateway: gateway)
     }
 
-    /// A copy of a data directory, to cut.
-    func copy(_ data: URL) throws -> URL {
-        let copy = data.deletingLastPathComponent().appendingPathComponent("copy-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: data, to: copy)
+    /// A copy of a trail's data directory, to cut.
+    func copy(_ trail: Trail) throws -> URL {
+        let copy = trail.data.deletingLastPathComponent().appendingPathComponent("copy-\(UUID().uuidString)")
+        try withExtendedLifetime(trail.gateway) { try FileManager.default.copyItem(at: trail.data, to: copy) }
         return copy
     }
 
@@ -104,7 +113,8 @@ struct AuditTruncationTests {
     }
 
     @Test func anIntactTrailVerifiesAndAPinnedKeySilencesTheWarning() async throws {
-        let (data, fingerprint) = try await trail()
+        let trail = try await trail()
+        let (data, fingerprint) = (trail.data, trail.fingerprint)
         let unpinned = try cli.ferry(["audit", "verify", "--data", data.path])
         #expect(unpinned.status == 0, "\(unpinned.stderr)")
         #expect(unpinned.stdout == "10 audit entries through 10, 6 signed checkpoints, chain intact\n")
@@ -120,7 +130,7 @@ struct AuditTruncationTests {
     }
 
     @Test func aTailCutWithItsNewestCheckpointFileIsExposedByTheStoresRow() async throws {
-        let data = try copy(try await trail().data)
+        let data = try copy(try await trail())
         try await execute("DELETE FROM audit_entry WHERE sequence > 8", in: data)
         try removeCheckpointFile(10, in: data)
         let result = try cli.ferry(["audit", "verify", "--data", data.path])
@@ -132,10 +142,11 @@ struct AuditTruncationTests {
     }
 
     @Test func aTailCutWithItsNewestCheckpointEverywhereIsExposedByCopiesOffTheHost() async throws {
-        let (original, fingerprint) = try await trail()
+        let trail = try await trail()
+        let (original, fingerprint) = (trail.data, trail.fingerprint)
         let offHost = original.deletingLastPathComponent().appendingPathComponent("off-host")
         try FileManager.default.copyItem(at: AuditVerifier.checkpointDirectory(in: original), to: offHost)
-        let data = try copy(original)
+        let data = try copy(trail)
         try await execute(
             "DELETE FROM audit_entry WHERE sequence > 8; DELETE FROM audit_checkpoint WHERE sequence = 10", in: data)
         try removeCheckpointFile(10, in: data)
@@ -164,7 +175,7 @@ struct AuditTruncationTests {
     }
 
     @Test func aDeletedCheckpointRowIsNamed() async throws {
-        let data = try copy(try await trail().data)
+        let data = try copy(try await trail())
         try await execute("DELETE FROM audit_checkpoint WHERE sequence = 8", in: data)
         let result = try cli.ferry(["audit", "verify", "--data", data.path])
         #expect(result.status == 1)
@@ -177,7 +188,7 @@ struct AuditTruncationTests {
     /// A process stopped between a checkpoint's file and its row: at the next start the row is
     /// completed from the signed file, so the trail verifies again.
     @Test func aCheckpointInterruptedBeforeItsRowIsCompletedAtStart() async throws {
-        let data = try copy(try await trail().data)
+        let data = try copy(try await trail())
         try await execute("DELETE FROM audit_checkpoint WHERE sequence = 10", in: data)
         #expect(try cli.ferry(["audit", "verify", "--data", data.path]).status == 1)
         #expect(try await gateway(in: data).completeInterruptedCheckpoints() == 1)
@@ -188,8 +199,9 @@ struct AuditTruncationTests {
     /// Someone with the disk puts a key of their own in the key directory and signs new
     /// checkpoints with it: only a pinned key tells.
     @Test func aKeySlippedIntoTheKeyDirectoryIsNotTrustedWhenTheKeyIsPinned() async throws {
-        let (original, fingerprint) = try await trail()
-        let data = try copy(original)
+        let trail = try await trail()
+        let fingerprint = trail.fingerprint
+        let data = try copy(trail)
         let gateway = try gateway(in: data)
         try gateway.keyring.rotate()
         try await gateway.store.append(kind: "received", time: "2026-12-03T10:01:00.000Z", details: JSONObject())
@@ -213,7 +225,7 @@ struct AuditTruncationTests {
         ])
         let configured = try cli.ferry(["audit", "verify", "--data", data.path, "--config", config.path])
         #expect(configured.status == 1 && configured.stderr.contains("[audit.untrusted-key]"), "\(configured.stderr)")
-        #expect(try cli.ferry(["audit", "verify", "--data", original.path, "--config", config.path]).status == 0)
+        #expect(try cli.ferry(["audit", "verify", "--data", trail.data.path, "--config", config.path]).status == 0)
     }
 }
 

@@ -66,16 +66,17 @@ struct AuditTruncationTests {
             store: store, dataDirectory: data)
     }
 
-    /// Ten entries, checkpointed after 5, 8 and 10.
-    /// A data directory with its audit trail, and the gateway that wrote it, kept open: the
-    /// store's files stay as they are while the directory is copied, where closing it would
-    /// remove its shared-memory file in the middle of the copy.
+    /// A data directory with its audit trail, and the gateway that wrote it.
+    ///
+    /// The gateway is kept open: the store's files stay as they are while the directory is
+    /// copied, where closing it would remove its shared-memory file in the middle of the copy.
     struct Trail {
         let data: URL
         let fingerprint: String
         let gateway: Gateway
     }
 
+    /// Ten entries, checkpointed after 5, 8 and 10.
     func trail() async throws -> Trail {
         let data = try cli.temporaryDirectory().appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

@@ -9,7 +9,8 @@
 # On one machine the instances share its cores with PostgreSQL and the load client: the
 # PostgreSQL rows show the cost of coordination, not scale-out (docs/deployment.md).
 # usage: Benchmarks/gateway.sh [SECONDS]   (FERRY=path/to/ferry measures another build, e.g. an
-# earlier commit's, built with --scratch-path .build-NAME, to compare builds alternated)
+# earlier commit's, built with --scratch-path .build-NAME, to compare builds alternated;
+# DELIVERY_CONCURRENCY=N sets delivery.concurrency; STORES=sqlite measures the SQLite row alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
@@ -27,6 +28,7 @@ trap 'stop_instances; scripts/postgres.sh stop; rm -rf "$work"' EXIT
 sed -e "s|schemas: ../../schemas|schemas: $PWD/schemas|" -e "s|mappings: ../../mappings|mappings: $PWD/mappings|" \
     -e "s|limits: { max_body: 16MiB, requests_per_second: 100, burst: 200 }|limits: { max_body: 16MiB, requests_per_second: 10000, burst: 10000 }|" \
     -e "s|signing_key: keys|signing_key: $work/keys|" -e "s|deliver: { directory: deliveries/|deliver: { directory: $work/deliveries/|" \
+    -e "s|delivery: { attempts: 8,|delivery: { ${DELIVERY_CONCURRENCY:+concurrency: $DELIVERY_CONCURRENCY, }attempts: 8,|" \
     examples/gateway/ferry.yaml > "$work/sqlite.yaml"
 "$ferry" keys generate --directory "$work/keys" > /dev/null
 
@@ -53,9 +55,10 @@ sqlite_rate=$(python3 Benchmarks/gateway-load.py "$urls" rate "$seconds" 1000)
 echo "SQLite, at 1000 records/s:   $sqlite_rate"
 stop_instances
 
-server=$(scripts/postgres.sh start)
 postgres_results=()
-for count in 1 2 3; do
+counts="1 2 3"
+if [ "${STORES:-all}" = sqlite ]; then counts=""; else server=$(scripts/postgres.sh start); fi
+for count in $counts; do
     database="bench_${count}_$RANDOM"
     psql "$server" -q -c "CREATE DATABASE $database" > /dev/null
     sed -e "s|store: sqlite|store: \"${server%/*}/$database?sslmode=disable\"|" "$work/sqlite.yaml" > "$work/postgres.yaml"

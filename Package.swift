@@ -57,6 +57,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        .target(name: "FerryCheck", dependencies: ["FerryCore", "FerryXML", "FerryConvert"]),
         .target(name: "FerryStore", dependencies: ["FerryCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "FerryStoreSQLite",
@@ -106,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryConvert", "FerryGateway", "FerryService", "FerryStoreSQLite", "FerryStorePostgres",
+                "FerryCheck", "FerryConvert", "FerryGateway", "FerryService", "FerryStoreSQLite", "FerryStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,14 +115,14 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .target(name: "FerryTesting", dependencies: ["FerryCore"]),
+        // Only the suites that run against PostgreSQL link its client.
         .target(
-            name: "FerryTesting",
+            name: "FerryTestingPostgres",
             dependencies: [
-                "FerryCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Sources/FerryTesting"
+            ]
         ),
         .executableTarget(
             name: "ferry-fuzz",
@@ -133,7 +134,8 @@ let package = Package(
         ),
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
-        .testTarget(name: "FerryConvertTests", dependencies: ["FerryConvert", "FerryTesting", "CLibXML2"]),
+        .testTarget(
+            name: "FerryConvertTests", dependencies: ["FerryCheck", "FerryConvert", "FerryTesting", "CLibXML2"]),
         .testTarget(
             name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryTesting"]),
         .testTarget(
@@ -148,7 +150,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FerryStoreTests",
-            dependencies: ["FerryStore", "FerryStoreSQLite", "FerryStorePostgres", "FerryCore", "FerryTesting"]
+            dependencies: [
+                "FerryStore", "FerryStoreSQLite", "FerryStorePostgres", "FerryCore", "FerryTesting",
+                "FerryTestingPostgres",
+            ]
         ),
         .testTarget(
             name: "FerryConformanceTests",
@@ -160,7 +165,8 @@ let package = Package(
         .testTarget(
             name: "FerryCLITests",
             dependencies: [
-                "ferry", "ferry-fuzz", "FerryTesting", "FerryGateway", "FerryStore", "FerryStoreSQLite",
+                "ferry", "ferry-fuzz", "FerryTesting", "FerryTestingPostgres", "FerryGateway", "FerryStore",
+                "FerryStoreSQLite",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

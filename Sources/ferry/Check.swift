@@ -1,4 +1,5 @@
 public import ArgumentParser
+import FerryCheck
 import FerryConvert
 import FerryCore
 import FerryGateway

@@ -1,6 +1,7 @@
 import FerryCore
 import FerryGateway
 import FerryTesting
+import FerryTestingPostgres
 import Foundation
 import Testing
 

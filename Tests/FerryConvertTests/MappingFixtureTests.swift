@@ -1,3 +1,4 @@
+import FerryCheck
 import FerryConvert
 import FerryCore
 import FerryTesting

@@ -2,6 +2,7 @@ import FerryCore
 import FerryStore
 import FerryStorePostgres
 import FerryTesting
+import FerryTestingPostgres
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import FerryStore
 import FerryStorePostgres
 import FerryStoreSQLite
 import FerryTesting
+import FerryTestingPostgres
 import Foundation
 
 /// The store drivers the contract suites run on: SQLite always, PostgreSQL when a test server is

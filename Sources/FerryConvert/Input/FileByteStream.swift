@@ -48,5 +48,10 @@ public struct InputOpenError: Error, Sendable, CustomStringConvertible {
     /// The system's reason.
     public let reason: String
 
+    package init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
     public var description: String { "\(path): cannot open: \(reason)" }
 }

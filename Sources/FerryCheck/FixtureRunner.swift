@@ -1,3 +1,4 @@
+public import FerryConvert
 public import FerryCore
 import FerryXML
 public import Foundation

@@ -1,3 +1,4 @@
+public import FerryConvert
 public import FerryCore
 public import FerryXML
 

@@ -1,3 +1,5 @@
+import FerryConvert
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -8,17 +10,17 @@
 ///
 /// Bytes are collected up to 64 KiB and written in one call; `flush()` writes the rest. The
 /// buffer is reused, so writing records allocates nothing per record.
-public final class BufferedOutput {
+final class BufferedOutput {
     private let descriptor: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8] = []
     private static let capacity = 1 << 16
 
     /// Standard output.
-    public static func standardOutput() -> BufferedOutput { BufferedOutput(descriptor: 1, owns: false) }
+    static func standardOutput() -> BufferedOutput { BufferedOutput(descriptor: 1, owns: false) }
 
     /// Standard error.
-    public static func standardError() -> BufferedOutput { BufferedOutput(descriptor: 2, owns: false) }
+    static func standardError() -> BufferedOutput { BufferedOutput(descriptor: 2, owns: false) }
 
     private init(descriptor: Int32, owns: Bool) {
         self.descriptor = descriptor
@@ -28,7 +30,7 @@ public final class BufferedOutput {
 
     /// Creates or truncates a file.
     /// - Throws: ``InputOpenError`` when the file cannot be created.
-    public convenience init(creating path: String) throws(InputOpenError) {
+    convenience init(creating path: String) throws(InputOpenError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw InputOpenError(path: path, reason: String(cString: strerror(errno))) }
         self.init(descriptor: fd, owns: true)
@@ -40,16 +42,16 @@ public final class BufferedOutput {
     }
 
     /// Appends bytes.
-    public func write(_ bytes: some Collection<UInt8>) {
+    func write(_ bytes: some Collection<UInt8>) {
         buffer.append(contentsOf: bytes)
         if buffer.count >= Self.capacity { flush() }
     }
 
     /// Appends a string's UTF-8 bytes.
-    public func write(_ text: String) { write(text.utf8) }
+    func write(_ text: String) { write(text.utf8) }
 
     /// Writes everything buffered.
-    public func flush() {
+    func flush() {
         var offset = 0
         while offset < buffer.count {
             let written = buffer.withUnsafeBytes {

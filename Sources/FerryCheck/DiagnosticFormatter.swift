@@ -1,4 +1,4 @@
-public import FerryConvert
+import FerryConvert
 public import FerryCore
 
 /// Writes diagnostics as text (the compiler format editors follow), JSON for scripts, or

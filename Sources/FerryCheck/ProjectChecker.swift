@@ -1,4 +1,4 @@
-public import FerryConvert
+import FerryConvert
 public import FerryCore
 public import Foundation
 

@@ -24,9 +24,11 @@ public final class Gateway: Sendable {
     private let release: RecordRelease
 
     /// Prepares a gateway over a loaded configuration and its schemas and mappings.
+    /// - Parameter patternCompiler: compiles the schemas' patterns (the one the schemas were
+    ///   loaded with, so a pattern means the same when loaded and when checked).
     public init(
         configuration: GatewayConfiguration, schemas: [Schema], mappings: [Mapping], store: any GatewayStore,
-        dataDirectory: URL
+        dataDirectory: URL, patternCompiler: any PatternCompiler
     ) throws {
         self.configuration = configuration
         self.store = store
@@ -39,12 +41,12 @@ public final class Gateway: Sendable {
             dataDirectory: dataDirectory)
         var converters: [String: RecordConverter] = [:]
         for mapping in mappings where mapping.direction.reads {
-            converters[mapping.name] = try RecordConverter(mapping: mapping)
+            converters[mapping.name] = try RecordConverter(mapping: mapping, patternCompiler: patternCompiler)
         }
         self.converters = converters
         var validators: [RecordValidator] = []
         for schema in schemas {
-            validators.append(try RecordValidator(schema: schema, patternCompiler: ProjectLoader.patternCompiler))
+            validators.append(try RecordValidator(schema: schema, patternCompiler: patternCompiler))
         }
         envelopeChecker = EnvelopeChecker(validators: validators)
         router = RecordRouter(configuration: configuration)

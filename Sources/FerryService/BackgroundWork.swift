@@ -29,7 +29,7 @@ public struct BackgroundWork: Service {
 
     public func run() async throws {
         // Background work runs on a thread of lower priority: request handling comes first.
-        try await withTaskExecutorPreference(LowPriorityExecutor.shared) {
+        await withTaskExecutorPreference(LowPriorityExecutor.shared) {
             await withDiscardingTaskGroup { group in
                 group.addTask { await deliveries() }
                 group.addTask { await checkpoints() }

@@ -60,7 +60,7 @@ struct Serve: AsyncParsableCommand {
         }
         let gateway = try Gateway(
             configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
-            dataDirectory: dataDirectory)
+            dataDirectory: dataDirectory, patternCompiler: ProjectLoader.patternCompiler)
         do {
             _ = try gateway.keyring.sign([])
         } catch {

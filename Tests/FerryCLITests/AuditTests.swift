@@ -63,7 +63,7 @@ struct AuditTruncationTests {
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
         return try Gateway(
             configuration: try #require(loaded.configuration), schemas: loaded.schemas, mappings: loaded.mappings,
-            store: store, dataDirectory: data)
+            store: store, dataDirectory: data, patternCompiler: ProjectLoader.patternCompiler)
     }
 
     /// A data directory with its audit trail, and the gateway that wrote it.

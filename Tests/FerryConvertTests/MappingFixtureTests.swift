@@ -67,7 +67,7 @@ struct MappingFixtureTests {
         let parser = XMLParser(data: Data(input))
         parser.shouldProcessNamespaces = true
         parser.delegate = counter
-        parser.parse()
+        _ = parser.parse()
         return counter.count
     }
 }

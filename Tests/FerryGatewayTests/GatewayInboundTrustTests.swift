@@ -20,7 +20,7 @@ struct GatewayInboundTrustTests {
             path: data.appendingPathComponent("ferry.sqlite").path, policy: configuration.retry)
         let gateway = try Gateway(
             configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
-            dataDirectory: data)
+            dataDirectory: data, patternCompiler: ProjectLoader.patternCompiler)
         try gateway.keyring.rotate()
         return (gateway, data)
     }

@@ -115,7 +115,8 @@ struct GatewayReleasePropertyTests {
             let store = try SQLiteGatewayStore(
                 path: data.appendingPathComponent("ferry.sqlite").path(creatingDirectory: data))
             let gateway = try Gateway(
-                configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+                configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data,
+                patternCompiler: ProjectLoader.patternCompiler)
             try gateway.keyring.rotate()
 
             // A random selection of records, as canonical NDJSON from a sender cleared for all.
@@ -218,7 +219,8 @@ struct GatewayRetentionTests {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
         let gateway = try Gateway(
-            configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+            configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data,
+            patternCompiler: ProjectLoader.patternCompiler)
         try gateway.keyring.rotate()
         let export = FerryTesting.bytes(
             FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml"))
@@ -258,7 +260,7 @@ struct GatewayReceiptReportTests {
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
         let gateway = try Gateway(
             configuration: configuration, schemas: loaded.schemas, mappings: loaded.mappings, store: store,
-            dataDirectory: data)
+            dataDirectory: data, patternCompiler: ProjectLoader.patternCompiler)
         let sender = try #require(configuration.system("hr"))
         // The example holds records for several destinations and fields removed for some; the
         // faulty records add rejects.

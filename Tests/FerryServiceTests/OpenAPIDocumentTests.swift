@@ -24,7 +24,8 @@ struct OpenAPIDocumentTests {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
         let gateway = try Gateway(
-            configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data)
+            configuration: configuration, schemas: schemas, mappings: mappings, store: store, dataDirectory: data,
+            patternCompiler: ProjectLoader.patternCompiler)
         return GatewayService(gateway: gateway, logger: Logger(label: "test"), metricsText: { [] })
     }
 

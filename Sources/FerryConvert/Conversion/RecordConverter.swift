@@ -16,11 +16,16 @@ public struct RecordConverter: Sendable {
     private let plan: MappingPlan
 
     /// Prepares a conversion.
-    /// - Parameter sourceOverride: replaces the mapping's `source` (`--source`).
+    /// - Parameters:
+    ///   - sourceOverride: replaces the mapping's `source` (`--source`).
+    ///   - patternCompiler: compiles the schema's patterns.
     /// - Throws: ``PatternCompileError`` when a schema pattern does not compile.
-    public init(mapping: Mapping, sourceOverride: String? = nil) throws(PatternCompileError) {
+    public init(
+        mapping: Mapping, sourceOverride: String? = nil,
+        patternCompiler: any PatternCompiler = ProjectLoader.patternCompiler
+    ) throws(PatternCompileError) {
         self.mapping = mapping
-        let validator = try RecordValidator(schema: mapping.schema, patternCompiler: ProjectLoader.patternCompiler)
+        let validator = try RecordValidator(schema: mapping.schema, patternCompiler: patternCompiler)
         plan = MappingPlan(mapping: mapping, validator: validator, source: sourceOverride ?? mapping.source)
     }
 

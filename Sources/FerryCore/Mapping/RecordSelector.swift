@@ -4,10 +4,10 @@
 /// on the record. The mapper never looks inside; only the selector that made it does.
 public struct RecordNode {
     /// The reader's own reference to the node.
-    public let handle: UnsafeMutableRawPointer
+    package let handle: UnsafeMutableRawPointer
 
     /// Wraps a reader's reference.
-    public init(handle: UnsafeMutableRawPointer) { self.handle = handle }
+    package init(handle: UnsafeMutableRawPointer) { self.handle = handle }
 }
 
 /// Reads values out of one input record for the mapper; FerryXML implements it over libxml2.

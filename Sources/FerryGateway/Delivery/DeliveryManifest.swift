@@ -1,6 +1,6 @@
 import Crypto
 public import FerryCore
-public import Foundation
+import Foundation
 
 /// What a delivery's signature covers: the destination it was made for, the delivery, when,
 /// the SHA-256 of the exact body, the ids of the records in it and the key that signs.

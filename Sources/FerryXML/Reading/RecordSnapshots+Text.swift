@@ -4,7 +4,7 @@
 extension RecordSnapshots {
     /// Record `index` serialized as XML in UTF-8, byte for byte as libxml2's `xmlNodeDump`
     /// writes the subtree it was copied from (for the rejects file).
-    public func text(of index: Int) -> String {
+    package func text(of index: Int) -> String {
         var out: [UInt8] = []
         write(records[index].root, to: &out)
         return String(decoding: out, as: UTF8.self)

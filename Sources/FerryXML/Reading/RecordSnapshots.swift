@@ -1,5 +1,5 @@
 internal import CLibXML2
-public import FerryCore
+package import FerryCore
 
 #if canImport(Glibc)
     import Glibc
@@ -13,7 +13,7 @@ public import FerryCore
 ///
 /// Copying a batch costs a handful of allocations however many records it holds, where a
 /// libxml2 copy of each subtree would cost one per node.
-public struct RecordSnapshots: Sendable {
+package struct RecordSnapshots: Sendable {
     /// A span of ``bytes``.
     struct Span: Sendable {
         var start: Int
@@ -70,19 +70,19 @@ public struct RecordSnapshots: Sendable {
     var documentHasEncoding = false
 
     /// Creates an empty batch.
-    public init() {}
+    package init() {}
 
     /// The number of records in the batch.
-    public var count: Int { records.count }
+    package var count: Int { records.count }
 
     /// The bytes of text the batch holds, so a batch of large records can be handed on early.
-    public var textBytes: Int { bytes.count }
+    package var textBytes: Int { bytes.count }
 
     /// Whether the batch holds no record.
-    public var isEmpty: Bool { records.isEmpty }
+    package var isEmpty: Bool { records.isEmpty }
 
     /// The line where record `index` starts in its input.
-    public func line(of index: Int) -> Int { records[index].line }
+    package func line(of index: Int) -> Int { records[index].line }
 
     static func handle(_ node: Int) -> RecordNode { RecordNode(handle: UnsafeMutableRawPointer(bitPattern: node + 1)!) }
 
@@ -220,7 +220,7 @@ public struct RecordSnapshots: Sendable {
 
     /// Calls `body` with the batch's buffers in place, so the mapper reads records without
     /// retaining and releasing the batch's arrays at every step.
-    public func withView<Result>(_ body: (View) throws -> Result) rethrows -> Result {
+    package func withView<Result>(_ body: (View) throws -> Result) rethrows -> Result {
         try bytes.withUnsafeBufferPointer { bytes in
             try nodes.withUnsafeBufferPointer { nodes in
                 try attributes.withUnsafeBufferPointer { attributes in
@@ -237,7 +237,7 @@ public struct RecordSnapshots: Sendable {
     }
 
     /// The records of a batch, read in place; valid only inside ``RecordSnapshots/withView(_:)``.
-    public struct View: ElementTree {
+    package struct View: ElementTree {
         struct Buffers {
             let bytes: UnsafeBufferPointer<UInt8>
             let nodes: UnsafeBufferPointer<Node>
@@ -254,13 +254,13 @@ public struct RecordSnapshots: Sendable {
         var records: UnsafeBufferPointer<Record> { buffers.pointee.records }
 
         /// The number of records in the batch.
-        public var count: Int { records.count }
+        package var count: Int { records.count }
 
         /// Record `index`'s element, for the mapper.
-        public func node(of index: Int) -> RecordNode { RecordSnapshots.handle(records[index].root) }
+        package func node(of index: Int) -> RecordNode { RecordSnapshots.handle(records[index].root) }
 
         /// The selector that reads values out of record `index` (simple paths only).
-        public func selector(of index: Int) -> SnapshotSelector { SnapshotSelector(view: self, record: index) }
+        package func selector(of index: Int) -> SnapshotSelector { SnapshotSelector(view: self, record: index) }
 
         func string(_ span: Span) -> String {
             guard span.count > 0 else { return "" }
@@ -365,29 +365,29 @@ public struct RecordSnapshots: Sendable {
 
 /// Finds values in ``RecordSnapshots`` for the ``RecordMapper``, as ``XMLRecordSelector`` does
 /// in libxml2's nodes (simple paths only: XPath needs the whole document).
-public struct SnapshotSelector: RecordSelector {
+package struct SnapshotSelector: RecordSelector {
     let view: RecordSnapshots.View
     let record: Int
 
-    public func elements(at path: NodePath, from node: RecordNode) -> [RecordNode] {
+    package func elements(at path: NodePath, from node: RecordNode) -> [RecordNode] {
         view.elements(at: path, from: RecordSnapshots.index(node)).map(RecordSnapshots.handle)
     }
 
-    public func texts(at path: NodePath, from node: RecordNode) -> [String] {
+    package func texts(at path: NodePath, from node: RecordNode) -> [String] {
         view.texts(at: path, from: RecordSnapshots.index(node))
     }
 
-    public func text(at path: NodePath, from node: RecordNode) -> SelectedText {
+    package func text(at path: NodePath, from node: RecordNode) -> SelectedText {
         view.text(at: path, from: RecordSnapshots.index(node))
     }
 
-    public func headerValue(at path: NodePath) -> String? {
+    package func headerValue(at path: NodePath) -> String? {
         XMLRecordReader.headerValue(at: path, in: view.records[record].headers)
     }
 
-    public func xpathString(_ index: Int, from node: RecordNode) -> String? { nil }
+    package func xpathString(_ index: Int, from node: RecordNode) -> String? { nil }
 
-    public func withTextInPlace<Result>(
+    package func withTextInPlace<Result>(
         at path: NodePath, from node: RecordNode,
         _ body: (UnsafeBufferPointer<UInt8>?) -> Result
     ) -> Result {

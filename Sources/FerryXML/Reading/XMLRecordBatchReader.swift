@@ -1,5 +1,5 @@
 internal import CLibXML2
-public import FerryCore
+package import FerryCore
 
 /// Streams the records of an XML export into batches of ``RecordSnapshots`` with libxml2's
 /// SAX2 parser: each record is copied from the parser's events as it reads, with no libxml2
@@ -13,7 +13,7 @@ public import FerryCore
 /// mappings with XPath expressions need ``XMLRecordReader``'s nodes.
 ///
 /// Single-owner.
-public final class XMLRecordBatchReader {
+package final class XMLRecordBatchReader {
     private let parse: GuardedParse
     private let path: String
     /// What the parser's events update, reached from them through a pointer: no reference
@@ -21,9 +21,9 @@ public final class XMLRecordBatchReader {
     private let events: UnsafeMutablePointer<Events>
 
     /// Whether the document's root element is the first step of the record path.
-    public var rootMatches: Bool { events.pointee.rootMatches }
+    package var rootMatches: Bool { events.pointee.rootMatches }
     /// The root element's local name, once seen.
-    public var rootName: String? { events.pointee.rootName }
+    package var rootName: String? { events.pointee.rootName }
 
     /// Prepares a reader.
     /// - Parameters:
@@ -32,7 +32,7 @@ public final class XMLRecordBatchReader {
     ///   - recordPath: the element path from the root to each record.
     ///   - batchSize: the records a batch holds.
     ///   - batchBytes: the bytes of text after which a batch is handed on with fewer records.
-    public init(
+    package init(
         input: any ByteStream, path: String, recordPath: [NodePath.Name], limits: XMLLimits = XMLLimits(),
         batchSize: Int, batchBytes: Int
     ) {
@@ -54,7 +54,7 @@ public final class XMLRecordBatchReader {
     /// - Throws: ``XMLReadError`` when the document is not well-formed, has a DOCTYPE, exceeds a
     ///   limit or cannot be read. Every record completed before the fault has been delivered; a
     ///   record the fault cut off is in the error's `interruptedRecord`.
-    public func read(_ deliver: (RecordSnapshots) -> Void) throws(XMLReadError) {
+    package func read(_ deliver: (RecordSnapshots) -> Void) throws(XMLReadError) {
         var handler = Events.handler()
         guard let parser = xmlCreatePushParserCtxt(&handler, events, nil, 0, path) else {
             throw XMLReadError(.io, "cannot create an XML parser", at: parse.location(line: 1, column: 1))

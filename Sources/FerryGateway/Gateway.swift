@@ -94,7 +94,7 @@ public final class Gateway: Sendable {
     }
 
     /// Receives a document: converts, checks, routes, releases and commits it.
-    /// - Throws: ``StoreError/full`` when the store cannot take it (nothing is written).
+    /// - Throws: ``StoreError/full(_:cause:)`` when the store cannot take it (nothing is written).
     public func receive(_ submission: Submission, now: Date = Date()) async throws -> Outcome {
         let sender = submission.sender
         let bodySHA256 = SHA256.hash(data: submission.body).hexadecimal
@@ -235,8 +235,9 @@ public final class Gateway: Sendable {
         let committed: CommitOutcome
         do {
             committed = try await store.commit(document)
-        } catch StoreError.idempotencyConflict(let earlier) {
-            return .invalid(reason: "the Idempotency-Key was used for document \(earlier) with a different body")
+        } catch let error as StoreError where error.code == .idempotencyConflict {
+            return .invalid(
+                reason: "the Idempotency-Key was used for document \(error.documentID ?? "") with a different body")
         }
         let duplicates: Set<String>
         switch committed {

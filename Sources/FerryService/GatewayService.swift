@@ -1,6 +1,6 @@
 import FerryCore
 public import FerryGateway
-public import FerryStore
+import FerryStore
 import Foundation
 public import Hummingbird
 public import Logging
@@ -57,10 +57,11 @@ public struct GatewayService: Sendable {
             Endpoint(method: .get, path: "/v1/keys", statuses: [200], handler: { _, _ in try keys() }),
             Endpoint(method: .get, path: "/v1/dead-letters", statuses: [200, 401, 403], handler: listDeadLetters),
             Endpoint(
-                method: .post, path: "/v1/dead-letters/{id}/retry", statuses: [204, 401, 403, 404],
+                method: .post, path: "/v1/dead-letters/{id}/retry", statuses: [204, 401, 403, 404, 409],
                 handler: retryDeadLetter),
             Endpoint(
-                method: .delete, path: "/v1/dead-letters/{id}", statuses: [204, 401, 403, 404], handler: purgeDeadLetter
+                method: .delete, path: "/v1/dead-letters/{id}", statuses: [204, 401, 403, 404, 409],
+                handler: purgeDeadLetter
             ),
             Endpoint(
                 method: .get, path: "/healthz", statuses: [200],
@@ -309,7 +310,8 @@ public struct GatewayService: Sendable {
                         ("destination", .string(destination)), ("records", .array(recordIDs.map(JSONValue.string))),
                     ]))
             }
-        } catch let error as QueueError {
+        } catch let error as QueueError where error.code == .noJob {
+            // As documents: an operator's action on a job that does not exist is 404.
             return Self.json(.notFound, JSONObject([("error", .string(error.message))]))
         }
         return Response(status: .noContent)
@@ -514,17 +516,6 @@ public struct GatewayRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
-    }
-}
-
-/// A store that cannot take or give data now (PostgreSQL down, a full disk) answers 503 with a
-/// JSON error and `Retry-After`, on every endpoint: nothing was committed, the client may retry.
-extension StoreError: HTTPResponseError {
-    public var status: HTTPResponse.Status { .serviceUnavailable }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        GatewayService.json(
-            .serviceUnavailable, JSONObject([("error", .string(description))]), headers: [.retryAfter: "5"])
     }
 }
 

@@ -207,6 +207,7 @@ extension GatewayService {
                 "401": { $ref: "#/components/responses/Error" }
                 "403": { $ref: "#/components/responses/Error" }
                 "404": { $ref: "#/components/responses/Error" }
+                "409": { $ref: "#/components/responses/Error" }
           /v1/dead-letters/{id}:
             delete:
               summary: Purge a dead letter, releasing later records of its key (operators)
@@ -217,6 +218,7 @@ extension GatewayService {
                 "401": { $ref: "#/components/responses/Error" }
                 "403": { $ref: "#/components/responses/Error" }
                 "404": { $ref: "#/components/responses/Error" }
+                "409": { $ref: "#/components/responses/Error" }
           /healthz:
             get:
               summary: The process is alive

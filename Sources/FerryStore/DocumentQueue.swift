@@ -48,7 +48,26 @@ extension DocumentQueue {
 
 /// A queue operation on a job that does not exist or is not in the state it needs.
 public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kinds of queue error.
+    public enum Code: String, Sendable {
+        /// No job has the id.
+        case noJob = "queue.no-job"
+        /// The job is in another state than the operation needs (a retry of a job not dead-lettered).
+        case wrongState = "queue.wrong-state"
+        /// No audit checkpoint has the sequence an operation names.
+        case noCheckpoint = "queue.no-checkpoint"
+    }
+
+    /// The kind of error.
+    public let code: Code
+    /// What happened, for people.
     public let message: String
-    public init(message: String) { self.message = message }
+
+    /// Creates an error of a kind.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { message }
 }

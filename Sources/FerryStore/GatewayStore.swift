@@ -12,7 +12,7 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// Records whose id is already stored are kept as duplicates (no new jobs): a client that
     /// retries a document after losing the answer changes nothing. A document with an
     /// idempotency key already used by its sender is not committed again: the earlier document
-    /// is returned, or ``StoreError/idempotencyConflict`` when the bodies differ.
+    /// is returned, or ``StoreError/idempotencyConflict(documentID:)`` when the bodies differ.
     func commit(_ document: InboundDocument) async throws -> CommitOutcome
 
     /// The document an idempotency key of a sender names, with its body's hash.
@@ -195,24 +195,6 @@ public enum CommitOutcome: Sendable, Equatable {
     case committed(duplicates: Set<String>)
     /// The idempotency key was used before for the same body: that document stands.
     case replayed(documentID: String)
-}
-
-/// A store operation that cannot be done.
-public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The idempotency key was used before with a different body.
-    case idempotencyConflict(documentID: String)
-    /// The disk or database is full: nothing was written.
-    case full(String)
-    /// The database cannot be reached or refuses work for now: nothing was written.
-    case unavailable(String)
-
-    public var description: String {
-        switch self {
-        case .idempotencyConflict(let id): "the idempotency key was used for document \(id) with a different body"
-        case .full(let reason): "the store is full: \(reason)"
-        case .unavailable(let reason): "the store is unavailable: \(reason)"
-        }
-    }
 }
 
 /// A stored record.

@@ -79,9 +79,9 @@ public actor MemoryDocumentQueue: DocumentQueue {
     }
 
     private func position(of id: String, in state: DeliveryJob.State) throws -> Int {
-        guard let index = queue.firstIndex(where: { $0.id == id }) else { throw QueueError(message: "no job \(id)") }
+        guard let index = queue.firstIndex(where: { $0.id == id }) else { throw QueueError(.noJob, "no job \(id)") }
         guard queue[index].state == state else {
-            throw QueueError(message: "job \(id) is \(queue[index].state.rawValue), not \(state.rawValue)")
+            throw QueueError(.wrongState, "job \(id) is \(queue[index].state.rawValue), not \(state.rawValue)")
         }
         return index
     }

@@ -22,7 +22,7 @@ public final class PostgresGatewayStore: GatewayStore {
     private let logger: Logger
 
     /// Connects to the database and applies the missing migrations.
-    /// - Throws: ``StoreError/unavailable(_:)`` when the server cannot be reached.
+    /// - Throws: ``StoreError/unavailable(_:cause:)`` when the server cannot be reached.
     public init(
         location: StoreLocation.PostgresLocation, policy: RetryPolicy = RetryPolicy(),
         logger: Logger = PostgresGatewayStore.quietLogger
@@ -716,7 +716,7 @@ public final class PostgresGatewayStore: GatewayStore {
                 try await self.count(connection, "SELECT count(*) FROM audit_checkpoint WHERE sequence = \(sequence)")
                     > 0
             else {
-                throw QueueError(message: "no audit checkpoint at \(sequence): pruning stops at a checkpoint")
+                throw QueueError(.noCheckpoint, "no audit checkpoint at \(sequence): pruning stops at a checkpoint")
             }
             // The checkpointed entry stays: the chain goes on from it, and verification starts there.
             return try await self.count(
@@ -730,8 +730,8 @@ public final class PostgresGatewayStore: GatewayStore {
     // MARK: Transactions
 
     /// Runs the body in one transaction on a pooled connection; a lost or refused connection, or
-    /// no answer within ``operationTimeout``, becomes ``StoreError/unavailable(_:)`` and a full
-    /// disk ``StoreError/full(_:)``.
+    /// no answer within ``operationTimeout``, becomes ``StoreError/unavailable(_:cause:)`` and a full
+    /// disk ``StoreError/full(_:cause:)``.
     ///
     /// The server rolls back a transaction whose connection is lost.
     @discardableResult
@@ -807,16 +807,16 @@ public final class PostgresGatewayStore: GatewayStore {
 
     /// What a PostgreSQL error means to the gateway: the server gone or refusing work for now
     /// (connection errors, SQLSTATE class 08, shutdown, too many connections) is unavailability;
-    /// a full disk is ``StoreError/full(_:)``; anything else is a fault and stays as it is.
+    /// a full disk is ``StoreError/full(_:cause:)``; anything else is a fault and stays as it is.
     static func storeError(_ error: PSQLError) -> any Error {
         guard error.code == .server else {
-            return StoreError.unavailable("PostgreSQL cannot be reached (\(error.code))")
+            return StoreError.unavailable("PostgreSQL cannot be reached (\(error.code))", cause: error)
         }
         let state = error.serverInfo?[.sqlState] ?? ""
         let message = error.serverInfo?[.message] ?? "SQLSTATE \(state)"
-        if state == "53100" { return StoreError.full(message) }
+        if state == "53100" { return StoreError.full(message, cause: error) }
         if state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" {
-            return StoreError.unavailable(message)
+            return StoreError.unavailable(message, cause: error)
         }
         return error
     }
@@ -929,9 +929,9 @@ public final class PostgresGatewayStore: GatewayStore {
             "SELECT state FROM delivery_job WHERE id = \(id)", logger: logger
         )
         .decode(String.self) {
-            return QueueError(message: "job \(id) is \(state), not \(expected.rawValue)")
+            return QueueError(.wrongState, "job \(id) is \(state), not \(expected.rawValue)")
         }
-        return QueueError(message: "no job \(id)")
+        return QueueError(.noJob, "no job \(id)")
     }
 
     private func count(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Int {

@@ -579,7 +579,9 @@ public final class SQLiteGatewayStore: GatewayStore {
                 try Bool.fetchOne(
                     db, sql: "SELECT EXISTS (SELECT 1 FROM audit_checkpoint WHERE sequence = ?)",
                     arguments: [sequence]) == true
-            else { throw QueueError(message: "no audit checkpoint at \(sequence): pruning stops at a checkpoint") }
+            else {
+                throw QueueError(.noCheckpoint, "no audit checkpoint at \(sequence): pruning stops at a checkpoint")
+            }
             // The checkpointed entry stays: the chain goes on from it, and verification starts there.
             try db.execute(sql: "DELETE FROM audit_entry WHERE sequence < ?", arguments: [sequence])
             return db.changesCount
@@ -588,12 +590,12 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     // MARK: Helpers
 
-    /// A write transaction; a full disk or database becomes ``StoreError/full``.
+    /// A write transaction; a full disk or database becomes ``StoreError/full(_:cause:)``.
     private func writing<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await database.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
-            throw StoreError.full(error.message ?? "\(error.resultCode)")
+            throw StoreError.full(error.message ?? "\(error.resultCode)", cause: error)
         }
     }
 
@@ -646,11 +648,11 @@ public final class SQLiteGatewayStore: GatewayStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM delivery_job WHERE id = ?"), arguments: [id])
         else {
-            throw QueueError(message: "no job \(id)")
+            throw QueueError(.noJob, "no job \(id)")
         }
         let current: String = row["state"]
         guard current == state.rawValue else {
-            throw QueueError(message: "job \(id) is \(current), not \(state.rawValue)")
+            throw QueueError(.wrongState, "job \(id) is \(current), not \(state.rawValue)")
         }
         return row
     }

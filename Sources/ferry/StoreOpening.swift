@@ -7,7 +7,7 @@ import Logging
 /// Opens the gateway store a configuration or a command line names.
 enum StoreOpening {
     /// The store at a location: SQLite as `ferry.sqlite` in the data directory, or PostgreSQL.
-    /// - Throws: ``StoreError/unavailable(_:)`` when PostgreSQL cannot be reached.
+    /// - Throws: ``StoreError/unavailable(_:cause:)`` when PostgreSQL cannot be reached.
     static func open(
         _ location: StoreLocation, dataDirectory: URL, policy: RetryPolicy = RetryPolicy(),
         logger: Logger = PostgresGatewayStore.quietLogger

@@ -105,9 +105,13 @@ struct DocumentQueueContractTests {
     func refusesOperationsOnJobsInTheWrongState(_ driver: String) async throws {
         let queue = try await Self.queue(driver, RetryPolicy())
         try await queue.enqueue([job("a1", key: "A")])
-        await #expect(throws: QueueError.self) { try await queue.complete("a1") }
-        await #expect(throws: QueueError.self) { try await queue.purge("a1") }
-        await #expect(throws: QueueError.self) { try await queue.retry("missing", now: 0) }
+        // The code says which (the gateway answers 409 and 404 for them).
+        let complete = await #expect(throws: QueueError.self) { try await queue.complete("a1") }
+        #expect(complete?.code == .wrongState)
+        let purge = await #expect(throws: QueueError.self) { try await queue.purge("a1") }
+        #expect(purge?.code == .wrongState)
+        let retry = await #expect(throws: QueueError.self) { try await queue.retry("missing", now: 0) }
+        #expect(retry?.code == .noJob)
     }
 
     @Test func jitterSpreadsDelaysAroundTheBackOff() {

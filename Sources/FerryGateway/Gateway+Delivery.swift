@@ -1,0 +1,178 @@
+import FerryCore
+import FerryStore
+public import Foundation
+import Metrics
+
+/// Delivering: due jobs claimed per destination, released again, rendered, signed and sent.
+extension Gateway {
+    /// Claims due deliveries and makes them, one destination after another: for each, the
+    /// release is decided again against the current configuration, the batch is written in the
+    /// destination's format, signed and sent; the outcome and the audit entries are committed
+    /// together.
+    /// - Returns: the number of jobs claimed (0 when nothing was due).
+    @discardableResult
+    public func deliverDue(now: Date = Date(), limit: Int = 256) async throws -> Int {
+        var done: Set<String> = []
+        var claimed = 0
+        while let due = try await claimDue(now: now, limit: limit, excluding: done) {
+            try await deliver(due)
+            done.insert(due.destination)
+            claimed += due.jobs.count
+        }
+        return claimed
+    }
+
+    /// One destination's claimed jobs, with the stored records they deliver.
+    public struct DueDeliveries: Sendable {
+        public let destination: String
+        let jobs: [DeliveryJob]
+        let records: [String: StoredRecord]
+        let now: Date
+    }
+
+    /// Leases the due jobs of one destination not in `excluded` (the one first in the queue),
+    /// or nil when no other destination has any: a delivery worker holds one destination at a
+    /// time, so a slow destination delays only itself.
+    public func claimDue(now: Date = Date(), limit: Int = 256, excluding excluded: Set<String>) async throws
+        -> DueDeliveries?
+    {
+        let jobs = try await store.claim(
+            limit: limit, now: now.timeIntervalSinceReferenceDate, leaseSeconds: configuration.leaseSeconds,
+            oneDestinationExcept: excluded)
+        guard let destination = jobs.first?.destination else { return nil }
+        return DueDeliveries(
+            destination: destination, jobs: jobs, records: try await store.records(jobs.flatMap(\.recordIDs)),
+            now: now)
+    }
+
+    /// Makes claimed deliveries: one delivery per share of the jobs that fits in what the
+    /// destination takes at once.
+    public func deliver(_ due: DueDeliveries) async throws {
+        var share: [DeliveryJob] = []
+        var count = 0
+        let maximum = dispatcher.maximumRecordsPerDelivery(to: due.destination)
+        for job in due.jobs {
+            if count + job.recordIDs.count > maximum, !share.isEmpty {
+                try await deliver(share, to: due.destination, records: due.records, now: due.now)
+                (share, count) = ([], 0)
+            }
+            share.append(job)
+            count += job.recordIDs.count
+        }
+        try await deliver(share, to: due.destination, records: due.records, now: due.now)
+    }
+
+    private func deliver(_ jobs: [DeliveryJob], to destination: String, records: [String: StoredRecord], now: Date)
+        async throws
+    {
+        var batch: [CanonicalRecord] = []
+        // Released record id → the jobs and stored records it stands for: versions of a record
+        // that differ only in removed fields are one released record, sent once.
+        var jobsOfRecord: [String: [String]] = [:]
+        var originsOfRecord: [String: [String]] = [:]
+        var blocked: [String] = []
+        var decisions: [Dispatcher.Decision] = []
+        // Fail closed: the decision is made again against the configuration in force now.
+        let system = configuration.system(destination).flatMap { $0.role == .destination ? $0 : nil }
+        for job in jobs {
+            for id in job.recordIDs {
+                guard let stored = records[id], let body = stored.body,
+                    let value = try? JSONParser.parseDocument(body),
+                    case .success(let record) = envelopeChecker.check(value)
+                else {
+                    decisions.append(
+                        .init(
+                            recordID: id, destination: destination,
+                            outcome: .blocked(reason: "the record cannot be read from the store")))
+                    blocked.append(job.id)
+                    continue
+                }
+                guard let system, router.destinations(of: record, from: stored.sender).contains(destination)
+                else {
+                    decisions.append(
+                        .init(
+                            recordID: id, destination: destination,
+                            outcome: .blocked(reason: "no longer routed to \(destination)")))
+                    blocked.append(job.id)
+                    continue
+                }
+                switch release.decide(record, clearance: system.clearance) {
+                case .blocked(let reason):
+                    decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
+                    blocked.append(job.id)
+                case .released(let released, let removed):
+                    decisions.append(
+                        .init(
+                            recordID: id, destination: destination,
+                            outcome: .released(removedFields: removed, releasedID: released.id)))
+                    if jobsOfRecord[released.id] == nil { batch.append(released) }
+                    jobsOfRecord[released.id, default: []].append(job.id)
+                    originsOfRecord[released.id, default: []].append(id)
+                }
+            }
+        }
+        let time = Self.timestamp(now)
+        let deliveryID = UUID().uuidString.lowercased()
+        let started = Date()
+        do {
+            let delivery =
+                batch.isEmpty
+                ? nil
+                : try await dispatcher.deliver(
+                    batch, to: destination, deliveryID: deliveryID,
+                    time: time)
+            var audit = Self.decisionEvents(
+                decisions + (delivery?.notWritable ?? []), context: ("delivery", .string(deliveryID)))
+            let notWritable = Set((delivery?.notWritable ?? []).map(\.recordID))
+            let unwritableJobs = batch.filter { notWritable.contains($0.id) }.flatMap { jobsOfRecord[$0.id] ?? [] }
+            var delivered: [String] = []
+            if let delivery, !delivery.recordIDs.isEmpty {
+                delivered = delivery.recordIDs.flatMap { jobsOfRecord[$0] ?? [] }
+                audit.append(
+                    AuditEvent(
+                        "delivered",
+                        JSONObject([
+                            ("delivery", .string(deliveryID)), ("destination", .string(destination)),
+                            ("location", .string(delivery.location)), ("key_id", .string(delivery.keyID)),
+                            ("records", .array(delivery.recordIDs.map(JSONValue.string))),
+                            // Each delivered id with the stored records it was released from.
+                            (
+                                "origins",
+                                .array(
+                                    delivery.recordIDs.map { released in
+                                        .array((originsOfRecord[released] ?? []).map(JSONValue.string))
+                                    })
+                            ),
+                        ])))
+            }
+            try await store.finishDelivery(
+                delivered: delivered, blocked: blocked + unwritableJobs, time: time, audit: audit)
+            Counter(label: "ferry_records_delivered_total", dimensions: [("destination", destination)]).increment(
+                by: delivered.count)
+            Timer(
+                label: "ferry_delivery_duration_seconds", dimensions: [("destination", destination)],
+                preferredDisplayUnit: .seconds
+            )
+            .recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            let reason = "\(error)"
+            let audit = [
+                AuditEvent(
+                    "failed",
+                    JSONObject([
+                        ("delivery", .string(deliveryID)), ("destination", .string(destination)),
+                        ("jobs", .array(jobs.map { .string($0.id) })), ("error", .string(reason)),
+                    ]))
+            ]
+            let states = try await store.failDelivery(
+                jobIDs: jobs.map(\.id), error: reason, now: now.timeIntervalSinceReferenceDate,
+                random: Double.random(in: 0..<1), time: time, audit: audit)
+            Counter(label: "ferry_delivery_retries_total", dimensions: [("destination", destination)])
+                .increment(by: states.values.filter { $0 == .pending }.count)
+            Counter(label: "ferry_dead_letters_total", dimensions: [("destination", destination)])
+                .increment(by: states.values.filter { $0 == .deadLettered }.count)
+        }
+    }
+}

@@ -76,30 +76,24 @@ extension Gateway {
         let system = configuration.system(destination).flatMap { $0.role == .destination ? $0 : nil }
         for job in jobs {
             for id in job.recordIDs {
+                func block(_ reason: String) {
+                    decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
+                    blocked.append(job.id)
+                }
                 guard let stored = records[id], let body = stored.body,
                     let value = try? JSONParser.parseDocument(body),
                     case .success(let record) = envelopeChecker.check(value)
                 else {
-                    decisions.append(
-                        .init(
-                            recordID: id, destination: destination,
-                            outcome: .blocked(reason: "the record cannot be read from the store")))
-                    blocked.append(job.id)
+                    block("the record cannot be read from the store")
                     continue
                 }
-                guard let system, router.destinations(of: record, from: stored.sender).contains(destination)
-                else {
-                    decisions.append(
-                        .init(
-                            recordID: id, destination: destination,
-                            outcome: .blocked(reason: "no longer routed to \(destination)")))
-                    blocked.append(job.id)
+                guard let system, router.destinations(of: record, from: stored.sender).contains(destination) else {
+                    block("no longer routed to \(destination)")
                     continue
                 }
                 switch release.decide(record, clearance: system.clearance) {
                 case .blocked(let reason):
-                    decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
-                    blocked.append(job.id)
+                    block(reason)
                 case .released(let released, let removed):
                     decisions.append(
                         .init(

@@ -1,0 +1,99 @@
+import FerryCore
+import FerryStore
+import Foundation
+import GRDB
+
+/// The store's schema: named, append-only migrations, applied in order when a store opens.
+extension SQLiteGatewayStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-25 delivery jobs") { db in
+            try db.create(table: "delivery_job") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("id", .text).notNull().unique()
+                table.column("destination", .text).notNull()
+                table.column("ordering_key", .text).notNull()
+                table.column("record_ids", .text).notNull()
+                table.column("state", .text).notNull()
+                table.column("attempts", .integer).notNull()
+                table.column("available_at", .double).notNull()
+                table.column("lease_expires_at", .double)
+                table.column("last_error", .text)
+            }
+            try db.create(
+                index: "delivery_job_line", on: "delivery_job", columns: ["destination", "ordering_key", "sequence"])
+        }
+        migrator.registerMigration("2026-11-25 audit") { db in
+            try db.create(table: "audit_entry") { table in
+                table.primaryKey("sequence", .integer)
+                table.column("time", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("details", .text).notNull()
+                table.column("previous_hash", .text).notNull()
+                table.column("hash", .text).notNull()
+            }
+        }
+        migrator.registerMigration("2026-11-25 documents and records") { db in
+            try db.create(table: "document") { table in
+                table.primaryKey("id", .text)
+                table.column("sender", .text).notNull()
+                table.column("received_at", .text).notNull()
+                table.column("body_sha256", .text).notNull()
+            }
+            try db.create(table: "record") { table in
+                table.primaryKey("id", .text)
+                table.column("type", .text).notNull()
+                table.column("record_key", .text).notNull()
+                table.column("sender", .text).notNull()
+                table.column("document_id", .text).notNull()
+                table.column("received_at", .text).notNull()
+                table.column("body", .blob)
+            }
+            try db.create(index: "record_received", on: "record", columns: ["received_at"])
+            // One row per input record of a document: accepted, duplicate or rejected.
+            try db.create(table: "document_entry") { table in
+                table.column("document_id", .text).notNull()
+                table.column("position", .integer).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("record_id", .text)
+                table.column("record_key", .text)
+                table.column("line", .integer)
+                table.column("reason", .text)
+                table.column("input", .text)
+                table.column("routing", .text).notNull()
+                table.primaryKey(["document_id", "position"])
+            }
+            try db.create(table: "idempotency_key") { table in
+                table.column("sender", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("body_sha256", .text).notNull()
+                table.column("document_id", .text).notNull()
+                table.primaryKey(["sender", "key"])
+            }
+            try db.create(table: "audit_checkpoint") { table in
+                table.primaryKey("sequence", .integer)
+                table.column("hash", .text).notNull()
+                table.column("time", .text).notNull()
+                table.column("key_id", .text).notNull()
+                table.column("signature", .text).notNull()
+            }
+            try db.create(table: "readiness_probe") { table in
+                table.primaryKey("id", .integer)
+                table.column("time", .double).notNull()
+            }
+            try db.create(index: "delivery_job_state", on: "delivery_job", columns: ["state", "sequence"])
+        }
+        migrator.registerMigration("2026-11-25 rejected inputs index") { db in
+            // Retention looks for rejected inputs still kept: without this index it read every
+            // document entry while holding the writer.
+            try db.execute(
+                sql: "CREATE INDEX document_entry_input ON document_entry (document_id) WHERE input IS NOT NULL")
+        }
+        migrator.registerMigration("2026-12-04 claim index") { db in
+            // Claims for one destination seek its jobs in each state in queue order.
+            try db.create(
+                index: "delivery_job_claim", on: "delivery_job", columns: ["state", "destination", "sequence"])
+        }
+        return migrator
+    }
+}

@@ -1,5 +1,4 @@
 import ArgumentParser
-import FerryConvert
 import FerryGateway
 import Foundation
 
@@ -42,53 +41,6 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             let keyring = Keyring(directory: URL(fileURLWithPath: options.directory))
             try runCommand { output, _ in output.write(try keyring.rotate() + "\n") }
-        }
-    }
-}
-
-extension KeysCommand {
-    /// `ferry keys list`: each key's id and fingerprint, for pinning (`audit.key_fingerprint`).
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List the signing keys: id, fingerprint (for audit.key_fingerprint) and which is current.",
-            discussion: "Exit status: 0 listed; 66 the directory holds no public key.")
-
-        @OptionGroup var options: Options
-
-        func run() throws {
-            let keyring = Keyring(directory: URL(fileURLWithPath: options.directory))
-            try runCommand { output, errors in
-                let keys = (try? keyring.publicKeys()) ?? [:]
-                guard !keys.isEmpty else {
-                    errors.write("\(options.directory): error: no public keys here\n")
-                    throw ExitCode(ExitStatus.noInput.rawValue)
-                }
-                let current = try? keyring.currentKeyID()
-                for (id, key) in keys.sorted(by: { $0.key < $1.key }) {
-                    output.write("\(id)  \(Keyring.fingerprint(key))\(id == current ? "  current" : "")\n")
-                }
-            }
-        }
-    }
-}
-
-/// `ferry token hash`: the stored form of a bearer token.
-struct TokenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "token",
-        abstract: "Hash bearer tokens for the gateway configuration.",
-        subcommands: [Hash.self]
-    )
-
-    struct Hash: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Read a token from standard input and print its salted hash (sha256$salt$digest).")
-
-        func run() throws {
-            guard let token = readLine(strippingNewline: true), !token.isEmpty else {
-                throw ValidationError("give the token on standard input")
-            }
-            print(TokenHash.make(token: token).text)
         }
     }
 }

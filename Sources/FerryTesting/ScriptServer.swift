@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension FerryTesting {
     /// A Python helper of `scripts/` that listens on loopback and prints its port: a test's

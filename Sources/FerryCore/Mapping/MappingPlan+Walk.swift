@@ -29,7 +29,7 @@ extension MappingPlan {
         into output: inout Output, problems: inout Collector
     ) throws(Collector.Failure) -> Walked {
         var walk = Walk(selector: selector)
-        try walkObject(
+        _ = try walkObject(
             root, from: record, isRoot: true, into: &walk, output: &output, problems: &problems,
             mappingPointer: { "/data" },
             recordPointer: { "/data" })

@@ -49,14 +49,14 @@ extension GatewayService {
         case refused(Response)
     }
 
-    func authenticateOperator(_ request: Request, _ context: GatewayRequestContext) async -> OperatorCheck {
-        switch await authenticate(request, context) {
-        case .failure(let refusal): return .refused(await refuseUnauthenticated(refusal, request, context))
-        case .success(let system) where system.role != .operator:
+    /// The authenticated caller of an operator endpoint, or its 403 when it is not an operator.
+    func operatorOnly(_ context: GatewayRequestContext) async throws -> OperatorCheck {
+        let caller = try context.authenticatedCaller()
+        guard caller.role == .operator else {
             return .refused(
-                await refuse(Refusal(status: .forbidden, reason: "\(system.id) is not an operator"), sender: system.id))
-        case .success(let system): return .allowed(system)
+                await refuse(Refusal(status: .forbidden, reason: "\(caller.id) is not an operator"), sender: caller.id))
         }
+        return .allowed(caller)
     }
 
     /// Answers a request without valid credentials: 401, or 429 once its client address is over

@@ -16,11 +16,7 @@ import NIOSSL
 /// The senders' endpoints: posting a document, reading its report.
 extension GatewayService {
     func postDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let sender: GatewayConfiguration.System
-        switch await authenticate(request, context) {
-        case .success(let system): sender = system
-        case .failure(let refusal): return await refuseUnauthenticated(refusal, request, context)
-        }
+        let sender = try context.authenticatedCaller()
         guard sender.role == .sender else {
             return await refuse(.init(status: .forbidden, reason: "\(sender.id) is not a sender"), sender: sender.id)
         }
@@ -101,11 +97,7 @@ extension GatewayService {
     }
 
     func getDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let caller: GatewayConfiguration.System
-        switch await authenticate(request, context) {
-        case .success(let system): caller = system
-        case .failure(let refusal): return await refuseUnauthenticated(refusal, request, context)
-        }
+        let caller = try context.authenticatedCaller()
         let id = context.parameters.get("id") ?? ""
         let isOperator = caller.role == .operator
         let query = request.uri.queryParameters

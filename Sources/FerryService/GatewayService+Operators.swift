@@ -16,7 +16,7 @@ import NIOSSL
 /// The operators' endpoints (dead letters, metrics) and the public ones (keys, readiness).
 extension GatewayService {
     func listDeadLetters(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        if case .refused(let response) = await authenticateOperator(request, context) { return response }
+        if case .refused(let response) = try await operatorOnly(context) { return response }
         let jobs = try await gateway.store.jobs(in: .deadLettered)
         let items: [JSONValue] = jobs.map { job in
             .object(
@@ -44,7 +44,7 @@ extension GatewayService {
         kind: String
     ) async throws -> Response {
         let caller: GatewayConfiguration.System
-        switch await authenticateOperator(request, context) {
+        switch try await operatorOnly(context) {
         case .allowed(let system): caller = system
         case .refused(let response): return response
         }
@@ -70,7 +70,7 @@ extension GatewayService {
     }
 
     func metrics(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        if case .refused(let response) = await authenticateOperator(request, context) { return response }
+        if case .refused(let response) = try await operatorOnly(context) { return response }
         Gauge(label: "ferry_queue_depth").record(try await gateway.store.queueDepth())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

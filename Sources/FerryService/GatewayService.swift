@@ -44,6 +44,8 @@ public struct GatewayService: Sendable {
         public let path: String
         /// Every status the handler answers with.
         public let statuses: [Int]
+        /// Whether the caller is authenticated first (``AuthenticationMiddleware``).
+        let authenticates: Bool
         let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response
     }
 
@@ -52,24 +54,34 @@ public struct GatewayService: Sendable {
         [
             Endpoint(
                 method: .post, path: "/v1/documents", statuses: [202, 401, 403, 413, 415, 422, 429, 503],
+                authenticates: true,
                 handler: postDocument),
-            Endpoint(method: .get, path: "/v1/documents/{id}", statuses: [200, 400, 401, 404], handler: getDocument),
-            Endpoint(method: .get, path: "/v1/keys", statuses: [200], handler: { _, _ in try keys() }),
-            Endpoint(method: .get, path: "/v1/dead-letters", statuses: [200, 401, 403], handler: listDeadLetters),
+            Endpoint(
+                method: .get, path: "/v1/documents/{id}", statuses: [200, 400, 401, 404], authenticates: true,
+                handler: getDocument),
+            Endpoint(
+                method: .get, path: "/v1/keys", statuses: [200], authenticates: false, handler: { _, _ in try keys() }),
+            Endpoint(
+                method: .get, path: "/v1/dead-letters", statuses: [200, 401, 403], authenticates: true,
+                handler: listDeadLetters),
             Endpoint(
                 method: .post, path: "/v1/dead-letters/{id}/retry", statuses: [204, 401, 403, 404, 409],
+                authenticates: true,
                 handler: retryDeadLetter),
             Endpoint(
                 method: .delete, path: "/v1/dead-letters/{id}", statuses: [204, 401, 403, 404, 409],
+                authenticates: true,
                 handler: purgeDeadLetter
             ),
             Endpoint(
-                method: .get, path: "/healthz", statuses: [200],
+                method: .get, path: "/healthz", statuses: [200], authenticates: false,
                 handler: { _, _ in Self.json(.ok, JSONObject([("status", .string("ok"))])) }),
-            Endpoint(method: .get, path: "/readyz", statuses: [200, 503], handler: { _, _ in await readiness() }),
-            Endpoint(method: .get, path: "/metrics", statuses: [200, 401, 403], handler: metrics),
             Endpoint(
-                method: .get, path: "/openapi.yaml", statuses: [200],
+                method: .get, path: "/readyz", statuses: [200, 503], authenticates: false,
+                handler: { _, _ in await readiness() }),
+            Endpoint(method: .get, path: "/metrics", statuses: [200, 401, 403], authenticates: true, handler: metrics),
+            Endpoint(
+                method: .get, path: "/openapi.yaml", statuses: [200], authenticates: false,
                 handler: { _, _ in
                     Response(
                         status: .ok, headers: [.contentType: "application/yaml"],
@@ -82,8 +94,13 @@ public struct GatewayService: Sendable {
     public func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: MetricsMiddleware())
+        let authenticated = router.group().add(middleware: AuthenticationMiddleware(service: self))
         for endpoint in endpoints {
-            router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+            if endpoint.authenticates {
+                authenticated.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+            } else {
+                router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+            }
         }
         return router
     }

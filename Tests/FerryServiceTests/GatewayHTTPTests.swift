@@ -100,4 +100,32 @@ struct GatewayHTTPTests {
             #expect(anonymous == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests])
         }
     }
+
+    /// Every endpoint that needs a caller refuses one without credentials, and the operators'
+    /// endpoints refuse a sender; the public ones answer anyone.
+    @Test func everyProtectedEndpointAuthenticatesAndChecksTheRole() async throws {
+        let operatorOnly: [(HTTPRequest.Method, String)] = [
+            (.get, "/v1/dead-letters"), (.post, "/v1/dead-letters/job/retry"), (.delete, "/v1/dead-letters/job"),
+            (.get, "/metrics"),
+        ]
+        let protected = operatorOnly + [(.get, "/v1/documents/some-id")]
+        try await application().test(.router) { client in
+            for (method, uri) in protected {
+                try await client.execute(uri: uri, method: method, headers: Self.headers(token: nil)) { response in
+                    #expect(response.status == .unauthorized, "\(method) \(uri)")
+                }
+            }
+            for (method, uri) in operatorOnly {
+                try await client.execute(uri: uri, method: method, headers: Self.headers(token: "hr-demo-token")) {
+                    response in
+                    #expect(response.status == .forbidden, "\(method) \(uri)")
+                }
+            }
+            for uri in ["/healthz", "/v1/keys", "/openapi.yaml"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                }
+            }
+        }
+    }
 }

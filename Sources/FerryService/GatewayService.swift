@@ -133,6 +133,7 @@ public struct GatewayService: Sendable {
             services: [
                 BackgroundWork(gateway: gateway, logger: logger),
                 RefusalAuditing(tally: refusals, store: gateway.store, logger: logger),
+                StoreMaintenance(store: gateway.store),
             ],
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)

@@ -73,9 +73,19 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
 
     /// Proves the store accepts a write now (readiness).
     func probeWritable() async throws
+
+    /// The store's own upkeep while a gateway serves, until the task is cancelled: SQLite copies
+    /// its write-ahead log into the database file beside the writers; a store that needs none
+    /// returns at once. The gateway runs it as a service of its service group.
+    func maintain() async
 }
 
 /// What an operator does with a dead-lettered job.
 public enum OperatorAction: String, Sendable {
     case retry, purge
+}
+
+extension GatewayStore {
+    /// No upkeep.
+    public func maintain() async {}
 }

@@ -26,15 +26,25 @@ public final class SQLiteGatewayStore: GatewayStore {
         checkpointer = try DatabaseQueue(path: path, configuration: configuration)
         self.policy = policy
         try Self.migrator.migrate(database)
-        // The commit that fills the log past SQLite's threshold would otherwise copy it into the
-        // database file itself, and a sender would wait for that. Instead the log is copied
-        // beside the writers, ten times a second (``copyLog()``).
-        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-        Task.detached(priority: .background) { [weak self] in
-            while let store = self {
-                await store.copyLog()
-                try? await Task.sleep(for: .milliseconds(100))
-            }
+    }
+
+    /// Copies the write-ahead log beside the writers, ten times a second (``copyLog()``), until
+    /// cancelled.
+    ///
+    /// The commit that fills the log past SQLite's threshold would otherwise copy it into the
+    /// database file itself, and a sender would wait for that; while this runs, commits leave the
+    /// copying to it. Without it (a command that opens the store for a moment) SQLite copies the
+    /// log itself, as it does by default.
+    public func maintain() async {
+        guard
+            (try? await database.writeWithoutTransaction({ db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }))
+                != nil
+        else { return }
+        while !Task.isCancelled {
+            await copyLog()
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        _ = try? await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
         }
     }
 

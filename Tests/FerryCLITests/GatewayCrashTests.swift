@@ -223,6 +223,8 @@ struct GatewayDeadLetterTests {
             to: changed)
         let second = try await gateway.send(changed, as: "hr")
         let later = try #require(second.report["document"]?.stringValue)
+        // Something that must not happen has no condition to await: the delivery loop gets half a
+        // second (ten of its idle rounds) to deliver the later version wrongly.
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await veteransState(gateway, later, position: 0) == "pending")
 

@@ -150,7 +150,6 @@ struct GatewayEndToEndTests {
         let gateway = try RunningGateway.start(config: config, data: data)
         let (status, _) = try await gateway.send(CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
         #expect(status == 202)
-        try await Task.sleep(for: .milliseconds(500))
         #expect(gateway.stop() == 0)  // the last checkpoint is signed at shutdown
         #expect(
             !(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("audit-checkpoints").path))

@@ -130,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FerryCoreTests",
-            dependencies: ["FerryCore", "FerryTesting", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["FerryCore", "FerryYAML", "FerryTesting", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
         .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),

@@ -90,7 +90,7 @@ struct SchemaAndValidatorTests {
 
     @Test func theValidatorNamesEachProblemByItsPointer() throws {
         let schema = try #require(Self.load(Self.schema()).0)
-        let validator = try RecordValidator(schema: schema, patternCompiler: LiteralPatterns())
+        let validator = try RecordValidator(schema: schema, patternCompiler: RegexPatterns())
         #expect(validator.validate(JSONObject([("request_id", .string("r-1")), ("priority", .integer(2))])).isEmpty)
         let problems = validator.validate(JSONObject([("request_id", .string("r-1")), ("priority", .integer(0))]))
         #expect(problems.map(\.pointer) == ["/data/priority"])
@@ -100,18 +100,5 @@ struct SchemaAndValidatorTests {
         let wrongType = validator.validate(
             JSONObject([("request_id", .string("r-1")), ("priority", .string("high"))]))
         #expect(wrongType.map(\.pointer) == ["/data/priority"])
-    }
-}
-
-/// Patterns for schemas that have none: the validator needs a compiler, never calls it here.
-struct LiteralPatterns: PatternCompiler {
-    struct Literal: PatternMatcher {
-        let text: String
-        func matches(_ value: String) -> Bool { value == text }
-        func matches(utf8 value: UnsafeBufferPointer<UInt8>) -> Bool { Array(value) == Array(text.utf8) }
-    }
-
-    func compile(_ pattern: String) throws(PatternCompileError) -> any PatternMatcher {
-        Literal(text: String(pattern.dropFirst().dropLast()))
     }
 }

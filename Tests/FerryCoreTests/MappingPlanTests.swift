@@ -23,23 +23,13 @@ struct FlatRecord: RecordSelector {
 /// (dates, codes, decimal commas), checked against their fields, and every problem named by
 /// the pointer of its field.
 struct MappingPlanTests {
-    static let schema: Tree = [
-        "id": "urn:test", "name": "test", "version": "1.0.0",
-        "classes": [
-            "Request": [
-                "tree_root": "true",
-                "annotations": ["ferry_record_type": "test.request", "ferry_marking": "internal"],
-                "attributes": [
-                    "request_id": ["identifier": "true", "required": "true", "range": "string"],
-                    "priority": ["range": "integer", "required": "true", "minimum_value": "1"],
-                    "needed": ["range": "date"],
-                    "quantity": ["range": "decimal"],
-                    "status": ["range": "Status"],
-                ],
-            ]
+    static let schema = SchemaAndValidatorTests.schema(
+        attributes: [
+            ("request_id", ["identifier": "true", "required": "true", "range": "string"]),
+            ("priority", ["range": "integer", "required": "true", "minimum_value": "1"]),
+            ("needed", ["range": "date"]), ("quantity", ["range": "decimal"]), ("status", ["range": "Status"]),
         ],
-        "enums": ["Status": ["permissible_values": ["draft": [:], "approved": [:]]]],
-    ]
+        enums: [("Status", ["permissible_values": ["draft": [:], "approved": [:]]])])
 
     static let mapping: Tree = [
         "ferry_mapping": "1", "name": "test-request", "schema": "test.yaml", "source": "urn:test:system",

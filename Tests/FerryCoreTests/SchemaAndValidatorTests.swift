@@ -44,20 +44,29 @@ indirect enum Tree: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, Expre
 /// is what a record is checked against, and a mistake in a schema is reported where it is.
 struct SchemaAndValidatorTests {
     static func schema(priority: Tree = ["range": "integer", "required": "true", "minimum_value": "1"]) -> Tree {
-        [
-            "id": "urn:test", "name": "test", "version": "1.0.0",
-            "classes": [
-                "Request": [
-                    "tree_root": "true",
-                    "annotations": ["ferry_record_type": "test.request", "ferry_marking": "internal"],
-                    "attributes": [
-                        "request_id": ["identifier": "true", "required": "true", "range": "string"],
-                        "priority": priority,
-                        "unit": ["range": "string", "annotations": ["ferry_marking": "secret"]],
-                    ],
+        schema(attributes: [
+            ("request_id", ["identifier": "true", "required": "true", "range": "string"]), ("priority", priority),
+            ("unit", ["range": "string", "annotations": ["ferry_marking": "secret"]]),
+        ])
+    }
+
+    /// A schema of `test.request` records, marked internal, with these fields (and enums).
+    static func schema(attributes: [(String, Tree)], enums: [(String, Tree)] = []) -> Tree {
+        var top: [(String, Tree)] = [
+            ("id", "urn:test"), ("name", "test"), ("version", "1.0.0"),
+            (
+                "classes",
+                [
+                    "Request": [
+                        "tree_root": "true",
+                        "annotations": ["ferry_record_type": "test.request", "ferry_marking": "internal"],
+                        "attributes": .map(attributes),
+                    ]
                 ]
-            ],
+            ),
         ]
+        if !enums.isEmpty { top.append(("enums", .map(enums))) }
+        return .map(top)
     }
 
     static func load(_ tree: Tree) -> (Schema?, DiagnosticList) {

@@ -102,7 +102,10 @@ extension GatewayService {
         do {
             try await gateway.store.probeWritable()
         } catch {
-            problems.append(.string("the store does not accept writes: \(error)"))
+            // The database's own message (paths, SQL) stays in the log: readiness answers anyone.
+            let code = (error as? StoreError)?.code.rawValue ?? "store.error"
+            logger.error("the store does not accept writes", metadata: ["error": "\(error)"])
+            problems.append(.string("the store does not accept writes [\(code)]"))
         }
         if let free = StorageSpace.available(at: gateway.dataDirectory) {
             if free < gateway.configuration.minimumFreeBytes {

@@ -131,9 +131,11 @@ public struct GatewayService: Sendable {
                 address: .hostname(host, port: port), serverName: "ferry",
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),
             services: [
+                // Services stop in reverse order: the store's upkeep goes on until deliveries,
+                // the last checkpoint and the last refusal tally are written.
+                StoreMaintenance(store: gateway.store),
                 BackgroundWork(gateway: gateway, logger: logger),
                 RefusalAuditing(tally: refusals, store: gateway.store, logger: logger),
-                StoreMaintenance(store: gateway.store),
             ],
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)

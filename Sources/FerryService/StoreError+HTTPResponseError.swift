@@ -10,8 +10,20 @@ extension StoreError: HTTPResponseError {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         GatewayService.json(
-            status, JSONObject([("error", .string(description)), ("code", .string(code.rawValue))]),
+            status, JSONObject([("error", .string(publicMessage)), ("code", .string(code.rawValue))]),
             headers: [.retryAfter: "5"])
+    }
+
+    /// What a client is told: a fixed text per kind.
+    ///
+    /// The database's own message (file paths, SQL, server names) is for the log, never for a
+    /// response.
+    var publicMessage: String {
+        switch code {
+        case .idempotencyConflict: message
+        case .full: "the store is full: nothing was written; retry once space is freed"
+        case .unavailable: "the store is unavailable: nothing was written; retry later"
+        }
     }
 }
 

@@ -72,11 +72,13 @@ extension PostgresGatewayStore {
                                     AND earlier.sequence < job.sequence AND earlier.state NOT IN ('delivered', 'blocked'))
                 """
             // Each state's claimable jobs of one destination ($2), in queue order, from the claim index.
-            func due(_ state: String, limit: Int) -> String {
+            // The probe for the first destination locks nothing: only the claim itself locks the
+            // jobs it takes (another instance claiming meanwhile skips just those).
+            func due(_ state: String, limit: Int, locking: Bool = true) -> String {
                 """
                 SELECT job.sequence FROM delivery_job AS job
                 WHERE job.state = '\(state)' AND job.destination = $2 AND \(claimable)
-                ORDER BY job.sequence LIMIT \(limit) FOR UPDATE OF job SKIP LOCKED
+                ORDER BY job.sequence LIMIT \(limit) \(locking ? "FOR UPDATE OF job SKIP LOCKED" : "")
                 """
             }
             var bindings = PostgresBindings()
@@ -85,7 +87,7 @@ extension PostgresGatewayStore {
             if let excluded {
                 guard
                     let chosen = try await self.firstDestination(
-                        connection, now: now, excluding: excluded, earliest: { due($0, limit: 1) })
+                        connection, now: now, excluding: excluded, earliest: { due($0, limit: 1, locking: false) })
                 else { return [] }
                 bindings.append(chosen)
                 // Row locks are not allowed on a UNION: each state's jobs are locked in a query of their own.

@@ -44,8 +44,15 @@ public final class SQLiteGatewayStore: GatewayStore {
             await copyLog()
             try? await Task.sleep(for: .milliseconds(100))
         }
-        _ = try? await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
-        }
+        restoreAutomaticLogCopying()
+    }
+
+    /// Gives SQLite back its default: commits copy the log themselves past 1,000 pages.
+    ///
+    /// Synchronous, since the task that asks is cancelled and GRDB's asynchronous access then
+    /// refuses work.
+    private func restoreAutomaticLogCopying() {
+        _ = try? database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
     }
 
     /// The log size, in 4 KiB frames (64 MiB), past which the writer takes a share of the copying.

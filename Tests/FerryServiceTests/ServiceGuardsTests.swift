@@ -86,4 +86,15 @@ struct ServiceGuardsTests {
         #expect(StorageSpace.available(at: URL(fileURLWithPath: "/no/such/directory/\(UUID().uuidString)")) == nil)
         #expect((StorageSpace.available(at: FileManager.default.temporaryDirectory) ?? 0) > 0)
     }
+
+    /// A store error answers clients with a fixed text for its kind: the database's message
+    /// (file paths, SQL) goes to the log only.
+    @Test func storeErrorsTellClientsNothingOfTheDatabase() {
+        let message = "could not extend file \"base/16384/2619\": No space left on device"
+        for error in [StoreError.full(message), StoreError.unavailable(message)] {
+            #expect(!error.publicMessage.contains("base/16384"), "\(error.code)")
+            #expect(error.description.contains("base/16384"), "the log keeps it")
+        }
+        #expect(StoreError.idempotencyConflict(documentID: "d-1").publicMessage.contains("d-1"))
+    }
 }

@@ -2,16 +2,14 @@ import FerryCore
 import FerryGateway
 import FerryStore
 import Foundation
-import Hummingbird
 import Logging
 import Metrics
-import UnixSignals
 import Crypto
 import HTTPTypes
 import HummingbirdCore
-import HummingbirdTLS
 import NIOCore
 import NIOSSL
+import Hummingbird
 
 /// Who is calling (a token or a client certificate), and the refusals: answered, counted, audited.
 extension GatewayService {

@@ -4,14 +4,8 @@ import FerryStore
 import Foundation
 import Hummingbird
 import Logging
-import Metrics
-import UnixSignals
-import Crypto
 import HTTPTypes
-import HummingbirdCore
-import HummingbirdTLS
 import NIOCore
-import NIOSSL
 
 /// The senders' endpoints: posting a document, reading its report.
 extension GatewayService {

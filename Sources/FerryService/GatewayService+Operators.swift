@@ -5,13 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
-import UnixSignals
-import Crypto
-import HTTPTypes
-import HummingbirdCore
-import HummingbirdTLS
 import NIOCore
-import NIOSSL
 
 /// The operators' endpoints (dead letters, metrics) and the public ones (keys, readiness).
 extension GatewayService {

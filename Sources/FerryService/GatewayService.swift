@@ -1,16 +1,12 @@
 import FerryCore
 public import FerryGateway
-import FerryStore
-import Foundation
 public import Hummingbird
 public import Logging
-import Metrics
 import UnixSignals
-import Crypto
-import HTTPTypes
 import HummingbirdCore
 import HummingbirdTLS
 import NIOCore
+import HTTPTypes
 import NIOSSL
 
 /// The gateway's HTTP interface (Hummingbird 2): inbound documents from authenticated senders,

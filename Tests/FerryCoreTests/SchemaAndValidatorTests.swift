@@ -30,11 +30,10 @@ indirect enum Tree: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, Expre
             return DocumentNode(
                 .mapping(
                     pairs.map { key, value in
-                        line += 1
-                        let keyNode = DocumentNode(
-                            .scalar(key, .plain), at: DocumentLocation(path: path, line: line, column: 1))
-                        line -= 1
-                        return DocumentNode.Pair(key: keyNode, value: value.node(path: path, line: &line))
+                        // A key stands on its value's line, as `key: value` does.
+                        let valueNode = value.node(path: path, line: &line)
+                        return DocumentNode.Pair(
+                            key: DocumentNode(.scalar(key, .plain), at: valueNode.location), value: valueNode)
                     }), at: location)
         }
     }

@@ -1,13 +1,15 @@
 import FerryCore
 public import FerryGateway
+import FerryStore
+import HTTPTypes
 public import Hummingbird
-public import Logging
-import UnixSignals
 import HummingbirdCore
 import HummingbirdTLS
+public import Logging
 import NIOCore
-import HTTPTypes
 import NIOSSL
+import ServiceLifecycle
+import UnixSignals
 
 /// The gateway's HTTP interface (Hummingbird 2): inbound documents from authenticated senders,
 /// document status, public keys, health, readiness, metrics, the OpenAPI document and the
@@ -103,8 +105,20 @@ public struct GatewayService: Sendable {
 
     /// Serves until SIGTERM or SIGINT, with the background work beside the HTTP server; then
     /// shuts down gracefully (the server stops accepting, in-flight requests and deliveries finish).
-    /// - Parameter onListening: called with the bound port once the server listens.
-    public func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+    ///
+    /// One service group runs the store's upkeep (``GatewayStore/maintain()``: PostgreSQL's
+    /// connection pool, SQLite's log copying) and, once the store is prepared and `beforeServing`
+    /// has run, the application: the HTTP server and the background work. The upkeep is the
+    /// first service, so it stops last: deliveries, the last checkpoint and the last refusal tally
+    /// still reach the store.
+    /// - Parameters:
+    ///   - beforeServing: work on the prepared store before the first request and delivery.
+    ///   - onListening: called with the bound port once the server listens.
+    /// - Throws: ``StoreError`` when the store cannot be prepared; what `beforeServing` throws.
+    public func run(
+        host: String, port: Int, beforeServing: @escaping @Sendable () async throws -> Void,
+        onListening: @escaping @Sendable (Int) -> Void
+    ) async throws {
         let limits = gateway.configuration.server
         let isTLS = gateway.configuration.tls != nil
         let http = HTTP1Channel.Configuration(
@@ -127,15 +141,28 @@ public struct GatewayService: Sendable {
                 address: .hostname(host, port: port), serverName: "ferry",
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),
             services: [
-                // Services stop in reverse order: the store's upkeep goes on until deliveries,
-                // the last checkpoint and the last refusal tally are written.
-                StoreMaintenance(store: gateway.store),
                 BackgroundWork(gateway: gateway, logger: logger),
                 RefusalAuditing(tally: refusals, store: gateway.store, logger: logger),
             ],
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let store = gateway.store
+        let serving = PreparedService(app) {
+            try await store.prepare()
+            try await beforeServing()
+        }
+        // Services stop in reverse order: the store's upkeep goes on until the application,
+        // with its deliveries, last checkpoint and last refusal tally, has stopped.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: StoreMaintenance(store: store)),
+                    .init(
+                        service: serving, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     /// The server's TLS: its chain and key and, with a client CA, optional client certificates

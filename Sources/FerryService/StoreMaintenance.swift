@@ -1,8 +1,9 @@
 import FerryStore
 import ServiceLifecycle
 
-/// The store's upkeep (``GatewayStore/maintain()``: SQLite's log copying) as a service of the
-/// gateway's service group, so it starts with the server and stops at its graceful shutdown.
+/// The store's upkeep (``GatewayStore/maintain()``: PostgreSQL's connection pool, SQLite's log
+/// copying) as the first service of the gateway's service group, so it starts before the store
+/// is prepared and stops after everything else at the group's graceful shutdown.
 struct StoreMaintenance: Service {
     let store: any GatewayStore
 

@@ -74,10 +74,19 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// Proves the store accepts a write now (readiness).
     func probeWritable() async throws
 
-    /// The store's own upkeep while a gateway serves, until the task is cancelled: SQLite copies
-    /// its write-ahead log into the database file beside the writers; a store that needs none
-    /// returns at once. The gateway runs it as a service of its service group.
+    /// The store's own upkeep while it is open, until the task is cancelled: PostgreSQL's
+    /// connection pool runs here (no operation reaches the database while it does not), SQLite
+    /// copies its write-ahead log into the database file beside the writers; a store that needs
+    /// none returns at once.
+    ///
+    /// The gateway runs it as the first service of its service group, so it stops last; a
+    /// command or a test runs it for a scope with ``withUpkeep(_:)``.
     func maintain() async
+
+    /// Makes the store ready for work once ``maintain()`` runs: PostgreSQL applies the
+    /// migrations it lacks (SQLite did on opening).
+    /// - Throws: ``StoreError`` when the database cannot be reached or migrated.
+    func prepare() async throws
 }
 
 /// What an operator does with a dead-lettered job.
@@ -88,4 +97,7 @@ public enum OperatorAction: String, Sendable {
 extension GatewayStore {
     /// No upkeep.
     public func maintain() async {}
+
+    /// Nothing to prepare.
+    public func prepare() async throws {}
 }

@@ -15,33 +15,28 @@ import PostgresNIO
 ///   lock, so a job's sequence follows commit order and per-key order holds across instances.
 /// - Migrations run in one transaction under an advisory lock: instances that start together
 ///   apply each migration once.
+/// - The connection pool runs in ``maintain()``, which the gateway runs as a service of its
+///   service group and a command as a child task (``GatewayStore/withUpkeep(_:)``): the store
+///   owns no task of its own.
 public final class PostgresGatewayStore: GatewayStore {
     let client: PostgresClient
-    let clientTask: Task<Void, Never>
     let policy: RetryPolicy
     let logger: Logger
 
-    /// Connects to the database and applies the missing migrations.
-    /// - Throws: ``StoreError/unavailable(_:cause:)`` when the server cannot be reached.
+    /// A store on the database at a location; no connection is made before ``maintain()`` runs
+    /// the client and ``prepare()`` applies the migrations (``withUpkeep(_:)`` does both for a
+    /// scope).
     public init(
         location: StoreLocation.PostgresLocation, policy: RetryPolicy = RetryPolicy(),
         logger: Logger = PostgresGatewayStore.quietLogger
-    ) async throws {
+    ) {
         // The pool's own chatter (retries, a lease asked for a moment before the pool runs) stays
         // below errors; the store's errors reach the caller as StoreError.
         var background = logger
         background.logLevel = max(logger.logLevel, .error)
-        let client = PostgresClient(configuration: try Self.clientConfiguration(location), backgroundLogger: background)
-        self.client = client
-        clientTask = Task { await client.run() }
+        client = PostgresClient(configuration: Self.clientConfiguration(location), backgroundLogger: background)
         self.policy = policy
         self.logger = logger
-        do {
-            try await migrate()
-        } catch {
-            clientTask.cancel()
-            throw error
-        }
     }
 
     /// A logger that reports only errors (the pool's retries are not news to a test or a CLI command).
@@ -51,20 +46,19 @@ public final class PostgresGatewayStore: GatewayStore {
         return logger
     }
 
-    /// Closes the connections.
-    public func close() async {
-        clientTask.cancel()
-        await clientTask.value
+    /// Runs the connection pool until the task is cancelled, which closes the connections; it
+    /// runs once in a store's life.
+    public func maintain() async {
+        await client.run()
     }
 
-    deinit {
-        // A store dropped without close() still lets its connections go.
-        clientTask.cancel()
+    /// Applies the migrations the database lacks.
+    /// - Throws: ``StoreError/unavailable(_:cause:)`` when the server cannot be reached.
+    public func prepare() async throws {
+        try await migrate()
     }
 
-    static func clientConfiguration(_ location: StoreLocation.PostgresLocation) throws
-        -> PostgresClient.Configuration
-    {
+    static func clientConfiguration(_ location: StoreLocation.PostgresLocation) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let directory = location.socketDirectory {
             configuration = .init(

@@ -30,8 +30,11 @@ struct AuditCommand: AsyncParsableCommand {
             }
         }
 
-        /// Opens the store, or reports that there is none (exit 66) or that it cannot be reached (exit 69).
-        func openStore(errors: BufferedOutput) async throws -> (store: any GatewayStore, path: String) {
+        /// Runs `body` on the store, open and prepared for the scope, or reports that there is none
+        /// (exit 66) or that it cannot be reached (exit 69).
+        func withStore<Result: Sendable>(
+            errors: BufferedOutput, _ body: (_ store: any GatewayStore, _ path: String) async throws -> Result
+        ) async throws -> Result {
             let directory = URL(fileURLWithPath: data)
             let location = (try? StoreLocation(store ?? "sqlite")) ?? .sqlite  // checked by validate()
             let label = StoreOpening.label(location, dataDirectory: directory)
@@ -40,7 +43,8 @@ struct AuditCommand: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.noInput.rawValue)
             }
             do {
-                return (try await StoreOpening.open(location, dataDirectory: directory), label)
+                let store = try StoreOpening.open(location, dataDirectory: directory)
+                return try await store.withUpkeep { try await body(store, label) }
             } catch let error as StoreError {
                 errors.write("\(label): error: \(error)\n")
                 throw ExitCode(ExitStatus.unavailable.rawValue)
@@ -92,7 +96,9 @@ struct AuditCommand: AsyncParsableCommand {
                     let configuration = try Self.loadConfiguration(config, errors: errors)
                     pinned.formUnion(configuration.auditKeyFingerprints)
                 }
-                let (store, path) = try await options.openStore(errors: errors)
+                let (path, entries, storedCheckpoints) = try await options.withStore(errors: errors) { store, path in
+                    (path, try await store.entries(), try await store.checkpoints())
+                }
                 let directory = URL(fileURLWithPath: options.data)
                 let keyring = Keyring(
                     directory: keys.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("keys"))
@@ -106,7 +112,7 @@ struct AuditCommand: AsyncParsableCommand {
                     offHost += files
                 }
                 let evidence = AuditVerifier.Evidence(
-                    entries: try await store.entries(), storedCheckpoints: try await store.checkpoints(),
+                    entries: entries, storedCheckpoints: storedCheckpoints,
                     checkpointFiles: AuditVerifier.checkpointFiles(in: directory), offHostCheckpointFiles: offHost,
                     expectedSequence: expectSequence)
                 let report = AuditVerifier.verify(
@@ -115,7 +121,6 @@ struct AuditCommand: AsyncParsableCommand {
                         publicKeys: (try? keyring.publicKeys()) ?? [:], pinnedFingerprints: pinned))
                 for warning in report.warnings { errors.write("\(path): warning: \(warning)\n") }
                 for problem in report.problems { errors.write("\(path): error: \(problem) [\(problem.code)]\n") }
-                let entries = evidence.entries
                 output.write(
                     "\(Self.count(entries.count, "audit entry", "audit entries"))"
                         + "\(entries.last.map { " through \($0.sequence)" } ?? ""), "
@@ -164,18 +169,19 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runCommand { output, errors in
-                let (store, path) = try await options.openStore(errors: errors)
-                let latest = try await store.lastCheckpoint()?.sequence
-                guard let sequence = through ?? latest else {
-                    errors.write("\(path): error: no audit checkpoint yet; nothing can be pruned\n")
-                    throw ExitCode(ExitStatus.rejects.rawValue)
-                }
-                do {
-                    let count = try await store.pruneAudit(through: sequence)
-                    output.write("\(count) audit entries pruned through checkpoint \(sequence)\n")
-                } catch let error as QueueError {
-                    errors.write("\(path): error: \(error.message)\n")
-                    throw ExitCode(ExitStatus.rejects.rawValue)
+                try await options.withStore(errors: errors) { store, path in
+                    let latest = try await store.lastCheckpoint()?.sequence
+                    guard let sequence = through ?? latest else {
+                        errors.write("\(path): error: no audit checkpoint yet; nothing can be pruned\n")
+                        throw ExitCode(ExitStatus.rejects.rawValue)
+                    }
+                    do {
+                        let count = try await store.pruneAudit(through: sequence)
+                        output.write("\(count) audit entries pruned through checkpoint \(sequence)\n")
+                    } catch let error as QueueError {
+                        errors.write("\(path): error: \(error.message)\n")
+                        throw ExitCode(ExitStatus.rejects.rawValue)
+                    }
                 }
             }
         }

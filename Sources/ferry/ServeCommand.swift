@@ -51,9 +51,8 @@ struct Serve: AsyncParsableCommand {
             attributes: [.posixPermissions: 0o700])
         let store: any GatewayStore
         do {
-            store = try await StoreOpening.open(
-                configuration.store, dataDirectory: dataDirectory, policy: configuration.retry,
-                logger: logger)
+            store = try StoreOpening.open(
+                configuration.store, dataDirectory: dataDirectory, policy: configuration.retry, logger: logger)
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("ferry serve: error: \(error)\n".utf8))
             throw ExitCode(ExitStatus.unavailable.rawValue)
@@ -82,25 +81,33 @@ struct Serve: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.configuration.rawValue)
             }
         }
-        let completed = try await gateway.completeInterruptedCheckpoints()
-        if completed > 0 {
-            logger.warning(
-                "completed audit checkpoints a stopped process left without their row",
-                metadata: ["count": "\(completed)"])
-        }
-        let configurationBytes = (try? Data(contentsOf: URL(fileURLWithPath: config))) ?? Data()
-        try await gateway.recordConfigurationLoaded(file: config, bytes: [UInt8](configurationBytes))
-
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let service = GatewayService(gateway: gateway, logger: logger, metricsText: { registry.emitToBuffer() })
         let scheme = configuration.tls == nil ? "http" : "https"
         let storeLabel = StoreOpening.label(configuration.store, dataDirectory: dataDirectory)
-        try await service.run(host: host, port: port) { port in
-            FileHandle.standardError.write(
-                Data(
-                    "ferry serve: listening on \(scheme)://\(host):\(port) (data \(dataDirectory.path), store \(storeLabel))\n"
-                        .utf8))
+        let configurationBytes = (try? Data(contentsOf: URL(fileURLWithPath: config))) ?? Data()
+        let startupLogger = logger
+        do {
+            try await service.run(host: host, port: port) {
+                // The store is ready: what a stopped process left is completed, and the
+                // configuration in force is audited before the first document.
+                let completed = try await gateway.completeInterruptedCheckpoints()
+                if completed > 0 {
+                    startupLogger.warning(
+                        "completed audit checkpoints a stopped process left without their row",
+                        metadata: ["count": "\(completed)"])
+                }
+                try await gateway.recordConfigurationLoaded(file: config, bytes: [UInt8](configurationBytes))
+            } onListening: { port in
+                FileHandle.standardError.write(
+                    Data(
+                        "ferry serve: listening on \(scheme)://\(host):\(port) (data \(dataDirectory.path), store \(storeLabel))\n"
+                            .utf8))
+            }
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("ferry serve: error: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.unavailable.rawValue)
         }
     }
 

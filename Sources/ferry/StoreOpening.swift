@@ -6,17 +6,19 @@ import Logging
 
 /// Opens the gateway store a configuration or a command line names.
 enum StoreOpening {
-    /// The store at a location: SQLite as `ferry.sqlite` in the data directory, or PostgreSQL.
-    /// - Throws: ``StoreError/unavailable(_:cause:)`` when PostgreSQL cannot be reached.
+    /// The store at a location: SQLite as `ferry.sqlite` in the data directory, or PostgreSQL,
+    /// which reaches its server only once its upkeep runs (``GatewayStore/withUpkeep(_:)``, or the
+    /// gateway's service group) and is prepared.
+    /// - Throws: ``StoreError`` when the SQLite file cannot be opened or migrated.
     static func open(
         _ location: StoreLocation, dataDirectory: URL, policy: RetryPolicy = RetryPolicy(),
         logger: Logger = PostgresGatewayStore.quietLogger
-    ) async throws -> any GatewayStore {
+    ) throws -> any GatewayStore {
         switch location {
         case .sqlite:
             try SQLiteGatewayStore(path: sqlitePath(in: dataDirectory), policy: policy)
         case .postgres(let postgres):
-            try await PostgresGatewayStore(location: postgres, policy: policy, logger: logger)
+            PostgresGatewayStore(location: postgres, policy: policy, logger: logger)
         }
     }
 

@@ -28,156 +28,161 @@ struct GatewayStoreContractTests {
 
     @Test(arguments: StoreDrivers.names)
     func commitsDocumentsWithDuplicatesRejectsAndTheirJobs(_ driver: String) async throws {
-        let store = try await StoreDrivers.open(driver)
-        let reject = InboundDocument.Reject(
-            position: 2, line: 14, key: "K-3", reason: "service_end before service_start",
-            input: "<record/>")
-        let first = Self.document(
-            "d1",
-            records: [
-                Self.record("r1", key: "K-1", destinations: ["fund", "registry"]),
-                Self.record("r2", key: "K-2", destinations: []),
-            ],
-            rejects: [reject])
-        #expect(try await store.commit(first) == .committed(duplicates: []))
-        // The same record again, once in a later document and twice within it.
-        let second = Self.document(
-            "d2",
-            records: [
-                Self.record("r1", key: "K-1", destinations: ["fund"]),
-                Self.record("r3", key: "K-1", destinations: ["fund"]),
-                Self.record("r3", key: "K-1", destinations: ["fund"]),
-            ])
-        #expect(try await store.commit(second) == .committed(duplicates: ["r1", "r3"]))
+        try await StoreDrivers.withStore(driver) { store in
+            let reject = InboundDocument.Reject(
+                position: 2, line: 14, key: "K-3", reason: "service_end before service_start",
+                input: "<record/>")
+            let first = Self.document(
+                "d1",
+                records: [
+                    Self.record("r1", key: "K-1", destinations: ["fund", "registry"]),
+                    Self.record("r2", key: "K-2", destinations: []),
+                ],
+                rejects: [reject])
+            #expect(try await store.commit(first) == .committed(duplicates: []))
+            // The same record again, once in a later document and twice within it.
+            let second = Self.document(
+                "d2",
+                records: [
+                    Self.record("r1", key: "K-1", destinations: ["fund"]),
+                    Self.record("r3", key: "K-1", destinations: ["fund"]),
+                    Self.record("r3", key: "K-1", destinations: ["fund"]),
+                ])
+            #expect(try await store.commit(second) == .committed(duplicates: ["r1", "r3"]))
 
-        let stored = try #require(try await store.document("d1"))
-        #expect(stored.sender == "hr" && stored.entries.count == 3)
-        #expect(
-            stored.entries[0].outcome == .accepted
-                && stored.entries[0].destinations.map(\.state) == ["pending", "pending"])
-        #expect(stored.entries[1].unrouted)
-        #expect(
-            stored.entries[2].outcome == .rejected && stored.entries[2].line == 14
-                && stored.entries[2].input == "<record/>")
-        let again = try #require(try await store.document("d2"))
-        #expect(again.entries.map(\.outcome) == [.duplicate, .accepted, .duplicate])
-        #expect(try await store.document("missing") == nil)
+            let stored = try #require(try await store.document("d1"))
+            #expect(stored.sender == "hr" && stored.entries.count == 3)
+            #expect(
+                stored.entries[0].outcome == .accepted
+                    && stored.entries[0].destinations.map(\.state) == ["pending", "pending"])
+            #expect(stored.entries[1].unrouted)
+            #expect(
+                stored.entries[2].outcome == .rejected && stored.entries[2].line == 14
+                    && stored.entries[2].input == "<record/>")
+            let again = try #require(try await store.document("d2"))
+            #expect(again.entries.map(\.outcome) == [.duplicate, .accepted, .duplicate])
+            #expect(try await store.document("missing") == nil)
 
-        let records = try await store.records(["r1", "r3", "missing"])
-        #expect(records.keys.sorted() == ["r1", "r3"])
-        #expect(records["r1"]?.body == Array(#"{"id":"r1"}"#.utf8) && records["r1"]?.documentID == "d1")
-        #expect(try await store.storedRecordIDs(["r1", "missing", "r3"]) == ["r1", "r3"])
-        // One job per new record and destination; duplicates add none.
-        let jobs = try await store.jobs(in: .pending)
-        #expect(jobs.map(\.id) == ["r1/fund", "r1/registry", "r3/fund"])
-        #expect(try await store.queueDepth() == 3)
-        #expect(try await store.entries().map(\.kind) == ["received", "received"])
+            let records = try await store.records(["r1", "r3", "missing"])
+            #expect(records.keys.sorted() == ["r1", "r3"])
+            #expect(records["r1"]?.body == Array(#"{"id":"r1"}"#.utf8) && records["r1"]?.documentID == "d1")
+            #expect(try await store.storedRecordIDs(["r1", "missing", "r3"]) == ["r1", "r3"])
+            // One job per new record and destination; duplicates add none.
+            let jobs = try await store.jobs(in: .pending)
+            #expect(jobs.map(\.id) == ["r1/fund", "r1/registry", "r3/fund"])
+            #expect(try await store.queueDepth() == 3)
+            #expect(try await store.entries().map(\.kind) == ["received", "received"])
+        }
     }
 
     @Test(arguments: StoreDrivers.names)
     func anIdempotencyKeyReplaysTheSameBodyAndRefusesAnother(_ driver: String) async throws {
-        let store = try await StoreDrivers.open(driver)
-        let records = [Self.record("r1", key: "K-1", destinations: ["fund"])]
-        #expect(
-            try await store.commit(Self.document("d1", records: records, idempotencyKey: "k", body: "A"))
-                == .committed(duplicates: []))
-        #expect(
-            try await store.commit(Self.document("d2", records: records, idempotencyKey: "k", body: "A"))
-                == .replayed(documentID: "d1"))
-        await #expect(throws: StoreError.idempotencyConflict(documentID: "d1")) {
-            try await store.commit(Self.document("d3", records: records, idempotencyKey: "k", body: "B"))
+        try await StoreDrivers.withStore(driver) { store async throws in
+            let records = [Self.record("r1", key: "K-1", destinations: ["fund"])]
+            #expect(
+                try await store.commit(Self.document("d1", records: records, idempotencyKey: "k", body: "A"))
+                    == .committed(duplicates: []))
+            #expect(
+                try await store.commit(Self.document("d2", records: records, idempotencyKey: "k", body: "A"))
+                    == .replayed(documentID: "d1"))
+            await #expect(throws: StoreError.idempotencyConflict(documentID: "d1")) {
+                try await store.commit(Self.document("d3", records: records, idempotencyKey: "k", body: "B"))
+            }
+            #expect(try await store.document("d2") == nil, "nothing of a replay is stored")
+            #expect(try await store.document("d3") == nil)
+            #expect(try await store.idempotencyKey(sender: "hr", key: "k")?.documentID == "d1")
+            #expect(try await store.entries().count == 1)
         }
-        #expect(try await store.document("d2") == nil, "nothing of a replay is stored")
-        #expect(try await store.document("d3") == nil)
-        #expect(try await store.idempotencyKey(sender: "hr", key: "k")?.documentID == "d1")
-        #expect(try await store.entries().count == 1)
     }
 
     @Test(arguments: StoreDrivers.names)
     func deliveryOutcomesAndTheirAuditAreCommittedTogether(_ driver: String) async throws {
         var policy = RetryPolicy()
         policy.maximumAttempts = 1
-        let store = try await StoreDrivers.open(driver, policy: policy)
-        _ = try await store.commit(
-            Self.document(
-                "d1",
-                records: [
-                    Self.record("r1", key: "A", destinations: ["fund"]),
-                    Self.record("r2", key: "B", destinations: ["fund"]),
-                    Self.record("r3", key: "C", destinations: ["fund"]),
-                ]))
-        #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).count == 3)
-        try await store.finishDelivery(
-            delivered: ["r1/fund"], blocked: ["r2/fund"], time: "2026-11-25T10:00:01Z",
-            audit: [AuditEvent("delivered", JSONObject([("job", .string("r1/fund"))]))])
-        let states = try await store.failDelivery(
-            jobIDs: ["r3/fund"], error: "HTTP 503", now: 1, random: 0.5,
-            time: "2026-11-25T10:00:02Z",
-            audit: [AuditEvent("failed", JSONObject([("job", .string("r3/fund"))]))])
-        #expect(states == ["r3/fund": .deadLettered])
-        #expect(try await store.jobs(in: .delivered).map(\.id) == ["r1/fund"])
-        #expect(try await store.jobs(in: .blocked).map(\.id) == ["r2/fund"])
-        #expect(try await store.jobs(in: .deadLettered).first?.lastError == "HTTP 503")
-        #expect(try await store.entries().map(\.kind) == ["received", "delivered", "failed", "dead-lettered"])
-        // A job not leased cannot be finished, and nothing of the attempt is kept.
-        await #expect(throws: QueueError.self) {
+        try await StoreDrivers.withStore(driver, policy: policy) { store in
+            _ = try await store.commit(
+                Self.document(
+                    "d1",
+                    records: [
+                        Self.record("r1", key: "A", destinations: ["fund"]),
+                        Self.record("r2", key: "B", destinations: ["fund"]),
+                        Self.record("r3", key: "C", destinations: ["fund"]),
+                    ]))
+            #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).count == 3)
             try await store.finishDelivery(
-                delivered: ["r1/fund"], blocked: [], time: "2026-11-25T10:00:03Z",
-                audit: [AuditEvent("delivered", JSONObject())])
+                delivered: ["r1/fund"], blocked: ["r2/fund"], time: "2026-11-25T10:00:01Z",
+                audit: [AuditEvent("delivered", JSONObject([("job", .string("r1/fund"))]))])
+            let states = try await store.failDelivery(
+                jobIDs: ["r3/fund"], error: "HTTP 503", now: 1, random: 0.5,
+                time: "2026-11-25T10:00:02Z",
+                audit: [AuditEvent("failed", JSONObject([("job", .string("r3/fund"))]))])
+            #expect(states == ["r3/fund": .deadLettered])
+            #expect(try await store.jobs(in: .delivered).map(\.id) == ["r1/fund"])
+            #expect(try await store.jobs(in: .blocked).map(\.id) == ["r2/fund"])
+            #expect(try await store.jobs(in: .deadLettered).first?.lastError == "HTTP 503")
+            #expect(try await store.entries().map(\.kind) == ["received", "delivered", "failed", "dead-lettered"])
+            // A job not leased cannot be finished, and nothing of the attempt is kept.
+            await #expect(throws: QueueError.self) {
+                try await store.finishDelivery(
+                    delivered: ["r1/fund"], blocked: [], time: "2026-11-25T10:00:03Z",
+                    audit: [AuditEvent("delivered", JSONObject())])
+            }
+            #expect(try await store.entries().count == 4)
+            #expect(AuditChain.verify(try await store.entries()).isEmpty)
         }
-        #expect(try await store.entries().count == 4)
-        #expect(AuditChain.verify(try await store.entries()).isEmpty)
     }
 
     @Test(arguments: StoreDrivers.names)
     func pruningStopsAtACheckpointAndTheChainGoesOnFromIt(_ driver: String) async throws {
-        let store = try await StoreDrivers.open(driver)
-        for index in 1...5 { try await store.append(kind: "received", time: "t\(index)", details: JSONObject()) }
-        let refused = await #expect(throws: QueueError.self) { try await store.pruneAudit(through: 3) }
-        #expect(refused?.code == .noCheckpoint)
-        let head = try #require(try await store.head())
-        let checkpoint = AuditCheckpoint(
-            sequence: 3, hash: try await store.entries()[2].hash, time: "t", keyID: "k", signature: "s")
-        try await store.addCheckpoint(checkpoint)
-        #expect(try await store.lastCheckpoint() == checkpoint)
-        let later = AuditCheckpoint(
-            sequence: 5, hash: try await store.entries()[4].hash, time: "t2", keyID: "k", signature: "s2")
-        try await store.addCheckpoint(later)
-        try await store.addCheckpoint(checkpoint)  // written again: still one row
-        #expect(try await store.checkpoints() == [checkpoint, later], "every checkpoint, by sequence")
-        #expect(try await store.lastCheckpoint() == later)
-        #expect(try await store.pruneAudit(through: 3) == 2)
-        try await store.append(kind: "delivered", time: "t6", details: JSONObject())
-        let entries = try await store.entries()
-        #expect(entries.map(\.sequence) == [3, 4, 5, 6])
-        #expect(entries[3].previousHash == head.hash)
-        #expect(AuditChain.verify(entries, checkpoint: (checkpoint.sequence, checkpoint.hash)) == nil)
+        try await StoreDrivers.withStore(driver) { store in
+            for index in 1...5 { try await store.append(kind: "received", time: "t\(index)", details: JSONObject()) }
+            let refused = await #expect(throws: QueueError.self) { try await store.pruneAudit(through: 3) }
+            #expect(refused?.code == .noCheckpoint)
+            let head = try #require(try await store.head())
+            let checkpoint = AuditCheckpoint(
+                sequence: 3, hash: try await store.entries()[2].hash, time: "t", keyID: "k", signature: "s")
+            try await store.addCheckpoint(checkpoint)
+            #expect(try await store.lastCheckpoint() == checkpoint)
+            let later = AuditCheckpoint(
+                sequence: 5, hash: try await store.entries()[4].hash, time: "t2", keyID: "k", signature: "s2")
+            try await store.addCheckpoint(later)
+            try await store.addCheckpoint(checkpoint)  // written again: still one row
+            #expect(try await store.checkpoints() == [checkpoint, later], "every checkpoint, by sequence")
+            #expect(try await store.lastCheckpoint() == later)
+            #expect(try await store.pruneAudit(through: 3) == 2)
+            try await store.append(kind: "delivered", time: "t6", details: JSONObject())
+            let entries = try await store.entries()
+            #expect(entries.map(\.sequence) == [3, 4, 5, 6])
+            #expect(entries[3].previousHash == head.hash)
+            #expect(AuditChain.verify(entries, checkpoint: (checkpoint.sequence, checkpoint.hash)) == nil)
+        }
     }
 
     @Test(arguments: StoreDrivers.names)
     func retentionRemovesFinishedBodiesOnly(_ driver: String) async throws {
-        let store = try await StoreDrivers.open(driver)
-        let reject = InboundDocument.Reject(position: 2, line: 3, key: nil, reason: "bad date", input: "<r/>")
-        _ = try await store.commit(
-            Self.document(
-                "d1",
-                records: [
-                    Self.record("r1", key: "A", destinations: ["fund"]),
-                    Self.record("r2", key: "B", destinations: ["fund"]),
-                ],
-                rejects: [reject]))
-        let claimed = try await store.claim(limit: 10, now: 0, leaseSeconds: 30)
-        #expect(claimed.count == 2)
-        try await store.finishDelivery(delivered: ["r1/fund"], blocked: [], time: "t", audit: [])
-        #expect(try await store.removeBodies(receivedBefore: "2026-11-25T09:00:00Z") == 0, "nothing that old")
-        #expect(
-            try await store.removeBodies(receivedBefore: "2026-11-26T00:00:00Z") == 2,
-            "r1's body and the rejected input")
-        let records = try await store.records(["r1", "r2"])
-        #expect(records["r1"]?.body == nil && records["r1"]?.key == "A")
-        #expect(records["r2"]?.body != nil, "r2 is still being delivered")
-        #expect(try await store.document("d1")?.entries[2].input == nil)
-        try await store.probeWritable()
+        try await StoreDrivers.withStore(driver) { store in
+            let reject = InboundDocument.Reject(position: 2, line: 3, key: nil, reason: "bad date", input: "<r/>")
+            _ = try await store.commit(
+                Self.document(
+                    "d1",
+                    records: [
+                        Self.record("r1", key: "A", destinations: ["fund"]),
+                        Self.record("r2", key: "B", destinations: ["fund"]),
+                    ],
+                    rejects: [reject]))
+            let claimed = try await store.claim(limit: 10, now: 0, leaseSeconds: 30)
+            #expect(claimed.count == 2)
+            try await store.finishDelivery(delivered: ["r1/fund"], blocked: [], time: "t", audit: [])
+            #expect(try await store.removeBodies(receivedBefore: "2026-11-25T09:00:00Z") == 0, "nothing that old")
+            #expect(
+                try await store.removeBodies(receivedBefore: "2026-11-26T00:00:00Z") == 2,
+                "r1's body and the rejected input")
+            let records = try await store.records(["r1", "r2"])
+            #expect(records["r1"]?.body == nil && records["r1"]?.key == "A")
+            #expect(records["r2"]?.body != nil, "r2 is still being delivered")
+            #expect(try await store.document("d1")?.entries[2].input == nil)
+            try await store.probeWritable()
+        }
     }
 }
 
@@ -186,96 +191,91 @@ struct GatewayStoreContractTests {
 struct PostgresSharedStoreTests {
     @Test func instancesStartingTogetherMigrateOnce() async throws {
         let url = try await TestPostgres.createDatabase()
-        let stores = try await withThrowingTaskGroup(of: PostgresGatewayStore.self) { group in
-            for _ in 0..<4 { group.addTask { try await StoreDrivers.openPostgres(url: url) } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        try await StoreDrivers.withPostgresInstances(4, url: url) { stores in
+            try await stores[0].append(kind: "received", time: "t", details: JSONObject())
+            #expect(try await stores[3].entries().count == 1)
         }
-        #expect(stores.count == 4)
-        try await stores[0].append(kind: "received", time: "t", details: JSONObject())
-        #expect(try await stores[3].entries().count == 1)
-        for store in stores { await store.close() }
     }
 
     @Test func concurrentInstancesClaimEachJobOnceAndKeepKeyOrder() async throws {
         let url = try await TestPostgres.createDatabase()
-        let instances = [
-            try await StoreDrivers.openPostgres(url: url), try await StoreDrivers.openPostgres(url: url),
-            try await StoreDrivers.openPostgres(url: url),
-        ]
-        let keys = (0..<10).map { "K\($0)" }
-        let jobs = (0..<200).map { index in
-            DeliveryJob(
-                id: "j\(index)", destination: "fund", key: keys[index % keys.count], recordIDs: ["r\(index)"], now: 0)
-        }
-        try await instances[0].enqueue(jobs)
-        let log = DeliveryLog()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (number, instance) in instances.enumerated() {
-                group.addTask {
-                    var idle = 0
-                    while idle < 20 {
-                        let claimed = try await instance.claim(limit: 4, now: 0, leaseSeconds: 600)
-                        if claimed.isEmpty {
-                            idle += 1
-                            try await Task.sleep(for: .milliseconds(5))
-                            continue
-                        }
-                        idle = 0
-                        for job in claimed {
-                            await log.deliver(job, by: number)
-                            try await instance.complete(job.id)
+        try await StoreDrivers.withPostgresInstances(3, url: url) { instances in
+            let keys = (0..<10).map { "K\($0)" }
+            let jobs = (0..<200).map { index in
+                DeliveryJob(
+                    id: "j\(index)", destination: "fund", key: keys[index % keys.count], recordIDs: ["r\(index)"],
+                    now: 0)
+            }
+            try await instances[0].enqueue(jobs)
+            let log = DeliveryLog()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (number, instance) in instances.enumerated() {
+                    group.addTask {
+                        var idle = 0
+                        while idle < 20 {
+                            let claimed = try await instance.claim(limit: 4, now: 0, leaseSeconds: 600)
+                            if claimed.isEmpty {
+                                idle += 1
+                                try await Task.sleep(for: .milliseconds(5))
+                                continue
+                            }
+                            idle = 0
+                            for job in claimed {
+                                await log.deliver(job, by: number)
+                                try await instance.complete(job.id)
+                            }
                         }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            let delivered = await log.deliveries
+            #expect(delivered.count == 200, "every job delivered once")
+            #expect(Set(delivered.map(\.id)).count == 200, "no job delivered twice")
+            for key in keys {
+                let order = delivered.filter { $0.key == key }.map { Int($0.id.dropFirst())! }
+                #expect(order == order.sorted(), "key \(key) in queue order across instances")
+            }
+            #expect(Set(delivered.map(\.instance)).count > 1, "the work was shared")
         }
-        let delivered = await log.deliveries
-        #expect(delivered.count == 200, "every job delivered once")
-        #expect(Set(delivered.map(\.id)).count == 200, "no job delivered twice")
-        for key in keys {
-            let order = delivered.filter { $0.key == key }.map { Int($0.id.dropFirst())! }
-            #expect(order == order.sorted(), "key \(key) in queue order across instances")
-        }
-        #expect(Set(delivered.map(\.instance)).count > 1, "the work was shared")
-        for instance in instances { await instance.close() }
     }
 
     @Test func concurrentCommitsOnSeveralInstancesKeepOneChain() async throws {
         let url = try await TestPostgres.createDatabase()
-        let instances = [try await StoreDrivers.openPostgres(url: url), try await StoreDrivers.openPostgres(url: url)]
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (number, instance) in instances.enumerated() {
-                group.addTask {
-                    for index in 0..<25 {
-                        let id = "d\(number)-\(index)"
-                        // Both instances receive the same record r-shared: it is stored once.
-                        _ = try await instance.commit(
-                            GatewayStoreContractTests.document(
-                                id,
-                                records: [
-                                    GatewayStoreContractTests.record(
-                                        "r-\(id)", key: "K\(index % 3)", destinations: ["fund"]),
-                                    GatewayStoreContractTests.record("r-shared", key: "S", destinations: ["fund"]),
-                                ]))
+        try await StoreDrivers.withPostgresInstances(2, url: url) { instances in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (number, instance) in instances.enumerated() {
+                    group.addTask {
+                        for index in 0..<25 {
+                            let id = "d\(number)-\(index)"
+                            // Both instances receive the same record r-shared: it is stored once.
+                            _ = try await instance.commit(
+                                GatewayStoreContractTests.document(
+                                    id,
+                                    records: [
+                                        GatewayStoreContractTests.record(
+                                            "r-\(id)", key: "K\(index % 3)", destinations: ["fund"]),
+                                        GatewayStoreContractTests.record("r-shared", key: "S", destinations: ["fund"]),
+                                    ]))
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            let entries = try await instances[1].entries()
+            #expect(entries.count == 50 && entries.map(\.sequence) == Array(1...50))
+            #expect(AuditChain.verify(entries).isEmpty)
+            let jobs = try await instances[0].jobs(in: .pending)
+            #expect(jobs.count == 51, "50 own records and the shared one once")
+            #expect(jobs.map(\.sequence) == jobs.map(\.sequence).sorted())
         }
-        let entries = try await instances[1].entries()
-        #expect(entries.count == 50 && entries.map(\.sequence) == Array(1...50))
-        #expect(AuditChain.verify(entries).isEmpty)
-        let jobs = try await instances[0].jobs(in: .pending)
-        #expect(jobs.count == 51, "50 own records and the shared one once")
-        #expect(jobs.map(\.sequence) == jobs.map(\.sequence).sorted())
-        for instance in instances { await instance.close() }
     }
 
     @Test func anUnreachableServerIsUnavailableNotAFault() async throws {
         guard case .postgres(let location) = try StoreLocation("postgres://ferry@127.0.0.1:1/ferry?sslmode=disable")
         else { return }
-        await #expect(throws: StoreError.self) { try await PostgresGatewayStore(location: location) }
+        let store = PostgresGatewayStore(location: location)
+        await #expect(throws: StoreError.self) { try await store.withUpkeep {} }
     }
 }
 

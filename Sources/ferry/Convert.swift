@@ -19,7 +19,8 @@ struct Convert: ParsableCommand {
             (see docs/xml-json-convention.md).
 
             Exit status: 0 all converted; 1 some records rejected; 64 usage; 65 an input not \
-            well-formed; 66 an input cannot be opened; 78 a schema or mapping is invalid. The highest wins.
+            well-formed; 66 an input cannot be opened; 74 the output or the rejects file cannot be written \
+            (a full device); 78 a schema or mapping is invalid. The highest wins.
             """
     )
 
@@ -72,7 +73,7 @@ struct Convert: ParsableCommand {
             inputs.forEach(report: &report) { document, report in
                 converter.convert(document, report: &report, write: output.write)
             }
-            try finish(report, errors: errors)
+            try finish(report, status: report.exitStatus, errors: errors)
             return
         }
         var loader = ProjectLoader()
@@ -111,14 +112,16 @@ struct Convert: ParsableCommand {
                     reject: rejectSink.write)
             }
         }
-        try finish(report, errors: errors)
+        var status = report.exitStatus
+        if !rejectSink.finish() { status = max(status, .ioError) }
+        try finish(report, status: status, errors: errors)
     }
 
-    private func finish(_ report: ConversionReport, errors: BufferedOutput) throws {
+    private func finish(_ report: ConversionReport, status: ExitStatus, errors: BufferedOutput) throws {
         for diagnostic in report.warnings + report.unopenable + report.malformed {
             errors.write(diagnostic.description + "\n")
         }
-        if report.exitStatus != .success { throw ExitCode(report.exitStatus.rawValue) }
+        if status != .success { throw ExitCode(status.rawValue) }
     }
 }
 
@@ -137,6 +140,13 @@ final class RejectSink {
             errors.write("error: cannot create the rejects file \(error.path): \(error.reason)\n")
             throw ExitCode(ExitStatus.noInput.rawValue)
         }
+    }
+
+    /// Writes what is buffered of the rejects file.
+    /// - Returns: false, said on standard error, when the file could not be written.
+    func finish() -> Bool {
+        guard let file else { return true }
+        return (try? file.finish(reportingTo: errors)) != nil
     }
 
     func write(_ reject: Reject) {

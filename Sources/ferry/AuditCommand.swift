@@ -122,17 +122,13 @@ struct AuditCommand: AsyncParsableCommand {
                 for warning in report.warnings { errors.write("\(path): warning: \(warning)\n") }
                 for problem in report.problems { errors.write("\(path): error: \(problem) [\(problem.code)]\n") }
                 output.write(
-                    "\(Self.count(entries.count, "audit entry", "audit entries"))"
+                    "\(counted(entries.count, "audit entry", plural: "audit entries"))"
                         + "\(entries.last.map { " through \($0.sequence)" } ?? ""), "
-                        + "\(Self.count(report.verifiedCheckpoints, "signed checkpoint", "signed checkpoints")), "
-                        + "\(report.problems.isEmpty ? "chain intact" : Self.count(report.problems.count, "problem", "problems"))\n"
+                        + "\(counted(report.verifiedCheckpoints, "signed checkpoint")), "
+                        + "\(report.problems.isEmpty ? "chain intact" : counted(report.problems.count, "problem"))\n"
                 )
                 if !report.problems.isEmpty { throw ExitCode(ExitStatus.rejects.rawValue) }
             }
-        }
-
-        private static func count(_ number: Int, _ one: String, _ many: String) -> String {
-            "\(number) \(number == 1 ? one : many)"
         }
 
         /// The gateway configuration, or the command's exit when it cannot be used.
@@ -177,7 +173,9 @@ struct AuditCommand: AsyncParsableCommand {
                     }
                     do {
                         let count = try await store.pruneAudit(through: sequence)
-                        output.write("\(count) audit entries pruned through checkpoint \(sequence)\n")
+                        output.write(
+                            "\(counted(count, "audit entry", plural: "audit entries")) pruned through checkpoint \(sequence)\n"
+                        )
                     } catch let error as QueueError {
                         errors.write("\(path): error: \(error.message)\n")
                         throw ExitCode(ExitStatus.rejects.rawValue)

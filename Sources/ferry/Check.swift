@@ -74,9 +74,9 @@ struct Check: ParsableCommand {
                     report.diagnostics.filter { $0.severity == severity }.count
                 }
                 errors.write(
-                    "ferry check: \(report.schemaCount) schemas, \(report.mappingCount) mappings, "
-                        + "\(report.caseCount) fixture cases; \(count(.error)) errors, \(count(.warning)) warnings, "
-                        + "\(count(.note)) notes\n")
+                    "ferry check: \(counted(report.schemaCount, "schema")), \(counted(report.mappingCount, "mapping")), "
+                        + "\(counted(report.caseCount, "fixture case")); \(counted(count(.error), "error")), "
+                        + "\(counted(count(.warning), "warning")), \(counted(count(.note), "note"))\n")
             }
             if report.couldNotOpen { throw ExitCode(ExitStatus.noInput.rawValue) }
             if report.hasErrors { throw ExitCode(ExitStatus.rejects.rawValue) }

@@ -45,23 +45,36 @@ struct Convert: ParsableCommand {
     @Argument(help: "Input files or ZIP archives; - or none for standard input.")
     var files: [String] = []
 
-    func validate() throws {
+    /// What is wrong with the options that go together, checked at the start of `run()` rather than in
+    /// `validate()`: argument-parser runs `validate()` before it looks for unknown options, and a
+    /// misspelt `--mappping` must be named as unknown, not reported as a missing `-m`.
+    private func optionCombinationProblem() -> String? {
         if mapping == nil {
             guard from != nil, to != nil else {
-                throw ValidationError("give -m MAPPING, or both --from and --to")
+                return "give -m MAPPING, or both --from and --to"
             }
             if reverse || source != nil || rejects != nil {
-                throw ValidationError("--reverse, --source and --rejects need -m MAPPING")
+                return "--reverse, --source and --rejects need -m MAPPING"
             }
         } else if from != nil || to != nil {
-            throw ValidationError("--from and --to convert without a mapping; drop -m or drop them")
+            return "--from and --to convert without a mapping; drop -m or drop them"
         }
         if reverse && files.count > 1 {
-            throw ValidationError("--reverse writes one XML document: give one input")
+            return "--reverse writes one XML document: give one input"
         }
+        return nil
     }
 
     func run() throws {
+        if let problem = optionCombinationProblem() {
+            // Said as argument-parser says a validate() error, with convert's usage.
+            let errors = BufferedOutput.standardError()
+            errors.write(
+                "Error: \(problem)\nUsage: \(Ferry.usageString(for: Convert.self))\n"
+                    + "  See 'ferry convert --help' for more information.\n")
+            errors.flush()
+            throw ExitCode(ExitStatus.usage.rawValue)
+        }
         try runCommand { output, errors in try convert(output: output, errors: errors) }
     }
 

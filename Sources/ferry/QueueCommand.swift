@@ -24,15 +24,27 @@ struct QueueCommand: AsyncParsableCommand {
         @Option(help: "A file holding the operator token (default: $FERRY_TOKEN).")
         var tokenFile: String?
 
-        func token() throws -> String {
+        /// The operator token, or what is wrong with how it was given.
+        func token() -> Result<String, TokenError> {
             if let tokenFile {
-                return try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(
-                    in: .whitespacesAndNewlines)
+                do {
+                    let token = try String(contentsOfFile: tokenFile, encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                    return token.isEmpty ? .failure(TokenError("--token-file \(tokenFile) is empty")) : .success(token)
+                } catch {
+                    return .failure(TokenError("cannot read --token-file \(tokenFile): \(error.localizedDescription)"))
+                }
             }
             guard let token = ProcessInfo.processInfo.environment["FERRY_TOKEN"], !token.isEmpty else {
-                throw ExitCode(ExitStatus.usage.rawValue)
+                return .failure(TokenError("set FERRY_TOKEN or --token-file to an operator token"))
             }
-            return token
+            return .success(token)
+        }
+
+        /// Why no token could be had.
+        struct TokenError: Error {
+            let message: String
+            init(_ message: String) { self.message = message }
         }
 
         /// Sends one operator request.
@@ -40,10 +52,11 @@ struct QueueCommand: AsyncParsableCommand {
             guard let endpoint = URL(string: url + path) else { throw ValidationError("bad --url \(url)") }
             var request = URLRequest(url: endpoint, timeoutInterval: 30)
             request.httpMethod = method
-            do {
-                request.setValue("Bearer \(try token())", forHTTPHeaderField: "Authorization")
-            } catch {
-                errors.write("ferry queue: error: set FERRY_TOKEN or --token-file to an operator token (\(error))\n")
+            switch token() {
+            case .success(let token):
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            case .failure(let problem):
+                errors.write("ferry queue: error: \(problem.message)\n")
                 throw ExitCode(ExitStatus.usage.rawValue)
             }
             let (data, response): (Data, URLResponse)

@@ -65,7 +65,7 @@ struct SchemaCommand: ParsableCommand {
                 Prints one line per change: compatible, flagged (compatible, worth a reviewer's eye: a \
                 raised marking) or breaking (a record valid before can be invalid now, or a field is \
                 released more widely). Exit status: 0; 1 breaking changes without a new major version; \
-                78 a schema is invalid.
+                64 the two schemas describe different record types; 78 a schema is invalid.
                 """
         )
 
@@ -84,14 +84,21 @@ struct SchemaCommand: ParsableCommand {
                     errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
                     throw ExitCode(ExitStatus.configuration.rawValue)
                 }
+                guard before.recordType == after.recordType else {
+                    errors.write(
+                        "ferry schema diff: error: \(old) describes \(before.recordType) and \(new) "
+                            + "\(after.recordType): diff compares two versions of one record type\n")
+                    throw ExitCode(ExitStatus.usage.rawValue)
+                }
                 let changes = SchemaDiff.compare(before, after)
                 for change in changes { output.write(change.description + "\n") }
                 let breaking = changes.filter { $0.kind == .breaking }.count
                 output.write(
-                    "\(changes.count) changes, \(breaking) breaking; version \(before.version) → \(after.version)\n")
+                    "\(counted(changes.count, "change")), \(breaking) breaking; "
+                        + "version \(before.version) → \(after.version)\n")
                 if breaking > 0 && after.majorVersion <= before.majorVersion {
                     errors.write(
-                        "\(new): error: \(breaking) breaking changes need a new major version "
+                        "\(new): error: \(counted(breaking, "breaking change")) \(breaking == 1 ? "needs" : "need") a new major version "
                             + "(\(before.majorVersion) → \(before.majorVersion + 1)) [schema.breaking-change]\n")
                     throw ExitCode(ExitStatus.rejects.rawValue)
                 }

@@ -21,6 +21,8 @@ struct DiagnosticCodesDocumentationTests {
         #"case \w+ = "([a-z]+(?:\.[a-z0-9-]+)+)""#,
         // Fallback codes: ?? "record.rejected".
         #"\?\? "([a-z]+(?:\.[a-z0-9-]+)+)""#,
+        // Codes written into a diagnostic line by hand: "…: error: … [schema.breaking-change]\n".
+        #"\[([a-z]+(?:\.[a-z0-9-]+)+)\]\\n""#,
     ]
 
     /// Codes put together at run time, which no pattern finds: `AuditVerifier` names a break in

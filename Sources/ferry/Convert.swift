@@ -1,6 +1,7 @@
 public import ArgumentParser
 import FerryConvert
 import FerryCore
+import FerryXML
 
 /// `ferry convert`: legacy XML to canonical NDJSON through a mapping, back with `--reverse`,
 /// or between XML, JSON, NDJSON and YAML without one.
@@ -36,6 +37,25 @@ struct Convert: ParsableCommand {
     @Option(help: "Output format without a mapping: json, ndjson, yaml or xml.")
     var to: FormatConverter.Format?
 
+    @Option(
+        help: ArgumentHelp(
+            "Without -m, from XML: write each element at depth N (the root is 1) as one JSON value, "
+                + "{\"name\": value}, as soon as it ends; 0 writes the whole document.",
+            valueName: "N"))
+    var itemDepth = 0
+
+    @Option(
+        name: .customLong("force-list"),
+        help: ArgumentHelp(
+            "Without -m, from XML: elements of this name are always arrays (repeatable).", valueName: "NAME"))
+    var forceList: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Without -m, to XML: wrap each value in this root element (for an array, a scalar or an object "
+                + "with several members).", valueName: "NAME"))
+    var root: String?
+
     @Option(help: "The records' source URI, instead of the mapping's.")
     var source: String?
 
@@ -56,8 +76,15 @@ struct Convert: ParsableCommand {
             if reverse || source != nil || rejects != nil {
                 return "--reverse, --source and --rejects need -m MAPPING"
             }
+            if (itemDepth != 0 || !forceList.isEmpty) && from != .xml {
+                return "--item-depth and --force-list read XML: give --from xml"
+            }
+            if itemDepth < 0 { return "--item-depth is a depth: 0 for the whole document, 1 for the root, …" }
+            if root != nil && to != .xml { return "--root wraps XML output: give --to xml" }
         } else if from != nil || to != nil {
             return "--from and --to convert without a mapping; drop -m or drop them"
+        } else if itemDepth != 0 || !forceList.isEmpty || root != nil {
+            return "--item-depth, --force-list and --root convert without a mapping; drop -m or drop them"
         }
         if reverse && files.count > 1 {
             return "--reverse writes one XML document: give one input"
@@ -82,7 +109,10 @@ struct Convert: ParsableCommand {
         var report = ConversionReport()
         let inputs = InputSet(paths: files)
         guard let mappingReference = mapping else {
-            let converter = FormatConverter(from: from ?? .json, to: to ?? .json)
+            let converter = FormatConverter(
+                from: from ?? .json, to: to ?? .json,
+                xmlReading: XMLJSONConvention.ReadOptions(itemDepth: itemDepth, forceList: Set(forceList)),
+                xmlRoot: root)
             inputs.forEach(report: &report) { document, report in
                 converter.convert(document, report: &report, write: output.write)
             }

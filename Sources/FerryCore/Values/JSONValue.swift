@@ -94,7 +94,7 @@ public struct JSONObject: Sendable, Hashable {
 
     /// Appends a member whose key the caller knows is not in the object yet (the mapper, which
     /// fills each schema field once), skipping the duplicate search.
-    mutating func appendNew(_ key: String, _ value: JSONValue) {
+    package mutating func appendNew(_ key: String, _ value: JSONValue) {
         members.append(Member(key: key, value: value))
     }
 

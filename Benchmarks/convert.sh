@@ -10,15 +10,8 @@ size="${1:-100}"
 formats="${FORMATS:-a c}"
 work="${BENCH_DIR:-/tmp/ferry-bench}"
 mkdir -p "$work"
-need=()
-command -v xmllint >/dev/null || need+=(libxml2-utils)
-command -v xsltproc >/dev/null || need+=(xsltproc)
-command -v xq-python >/dev/null || command -v xq >/dev/null || need+=(yq)
-[ -x /usr/bin/time ] || need+=(time)
-if [ ${#need[@]} -gt 0 ]; then
-    [ "$(id -u)" -eq 0 ] && sudo_cmd="" || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}"
-fi
+. Benchmarks/tools.sh
+install_missing xmllint:libxml2-utils xsltproc:xsltproc xq-python:yq /usr/bin/time:time
 xq_bin=$(command -v xq-python || command -v xq)
 [ -x .build/release/ferry ] || swift build -c release --product ferry
 ferry=.build/release/ferry

@@ -18,8 +18,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # The receivers' verification example of docs/gateway.md, which the tests run, uses the
-# cryptography package (Ed25519) of the python3 on the PATH.
-if ! python3 -c "import cryptography" 2>/dev/null; then
-    echo "Installing the Python package cryptography" >&2
-    python3 -m pip install --quiet cryptography
-fi
+# cryptography package (Ed25519) of the python3 on the PATH; the YAML output tests read ferry's
+# YAML with PyYAML, a YAML 1.1 reader.
+for module in cryptography:cryptography yaml:pyyaml; do
+    if ! python3 -c "import ${module%%:*}" 2>/dev/null; then
+        echo "Installing the Python package ${module#*:}" >&2
+        python3 -m pip install --quiet "${module#*:}"
+    fi
+done

@@ -141,8 +141,30 @@ public enum YAMLCoreSchema {
         return chars.isEmpty
     }
 
-    /// Whether a string written plain would read back as the same string.
+    /// Whether a string written plain reads back as the same string, by this schema and by a
+    /// YAML 1.1 reader (PyYAML, SnakeYAML, libyaml's own users) alike.
+    ///
+    /// YAML 1.1 reads more plain scalars as other types than the 1.2 core schema does: the words
+    /// `yes`, `no`, `on`, `off`, `y`, `n` in three casings as booleans, numbers with `_` or in
+    /// base 60 (`12:30:00`), binary and old-style octal, and dates and times
+    /// (`2016-10-01 00:00:00`); `<<` is a merge key and `=` a value key. Such strings, and any
+    /// that starts like a number, are quoted.
     static func isPlainString(_ text: String) -> Bool {
-        (try? typed(text, style: .plain, at: DocumentLocation(path: "", line: 1, column: 1))) == .string(text)
+        guard (try? typed(text, style: .plain, at: DocumentLocation(path: "", line: 1, column: 1))) == .string(text)
+        else { return false }
+        if yaml11Words.contains(text) { return false }
+        let scalars = Array(text.unicodeScalars.prefix(2))
+        guard let first = scalars.first else { return false }
+        let startsLikeNumber =
+            ("0"..."9").contains(first)
+            || ((first == "-" || first == "+" || first == ".") && scalars.count > 1 && ("0"..."9").contains(scalars[1]))
+        return !startsLikeNumber
     }
+
+    /// Plain words a YAML 1.1 reader takes for a boolean, a null, a merge or a value key.
+    private static let yaml11Words: Set<String> = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+        "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "~", "<<", "=",
+        ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF", ".nan", ".NaN", ".NAN",
+    ]
 }

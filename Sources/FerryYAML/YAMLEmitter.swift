@@ -94,7 +94,9 @@ public final class YAMLEmitter {
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBufferPointer { buffer in
             _ = yaml_scalar_event_initialize(
-                &event, nil, nil, buffer.baseAddress, Int32(buffer.count), plain ? 1 : 0, plain ? 0 : 1,
+                // Quoted is always implicit: where libyaml cannot write a plain scalar as such
+                // (`@x`, `a: b`) it quotes it, and needs no `!` tag to say it is a string.
+                &event, nil, nil, buffer.baseAddress, Int32(buffer.count), plain ? 1 : 0, 1,
                 plain ? YAML_ANY_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE)
         }
         try send(&event)

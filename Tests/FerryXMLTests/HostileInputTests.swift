@@ -105,6 +105,23 @@ struct HostileInputTests {
         #expect(error?.location.line == 3)
     }
 
+    @Test func saysAnEmptyDocumentIsEmpty() {
+        let error = failure(of: [])
+        #expect(error?.kind == .notWellFormed)
+        #expect(error?.message == "the document is empty")
+    }
+
+    @Test func saysTheInputEndsInsideOpenElements() {
+        // libxml2's reader calls this "Extra content at the end of the document".
+        let error = failure(of: Array("<?xml version=\"1.0\"?>\n<r>\n<e><a>1</a>\n".utf8))
+        #expect(error?.kind == .notWellFormed)
+        #expect(error?.message == "premature end of data: the input ends inside 2 open elements")
+    }
+
+    @Test func keepsLibxml2sWordsForContentAfterTheRoot() {
+        #expect(failure(of: Array("<r><e/></r><r/>".utf8))?.message == "Extra content at the end of the document")
+    }
+
     @Test func cutsOffTheRecordATruncationStrikes() throws {
         let document = Array("<r>\n<e><a>1</a></e>\n<e><a>2</a>".utf8)
         let reader = XMLRecordReader(input: MemoryByteStream(document), path: "cut.xml", recordPath: Self.recordPath)

@@ -43,8 +43,21 @@ final class GuardedParse {
     @discardableResult
     func keep(_ error: UnsafePointer<xmlError>) -> Bool {
         guard error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return false }
-        let message = (error.pointee.message.map { String(cString: $0) } ?? "not well-formed")
+        var message = (error.pointee.message.map { String(cString: $0) } ?? "not well-formed")
             .trimmingTrailingNewlines()
+        if error.pointee.code == Int32(XML_ERR_DOCUMENT_END.rawValue)
+            || error.pointee.code == Int32(XML_ERR_DOCUMENT_EMPTY.rawValue)
+        {
+            // libxml2's reader says "Extra content at the end of the document" where the input
+            // simply stops: say what happened.
+            let open = guarded.openElements
+            if guarded.bytesRead == 0 {
+                message = "the document is empty"
+            } else if guarded.reachedEnd && open > 0 {
+                message =
+                    "premature end of data: the input ends inside \(open) open \(open == 1 ? "element" : "elements")"
+            }
+        }
         let at = location(line: max(Int(error.pointee.line), 1), column: max(Int(error.pointee.int2), 1))
         if error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) {
             validityErrors.append(XMLReadError(.invalid, message, at: at))

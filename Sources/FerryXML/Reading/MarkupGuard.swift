@@ -28,6 +28,12 @@ struct MarkupGuard: ByteStream {
     private static let doctypeOpening: [UInt16] = Array("DOCTYPE".utf16)
     /// The error that stopped the stream, reported by the reader instead of libxml2's I/O error.
     private(set) var failure: XMLReadError?
+    /// The bytes read so far.
+    private(set) var bytesRead = 0
+    /// Whether the input has ended.
+    private(set) var reachedEnd = false
+    /// The elements whose start tag was read and whose end tag was not.
+    var openElements: Int { depth }
 
     private enum State {
         case text, afterOpen, startTag, quoted(UInt16), endTag, otherTag, bang, comment(Int), cdata(Int), pi(Bool)
@@ -41,6 +47,8 @@ struct MarkupGuard: ByteStream {
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = try input.read(into: buffer)
+        bytesRead += count
+        if count == 0 { reachedEnd = true }
         if !prologueChecked {
             prologue.append(contentsOf: buffer[0..<min(count, Self.prologueLength - prologue.count)])
             if count == 0 || prologue.count >= Self.prologueLength { checkEncoding() }

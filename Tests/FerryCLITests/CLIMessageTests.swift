@@ -65,4 +65,23 @@ struct CLIMessageTests {
         #expect(
             result.stderr == "/nonexistent/contract.xsd: error: cannot open the XML Schema: no such file [io.open]\n")
     }
+
+    @Test func aFileOfAnotherRootIsADataErrorNamingBothRoots() throws {
+        let result = try cli.ferry(
+            ["convert", "-m", "snab2-requisition", "-"], stdin: Data(#"<other xmlns="urn:o"><x/></other>"#.utf8))
+        #expect(result.status == 65)
+        #expect(
+            result.stderr
+                == "-:1:1: error: the root element is other in urn:o, and mapping snab2-requisition reads REQLIST "
+                + "(no namespace): no records in it [xml.other-root]\n")
+    }
+
+    @Test func anExportWithoutRecordsIsANoteNotAFailure() throws {
+        let result = try cli.ferry(
+            ["convert", "-m", "snab2-requisition", "-"],
+            stdin: Data(#"<?xml version="1.0" encoding="UTF-8"?><REQLIST GEN="01.01.2026 10:00"/>"#.utf8))
+        #expect(result.status == 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "-:1:1: note: no records at REQLIST/REQ in this document [xml.no-records]\n")
+    }
 }

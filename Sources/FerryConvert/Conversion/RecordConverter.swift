@@ -193,7 +193,9 @@ public struct RecordConverter: Sendable {
         } catch {
             return ending(of: document, failure: error, after: records, interrupted: interrupted)
         }
-        return ending(of: document, rootMatches: reader.rootMatches, rootName: reader.rootName)
+        return ending(
+            of: document, records: records, rootMatches: reader.rootMatches, rootName: reader.rootName,
+            rootNamespace: reader.rootNamespace)
     }
 
     /// Reads every record of a document in order, copied batch by batch; a record cut off by a
@@ -213,7 +215,9 @@ public struct RecordConverter: Sendable {
         } catch {
             return ending(of: document, failure: error, after: records, interrupted: interrupted)
         }
-        return ending(of: document, rootMatches: reader.rootMatches, rootName: reader.rootName)
+        return ending(
+            of: document, records: records, rootMatches: reader.rootMatches, rootName: reader.rootName,
+            rootNamespace: reader.rootNamespace)
     }
 
     /// The end of a document a fault stopped: the record it cut off rejected, and the fault.
@@ -242,16 +246,35 @@ public struct RecordConverter: Sendable {
         return ending
     }
 
-    /// The end of a document read through: a warning when its root is not the record path's.
-    private func ending(of document: InputSet.Document, rootMatches: Bool, rootName: String?) -> Ending {
+    /// The end of a document read through: when its root is not the record path's, an error
+    /// (`xml.other-root`) for a file and a warning (`zip.skipped`) for a ZIP entry, which holds
+    /// other documents beside the exports as a rule; a note (`xml.no-records`) when the root is
+    /// right and no record is in it.
+    private func ending(
+        of document: InputSet.Document, records: Int, rootMatches: Bool, rootName: String?, rootNamespace: String?
+    ) -> Ending {
         var ending = Ending()
-        if !rootMatches {
-            let expected = mapping.xml.recordPath.first?.localName ?? ""
-            let message = "the root element is \(rootName ?? "missing"), not \(expected): no records in it"
-            ending.warning = Diagnostic(
-                .warning, code: document.isArchiveEntry ? "zip.skipped" : "xml.other-root",
-                message: document.isArchiveEntry ? "skipped: \(message)" : message,
-                at: DocumentLocation(path: document.displayPath, line: 1, column: 1))
+        let location = DocumentLocation(path: document.displayPath, line: 1, column: 1)
+        guard !rootMatches else {
+            if records == 0 {
+                let path = mapping.xml.recordPath.map(\.localName).joined(separator: "/")
+                ending.warning = Diagnostic(
+                    .note, code: "xml.no-records", message: "no records at \(path) in this document", at: location)
+            }
+            return ending
+        }
+        guard let expected = mapping.xml.recordPath.first else { return ending }
+        func named(_ local: String, _ namespace: String) -> String {
+            namespace.isEmpty ? "\(local) (no namespace)" : "\(local) in \(namespace)"
+        }
+        let found = rootName.map { named($0, rootNamespace ?? "") } ?? "missing"
+        let message =
+            "the root element is \(found), and mapping \(mapping.name) reads "
+            + "\(named(expected.localName, expected.namespaceURI)): no records in it"
+        if document.isArchiveEntry {
+            ending.warning = Diagnostic(.warning, code: "zip.skipped", message: "skipped: \(message)", at: location)
+        } else {
+            ending.malformed = Diagnostic(.error, code: "xml.other-root", message: message, at: location)
         }
         return ending
     }

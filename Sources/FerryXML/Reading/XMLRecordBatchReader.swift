@@ -24,6 +24,8 @@ package final class XMLRecordBatchReader {
     package var rootMatches: Bool { events.pointee.rootMatches }
     /// The root element's local name, once seen.
     package var rootName: String? { events.pointee.rootName }
+    /// The root element's namespace URI, empty for none, once seen.
+    package var rootNamespace: String? { events.pointee.rootNamespace }
 
     /// Prepares a reader.
     /// - Parameters:
@@ -138,6 +140,7 @@ private struct Events {
     var headerAttributes: [XMLRecordReader.HeaderAttribute] = []
     var rootMatches = true
     var rootName: String?
+    var rootNamespace: String?
     /// Set at the first error: libxml2 goes on after an error it can recover from; Ferry does not.
     var failed = false
 
@@ -172,6 +175,7 @@ private struct Events {
         }
         if depth == 0 && rootName == nil {
             rootName = name.map { $0.string } ?? ""
+            rootNamespace = namespace.map { $0.string } ?? ""
             rootMatches = !recordPath.isEmpty && recordPath[0].matches(local: name, namespace: namespace)
         }
         if depth == matchedDepth, depth < recordPath.count, recordPath[depth].matches(local: name, namespace: namespace)

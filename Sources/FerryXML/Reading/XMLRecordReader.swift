@@ -35,6 +35,8 @@ public final class XMLRecordReader {
     public private(set) var rootMatches = true
     /// The root element's name as written, once seen.
     public private(set) var rootName: String?
+    /// The root element's namespace URI, empty for none, once seen.
+    public private(set) var rootNamespace: String?
 
     /// Opens a reader.
     /// - Parameters:
@@ -95,6 +97,7 @@ public final class XMLRecordReader {
                 if depth == 0 && !sawRoot {
                     sawRoot = true
                     rootName = node.pointee.name.map { UnsafePointer($0).string }
+                    rootNamespace = node.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
                     rootMatches = !recordPath.isEmpty && XMLElement(node).matches(recordPath[0])
                 }
                 guard depth == matchedDepth, depth < recordPath.count, XMLElement(node).matches(recordPath[depth])

@@ -35,7 +35,8 @@ final class BufferedOutput {
     /// Standard error.
     static func standardError() -> BufferedOutput { BufferedOutput(descriptor: 2, owns: false, name: "standard error") }
 
-    private init(descriptor: Int32, owns: Bool, name: String) {
+    /// A writer to an open descriptor, closed with the writer when it `owns` it.
+    init(descriptor: Int32, owns: Bool, name: String) {
         self.descriptor = descriptor
         ownsDescriptor = owns
         self.name = name

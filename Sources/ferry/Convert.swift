@@ -3,6 +3,12 @@ import FerryConvert
 import FerryCore
 import FerryXML
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `ferry convert`: legacy XML to canonical NDJSON through a mapping, back with `--reverse`,
 /// or between XML, JSON, NDJSON and YAML without one.
 struct Convert: ParsableCommand {
@@ -19,9 +25,13 @@ struct Convert: ParsableCommand {
             Without -m, --from and --to convert between xml, json, ndjson and yaml \
             (see docs/xml-json-convention.md).
 
+            At the end, a summary line on standard error (files, records, rejects, files without \
+            records) when it is a terminal or with --summary; -q says nothing but errors.
+
             Exit status: 0 all converted; 1 some records rejected; 64 usage; 65 an input not \
-            well-formed; 66 an input cannot be opened; 74 the output or the rejects file cannot be written \
-            (a full device); 78 a schema or mapping is invalid. The highest wins.
+            well-formed, or a file whose root is not the mapping's; 66 an input cannot be opened; 74 the \
+            output or the rejects file cannot be written (a full device); 78 a schema or mapping is \
+            invalid. The highest wins.
             """
     )
 
@@ -59,8 +69,25 @@ struct Convert: ParsableCommand {
     @Option(help: "The records' source URI, instead of the mapping's.")
     var source: String?
 
-    @Option(help: "Write rejected records to this file, one JSON line each.")
+    @Option(
+        help: ArgumentHelp(
+            "Write rejected records to this file, one JSON line each; - writes them to standard error.",
+            valueName: "FILE"))
     var rejects: String?
+
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "Write to FILE instead of standard output: under a temporary name, renamed into place when the "
+                + "conversion succeeds (records rejected included), removed when it fails.",
+            valueName: "FILE"))
+    var output: String?
+
+    @Flag(help: "Say on standard error what was converted (always when standard error is a terminal).")
+    var summary = false
+
+    @Flag(name: .shortAndLong, help: "Say nothing but errors: no summary, no warnings, no notes.")
+    var quiet = false
 
     @Argument(help: "Input files or ZIP archives; - or none for standard input.")
     var files: [String] = []
@@ -102,22 +129,51 @@ struct Convert: ParsableCommand {
             errors.flush()
             throw ExitCode(ExitStatus.usage.rawValue)
         }
-        try runCommand { output, errors in try convert(output: output, errors: errors) }
+        try runCommand { standardOutput, errors in
+            var file: AtomicOutputFile?
+            if let output {
+                do throws(InputOpenError) {
+                    file = try AtomicOutputFile(path: output)
+                } catch {
+                    errors.write("ferry: error: cannot create \(error.path): \(error.reason)\n")
+                    throw ExitCode(ExitStatus.noInput.rawValue)
+                }
+            }
+            defer { file?.discard() }
+            var status = try convert(output: file?.output ?? standardOutput, errors: errors)
+            if let file, status <= .rejects {
+                do { try file.commit(reportingTo: errors) } catch { status = .ioError }
+            }
+            if status != .success { throw ExitCode(status.rawValue) }
+        }
     }
 
-    private func convert(output: BufferedOutput, errors: BufferedOutput) throws {
+    /// Converts every input and reports on standard error.
+    /// - Returns: the exit status.
+    private func convert(output: BufferedOutput, errors: BufferedOutput) throws -> ExitStatus {
         var report = ConversionReport()
-        let inputs = InputSet(paths: files)
+        var inputs = InputSet(paths: files)
+        let progress = quiet ? nil : ProgressLine.startIfTerminal(totalBytes: inputs.totalBytes)
+        defer { progress?.stop() }
+        if let progress { inputs.onRead = { progress.read($0) } }
+        let write: ([UInt8]) -> Void =
+            if let progress {
+                { bytes in
+                    progress.wrote(bytes)
+                    output.write(bytes)
+                }
+            } else {
+                output.write
+            }
         guard let mappingReference = mapping else {
             let converter = FormatConverter(
                 from: from ?? .json, to: to ?? .json,
                 xmlReading: XMLJSONConvention.ReadOptions(itemDepth: itemDepth, forceList: Set(forceList)),
                 xmlRoot: root)
             inputs.forEach(report: &report) { document, report in
-                converter.convert(document, report: &report, write: output.write)
+                converter.convert(document, report: &report, write: write)
             }
-            try finish(report, status: report.exitStatus, errors: errors)
-            return
+            return finish(report, status: report.exitStatus, errors: errors)
         }
         var loader = ProjectLoader()
         guard let mapping = loader.mapping(mappingReference) else {
@@ -139,7 +195,7 @@ struct Convert: ParsableCommand {
                     let bytes = try stream.readAll()
                     try converter.convert(
                         bytes: bytes, path: document.displayPath, report: &report,
-                        write: output.write, reject: rejectSink.write)
+                        write: write, reject: rejectSink.write)
                 } catch {
                     report.malformed.append(
                         Diagnostic(
@@ -151,34 +207,53 @@ struct Convert: ParsableCommand {
             let converter = try RecordConverter(mapping: mapping, sourceOverride: source)
             inputs.forEach(report: &report) { document, report in
                 converter.convertToNDJSON(
-                    document, report: &report, inParallel: true, write: output.write,
+                    document, report: &report, inParallel: true, write: write,
                     reject: rejectSink.write)
             }
         }
         var status = report.exitStatus
         if !rejectSink.finish() { status = max(status, .ioError) }
-        try finish(report, status: status, errors: errors)
+        return finish(report, status: status, errors: errors)
     }
 
-    private func finish(_ report: ConversionReport, status: ExitStatus, errors: BufferedOutput) throws {
-        for diagnostic in report.warnings + report.unopenable + report.malformed {
+    /// Says what happened: the warnings and notes (unless `--quiet`), the errors, and the summary
+    /// when asked for or when standard error is a terminal.
+    private func finish(_ report: ConversionReport, status: ExitStatus, errors: BufferedOutput) -> ExitStatus {
+        for diagnostic in (quiet ? [] : report.warnings) + report.unopenable + report.malformed {
             errors.write(diagnostic.description + "\n")
         }
-        if status != .success { throw ExitCode(status.rawValue) }
+        if !quiet && (summary || isatty(2) == 1) {
+            var parts = [
+                counted(report.documents, "file"), counted(report.converted, "record"),
+                counted(report.rejected, "reject"),
+            ]
+            if report.documentsWithoutRecords > 0 {
+                parts.append("\(counted(report.documentsWithoutRecords, "file")) without records")
+            }
+            errors.write("ferry convert: \(parts.joined(separator: ", "))\n")
+        }
+        return status
     }
 }
 
 extension FormatConverter.Format: ExpressibleByArgument {}
 
-/// Where rejected records go: a file of JSON lines, or one diagnostic line each on standard error.
+/// Where rejected records go: a file of JSON lines (standard error's stream for `-`), or one
+/// diagnostic line each on standard error.
 final class RejectSink {
-    private let file: BufferedOutput?
+    /// Where the JSON lines go, when they are asked for.
+    private let lines: BufferedOutput?
+    /// Whether ``lines`` is a file of its own.
+    private let isFile: Bool
     private let errors: BufferedOutput
 
     init(path: String?, errors: BufferedOutput) throws {
         self.errors = errors
+        isFile = path != nil && path != "-"
         do {
-            file = try path.map { path throws(InputOpenError) in try BufferedOutput(creating: path) }
+            lines = try path.map { path throws(InputOpenError) in
+                path == "-" ? errors : try BufferedOutput(creating: path)
+            }
         } catch {
             errors.write("error: cannot create the rejects file \(error.path): \(error.reason)\n")
             throw ExitCode(ExitStatus.noInput.rawValue)
@@ -188,14 +263,14 @@ final class RejectSink {
     /// Writes what is buffered of the rejects file.
     /// - Returns: false, said on standard error, when the file could not be written.
     func finish() -> Bool {
-        guard let file else { return true }
-        return (try? file.finish(reportingTo: errors)) != nil
+        guard isFile, let lines else { return true }
+        return (try? lines.finish(reportingTo: errors)) != nil
     }
 
     func write(_ reject: Reject) {
-        if let file {
-            file.write(JSONWriter().bytes(reject.jsonValue))
-            file.write("\n")
+        if let lines {
+            lines.write(JSONWriter().bytes(reject.jsonValue))
+            lines.write("\n")
         } else {
             errors.write(reject.diagnosticLine + "\n")
         }

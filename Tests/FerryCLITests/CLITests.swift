@@ -51,6 +51,25 @@ struct CLITests {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs a bash command line with `$FERRY` set to the built binary, in the package root.
+    func shell(_ script: String) throws -> CLITests.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script]
+        process.environment = ProcessInfo.processInfo.environment.merging(["FERRY": Self.binary.path]) { $1 }
+        process.currentDirectoryURL = FerryTesting.packageRoot
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
     func fixture(_ path: String) -> URL { FerryTesting.fixtures.appendingPathComponent(path) }
 
     func temporaryDirectory() throws -> URL {

@@ -9,42 +9,26 @@ import Testing
 /// does.
 @Suite(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/full"), "needs /dev/full"))
 struct WriteFailureTests {
-    /// Runs a bash command line with `$FERRY` set to the built binary, in the package root.
-    func shell(_ script: String) throws -> CLITests.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        process.environment = ProcessInfo.processInfo.environment.merging(["FERRY": CLITests.binary.path]) { $1 }
-        process.currentDirectoryURL = FerryTesting.packageRoot
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLITests.Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-    }
+    let cli = CLITests()
 
     static let example = "Tests/Fixtures/snab2-requisition/example/input.xml"
     static let faulty = "Tests/Fixtures/kadry-personnel/faulty-records/input.xml"
 
     @Test func recordsToAFullDeviceAreAnIOError() throws {
-        let result = try shell("\"$FERRY\" convert -m snab2-requisition \(Self.example) > /dev/full")
+        let result = try cli.shell("\"$FERRY\" convert -m snab2-requisition \(Self.example) > /dev/full")
         #expect(result.status == 74)
         #expect(result.stderr == "ferry: error: writing standard output failed: No space left on device\n")
     }
 
     @Test func rejectsToAFullDeviceAreAnIOErrorAboveTheRejects() throws {
-        let result = try shell("\"$FERRY\" convert -m kadry-personnel \(Self.faulty) --rejects /dev/full > /dev/null")
+        let result = try cli.shell(
+            "\"$FERRY\" convert -m kadry-personnel \(Self.faulty) --rejects /dev/full > /dev/null")
         #expect(result.status == 74, "74 outranks 1 (records rejected)")
         #expect(result.stderr == "ferry: error: writing /dev/full failed: No space left on device\n")
     }
 
     @Test func anExportedSchemaToAFullDeviceIsAnIOError() throws {
-        let result = try shell("\"$FERRY\" schema export logistics.requisition > /dev/full")
+        let result = try cli.shell("\"$FERRY\" schema export logistics.requisition > /dev/full")
         #expect(result.status == 74)
         #expect(result.stderr.contains("writing standard output failed"))
     }
@@ -52,7 +36,7 @@ struct WriteFailureTests {
     @Test func aReaderThatStopsEarlyIsNoError() throws {
         // 300 copies of the export: far more than a pipe holds, so ferry writes after head has gone.
         let inputs = Array(repeating: Self.example, count: 300).joined(separator: " ")
-        let result = try shell(
+        let result = try cli.shell(
             "\"$FERRY\" convert -m snab2-requisition \(inputs) | head -c 100 > /dev/null; echo \"${PIPESTATUS[0]}\"")
         let status = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(status == 0 || status == 141, "ends as a filter in a pipe does, not \(result.stdout)")

@@ -169,10 +169,13 @@ public struct RecordConverter: Sendable {
     private struct Ending: Sendable {
         var malformed: Diagnostic?
         var warning: Diagnostic?
+        /// The document was read through and held no record.
+        var hadNoRecords = false
 
         func add(to report: inout ConversionReport) {
             if let malformed { report.malformed.append(malformed) }
             if let warning { report.warnings.append(warning) }
+            if hadNoRecords { report.documentsWithoutRecords += 1 }
         }
     }
 
@@ -254,6 +257,7 @@ public struct RecordConverter: Sendable {
         of document: InputSet.Document, records: Int, rootMatches: Bool, rootName: String?, rootNamespace: String?
     ) -> Ending {
         var ending = Ending()
+        ending.hadNoRecords = records == 0
         let location = DocumentLocation(path: document.displayPath, line: 1, column: 1)
         guard !rootMatches else {
             if records == 0 {

@@ -15,8 +15,33 @@ public struct InputSet {
     /// Default 4 GiB.
     public var maximumEntryBytes: UInt64 = 4 << 30
 
+    /// Called, on the thread that reads, with the number of bytes each read of a document gave:
+    /// for a progress line.
+    public var onRead: (@Sendable (Int) -> Void)?
+
     /// Creates a set; no path means standard input.
     public init(paths: [String]) { self.paths = paths.isEmpty ? ["-"] : paths }
+
+    /// The bytes of all inputs, when they are regular files and none is an archive (whose entries
+    /// are read expanded); nil otherwise.
+    public var totalBytes: Int? {
+        var total = 0
+        for path in paths {
+            guard path != "-", !Self.isZipArchive(path),
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                attributes[.type] as? FileAttributeType == .typeRegular,
+                let size = attributes[.size] as? Int
+            else { return nil }
+            total += size
+        }
+        return total
+    }
+
+    /// A document's stream, counted through ``onRead`` when it is set.
+    private func counted(_ stream: FileByteStream) -> any ByteStream {
+        guard let onRead else { return stream }
+        return CountingByteStream(base: stream, onRead: onRead)
+    }
 
     /// One document to read.
     public struct Document {
@@ -45,7 +70,8 @@ public struct InputSet {
             }
             do {
                 let stream = try FileByteStream(path: path)
-                body(Document(displayPath: path, stream: stream, isArchiveEntry: false), &report)
+                report.documents += 1
+                body(Document(displayPath: path, stream: counted(stream), isArchiveEntry: false), &report)
             } catch {
                 report.unopenable.append(
                     Diagnostic(
@@ -84,7 +110,8 @@ public struct InputSet {
             do {
                 _ = try archive.extract(entry, to: temporary, skipCRC32: false)
                 let stream = try FileByteStream(path: temporary.path)
-                body(Document(displayPath: name, stream: stream, isArchiveEntry: true), &report)
+                report.documents += 1
+                body(Document(displayPath: name, stream: counted(stream), isArchiveEntry: true), &report)
             } catch {
                 report.malformed.append(
                     Diagnostic(
@@ -100,5 +127,17 @@ public struct InputSet {
         var header = [UInt8](repeating: 0, count: 4)
         let count = (try? header.withUnsafeMutableBytes { try stream.read(into: $0) }) ?? 0
         return count == 4 && header == [0x50, 0x4B, 0x03, 0x04]
+    }
+}
+
+/// A stream that tells how many bytes each read gave.
+private struct CountingByteStream: ByteStream {
+    var base: FileByteStream
+    let onRead: @Sendable (Int) -> Void
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try base.read(into: buffer)
+        onRead(count)
+        return count
     }
 }

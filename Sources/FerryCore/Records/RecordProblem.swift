@@ -16,8 +16,8 @@ public struct RecordProblem: Sendable, Hashable, Codable, CustomStringConvertibl
         self.message = message
     }
 
-    /// `pointer: message`.
-    public var description: String { "\(pointer): \(message)" }
+    /// `pointer: message`, or the message alone for a problem of the whole record (pointer "").
+    public var description: String { pointer.isEmpty ? message : "\(pointer): \(message)" }
 }
 
 /// RFC 6901 escaping of one reference token (`~` as `~0`, `/` as `~1`).

@@ -154,14 +154,28 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Delete the audit entries before a signed checkpoint; the chain and its verification go on from it.",
-            discussion:
-                "Exit status: 0 pruned; 1 no checkpoint at that sequence; 66 there is no store; 69 PostgreSQL cannot be reached."
+            discussion: """
+                Deleting cannot be undone: name the checkpoint with --through, or confirm pruning through \
+                the latest with --yes. Exit status: 0 pruned; 1 no checkpoint at that sequence; 64 neither \
+                --through nor --yes; 66 there is no store; 69 PostgreSQL cannot be reached.
+                """
         )
 
         @OptionGroup var options: StoreOptions
 
-        @Option(help: "The checkpoint's sequence (default: the latest checkpoint).")
+        @Option(help: "The checkpoint's sequence.")
         var through: Int?
+
+        @Flag(help: "Prune through the latest checkpoint, without naming it.")
+        var yes = false
+
+        func validate() throws {
+            if through == nil && !yes {
+                throw ValidationError(
+                    "pruning deletes audit entries: name the checkpoint with --through N, or prune through the "
+                        + "latest with --yes")
+            }
+        }
 
         func run() async throws {
             try await runCommand { output, errors in

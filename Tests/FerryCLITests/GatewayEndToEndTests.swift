@@ -158,7 +158,9 @@ struct GatewayEndToEndTests {
         // Pruning up to the checkpoint keeps the trail verifiable from there.
         let copy = data.deletingLastPathComponent().appendingPathComponent("pruned")
         try FileManager.default.copyItem(at: data, to: copy)
-        let pruned = try cli.ferry(["audit", "prune", "--data", copy.path])
+        let unconfirmed = try cli.ferry(["audit", "prune", "--data", copy.path])
+        #expect(unconfirmed.status == 64 && unconfirmed.stderr.contains("--yes"), "\(unconfirmed.stderr)")
+        let pruned = try cli.ferry(["audit", "prune", "--data", copy.path, "--yes"])
         #expect(pruned.status == 0 && pruned.stdout.contains("pruned through checkpoint"), "\(pruned.stderr)")
         let afterPruning = try cli.ferry(["audit", "verify", "--data", copy.path])
         #expect(afterPruning.status == 0, "\(afterPruning.stderr)")

@@ -1,6 +1,8 @@
 # The README's two commands: `make demo` (the main job) and `make test` (every test; it starts a
 # throw-away PostgreSQL server for the PostgreSQL store's tests and stops it after).
-.PHONY: demo test build deps bench clean
+.PHONY: demo test build deps bench clean install
+
+PREFIX ?= /usr/local
 
 deps:
 	@scripts/install-deps.sh
@@ -15,12 +17,19 @@ test: deps
 	swift format lint --strict --recursive Package.swift Sources Tests
 	scripts/check-linkml.sh
 	swift build --build-tests
-	scripts/postgres.sh run swift test --skip-build
+	# The installed tree the CLI tests use from another directory, then every test.
+	prefix=$$(mktemp -d) && scripts/install.sh "$$prefix" debug \
+		&& FERRY_TEST_PREFIX="$$prefix" scripts/postgres.sh run swift test --skip-build; \
+		status=$$?; rm -rf "$$prefix"; exit $$status
 
 # The performance record in one run: conversion against the floor and the peers, then the gateway's load figures.
 bench: build
 	Benchmarks/convert.sh
 	Benchmarks/gateway.sh
+
+# bin/ferry, share/ferry/{schemas,mappings}, the man page and bash, zsh and fish completions.
+install: deps
+	scripts/install.sh "$(PREFIX)" release
 
 clean:
 	rm -rf .build out

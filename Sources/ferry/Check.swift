@@ -42,8 +42,12 @@ struct Check: ParsableCommand {
         help: "Exports (or ZIP archives) to report input coverage for.")
     var samples: [String] = []
 
-    @Option(name: .shortAndLong, help: "The mapping the samples are read with.")
+    @Option(
+        name: .shortAndLong, help: "The mapping the samples are read with (a file, or a name; see --project).",
+        completion: ProjectOptions.mappingCompletion)
     var mapping: String?
+
+    @OptionGroup var projectOptions: ProjectOptions
 
     @Argument(help: "Directories or files to check (default: schemas mappings).")
     var paths: [String] = []
@@ -86,7 +90,7 @@ struct Check: ParsableCommand {
     /// `--sample`: the coverage table of the sample exports, and the unmapped paths by policy.
     private func reportCoverage(_ reference: String, output: BufferedOutput, errors: BufferedOutput) throws {
         var loader = ProjectLoader()
-        guard let mapping = loader.mapping(reference) else {
+        guard let mapping = loader.mapping(reference, searchPath: projectOptions.searchPath) else {
             errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
             throw ExitCode(ExitStatus.configuration.rawValue)
         }

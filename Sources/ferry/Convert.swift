@@ -35,8 +35,13 @@ struct Convert: ParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: "A mapping file, or a name looked up as mappings/NAME.yaml.")
+    @Option(
+        name: .shortAndLong,
+        help: "A mapping file, or a name looked up as mappings/NAME.yaml along the search path (see --project).",
+        completion: ProjectOptions.mappingCompletion)
     var mapping: String?
+
+    @OptionGroup var projectOptions: ProjectOptions
 
     @Flag(help: "Write canonical records as the mapping's XML format.")
     var reverse = false
@@ -72,7 +77,8 @@ struct Convert: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Write rejected records to this file, one JSON line each; - writes them to standard error.",
-            valueName: "FILE"))
+            valueName: "FILE"),
+        completion: .file())
     var rejects: String?
 
     @Option(
@@ -80,7 +86,8 @@ struct Convert: ParsableCommand {
         help: ArgumentHelp(
             "Write to FILE instead of standard output: under a temporary name, renamed into place when the "
                 + "conversion succeeds (records rejected included), removed when it fails.",
-            valueName: "FILE"))
+            valueName: "FILE"),
+        completion: .file())
     var output: String?
 
     @Flag(help: "Say on standard error what was converted (always when standard error is a terminal).")
@@ -89,7 +96,7 @@ struct Convert: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Say nothing but errors: no summary, no warnings, no notes.")
     var quiet = false
 
-    @Argument(help: "Input files or ZIP archives; - or none for standard input.")
+    @Argument(help: "Input files or ZIP archives; - or none for standard input.", completion: .file())
     var files: [String] = []
 
     /// What is wrong with the options that go together, checked at the start of `run()` rather than in
@@ -176,7 +183,7 @@ struct Convert: ParsableCommand {
             return finish(report, status: report.exitStatus, errors: errors)
         }
         var loader = ProjectLoader()
-        guard let mapping = loader.mapping(mappingReference) else {
+        guard let mapping = loader.mapping(mappingReference, searchPath: projectOptions.searchPath) else {
             errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
             throw ExitCode(ExitStatus.configuration.rawValue)
         }

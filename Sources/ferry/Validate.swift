@@ -18,13 +18,15 @@ struct Validate: ParsableCommand {
             """
     )
 
-    @Option(help: "Validate XML files against this XML Schema (XSD) instead.")
+    @Option(help: "Validate XML files against this XML Schema (XSD) instead.", completion: .file(extensions: ["xsd"]))
     var xsd: String?
 
-    @Option(help: "The directory of schema files.")
-    var schemas = "schemas"
+    @Option(help: "The directory of schema files (default: schemas/ of the first project on the search path).")
+    var schemas: String?
 
-    @Argument(help: "Files of canonical records; - or none for standard input.")
+    @OptionGroup var projectOptions: ProjectOptions
+
+    @Argument(help: "Files of canonical records; - or none for standard input.", completion: .file())
     var files: [String] = []
 
     func run() throws {
@@ -34,7 +36,7 @@ struct Validate: ParsableCommand {
     private func validate(errors: BufferedOutput) throws {
         if let xsd { return try validateXML(against: xsd, errors: errors) }
         var loader = ProjectLoader()
-        let loaded = loader.schemas(inDirectory: schemas)
+        let loaded = loader.schemas(inDirectory: schemas ?? projectOptions.searchPath.schemaDirectory ?? "schemas")
         guard !loader.diagnostics.hasErrors else {
             errors.write(loader.renderedDiagnostics(minimum: .warning) + "\n")
             throw ExitCode(ExitStatus.configuration.rawValue)

@@ -24,8 +24,11 @@ public struct ProjectLoader {
         do {
             var stream = try FileByteStream(path: path) as any ByteStream
             bytes = try stream.readAll()
+        } catch let error as InputOpenError {
+            diagnostics.error("io.open", "cannot read \(path): \(error.reason)", at: nil)
+            return nil
         } catch {
-            diagnostics.error("io.open", "cannot read \(path): \(error)", at: nil)
+            diagnostics.error("io.read", "cannot read \(path): \(error)", at: nil)
             return nil
         }
         sources[path] = String(decoding: bytes, as: UTF8.self)
@@ -72,10 +75,22 @@ public struct ProjectLoader {
 
     /// Loads a mapping and the schema it names (relative to the mapping file).
     ///
-    /// - Parameter reference: a path, or a name looked up as `mappings/NAME.yaml` under the current directory.
-    public mutating func mapping(_ reference: String) -> Mapping? {
+    /// - Parameters:
+    ///   - reference: a path (it holds a `/` or ends in `.yaml`), or a name looked up as
+    ///     `mappings/NAME.yaml` along the search path; an unknown name is reported with the known
+    ///     ones (`mapping.unknown-name`).
+    ///   - searchPath: where names are looked up.
+    public mutating func mapping(_ reference: String, searchPath: ProjectSearchPath = .currentDirectory) -> Mapping? {
         let errorsBefore = diagnostics.diagnostics.filter { $0.severity == .error }.count
-        let path = Self.mappingPath(reference)
+        let path: String
+        if Self.isPath(reference) {
+            path = reference
+        } else if let found = searchPath.mappingFile(named: reference) {
+            path = found
+        } else {
+            diagnostics.error("mapping.unknown-name", searchPath.unknownMappingMessage(reference), at: nil)
+            return nil
+        }
         guard let document = document(at: path) else { return nil }
         guard let (schemaReference, location) = MappingLoader.schemaReference(in: document) else {
             diagnostics.error("yaml.missing-key", "a mapping needs 'schema'", at: document.location)
@@ -102,10 +117,9 @@ public struct ProjectLoader {
         return errorsAfter > errorsBefore ? nil : mapping
     }
 
-    /// The file a mapping reference names.
-    public static func mappingPath(_ reference: String) -> String {
-        if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") { return reference }
-        return "mappings/\(reference).yaml"
+    /// Whether a mapping reference is a path rather than a name.
+    static func isPath(_ reference: String) -> Bool {
+        reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
     }
 
     /// Every diagnostic rendered with its source line and caret, one after another.

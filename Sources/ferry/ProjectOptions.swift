@@ -1,0 +1,29 @@
+import ArgumentParser
+import FerryConvert
+import Foundation
+
+/// Where the commands find mappings by name and the default schema directory.
+struct ProjectOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A project directory (with mappings/ and schemas/) searched first; then the current directory, "
+                + "FERRY_PATH's directories and the installed share/ferry.",
+            valueName: "DIR"))
+    var project: String?
+
+    /// Completes `-m` with the names of the mappings on the search path (without `--project`,
+    /// which the shell has not parsed).
+    static let mappingCompletion = CompletionKind.custom { _, _, prefix in
+        ProjectSearchPath.standard(
+            project: nil, environment: ProcessInfo.processInfo.environment,
+            executablePath: Bundle.main.executablePath
+        ).mappingNames.filter { $0.hasPrefix(prefix) }
+    }
+
+    /// The search path: `--project`, the current directory, `FERRY_PATH`, the installed share directory.
+    var searchPath: ProjectSearchPath {
+        .standard(
+            project: project, environment: ProcessInfo.processInfo.environment,
+            executablePath: Bundle.main.executablePath)
+    }
+}

@@ -7,6 +7,7 @@
 #   PREFIX/bin/ferry
 #   PREFIX/share/ferry/{schemas,mappings}
 #   PREFIX/share/man/man1/ferry.1                  (argument-parser's generate-manual plugin)
+#   PREFIX/share/doc/ferry/                        (README, docs/, the diagnostic codes; SARIF points here)
 #   PREFIX/share/bash-completion/completions/ferry
 #   PREFIX/share/zsh/site-functions/_ferry
 #   PREFIX/share/fish/vendor_completions.d/ferry.fish
@@ -21,6 +22,8 @@ install -d "$prefix/share/ferry"
 rm -rf "$prefix/share/ferry/schemas" "$prefix/share/ferry/mappings"
 cp -R schemas mappings "$prefix/share/ferry/"
 install -D -m 644 .build/plugins/GenerateManual/outputs/ferry/ferry.1 "$prefix/share/man/man1/ferry.1"
+install -d "$prefix/share/doc/ferry"
+install -m 644 README.md docs/*.md Sources/FerryCore/FerryCore.docc/DiagnosticCodes.md "$prefix/share/doc/ferry/"
 install -d "$prefix/share/bash-completion/completions" "$prefix/share/zsh/site-functions" \
     "$prefix/share/fish/vendor_completions.d"
 "$prefix/bin/ferry" --generate-completion-script bash > "$prefix/share/bash-completion/completions/ferry"

@@ -10,8 +10,13 @@ public enum DiagnosticFormatter {
     }
 
     /// The formatted diagnostics.
-    /// - Parameter sources: file texts by path, for the source line and caret in text output.
-    public static func format(_ diagnostics: [Diagnostic], as format: Format, sources: [String: String]) -> String {
+    /// - Parameters:
+    ///   - sources: file texts by path, for the source line and caret in text output.
+    ///   - documentation: where SARIF's `informationUri` points (the installed documentation);
+    ///     SARIF output leaves it out without one.
+    public static func format(
+        _ diagnostics: [Diagnostic], as format: Format, sources: [String: String], documentation: String? = nil
+    ) -> String {
         switch format {
         case .text:
             return diagnostics.map { $0.rendered(sourceText: $0.location.flatMap { sources[$0.path] }) }
@@ -32,12 +37,13 @@ public enum DiagnosticFormatter {
             }
             return String(decoding: JSONWriter().bytes(.array(items)), as: UTF8.self) + "\n"
         case .sarif:
-            return String(decoding: JSONWriter().bytes(sarif(diagnostics)), as: UTF8.self) + "\n"
+            return String(decoding: JSONWriter().bytes(sarif(diagnostics, documentation: documentation)), as: UTF8.self)
+                + "\n"
         }
     }
 
     /// A SARIF 2.1.0 log with one run; columns are Unicode code points.
-    static func sarif(_ diagnostics: [Diagnostic]) -> JSONValue {
+    static func sarif(_ diagnostics: [Diagnostic], documentation: String?) -> JSONValue {
         var codes: [String] = []
         for diagnostic in diagnostics where !codes.contains(diagnostic.code) { codes.append(diagnostic.code) }
         let rules = codes.map { JSONValue.object(JSONObject([("id", .string($0))])) }
@@ -60,10 +66,9 @@ public enum DiagnosticFormatter {
             }
             return .object(result)
         }
-        let driver = JSONObject([
-            ("name", .string("ferry")), ("informationUri", .string("https://example.invalid/ferry")),
-            ("rules", .array(rules)),
-        ])
+        var driver = JSONObject([("name", .string("ferry"))])
+        if let documentation { driver["informationUri"] = .string(documentation) }
+        driver["rules"] = .array(rules)
         let run = JSONObject([
             ("tool", .object(JSONObject([("driver", .object(driver))]))),
             ("columnKind", .string("unicodeCodePoints")),

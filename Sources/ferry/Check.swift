@@ -72,7 +72,10 @@ struct Check: ParsableCommand {
             var report = checker.run()
             report.sources.merge(gatewaySources) { first, _ in first }
             let shown = report.diagnostics.filter { !quiet || $0.severity != .note }
-            output.write(DiagnosticFormatter.format(shown, as: format, sources: report.sources))
+            output.write(
+                DiagnosticFormatter.format(
+                    shown, as: format, sources: report.sources,
+                    documentation: ProjectOptions.installedDocumentation))
             if format == .text {
                 let count = { (severity: Diagnostic.Severity) in
                     report.diagnostics.filter { $0.severity == severity }.count
@@ -101,7 +104,9 @@ struct Check: ParsableCommand {
         }
         let diagnostics = report.unopenable + report.malformed + coverage.diagnostics(samples: "the samples")
         if format == .text { output.write(coverage.table + "\n") }
-        output.write(DiagnosticFormatter.format(diagnostics, as: format, sources: loader.sources))
+        output.write(
+            DiagnosticFormatter.format(
+                diagnostics, as: format, sources: loader.sources, documentation: ProjectOptions.installedDocumentation))
         if !report.unopenable.isEmpty { throw ExitCode(ExitStatus.noInput.rawValue) }
         if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.rejects.rawValue) }
     }

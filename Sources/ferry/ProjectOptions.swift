@@ -26,4 +26,16 @@ struct ProjectOptions: ParsableArguments {
             project: project, environment: ProcessInfo.processInfo.environment,
             executablePath: Bundle.main.executablePath)
     }
+
+    /// The installed documentation, `PREFIX/share/doc/ferry/` beside `PREFIX/bin/ferry`, as a
+    /// `file:` URI; nil when ferry runs from where it was built.
+    static var installedDocumentation: String? {
+        guard let executable = Bundle.main.executablePath else { return nil }
+        let directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/doc/ferry")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else { return nil }
+        return directory.absoluteURL.absoluteString
+    }
 }

@@ -56,6 +56,8 @@ struct CheckTests {
         #expect(log["version"] as? String == "2.1.0")
         let run = try #require((log["runs"] as? [[String: Any]])?.first)
         #expect(run["columnKind"] as? String == "unicodeCodePoints")
+        let driver = ((run["tool"] as? [String: Any])?["driver"] as? [String: Any]) ?? [:]
+        #expect(driver["informationUri"] == nil, "no documentation installed beside a build: none made up")
         let results = try #require(run["results"] as? [[String: Any]])
         let rules = results.compactMap { $0["ruleId"] as? String }
         #expect(rules.contains("fixture.missing"))

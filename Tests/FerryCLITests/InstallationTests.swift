@@ -69,6 +69,19 @@ struct InstallationTests {
         #expect(Set(lines[2].split(separator: " ")) == ["export-a.xml", "export-b.xml"], "a rejects file")
     }
 
+    @Test func sarifPointsAtTheInstalledDocumentation() throws {
+        let result = try inAnotherDirectory(
+            "mkdir mappings && printf 'ferry_mapping: 1\\n' > mappings/broken.yaml && ferry check --format sarif mappings"
+        )
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let driver = try #require((run["tool"] as? [String: Any])?["driver"] as? [String: Any])
+        let uri = try #require(driver["informationUri"] as? String)
+        #expect(uri.hasPrefix("file://") && uri.hasSuffix("/share/doc/ferry/"), "\(uri)")
+        let codes = try #require(URL(string: uri)).appendingPathComponent("DiagnosticCodes.md")
+        #expect(FileManager.default.fileExists(atPath: codes.path), "the codes a SARIF rule names are documented there")
+    }
+
     @Test func zshAndFishCompletionsAreInstalled() throws {
         for path in ["share/zsh/site-functions/_ferry", "share/fish/vendor_completions.d/ferry.fish"] {
             let script = try String(contentsOf: prefix.appendingPathComponent(path), encoding: .utf8)

@@ -156,6 +156,7 @@ struct CLITests {
         #expect(result.stderr.contains("\(truncated.path):"), "\(result.stderr)")
         let reject = String(decoding: FerryTesting.bytes(rejects), as: UTF8.self)
         #expect(reject.contains("\"line\":28") && reject.contains("cut off"), "\(reject)")
+        #expect(reject.contains("\"reason\":\"the record was cut off: "), "a whole record's reason: \(reject)")
     }
 
     @Test func exitsWith65OnADoctype() throws {

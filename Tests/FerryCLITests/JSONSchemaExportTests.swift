@@ -18,7 +18,9 @@ struct JSONSchemaExportTests {
     }
 
     /// Validates records and returns one line per record: "ok" or "invalid: …".
-    func validate(type: String, records: [String]) throws -> [String] {
+    /// - Parameter standard: validate as most validators do: standard keywords only, numbers as
+    ///   binary floats.
+    func validate(type: String, records: [String], standard: Bool = false) throws -> [String] {
         let python = try #require(
             Self.python, "no Python with jsonschema; scripts/install-deps.sh installs python3-jsonschema")
         let directory = try cli.temporaryDirectory()
@@ -30,10 +32,9 @@ struct JSONSchemaExportTests {
         try Data((records.joined(separator: "\n") + "\n").utf8).write(to: recordsFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            python, FerryTesting.packageRoot.appendingPathComponent("scripts/validate-json-schema.py").path,
-            schemaFile.path, recordsFile.path,
-        ]
+        process.arguments =
+            [python, FerryTesting.packageRoot.appendingPathComponent("scripts/validate-json-schema.py").path]
+            + (standard ? ["--standard"] : []) + [schemaFile.path, recordsFile.path]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -105,5 +106,20 @@ struct JSONSchemaExportTests {
             try validate(type: "procurement.contract", records: [contract, declassified]) == [
                 "ok", "invalid: /classification: 'restricted' was expected",
             ])
+    }
+
+    /// Fraction digits are Ferry's own keyword, not `multipleOf`: a validator reading binary
+    /// floats accepts every valid amount, and one that reads the keyword still refuses a third digit.
+    @Test func fractionDigitsDoNotFailValidAmountsUnderBinaryFloats() throws {
+        let person = try #require(fixtureRecords("kadry-personnel").last)
+        let amounts = ["10430.37", "0.07", "78000.1"].map {
+            person.replacingOccurrences(of: "\"monthly_pay\":78000", with: "\"monthly_pay\":\($0)")
+        }
+        #expect(amounts.allSatisfy { $0 != person })
+        #expect(try validate(type: "personnel.record", records: amounts, standard: true) == ["ok", "ok", "ok"])
+        #expect(try validate(type: "personnel.record", records: amounts) == ["ok", "ok", "ok"])
+        let export = try cli.ferry(["schema", "export", "--format", "json-schema", "personnel.record"])
+        #expect(!export.stdout.contains("multipleOf"))
+        #expect(export.stdout.contains("\"x-ferry-maxFractionDigits\":2"))
     }
 }

@@ -2,11 +2,15 @@
 /// validate canonical records with their own tools.
 ///
 /// Every constraint JSON Schema can express is carried (types, patterns, lengths, bounds,
-/// `multipleOf` for fraction digits, enums, required fields, `if`/`then` for conditional
-/// rules and the classification a marking rule implies); comparisons between fields
-/// (`ferry_not_before`) cannot be expressed and are listed in `description`, checked by
+/// enums, required fields, `if`/`then` for conditional rules and the classification a marking
+/// rule implies). Fraction digits go in the vendor keyword `x-ferry-maxFractionDigits` with a
+/// `$comment`, since `multipleOf` fails valid decimals under binary floats; comparisons between
+/// fields (`ferry_not_before`) cannot be expressed and are listed in `description`, checked by
 /// `ferry validate`.
 public enum JSONSchemaExporter {
+    /// The vendor keyword for a decimal's largest number of fraction digits.
+    public static let fractionDigitsKeyword = "x-ferry-maxFractionDigits"
+
     /// The JSON Schema of a record type's canonical records.
     public static func export(_ schema: Schema) -> JSONValue {
         var definitions = JSONObject()
@@ -44,7 +48,10 @@ public enum JSONSchemaExporter {
         envelope["$schema"] = .string("https://json-schema.org/draft/2020-12/schema")
         envelope["$id"] = .string(schema.dataschema)
         envelope["title"] = .string(schema.recordType)
-        var description = "Canonical \(schema.recordType) records, schema version \(schema.version)."
+        var description =
+            "Canonical \(schema.recordType) records, schema version \(schema.version). Numbers are exact decimals "
+            + "as written: read them as decimals, not binary floats; \(fractionDigitsKeyword) bounds the digits "
+            + "after the decimal point, which no standard keyword counts."
         if !comparisons.isEmpty {
             description +=
                 " Checked by `ferry validate` but not expressible here: "
@@ -167,9 +174,12 @@ public enum JSONSchemaExporter {
             }
             if let maximum = field.maximum { schema["maximum"] = .number(maximum) }
             if let digits = field.maxFractionDigits {
-                // 10^-digits: "at most 2 fraction digits" is multipleOf 0.01.
-                let step = digits == 0 ? "1" : "0." + String(repeating: "0", count: digits - 1) + "1"
-                schema["multipleOf"] = ExactDecimal(parsing: step[...]).map(JSONValue.number)
+                // Not multipleOf 0.01: a validator reading numbers as binary floats finds 10430.37
+                // no multiple of 0.01. No keyword counts digits, so Ferry names its own.
+                schema[Self.fractionDigitsKeyword] = .integer(digits)
+                schema["$comment"] = .string(
+                    "at most \(digits) digits after the decimal point, counted in the number as written "
+                        + "(\(Self.fractionDigitsKeyword), a Ferry keyword; read numbers as decimals)")
             }
         case .boolean:
             schema["type"] = .string("boolean")

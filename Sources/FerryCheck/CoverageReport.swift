@@ -54,7 +54,7 @@ public struct CoverageReport {
                 severity, code: "coverage.unmapped",
                 message:
                     "input \(row.path) (seen \(row.seen)× in \(samples)) is read by no rule and not in xml.ignore: "
-                    + "a conversion loses it",
+                    + "a conversion loses it; map it, or list it in xml.ignore (wildcards * ** *:name @* allowed)",
                 at: mapping.xml.location)
         }
     }

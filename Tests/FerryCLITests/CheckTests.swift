@@ -124,6 +124,18 @@ struct CoverageTests {
         let ignored = try cli.ferry(["check", "-m", ignoring.path, "--sample", sample.path])
         #expect(ignored.status == 0, "\(ignored.stdout)")
         #expect(ignored.stdout.contains("Прозвище/@вид             1  ignored"))
+
+        // The same by wildcards: any depth, any namespace, any attribute.
+        for pattern in ["\"**/Прозвище\"", "\"*:Прозвище\"", "\"*\""] {
+            try Data(
+                mapping.replacingOccurrences(of: "  unmapped: error", with: "  unmapped: error\n  ignore: [\(pattern)]")
+                    .utf8
+            )
+            .write(to: ignoring)
+            let wildcard = try cli.ferry(["check", "-m", ignoring.path, "--sample", sample.path])
+            #expect(wildcard.status == 0, "\(pattern): \(wildcard.stdout)")
+            #expect(wildcard.stdout.contains("Прозвище/@вид             1  ignored"), "\(pattern)")
+        }
     }
 }
 

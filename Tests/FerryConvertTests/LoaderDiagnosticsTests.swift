@@ -179,6 +179,21 @@ struct LoaderDiagnosticsTests {
         Case(
             name: "header path below the records", file: "mapping.yaml", replace: "  count: Число",
             with: "  count: /Корень/Запись/@Число", expected: "mapping.yaml:11:10 [mapping.header-path]"),
+        Case(
+            name: "ignore path from the root", file: "mapping.yaml", replace: "  records: Корень/Запись",
+            with: "  records: Корень/Запись\n  ignore: [/Корень/Запись/X]", expected: "mapping.yaml:8:12 [mapping.path]"
+        ),
+        Case(
+            name: "wildcard inside a name", file: "mapping.yaml", replace: "  records: Корень/Запись",
+            with: "  records: Корень/Запись\n  ignore: [Подпись, \"Пр*\"]", expected: "mapping.yaml:8:21 [mapping.path]"
+        ),
+        Case(
+            name: "attribute wildcard before the end", file: "mapping.yaml", replace: "  records: Корень/Запись",
+            with: "  records: Корень/Запись\n  ignore: [\"@*/X\"]", expected: "mapping.yaml:8:12 [mapping.path]"),
+        Case(
+            name: "undeclared prefix in ignore", file: "mapping.yaml", replace: "  records: Корень/Запись",
+            with: "  records: Корень/Запись\n  ignore: [\"**/q:X\"]",
+            expected: "mapping.yaml:8:12 [mapping.unknown-prefix]"),
     ]
 
     @Test func theUneditedFilesLoadCleanly() throws {

@@ -4,9 +4,12 @@
 /// Paths are relative to the record element, written with the mapping's prefixes
 /// (`Адрес/@Индекс`, `products/product/OKPD2/code`). A rule that reads an element's text reads
 /// its descendants too; the elements above a path a rule reads are consumed as structure;
-/// an XPath rule consumes the elements and attributes it names. `xml.ignore` covers a path
-/// and everything below it.
+/// an XPath rule consumes the elements and attributes it names. An `xml.ignore` pattern
+/// (``IgnorePattern``, wildcards allowed) covers a path and everything below it.
 public struct InputCoverage: Sendable {
+    /// A name in the input: namespace URI (empty for none) and local name.
+    public typealias Name = (namespace: String, local: String)
+
     /// How a path is used.
     public enum Use: String, Sendable {
         case consumed, ignored, unmapped
@@ -24,7 +27,8 @@ public struct InputCoverage: Sendable {
     private var withDescendants: Set<String> = []
     private var containers: Set<String> = []
     private var xpathNames: Set<String> = []
-    private var ignored: Set<String> = []
+    /// Each path seen, as names, for the ignore patterns.
+    private var names: [String: (elements: [Name], attribute: Name?)] = [:]
     private var counts: [String: Int] = [:]
     private var order: [String] = []
 
@@ -33,7 +37,6 @@ public struct InputCoverage: Sendable {
         self.mapping = mapping
         collect(mapping.fields.map(\.rule), base: [])
         if let time = mapping.time { collect([time], base: []) }
-        for path in mapping.xml.ignored { ignored.insert(key(steps: path.elements, attribute: path.attribute)) }
         for (expression, _) in mapping.xpathExpressions {
             // Names in an expression: the tokens between its punctuation, prefixes included.
             let separators = Set("()[]|/@=<>!+*,'\" \t\n")
@@ -54,9 +57,14 @@ public struct InputCoverage: Sendable {
     }
 
     /// Counts one occurrence of a path (element names from the record down, optionally an attribute).
-    public mutating func visit(elements: [String], attribute: String?) {
-        let path = (elements + (attribute.map { ["@" + $0] } ?? [])).joined(separator: "/")
-        if counts[path] == nil { order.append(path) }
+    public mutating func visit(elements: [Name], attribute: Name?) {
+        var steps = elements.map { qualifiedName(namespace: $0.namespace, local: $0.local) }
+        if let attribute { steps.append("@" + qualifiedName(namespace: attribute.namespace, local: attribute.local)) }
+        let path = steps.joined(separator: "/")
+        if counts[path] == nil {
+            order.append(path)
+            names[path] = (elements, attribute)
+        }
         counts[path, default: 0] += 1
     }
 
@@ -75,8 +83,9 @@ public struct InputCoverage: Sendable {
         if let last = steps.last, xpathNames.contains(last.hasPrefix("@") ? String(last.dropFirst()) : last) {
             return .consumed
         }
-        for length in stride(from: steps.count, through: 1, by: -1)
-        where ignored.contains(steps.prefix(length).joined(separator: "/")) {
+        if let seen = names[path],
+            mapping.xml.ignored.contains(where: { $0.covers(seen.elements, attribute: seen.attribute) })
+        {
             return .ignored
         }
         return .unmapped

@@ -52,8 +52,9 @@ public struct XMLBinding: Sendable {
     public var rootAttributes: [(name: String, value: String)]
     /// The namespace written as the default (unprefixed) namespace, if any.
     public var defaultNamespace: String?
-    /// Paths inside records that the mapping ignores on purpose (with everything below them).
-    public var ignored: [NodePath]
+    /// Paths inside records that the mapping ignores on purpose (with everything below them),
+    /// wildcards allowed.
+    public var ignored: [IgnorePattern]
     /// What `ferry check` makes of input that no rule reads and `ignored` does not list.
     public var unmapped: UnmappedPolicy
     /// Where the `xml` section is written.

@@ -148,10 +148,10 @@ public struct MappingLoader {
                 if let value = attributes.string(key, diagnostics: &diagnostics) { rootAttributes.append((key, value)) }
             }
         }
-        var ignored: [NodePath] = []
+        var ignored: [IgnorePattern] = []
         if let ignoreNode = reader["ignore"] {
             if let items = ignoreNode.items {
-                ignored = items.compactMap { parsePath($0, context: context, diagnostics: &diagnostics) }
+                ignored = items.compactMap { parseIgnorePattern($0, context: context, diagnostics: &diagnostics) }
             } else {
                 diagnostics.error("yaml.kind", "ignore must be a list of paths", at: ignoreNode.location)
             }
@@ -231,6 +231,60 @@ public struct MappingLoader {
             if isAttribute { attribute = name } else { elements.append(name) }
         }
         return NodePath(elements: elements, attribute: attribute, isAbsolute: isAbsolute, description: text)
+    }
+
+    /// An `xml.ignore` entry: a path below the record whose steps may be `*`, `**`, `*:name`,
+    /// `@*` or `@*:name`.
+    private func parseIgnorePattern(_ node: DocumentNode, context: Context, diagnostics: inout DiagnosticList)
+        -> IgnorePattern?
+    {
+        guard let text = NodeReader.string(node, what: "a path", diagnostics: &diagnostics) else { return nil }
+        func refuse(_ message: String) -> IgnorePattern? {
+            diagnostics.error("mapping.path", message, at: node.location)
+            return nil
+        }
+        guard !text.hasPrefix("/") else {
+            return refuse("'\(text)': ignore paths are relative to the record element")
+        }
+        let steps = text.split(separator: "/", omittingEmptySubsequences: false)
+        var elements: [IgnorePattern.Step] = []
+        var attribute: IgnorePattern.Step?
+        for (index, step) in steps.enumerated() {
+            let isAttribute = step.hasPrefix("@")
+            let name = isAttribute ? step.dropFirst() : step
+            if isAttribute && index != steps.count - 1 {
+                return refuse("an attribute can only end a path: '\(text)'")
+            }
+            let parsed: IgnorePattern.Step
+            if name == "**" && !isAttribute {
+                parsed = .anyDepth
+            } else if name == "*" {
+                parsed = .any
+            } else if name.hasPrefix("*:"), isValidQName(name.dropFirst(2)), !name.dropFirst(2).contains(":") {
+                parsed = .anyNamespace(local: String(name.dropFirst(2)))
+            } else if isValidQName(name) {
+                let parts = name.split(separator: ":", maxSplits: 1)
+                var prefix: String? = parts.count == 2 ? String(parts[0]) : nil
+                if prefix == nil && !isAttribute { prefix = context.defaultNamespacePrefix }
+                var namespace = ""
+                if let prefix {
+                    guard let uri = context.namespaces[prefix] else {
+                        diagnostics.error(
+                            "mapping.unknown-prefix",
+                            "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces", at: node.location)
+                        return nil
+                    }
+                    namespace = uri
+                }
+                parsed = .name(namespace: namespace, local: String(parts.count == 2 ? parts[1] : parts[0]))
+            } else {
+                return refuse(
+                    "'\(text)' is not an ignore path: names, * (one element), ** (any depth), *:name (any "
+                        + "namespace), @name or @* at the end")
+            }
+            if isAttribute { attribute = parsed } else { elements.append(parsed) }
+        }
+        return IgnorePattern(elements: elements, attribute: attribute, description: text)
     }
 
     private func isValidQName(_ name: Substring) -> Bool {

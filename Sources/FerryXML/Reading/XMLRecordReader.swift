@@ -191,16 +191,18 @@ public final class XMLRecordReader {
 
     /// Counts every element and attribute path below a record, for coverage reports.
     public func countPaths(of record: Record, into coverage: inout InputCoverage) {
-        var names: [String] = []
+        var names: [InputCoverage.Name] = []
         Self.countPaths(below: XMLElement(record.node).node, names: &names, into: &coverage)
     }
 
-    private static func countPaths(below node: xmlNodePtr, names: inout [String], into coverage: inout InputCoverage) {
+    private static func countPaths(
+        below node: xmlNodePtr, names: inout [InputCoverage.Name], into coverage: inout InputCoverage
+    ) {
         var attribute = node.pointee.properties
         while let current = attribute {
             let local = current.pointee.name.map { UnsafePointer($0).string } ?? ""
             let namespace = current.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
-            coverage.visit(elements: names, attribute: coverage.qualifiedName(namespace: namespace, local: local))
+            coverage.visit(elements: names, attribute: (namespace, local))
             attribute = current.pointee.next
         }
         var child = node.pointee.children
@@ -208,7 +210,7 @@ public final class XMLRecordReader {
             if current.pointee.type == XML_ELEMENT_NODE {
                 let local = current.pointee.name.map { UnsafePointer($0).string } ?? ""
                 let namespace = current.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
-                names.append(coverage.qualifiedName(namespace: namespace, local: local))
+                names.append((namespace, local))
                 coverage.visit(elements: names, attribute: nil)
                 countPaths(below: current, names: &names, into: &coverage)
                 names.removeLast()

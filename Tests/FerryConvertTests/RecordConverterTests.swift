@@ -256,4 +256,36 @@ struct RecordConverterTests {
             #expect(run.lines.last?.contains("\"time\":\"2026-11-02T09:30:00+03:00\"") == true)
         }
     }
+
+    /// Registers write a date as itself or as a midnight date-time in the same element: one
+    /// pattern with an optional time reads both, and a time other than midnight is a reject.
+    @Test func aDatePatternWithAnOptionalTimeTakesMidnightOnly() throws {
+        let mapping = try Self.changedMapping(
+            "kadry-personnel", replacing: "birth_date: { path: ДатаРождения, date: DD.MM.YYYY }",
+            with: "birth_date: { path: ДатаРождения, date: \"DD.MM.YYYY[ HH:mm:ss]\" }")
+        let converter = try RecordConverter(mapping: mapping)
+        let record = { (number: Int, birth: String) in
+            """
+            <Сотрудник ЛичныйНомер="ДЕ-00000\(number)"><Фамилия>Петров</Фамилия><Имя>Олег</Имя>
+            <ДатаРождения>\(birth)</ДатаРождения><Звание>рядовой</Звание><ВоинскаяЧасть>в/ч 1</ВоинскаяЧасть>
+            <НачалоСлужбы>01.01.2020</НачалоСлужбы><Статус>действующий</Статус></Сотрудник>
+            """
+        }
+        let text = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Выгрузка Система="АСУ Кадры" Версия="2.3" ДатаВыгрузки="01.11.2026 08:00:00" ЧасовойПояс="+03:00">
+            <Сотрудники>\(record(1, "16.12.2019"))\(record(2, "15.01.2015 00:00:00"))\(record(3, "15.01.2015 10:30:00"))
+            </Сотрудники></Выгрузка>
+            """
+        for inParallel in [false, true] {
+            let run = Self.run(converter, Array(text.utf8), inParallel: inParallel)
+            #expect(run.lines.count == 2)
+            #expect(run.lines.first?.contains("\"birth_date\":\"2019-12-16\"") == true)
+            #expect(run.lines.last?.contains("\"birth_date\":\"2015-01-15\"") == true)
+            #expect(run.rejects.count == 1)
+            #expect(
+                run.rejects.first?.contains("/data/birth_date: has a time of day other than midnight") == true,
+                "\(run.rejects)")
+        }
+    }
 }

@@ -568,10 +568,8 @@ public struct MappingLoader {
                 }
             }
             if key == "date" {
-                if pattern?.hasTime == true {
-                    diagnostics.error(
-                        "mapping.date-pattern", "a date pattern has no time; use datetime:", at: node.location)
-                }
+                // A date pattern may read a time of day (`YYYY-MM-DD[THH:mm:ss]`): registers write
+                // dates as midnight date-times; any other time rejects the record.
                 return .date(pattern)
             }
             var offset: FieldRule?

@@ -147,6 +147,9 @@ public struct RecordMapper: Sendable {
                 guard let parts = pattern.parse(text[...]) else {
                     return fail("not an existing date in the pattern \(pattern)")
                 }
+                guard parts.hour == 0 && parts.minute == 0 && parts.second == 0 else {
+                    return fail("has a time of day other than midnight; the field holds a date")
+                }
                 return .string(parts.date.description)
             }
             guard CalendarDate(iso: text[...]) != nil else { return fail("not an existing date YYYY-MM-DD") }

@@ -111,12 +111,19 @@ public struct ProjectChecker {
                 report.diagnostics += outcome.problems
                 for mismatch in outcome.mismatches {
                     let file = directory.appendingPathComponent(mismatch.file).path
+                    let isMissing = !FileManager.default.fileExists(atPath: file)
+                    let message =
+                        if update {
+                            "rewrote \(mismatch.file) with the actual output"
+                        } else if isMissing {
+                            "case \(directory.lastPathComponent) has no \(mismatch.file), and the mapping gives "
+                                + "one: ferry check --update writes it from the actual output"
+                        } else {
+                            "\(mismatch.file) of case \(directory.lastPathComponent) differs from the actual output"
+                        }
                     var diagnostic = Diagnostic(
                         update ? .note : .error, code: update ? "fixture.updated" : "fixture.mismatch",
-                        message: update
-                            ? "rewrote \(mismatch.file) with the actual output"
-                            : "\(mismatch.file) of case \(directory.lastPathComponent) differs from the actual output",
-                        at: DocumentLocation(path: file, line: 1, column: 1))
+                        message: message, at: DocumentLocation(path: file, line: 1, column: 1))
                     if !update {
                         diagnostic.detail = FixtureRunner.diff(expected: mismatch.expected, actual: mismatch.actual)
                     }

@@ -289,7 +289,8 @@ extension Gateway {
                 }
                 position += 1
             })
-        parsed.malformed = report.malformed + report.warnings
+        // Notes (an export without records) say nothing wrong with the document.
+        parsed.malformed = report.malformed + report.warnings.filter { $0.severity >= .warning }
         return parsed
     }
 

@@ -13,7 +13,13 @@ struct PreparedService<Wrapped: Service>: Service {
     }
 
     func run() async throws {
-        try await preparation()
+        // A shutdown asked for while preparing ends the preparation and starts nothing.
+        do {
+            try await cancelWhenGracefulShutdown { try await preparation() }
+        } catch  where Task.isShuttingDownGracefully {
+            return
+        }
+        guard !Task.isShuttingDownGracefully else { return }
         try await wrapped.run()
     }
 }

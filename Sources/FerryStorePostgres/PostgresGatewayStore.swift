@@ -3,6 +3,7 @@ public import FerryStore
 import Foundation
 public import Logging
 import PostgresNIO
+import Synchronization
 
 /// The ``GatewayStore`` on PostgreSQL (postgres-nio), shared by any number of gateway instances.
 ///
@@ -20,6 +21,8 @@ import PostgresNIO
 ///   owns no task of its own.
 public final class PostgresGatewayStore: GatewayStore {
     let client: PostgresClient
+    /// Whether ``maintain()`` has run the pool, which can run only once.
+    private let poolStarted = Atomic<Bool>(false)
     let policy: RetryPolicy
     let logger: Logger
 
@@ -46,16 +49,26 @@ public final class PostgresGatewayStore: GatewayStore {
         return logger
     }
 
-    /// Runs the connection pool until the task is cancelled, which closes the connections; it
-    /// runs once in a store's life.
+    /// Runs the connection pool until the task is cancelled, which closes the connections.
+    ///
+    /// The pool runs once in a store's life: a later call returns at once, and the store's
+    /// operations then fail as unavailable.
     public func maintain() async {
+        guard !poolStarted.exchange(true, ordering: .relaxed) else { return }
         await client.run()
     }
 
     /// Applies the migrations the database lacks.
-    /// - Throws: ``StoreError/unavailable(_:cause:)`` when the server cannot be reached.
+    /// - Throws: ``StoreError/unavailable(_:cause:)`` when the server cannot be reached or a
+    ///   migration fails (a role without the right to create tables, say).
     public func prepare() async throws {
-        try await migrate()
+        do {
+            try await migrate()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.unavailable("the migrations could not be applied (\(error))")
+        }
     }
 
     static func clientConfiguration(_ location: StoreLocation.PostgresLocation) -> PostgresClient.Configuration {

@@ -29,9 +29,9 @@ struct Convert: ParsableCommand {
             records) when it is a terminal or with --summary; -q says nothing but errors.
 
             Exit status: 0 all converted; 1 some records rejected; 64 usage; 65 an input not \
-            well-formed, or a file whose root is not the mapping's; 66 an input cannot be opened; 74 the \
-            output or the rejects file cannot be written (a full device); 78 a schema or mapping is \
-            invalid. The highest wins.
+            well-formed, or a file whose root is not the mapping's; 66 an input cannot be opened; 73 the \
+            -o or --rejects file cannot be created; 74 the output or the rejects file cannot be written \
+            (a full device); 78 a schema or mapping is invalid. The highest wins.
             """
     )
 
@@ -143,7 +143,7 @@ struct Convert: ParsableCommand {
                     file = try AtomicOutputFile(path: output)
                 } catch {
                     errors.write("ferry: error: cannot create \(error.path): \(error.reason)\n")
-                    throw ExitCode(ExitStatus.noInput.rawValue)
+                    throw ExitCode(ExitStatus.cannotCreate.rawValue)
                 }
             }
             defer { file?.discard() }
@@ -262,8 +262,8 @@ final class RejectSink {
                 path == "-" ? errors : try BufferedOutput(creating: path)
             }
         } catch {
-            errors.write("error: cannot create the rejects file \(error.path): \(error.reason)\n")
-            throw ExitCode(ExitStatus.noInput.rawValue)
+            errors.write("ferry: error: cannot create the rejects file \(error.path): \(error.reason)\n")
+            throw ExitCode(ExitStatus.cannotCreate.rawValue)
         }
     }
 

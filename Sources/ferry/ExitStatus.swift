@@ -14,6 +14,8 @@ enum ExitStatus: Int32, Sendable, Comparable {
     case unavailable = 69
     /// An internal error: a bug (EX_SOFTWARE).
     case internalError = 70
+    /// An output file cannot be created (EX_CANTCREAT).
+    case cannotCreate = 73
     /// Output could not be written: a full device, an I/O error (EX_IOERR).
     case ioError = 74
     /// A schema or mapping is invalid (EX_CONFIG).

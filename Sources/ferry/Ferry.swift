@@ -11,7 +11,8 @@ struct Ferry: AsyncParsableCommand {
         discussion: """
             Exit status: 0 all converted; 1 some records rejected (the rest were written); 64 usage; \
             65 an input not well-formed or not decodable; 66 an input cannot be opened; 69 a service \
-            (the gateway, PostgreSQL) cannot be reached; 74 output cannot be written (a full device); \
+            (the gateway, PostgreSQL) cannot be reached; 73 an output file cannot be created; 74 output \
+            cannot be written (a full device); \
             78 a schema or mapping is invalid; 70 an internal error (a bug: please report it). When \
             several apply, the highest wins.
             """,

@@ -6,8 +6,8 @@ import Foundation
 struct ProjectOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "A project directory (with mappings/ and schemas/) searched first; then the current directory, "
-                + "FERRY_PATH's directories and the installed share/ferry.",
+            "A project directory (with mappings/ and schemas/) searched first; then FERRY_PATH's directories, "
+                + "the installed share/ferry and the current directory.",
             valueName: "DIR"))
     var project: String?
 
@@ -20,7 +20,7 @@ struct ProjectOptions: ParsableArguments {
         ).mappingNames.filter { $0.hasPrefix(prefix) }
     }
 
-    /// The search path: `--project`, the current directory, `FERRY_PATH`, the installed share directory.
+    /// The search path: `--project`, `FERRY_PATH`, the installed share directory, the current directory.
     var searchPath: ProjectSearchPath {
         .standard(
             project: project, environment: ProcessInfo.processInfo.environment,

@@ -43,6 +43,20 @@ struct CheckTests {
         #expect(try String(contentsOf: expected, encoding: .utf8) == original)
     }
 
+    @Test func saysAnExpectedFileIsMissingAndThatUpdateWritesIt() throws {
+        let project = try copyOfTheProject()
+        let expected = project.appendingPathComponent("Tests/Fixtures/snab2-requisition/example/output.ndjson")
+        try FileManager.default.removeItem(at: expected)
+        let failing = try cli.ferry(["check"], in: project)
+        #expect(failing.status == 1)
+        #expect(
+            failing.stdout.contains(
+                "output.ndjson:1:1: error: case example has no output.ndjson, and the mapping gives one: "
+                    + "ferry check --update writes it from the actual output [fixture.mismatch]"), "\(failing.stdout)")
+        #expect(try cli.ferry(["check", "--update"], in: project).status == 0)
+        #expect(FileManager.default.fileExists(atPath: expected.path))
+    }
+
     @Test func failsForAMappingWithoutACaseAndReportsSARIF() throws {
         let project = try copyOfTheProject()
         try FileManager.default.removeItem(at: project.appendingPathComponent("Tests/Fixtures/zakupki-contract"))

@@ -58,8 +58,75 @@ struct ConvertReportingTests {
         #expect(result.stderr == "ferry convert: 2 files, \(converted) records, 6 rejects\n")
     }
 
+    @Test func anOutputThatIsNotARegularFileIsWrittenInPlace() throws {
+        let result = try cli.ferry(["convert", "-m", "kadry-personnel", "-o", "/dev/null", example])
+        #expect(result.status == 0, "\(result.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: "/dev/null")
+        #expect(attributes[.type] as? FileAttributeType == .typeCharacterSpecial, "/dev/null is still a device")
+    }
+
+    @Test func anExistingOutputKeepsItsPermissionsAndALinkStaysALink() throws {
+        let directory = try cli.temporaryDirectory()
+        let file = directory.appendingPathComponent("records.ndjson")
+        try Data("earlier\n".utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        let link = directory.appendingPathComponent("latest.ndjson")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: file)
+        let result = try cli.ferry(["convert", "-m", "kadry-personnel", "-o", link.path, example])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == file.path)
+        #expect(try String(contentsOf: file, encoding: .utf8).hasPrefix("{\"specversion\""))
+        let permissions = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        #expect(try files(in: directory) == ["latest.ndjson", "records.ndjson"], "no temporary file left")
+    }
+
+    @Test func anInterruptedConversionLeavesNoTemporaryFile() throws {
+        let directory = try cli.temporaryDirectory()
+        let export = try Self.generatedExport(in: directory)
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = [
+            "convert", "-m", "snab2-requisition", "-o", directory.appendingPathComponent("out.ndjson").path,
+            export.path,
+        ]
+        process.currentDirectoryURL = FerryTesting.packageRoot
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait (bounded) until the temporary file is there, then interrupt as Ctrl-C does.
+        let deadline = Date().addingTimeInterval(20)
+        while try !files(in: directory).contains(where: { $0.hasPrefix(".out.ndjson.ferry-") }), Date() < deadline,
+            process.isRunning
+        {
+            usleep(10_000)
+        }
+        let wasWriting = process.isRunning
+        process.interrupt()
+        process.waitUntilExit()
+        if wasWriting {
+            #expect(process.terminationStatus == 130)
+        }
+        #expect(try files(in: directory) == ["export.xml"] || !wasWriting, "nothing half-written left")
+    }
+
+    /// An 8 MB format C export: long enough to take more than a second in a debug build.
+    static func generatedExport(in directory: URL) throws -> URL {
+        let export = directory.appendingPathComponent("export.xml")
+        let generate = Process()
+        generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        generate.arguments = ["python3", "Benchmarks/generate.py", "c", "8", export.path]
+        generate.currentDirectoryURL = FerryTesting.packageRoot
+        generate.standardOutput = FileHandle.nullDevice
+        try generate.run()
+        generate.waitUntilExit()
+        try #require(generate.terminationStatus == 0, "Benchmarks/generate.py failed")
+        return export
+    }
+
     @Test func quietSaysOnlyErrors() throws {
         let empty = #"<?xml version="1.0" encoding="UTF-8"?><REQLIST GEN="01.01.2026 10:00"/>"#
+        let noted = try cli.ferry(["convert", "-m", "snab2-requisition", "--summary", "-"], stdin: Data(empty.utf8))
+        #expect(noted.stderr.contains("[xml.no-records]") && noted.stderr.contains("ferry convert: 1 file"))
         let note = try cli.ferry(
             ["convert", "-m", "snab2-requisition", "-q", "--summary", "-"], stdin: Data(empty.utf8))
         #expect(note.status == 0)
@@ -72,14 +139,7 @@ struct ConvertReportingTests {
 
     @Test func aTerminalSeesProgressOnALongConversion() throws {
         let directory = try cli.temporaryDirectory()
-        let export = directory.appendingPathComponent("export.xml")
-        let generate = Process()
-        generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generate.arguments = ["python3", "Benchmarks/generate.py", "c", "8", export.path]
-        generate.currentDirectoryURL = FerryTesting.packageRoot
-        generate.standardOutput = FileHandle.nullDevice
-        try generate.run()
-        generate.waitUntilExit()
+        let export = try Self.generatedExport(in: directory)
         // script gives ferry a terminal for standard error; standard output still goes nowhere.
         let result = try cli.shell(
             "script -qfec \"\\\"$FERRY\\\" convert -m snab2-requisition '\(export.path)' > /dev/null\" /dev/null")

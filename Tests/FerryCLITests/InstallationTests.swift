@@ -28,6 +28,14 @@ struct InstallationTests {
         #expect(result.stdout == String(decoding: expected, as: UTF8.self))
     }
 
+    @Test func aMappingDroppedInTheWorkingDirectoryDoesNotStandInForTheInstalledOne() throws {
+        let planted = "mkdir mappings && printf 'not: a mapping\\n' > mappings/kadry-personnel.yaml"
+        let installed = try inAnotherDirectory("\(planted) && ferry convert -m kadry-personnel export-a.xml")
+        #expect(installed.status == 0, "the installed mapping: \(installed.stderr)")
+        let local = try inAnotherDirectory("\(planted) && ferry convert --project . -m kadry-personnel export-a.xml")
+        #expect(local.status == 78, "--project . puts the working directory first: \(local.stderr)")
+    }
+
     @Test func anUnknownMappingNameListsTheInstalledOnes() throws {
         let result = try inAnotherDirectory("ferry convert -m kadry-persnnel export-a.xml")
         #expect(result.status == 78)

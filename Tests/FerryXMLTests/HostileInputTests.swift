@@ -120,6 +120,8 @@ struct HostileInputTests {
 
     @Test func keepsLibxml2sWordsForContentAfterTheRoot() {
         #expect(failure(of: Array("<r><e/></r><r/>".utf8))?.message == "Extra content at the end of the document")
+        // A second root cut off is still content after the root, not a premature end.
+        #expect(failure(of: Array("<r><e/></r><r>".utf8))?.message == "Extra content at the end of the document")
     }
 
     @Test func cutsOffTheRecordATruncationStrikes() throws {

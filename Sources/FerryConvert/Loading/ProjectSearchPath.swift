@@ -16,9 +16,13 @@ public struct ProjectSearchPath: Sendable, Equatable {
     /// The current directory alone: where a project's own commands look.
     public static let currentDirectory = ProjectSearchPath(directories: ["."])
 
-    /// The command line's search path: `--project DIR`, then the current directory, then the
-    /// directories of `FERRY_PATH` (separated by `:`), then the installed share directory,
-    /// `PREFIX/share/ferry` beside `PREFIX/bin/ferry`.
+    /// The command line's search path: `--project DIR`, then the directories of `FERRY_PATH`
+    /// (separated by `:`), then the installed share directory, `PREFIX/share/ferry` beside
+    /// `PREFIX/bin/ferry`, and the current directory last.
+    ///
+    /// The current directory comes last so that files dropped where an operator happens to work
+    /// (an incoming directory, say) never stand in for the configured or installed mappings and
+    /// schemas; `--project .` puts it first.
     /// - Parameters:
     ///   - project: `--project DIR`, when given.
     ///   - environment: the process's environment (`FERRY_PATH`).
@@ -26,12 +30,13 @@ public struct ProjectSearchPath: Sendable, Equatable {
     public static func standard(project: String?, environment: [String: String], executablePath: String?)
         -> ProjectSearchPath
     {
-        var directories = [project, "."].compactMap { $0 }
+        var directories = [project].compactMap { $0 }
         directories += (environment["FERRY_PATH"] ?? "").split(separator: ":").map(String.init)
         if let executablePath {
             let bin = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
             directories.append(bin.deletingLastPathComponent().appendingPathComponent("share/ferry").path)
         }
+        directories.append(".")
         var seen: Set<String> = []
         return ProjectSearchPath(directories: directories.filter { seen.insert($0).inserted })
     }

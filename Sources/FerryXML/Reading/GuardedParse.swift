@@ -53,7 +53,7 @@ final class GuardedParse {
             let open = guarded.openElements
             if guarded.bytesRead == 0 {
                 message = "the document is empty"
-            } else if guarded.reachedEnd && open > 0 {
+            } else if guarded.reachedEnd && open > 0 && !guarded.rootClosed {
                 message =
                     "premature end of data: the input ends inside \(open) open \(open == 1 ? "element" : "elements")"
             }

@@ -34,6 +34,8 @@ struct MarkupGuard: ByteStream {
     private(set) var reachedEnd = false
     /// The elements whose start tag was read and whose end tag was not.
     var openElements: Int { depth }
+    /// Whether the root element's end tag was read: what follows it is extra content.
+    private(set) var rootClosed = false
 
     private enum State {
         case text, afterOpen, startTag, quoted(UInt16), endTag, otherTag, bang, comment(Int), cdata(Int), pi(Bool)
@@ -278,6 +280,7 @@ struct MarkupGuard: ByteStream {
             if unit == 0x3E {
                 state = .text
                 depth -= 1
+                if depth == 0 { rootClosed = true }
             }
         case .otherTag:
             if unit == 0x3E { state = .text }

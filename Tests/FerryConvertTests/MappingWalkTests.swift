@@ -109,7 +109,8 @@ struct MappingWalkTests {
     }
 
     /// A list's own problems (its length) come before its items' problems, as the validator
-    /// reports them; a record with a mapping problem is rejected for those alone.
+    /// reports them; a record with a mapping problem lists it first, then the schema problems
+    /// of everything else (not those at, above or below a value that could not be read).
     @Test func theCollectingWalkOrdersProblemsAsTheValidatorDoes() {
         var every = EveryProblem()
         every.recordProblem(RecordProblem(code: "record.pattern", pointer: "/data/a/0", message: "item"))
@@ -118,7 +119,11 @@ struct MappingWalkTests {
         every.recordProblem(RecordProblem(code: "record.max-items", pointer: "/data/b", message: "list"), before: mark)
         #expect(every.problems.map(\.pointer) == ["/data/a/0", "/data/b", "/data/b/0"])
         every.mappingProblem(RecordProblem(code: "mapping.value", pointer: "/data/c", message: "value"))
-        #expect(every.problems.map(\.code) == ["mapping.value"])
+        #expect(every.problems.map(\.pointer) == ["/data/c", "/data/a/0", "/data/b", "/data/b/0"])
+        every.mappingProblem(RecordProblem(code: "mapping.value", pointer: "/data/b/0", message: "item value"))
+        #expect(
+            every.problems.map(\.pointer) == ["/data/c", "/data/b/0", "/data/a/0"],
+            "the list and its item that could not be read say nothing more")
         #expect(throws: FirstProblemStops.Stopped.self) {
             try FirstProblemStops().recordProblem(RecordProblem(code: "record.required", pointer: "", message: ""))
         }

@@ -85,8 +85,11 @@ struct MappingPlanTests {
         let (problems, key) = plan.problems(of: FlatRecord.node, with: selector, headerTime: nil)
         #expect(key == nil)
         #expect(Set(problems.map(\.pointer)).isSuperset(of: ["/data/needed", "/data/status"]))
-        // Mapping problems stand alone: the record's schema problems would be about partial data.
-        #expect(problems.allSatisfy { $0.code.hasPrefix("mapping.") }, "\(problems)")
+        // The mapping's problems first, then the schema's about what could be read: the missing
+        // id and the priority below its minimum, not the needed date that did not parse.
+        let firstSchemaProblem = try #require(problems.firstIndex { !$0.code.hasPrefix("mapping.") })
+        #expect(problems[..<firstSchemaProblem].allSatisfy { $0.code.hasPrefix("mapping.") }, "\(problems)")
+        #expect(problems[firstSchemaProblem...].map(\.pointer) == ["/data/request_id", "/data/priority"])
         values["@NEED"] = Self.good["@NEED"]
         values["@ST"] = Self.good["@ST"]
         let schemaProblems = plan.problems(of: FlatRecord.node, with: FlatRecord(values: values), headerTime: nil)

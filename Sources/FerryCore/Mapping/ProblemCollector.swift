@@ -4,9 +4,9 @@
 /// (``EveryProblem``, for a reject's reasons).
 ///
 /// A problem is one of two kinds, as a reader meets them: the mapping could not read a value
-/// (`mapping.*`), or the mapped data breaks its schema (`record.*`). A record with a mapping
-/// problem is rejected for those alone, since the data checked against the schema would be
-/// partial.
+/// (`mapping.*`), or the mapped data breaks its schema (`record.*`). A reject lists both, the
+/// mapping's first, leaving out the schema problems of what could not be read (a required
+/// field missing because its value did not parse says nothing new).
 package protocol ProblemCollector {
     /// What the walk throws to stop: `Never` when it never stops.
     associatedtype Failure: Error
@@ -59,9 +59,19 @@ package struct EveryProblem: ProblemCollector {
     /// Creates an empty collection.
     package init() {}
 
-    /// The record's problems: those of reading its values when there are any, else those of
-    /// its data against the schema.
-    package var problems: [RecordProblem] { mapping.isEmpty ? record : mapping }
+    /// The record's problems: those of reading its values, then those of its data against the
+    /// schema, but for the latter's at, above or below a value that could not be read.
+    package var problems: [RecordProblem] {
+        guard !mapping.isEmpty else { return record }
+        let unread = mapping.map(\.pointer)
+        return mapping + record.filter { problem in !unread.contains { Self.overlap($0, problem.pointer) } }
+    }
+
+    /// Whether one JSON pointer is the other or lies below it.
+    private static func overlap(_ first: String, _ second: String) -> Bool {
+        first == second || first.hasPrefix(second + "/") || second.hasPrefix(first + "/") || first.isEmpty
+            || second.isEmpty
+    }
 
     package mutating func mappingProblem(_ problem: @autoclosure () -> RecordProblem) { mapping.append(problem()) }
 

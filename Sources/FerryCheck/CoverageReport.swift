@@ -18,17 +18,25 @@ public struct CoverageReport {
     }
 
     /// Counts every record of a document; a fault ends the document, keeping what was counted.
-    /// - Returns: the fault, if the document was not well-formed.
+    /// - Returns: what was wrong with the document: a fault, or a root that is not the mapping's
+    ///   (`xml.other-root`: no record in it was counted).
     @discardableResult
-    public mutating func add(_ document: InputSet.Document) -> XMLReadError? {
+    public mutating func add(_ document: InputSet.Document) -> Diagnostic? {
         let reader = XMLRecordReader(
             input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
+        coverage.begin(document: document.displayPath)
         do {
             while let record = try reader.next() { reader.countPaths(of: record, into: &coverage) }
-            return nil
         } catch {
-            return error
+            return error.diagnostic
         }
+        guard reader.rootMatches else {
+            return Diagnostic(
+                .error, code: "xml.other-root",
+                message: mapping.otherRootMessage(rootName: reader.rootName, rootNamespace: reader.rootNamespace),
+                at: DocumentLocation(path: document.displayPath, line: 1, column: 1))
+        }
+        return nil
     }
 
     /// One diagnostic per unmapped path, at the mapping's file, with the mapping's severity;
@@ -53,10 +61,24 @@ public struct CoverageReport {
             Diagnostic(
                 severity, code: "coverage.unmapped",
                 message:
-                    "input \(row.path) (seen \(row.seen)× in \(samples)) is read by no rule and not in xml.ignore: "
-                    + "a conversion loses it; map it, or list it in xml.ignore (wildcards * ** *:name @* allowed)",
-                at: mapping.xml.location)
+                    "input \(row.path) (seen \(row.seen)× in \(samples)) is read by no rule of \(mapping.name): a "
+                    + "conversion loses it; map it, or add it to the ignore: list of xml: in \(mapping.xml.location.path) "
+                    + "(wildcards * ** *:name @* allowed)",
+                at: row.first ?? mapping.xml.location)
         }
+    }
+
+    /// The table as JSON: each path with how often it was seen, its use and the documents it
+    /// was seen in.
+    public var json: JSONValue {
+        .array(
+            coverage.rows.map { row in
+                .object(
+                    JSONObject([
+                        ("path", .string(row.path)), ("seen", .integer(row.seen)), ("use", .string(row.use.rawValue)),
+                        ("files", .array(row.files.map(JSONValue.string))),
+                    ]))
+            })
     }
 
     /// The table of paths: seen, and consumed, ignored or unmapped.

@@ -100,6 +100,7 @@ public struct ProjectChecker {
         for directory in cases {
             let input = directory.appendingPathComponent("input.xml")
             if let bytes = try? Data(contentsOf: input) {
+                // A fixture's faults are the fixture runner's to report.
                 coverage.add(InputSet.Document(displayPath: input.path, stream: MemoryByteStream([UInt8](bytes))))
             }
         }

@@ -100,13 +100,25 @@ struct Check: ParsableCommand {
         var coverage = CoverageReport(mapping: mapping)
         var report = ConversionReport()
         InputSet(paths: samples).forEach(report: &report) { document, report in
-            if let fault = coverage.add(document) { report.malformed.append(fault.diagnostic) }
+            if let problem = coverage.add(document) { report.malformed.append(problem) }
         }
         let diagnostics = report.unopenable + report.malformed + coverage.diagnostics(samples: "the samples")
-        if format == .text { output.write(coverage.table + "\n") }
-        output.write(
-            DiagnosticFormatter.format(
-                diagnostics, as: format, sources: loader.sources, documentation: ProjectOptions.installedDocumentation))
+        switch format {
+        case .text:
+            output.write(coverage.table + "\n")
+            output.write(DiagnosticFormatter.format(diagnostics, as: .text, sources: loader.sources))
+        case .json:
+            // The table and the diagnostics in one document.
+            let formatted = DiagnosticFormatter.format(diagnostics, as: .json, sources: loader.sources)
+            let parsed = (try? JSONParser.parseDocument(Array(formatted.utf8))) ?? .array([])
+            let document = JSONObject([("paths", coverage.json), ("diagnostics", parsed)])
+            output.write(JSONWriter().bytes(.object(document)) + [0x0A])
+        case .sarif:
+            output.write(
+                DiagnosticFormatter.format(
+                    diagnostics, as: .sarif, sources: loader.sources,
+                    documentation: ProjectOptions.installedDocumentation))
+        }
         if !report.unopenable.isEmpty { throw ExitCode(ExitStatus.noInput.rawValue) }
         if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.rejects.rawValue) }
     }

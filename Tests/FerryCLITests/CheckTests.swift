@@ -93,6 +93,24 @@ struct CheckTests {
 struct CoverageTests {
     let cli = CLITests()
 
+    /// The line of the first occurrence of a text.
+    static func line(of text: String, in document: String) -> Int {
+        guard let range = document.range(of: text) else { return 0 }
+        return document[..<range.lowerBound].count { $0 == "\n" } + 1
+    }
+
+    @Test func aSampleOfAnotherRootIsSaidSoNamingBothRoots() throws {
+        let directory = try cli.temporaryDirectory()
+        let sample = directory.appendingPathComponent("other.xml")
+        try Data(#"<other xmlns="urn:o"><x/></other>"#.utf8).write(to: sample)
+        let result = try cli.ferry(["check", "-m", "kadry-personnel", "--sample", sample.path])
+        #expect(result.status == 1)
+        #expect(
+            result.stdout.contains(
+                "\(sample.path):1:1: error: the root element is other in urn:o, and mapping kadry-personnel reads "
+                    + "Выгрузка (no namespace): no records in it [xml.other-root]"), "\(result.stdout)")
+    }
+
     @Test func reportsInputNoRuleReadsByTheMappingsPolicy() throws {
         let directory = try cli.temporaryDirectory()
         let sample = directory.appendingPathComponent("sample.xml")
@@ -110,8 +128,18 @@ struct CoverageTests {
         #expect(warned.stdout.contains("Прозвище/@вид             1  unmapped"))
         #expect(warned.stdout.contains("Фамилия                   2  consumed"))
         #expect(
-            warned.stdout.contains("warning: input Прозвище (seen 1× in the samples) is read by no rule"),
-            "\(warned.stdout)")
+            warned.stdout.contains(
+                "\(sample.path):\(Self.line(of: "<Прозвище", in: extended)):1: warning: input Прозвище (seen 1× in the "
+                    + "samples) is read by no rule of kadry-personnel"),
+            "at the sample's first occurrence: \(warned.stdout)")
+        #expect(warned.stdout.contains("add it to the ignore: list of xml: in"), "names the key to use")
+        let json = try cli.ferry(["check", "-m", "kadry-personnel", "--sample", sample.path, "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [[String: Any]])
+        let nickname = try #require(paths.first { $0["path"] as? String == "Прозвище" })
+        #expect(nickname["seen"] as? Int == 1 && nickname["use"] as? String == "unmapped")
+        #expect(nickname["files"] as? [String] == [sample.path])
+        #expect((document["diagnostics"] as? [[String: Any]])?.first?["code"] as? String == "coverage.unmapped")
         #expect(
             !warned.stdout.contains("warning: input Прозвище/@вид"), "only the topmost unmapped path is a diagnostic")
 

@@ -267,14 +267,7 @@ public struct RecordConverter: Sendable {
             }
             return ending
         }
-        guard let expected = mapping.xml.recordPath.first else { return ending }
-        func named(_ local: String, _ namespace: String) -> String {
-            namespace.isEmpty ? "\(local) (no namespace)" : "\(local) in \(namespace)"
-        }
-        let found = rootName.map { named($0, rootNamespace ?? "") } ?? "missing"
-        let message =
-            "the root element is \(found), and mapping \(mapping.name) reads "
-            + "\(named(expected.localName, expected.namespaceURI)): no records in it"
+        let message = mapping.otherRootMessage(rootName: rootName, rootNamespace: rootNamespace)
         if document.isArchiveEntry {
             ending.warning = Diagnostic(.warning, code: "zip.skipped", message: "skipped: \(message)", at: location)
         } else {

@@ -20,6 +20,10 @@ public struct InputCoverage: Sendable {
         public let path: String
         public let seen: Int
         public let use: Use
+        /// The documents it was seen in, in the order first seen.
+        public let files: [String]
+        /// Where it was first seen.
+        public let first: DocumentLocation?
     }
 
     private let mapping: Mapping
@@ -31,6 +35,10 @@ public struct InputCoverage: Sendable {
     private var names: [String: (elements: [Name], attribute: Name?)] = [:]
     private var counts: [String: Int] = [:]
     private var order: [String] = []
+    private var files: [String: [String]] = [:]
+    private var firstSeen: [String: DocumentLocation] = [:]
+    /// The document being counted, named in ``Row/files`` and ``Row/first``.
+    private var document: String?
 
     /// Works out the paths a mapping's rules read.
     public init(mapping: Mapping) {
@@ -56,21 +64,33 @@ public struct InputCoverage: Sendable {
         return "\(prefix):\(local)"
     }
 
+    /// Starts counting the paths of a document, named in the rows.
+    public mutating func begin(document: String) { self.document = document }
+
     /// Counts one occurrence of a path (element names from the record down, optionally an attribute).
-    public mutating func visit(elements: [Name], attribute: Name?) {
+    /// - Parameter line: the line of the element (of the attribute's element) in the document.
+    public mutating func visit(elements: [Name], attribute: Name?, line: Int) {
         var steps = elements.map { qualifiedName(namespace: $0.namespace, local: $0.local) }
         if let attribute { steps.append("@" + qualifiedName(namespace: attribute.namespace, local: attribute.local)) }
         let path = steps.joined(separator: "/")
         if counts[path] == nil {
             order.append(path)
             names[path] = (elements, attribute)
+            if let document { firstSeen[path] = DocumentLocation(path: document, line: line, column: 1) }
         }
         counts[path, default: 0] += 1
+        if let document, files[path]?.last != document, files[path]?.contains(document) != true {
+            files[path, default: []].append(document)
+        }
     }
 
-    /// Every path seen, in first-seen order, with its count and use.
+    /// Every path seen, in first-seen order, with its count, use and where it was seen.
     public var rows: [Row] {
-        order.map { path in Row(path: path, seen: counts[path] ?? 0, use: use(of: path)) }
+        order.map { path in
+            Row(
+                path: path, seen: counts[path] ?? 0, use: use(of: path), files: files[path] ?? [],
+                first: firstSeen[path])
+        }
     }
 
     private func use(of path: String) -> Use {

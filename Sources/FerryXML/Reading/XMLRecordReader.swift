@@ -202,7 +202,7 @@ public final class XMLRecordReader {
         while let current = attribute {
             let local = current.pointee.name.map { UnsafePointer($0).string } ?? ""
             let namespace = current.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
-            coverage.visit(elements: names, attribute: (namespace, local))
+            coverage.visit(elements: names, attribute: (namespace, local), line: Int(xmlGetLineNo(node)))
             attribute = current.pointee.next
         }
         var child = node.pointee.children
@@ -211,7 +211,7 @@ public final class XMLRecordReader {
                 let local = current.pointee.name.map { UnsafePointer($0).string } ?? ""
                 let namespace = current.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
                 names.append((namespace, local))
-                coverage.visit(elements: names, attribute: nil)
+                coverage.visit(elements: names, attribute: nil, line: Int(xmlGetLineNo(current)))
                 countPaths(below: current, names: &names, into: &coverage)
                 names.removeLast()
             }

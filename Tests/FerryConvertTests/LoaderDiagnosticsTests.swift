@@ -191,6 +191,16 @@ struct LoaderDiagnosticsTests {
             name: "attribute wildcard before the end", file: "mapping.yaml", replace: "  records: Корень/Запись",
             with: "  records: Корень/Запись\n  ignore: [\"@*/X\"]", expected: "mapping.yaml:8:12 [mapping.path]"),
         Case(
+            name: "xpath with a prefix of several namespaces", file: "mapping.yaml",
+            replace: "xml:\n  records: Корень/Запись\nfields:\n  код: \"@Код\"",
+            with:
+                "xml:\n  namespaces: { t: [urn:a, \"\"] }\n  records: Корень/Запись\nfields:\n  код: { xpath: \"string(t:К)\" }",
+            expected: "mapping.yaml:10:17 [mapping.xpath-namespace]"),
+        Case(
+            name: "a prefix bound to an empty list", file: "mapping.yaml", replace: "xml:\n  records: Корень/Запись",
+            with: "xml:\n  namespaces: { t: [] }\n  records: Корень/Запись",
+            expected: "mapping.yaml:7:20 [mapping.unknown-prefix]"),
+        Case(
             name: "undeclared prefix in ignore", file: "mapping.yaml", replace: "  records: Корень/Запись",
             with: "  records: Корень/Запись\n  ignore: [\"**/q:X\"]",
             expected: "mapping.yaml:8:12 [mapping.unknown-prefix]"),

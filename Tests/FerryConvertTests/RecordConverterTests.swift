@@ -288,4 +288,30 @@ struct RecordConverterTests {
                 "\(run.rejects)")
         }
     }
+
+    /// A format that puts the same elements in a namespace in some files and in none in others:
+    /// one prefix bound to both reads either alike, and any path, the records' and the header's
+    /// included, matches.
+    @Test func aPrefixBoundToSeveralNamespacesReadsEach() throws {
+        let mapping = try Self.changedMapping(
+            "kadry-personnel", replacing: "  records: Выгрузка/Сотрудники/Сотрудник",
+            with: "  namespaces: { k: [\"urn:ferry:test:kadry\", \"\"] }\n  default_namespace: k\n"
+                + "  records: Выгрузка/Сотрудники/Сотрудник")
+        #expect(mapping.namespaceAlternatives["k"] == ["urn:ferry:test:kadry", ""])
+        let converter = try RecordConverter(mapping: mapping)
+        let plain = String(
+            decoding: FerryTesting.bytes(
+                FerryTesting.fixtures.appendingPathComponent("kadry-personnel/utf8-bom/input.xml")),
+            as: UTF8.self)
+        let namespaced = plain.replacingOccurrences(of: "<Выгрузка ", with: "<Выгрузка xmlns=\"urn:ferry:test:kadry\" ")
+        #expect(namespaced != plain)
+        let expected = Self.run(converter, Array(plain.utf8), inParallel: false)
+        #expect(expected.rejects.isEmpty && !expected.lines.isEmpty, "\(expected.rejects)")
+        for inParallel in [false, true] {
+            #expect(Self.run(converter, Array(namespaced.utf8), inParallel: inParallel) == expected)
+        }
+        // The shipped mapping, in no namespace, reads no record of the namespaced export.
+        let single = try RecordConverter(mapping: try loadMapping("kadry-personnel"))
+        #expect(Self.run(single, Array(namespaced.utf8), inParallel: false).lines.isEmpty)
+    }
 }

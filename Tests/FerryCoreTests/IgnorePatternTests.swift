@@ -19,14 +19,15 @@ struct IgnorePatternTests {
     }
 
     static let signature = IgnorePattern(
-        elements: [.anyDepth, .name(namespace: "", local: "signature")], attribute: nil, description: "**/signature")
+        elements: [.anyDepth, .name(namespaces: [""], local: "signature")], attribute: nil, description: "**/signature")
     static let anyNamespace = IgnorePattern(
         elements: [.anyNamespace(local: "printForm")], attribute: nil, description: "*:printForm")
     static let oneStep = IgnorePattern(
-        elements: [.name(namespace: "", local: "customer"), .any, .name(namespace: "", local: "note")], attribute: nil,
+        elements: [.name(namespaces: [""], local: "customer"), .any, .name(namespaces: [""], local: "note")],
+        attribute: nil,
         description: "customer/*/note")
     static let attributes = IgnorePattern(
-        elements: [.name(namespace: "", local: "customer")], attribute: .any, description: "customer/@*")
+        elements: [.name(namespaces: [""], local: "customer")], attribute: .any, description: "customer/@*")
 
     @Test(arguments: [
         (signature, "signature", true), (signature, "a/b/signature", true), (signature, "signature/@id", true),

@@ -13,8 +13,8 @@
 public struct IgnorePattern: Sendable, CustomStringConvertible {
     /// One step of the pattern.
     public enum Step: Sendable, Equatable {
-        /// A name, its namespace resolved when the mapping was loaded.
-        case name(namespace: String, local: String)
+        /// A name, its namespaces (a prefix may bind several) resolved when the mapping was loaded.
+        case name(namespaces: [String], local: String)
         /// `*`: any one element, or `@*` any attribute.
         case any
         /// `*:name`: any namespace.
@@ -24,8 +24,8 @@ public struct IgnorePattern: Sendable, CustomStringConvertible {
 
         func matches(namespace: String, local: String) -> Bool {
             switch self {
-            case .name(let expectedNamespace, let expectedLocal):
-                expectedNamespace == namespace && expectedLocal == local
+            case .name(let namespaces, let expectedLocal):
+                expectedLocal == local && namespaces.contains(namespace)
             case .any: true
             case .anyNamespace(let expectedLocal): expectedLocal == local
             case .anyDepth: false

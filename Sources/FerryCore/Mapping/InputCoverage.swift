@@ -58,9 +58,8 @@ public struct InputCoverage: Sendable {
     /// namespace or in none.
     public func qualifiedName(namespace: String, local: String) -> String {
         if namespace.isEmpty || namespace == mapping.xml.defaultNamespace { return local }
-        guard let prefix = mapping.namespaces.first(where: { $0.uri == namespace })?.prefix else {
-            return "{\(namespace)}\(local)"
-        }
+        let prefixes = mapping.namespaceAlternatives.filter { $0.value.contains(namespace) }.keys.sorted()
+        guard let prefix = prefixes.first else { return "{\(namespace)}\(local)" }
         return "\(prefix):\(local)"
     }
 

@@ -38,8 +38,12 @@ public struct Mapping: Sendable {
     public var fields: [FieldBinding]
     /// XPath expressions the rules use, indexed by ``FieldRule/Source/xpath(_:)``, with where each is written.
     public var xpathExpressions: [(expression: String, location: DocumentLocation)]
-    /// Namespace prefixes for XPath expressions.
+    /// The namespace prefixes with the URI each writes (its first), for XPath expressions and
+    /// the writing direction.
     public var namespaces: [(prefix: String, uri: String)]
+    /// Every URI each prefix matches, the written one first: several where a format varies its
+    /// namespaces between files (`""` standing for no namespace).
+    public var namespaceAlternatives: [String: [String]]
 }
 
 /// How the XML documents of a format look.

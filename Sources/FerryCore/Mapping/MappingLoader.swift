@@ -83,6 +83,15 @@ public struct MappingLoader {
                 reportUnmapped(schema.root, fields: fields, at: fieldsNode.location, owner: "", diagnostics: &local)
             }
         }
+        // libxml2's XPath binds one URI to a prefix: an expression cannot use one bound to several.
+        for prefix in context.namespaces.filter({ $0.value.count > 1 }).keys.sorted() {
+            for xpath in context.xpaths where Self.uses(prefix: prefix, in: xpath.expression) {
+                local.error(
+                    "mapping.xpath-namespace",
+                    "xpath uses prefix '\(prefix)', which binds several namespaces; XPath binds one: use a path, or a "
+                        + "prefix of one namespace", at: xpath.location)
+            }
+        }
         for table in context.codeTables.values where !context.usedTables.contains(table.table.name) {
             local.warning(
                 "mapping.unused-code-table", "code table \(table.table.name) is not used by any rule",
@@ -93,14 +102,31 @@ public struct MappingLoader {
         return Mapping(
             name: name, path: path, schemaReference: schemaReference, schema: schema, source: source,
             direction: direction, xml: xml, time: time, fields: fields, xpathExpressions: context.xpaths,
-            namespaces: context.namespaces.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 })
+            namespaces: context.namespaces.compactMap { prefix, uris in uris.first.map { (prefix, $0) } }
+                .sorted { $0.0 < $1.0 },
+            namespaceAlternatives: context.namespaces)
+    }
+
+    /// Whether an XPath expression names something with a prefix (`p:` not inside a longer name).
+    static func uses(prefix: String, in expression: String) -> Bool {
+        let needle = "\(prefix):"
+        var previous: Character?
+        var index = expression.startIndex
+        while index < expression.endIndex {
+            let isNameCharacter = previous.map { $0.isLetter || $0.isNumber || "_-.".contains($0) } ?? false
+            if !isNameCharacter && expression[index...].hasPrefix(needle) { return true }
+            previous = expression[index]
+            index = expression.index(after: index)
+        }
+        return false
     }
 
     // MARK: - Context
 
     private struct Context {
         var direction: Mapping.Direction
-        var namespaces: [String: String] = [:]
+        /// The URIs each prefix binds, the written one first.
+        var namespaces: [String: [String]] = [:]
         var defaultNamespacePrefix: String?
         var codeTables: [String: (table: CodeTable, location: DocumentLocation)] = [:]
         var usedTables: Set<String> = []
@@ -115,14 +141,29 @@ public struct MappingLoader {
         if let namespacesNode = reader["namespaces"] {
             let namespaces = NodeReader(namespacesNode, context: "namespaces", allowed: [], diagnostics: &diagnostics)
             for prefix in namespaces.orderedKeys {
-                if let uri = namespaces.string(prefix, diagnostics: &diagnostics) { context.namespaces[prefix] = uri }
+                guard let value = namespaces[prefix] else { continue }
+                if let items = value.items {
+                    // A list: the namespaces a format uses for the same elements, "" for none.
+                    let uris = items.compactMap {
+                        NodeReader.string($0, what: "a namespace URI", diagnostics: &diagnostics)
+                    }
+                    guard !uris.isEmpty else {
+                        diagnostics.error(
+                            "mapping.unknown-prefix", "prefix '\(prefix)' binds no namespace: give a URI or a list",
+                            at: value.location)
+                        continue
+                    }
+                    context.namespaces[prefix] = uris
+                } else if let uri = namespaces.string(prefix, diagnostics: &diagnostics) {
+                    context.namespaces[prefix] = [uri]
+                }
             }
         }
         var defaultNamespace: String?
         if let prefix = reader.string("default_namespace", diagnostics: &diagnostics) {
-            if let uri = context.namespaces[prefix] {
+            if let uris = context.namespaces[prefix] {
                 context.defaultNamespacePrefix = prefix
-                defaultNamespace = uri
+                defaultNamespace = uris.first
             } else {
                 diagnostics.error(
                     "mapping.unknown-prefix", "default_namespace names prefix '\(prefix)', which namespaces lacks",
@@ -217,17 +258,17 @@ public struct MappingLoader {
             var prefix: String? = parts.count == 2 ? String(parts[0]) : nil
             let local = String(parts.count == 2 ? parts[1] : parts[0])
             if prefix == nil && !isAttribute { prefix = context.defaultNamespacePrefix }
-            var namespace = ""
+            var namespaces = [""]
             if let prefix {
-                guard let uri = context.namespaces[prefix] else {
+                guard let uris = context.namespaces[prefix] else {
                     diagnostics.error(
                         "mapping.unknown-prefix", "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces",
                         at: location)
                     return nil
                 }
-                namespace = uri
+                namespaces = uris
             }
-            let name = NodePath.Name(namespace: namespace, local: local, prefix: prefix)
+            let name = NodePath.Name(namespaces: namespaces, local: local, prefix: prefix)
             if isAttribute { attribute = name } else { elements.append(name) }
         }
         return NodePath(elements: elements, attribute: attribute, isAbsolute: isAbsolute, description: text)
@@ -266,17 +307,17 @@ public struct MappingLoader {
                 let parts = name.split(separator: ":", maxSplits: 1)
                 var prefix: String? = parts.count == 2 ? String(parts[0]) : nil
                 if prefix == nil && !isAttribute { prefix = context.defaultNamespacePrefix }
-                var namespace = ""
+                var namespaces = [""]
                 if let prefix {
-                    guard let uri = context.namespaces[prefix] else {
+                    guard let uris = context.namespaces[prefix] else {
                         diagnostics.error(
                             "mapping.unknown-prefix",
                             "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces", at: node.location)
                         return nil
                     }
-                    namespace = uri
+                    namespaces = uris
                 }
-                parsed = .name(namespace: namespace, local: String(parts.count == 2 ? parts[1] : parts[0]))
+                parsed = .name(namespaces: namespaces, local: String(parts.count == 2 ? parts[1] : parts[0]))
             } else {
                 return refuse(
                     "'\(text)' is not an ignore path: names, * (one element), ** (any depth), *:name (any "

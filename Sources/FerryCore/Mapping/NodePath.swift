@@ -7,32 +7,51 @@
 /// Paths and names are immutable classes, shared by reference in the record loop.
 public final class NodePath: Sendable, CustomStringConvertible {
     /// A qualified name as namespace URI and local name, both as UTF-8 bytes for fast comparison.
+    ///
+    /// A name may match in several namespaces: a prefix of the mapping bound to a list of URIs
+    /// (`t: [http://…/types/1, ""]`, the empty one for no namespace) for formats that vary their
+    /// namespaces between files. The first is the one written back.
     public final class Name: Sendable, Hashable {
-        /// The namespace URI, empty for no namespace.
+        /// The namespace URI written back, empty for no namespace: the first of ``namespaces``.
         public let namespace: [UInt8]
+        /// Every namespace URI the name matches in, the written one first.
+        public let namespaces: [[UInt8]]
         /// The local name.
         public let local: [UInt8]
         /// The prefix the mapping wrote, kept for writing XML back.
         public let prefix: String?
 
-        public init(namespace: String, local: String, prefix: String?) {
-            self.namespace = Array(namespace.utf8)
+        /// A name in one namespace.
+        public convenience init(namespace: String, local: String, prefix: String?) {
+            self.init(namespaces: [namespace], local: local, prefix: prefix)
+        }
+
+        /// A name that matches in any of `namespaces` (at least one), the first written back.
+        public init(namespaces: [String], local: String, prefix: String?) {
+            self.namespaces = (namespaces.isEmpty ? [""] : namespaces).map { Array($0.utf8) }
+            namespace = self.namespaces[0]
             self.local = Array(local.utf8)
             self.prefix = prefix
         }
 
         /// The local name as a string.
         public var localName: String { String(decoding: local, as: UTF8.self) }
-        /// The namespace URI as a string.
+        /// The namespace URI written back, as a string.
         public var namespaceURI: String { String(decoding: namespace, as: UTF8.self) }
 
-        /// Whether two names have the same namespace URI and local name.
-        public func sameName(as other: Name) -> Bool { namespace == other.namespace && local == other.local }
+        /// Whether the name matches in a namespace (empty for none).
+        public func isIn(namespace uri: some Collection<UInt8>) -> Bool {
+            namespaces.contains { $0.elementsEqual(uri) }
+        }
+
+        /// Whether two names have the same local name and a namespace in common.
+        public func sameName(as other: Name) -> Bool {
+            local == other.local && namespaces.contains { other.namespaces.contains($0) }
+        }
 
         public static func == (lhs: Name, rhs: Name) -> Bool { lhs.sameName(as: rhs) && lhs.prefix == rhs.prefix }
 
         public func hash(into hasher: inout Hasher) {
-            hasher.combine(namespace)
             hasher.combine(local)
         }
     }

@@ -273,6 +273,13 @@ package struct RecordSnapshots: Sendable {
             return memcmp(bytes.baseAddress! + span.start, expected.baseAddress!, expected.count) == 0
         }
 
+        /// Whether a stored namespace URI is one of a name's alternatives (the first is compared
+        /// on the fast path already).
+        private func isIn(_ namespace: Span, _ name: NodePath.Name) -> Bool {
+            name.isIn(
+                namespace: UnsafeBufferPointer(rebasing: bytes[namespace.start..<namespace.start + namespace.count]))
+        }
+
         /// Calls `body` with each child element of `element` that has a name, in document order.
         func forEachChild(of element: Int, named name: NodePath.Name, _ body: (Int) -> Void) {
             name.local.withUnsafeBufferPointer { local in
@@ -281,7 +288,8 @@ package struct RecordSnapshots: Sendable {
                     while child >= 0 {
                         let node = nodes[child]
                         if node.kind == .element && equals(node.name, local)
-                            && (node.namespace.count == 0 ? namespace.isEmpty : equals(node.namespace, namespace))
+                            && ((node.namespace.count == 0 ? namespace.isEmpty : equals(node.namespace, namespace))
+                                || (name.namespaces.count > 1 && isIn(node.namespace, name)))
                         {
                             body(child)
                         }
@@ -354,7 +362,11 @@ package struct RecordSnapshots: Sendable {
                         let attribute = attributes[index]
                         let sameNamespace =
                             attribute.namespace.count == 0 ? namespace.isEmpty : equals(attribute.namespace, namespace)
-                        if sameNamespace && equals(attribute.name, local) { return attribute.value }
+                        if (sameNamespace || name.namespaces.count > 1 && isIn(attribute.namespace, name))
+                            && equals(attribute.name, local)
+                        {
+                            return attribute.value
+                        }
                     }
                     return nil
                 }

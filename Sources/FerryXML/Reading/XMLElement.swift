@@ -33,9 +33,9 @@ struct XMLElement {
         var attribute = node.pointee.properties
         while let current = attribute {
             if let local = current.pointee.name, UnsafePointer(local).equals(name.local) {
-                let namespace = current.pointee.ns?.pointee.href
-                let sameNamespace = namespace.map { UnsafePointer($0).equals(name.namespace) } ?? name.namespace.isEmpty
-                if sameNamespace { return Self.attributeValue(current) }
+                if name.matches(local: local, namespace: current.pointee.ns?.pointee.href.map(UnsafePointer.init)) {
+                    return Self.attributeValue(current)
+                }
             }
             attribute = current.pointee.next
         }

@@ -170,6 +170,19 @@ struct LoaderDiagnosticsTests {
             with: "direction: read\ntime: { path: \"@T\", datetime: DD.MM.YYYY HH:mm }",
             expected: "mapping.yaml:6:31 [mapping.offset]"),
         Case(
+            name: "an unknown time zone", file: "mapping.yaml", replace: "direction: read",
+            with: "direction: read\ntime: { path: \"@T\", datetime: DD.MM.YYYY HH:mm, zone: Mars/Olympus }",
+            expected: "mapping.yaml:6:55 [mapping.zone]"),
+        Case(
+            name: "a zone without a pattern", file: "mapping.yaml", replace: "direction: read",
+            with: "direction: read\ntime: { path: \"@T\", datetime: iso, zone: Europe/Moscow }",
+            expected: "mapping.yaml:6:42 [mapping.zone]"),
+        Case(
+            name: "a zone beside an offset", file: "mapping.yaml", replace: "direction: read",
+            with:
+                "direction: read\ntime: { path: \"@T\", datetime: DD.MM.YYYY HH:mm, offset: \"@O\", zone: Europe/Moscow }",
+            expected: "mapping.yaml:6:57 [mapping.zone]"),
+        Case(
             name: "unmapped policy", file: "mapping.yaml", replace: "  records: Корень/Запись",
             with: "  records: Корень/Запись\n  unmapped: complain",
             expected: "mapping.yaml:8:13 [mapping.unmapped-policy]"),

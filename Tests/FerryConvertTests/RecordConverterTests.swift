@@ -314,4 +314,56 @@ struct RecordConverterTests {
         let single = try RecordConverter(mapping: try loadMapping("kadry-personnel"))
         #expect(Self.run(single, Array(namespaced.utf8), inParallel: false).lines.isEmpty)
     }
+
+    /// Local times in a named zone with daylight saving: the offset comes from the zone's rules,
+    /// a time the clocks skip is a reject, one they pass twice takes the earlier instant, and the
+    /// writing direction gives local time back.
+    @Test func aZoneGivesEachLocalTimeItsOffset() throws {
+        let mapping = try Self.changedMapping(
+            "snab2-requisition", replacing: "    offset: \"@TZ\"", with: "    zone: America/New_York")
+        let converter = try RecordConverter(mapping: mapping)
+        let requisition = { (id: String, need: String) in
+            """
+            <REQ ID="\(id)" UNIT="в/ч 1" PRIO="1" NEED="\(need)" ST="УТВ"><LOC LAT="1,0" LON="2,0"/>\
+            <ITEM NSN="8970-21-001-2345" QTY="1" UOM="шт">x</ITEM></REQ>
+            """
+        }
+        let text = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <REQLIST GEN="2026-11-25T10:00:00+03:00">\(requisition("summer", "15.07.2026 10:00"))\
+            \(requisition("winter", "15.01.2026 10:00"))\(requisition("gap", "08.03.2026 02:30"))\
+            \(requisition("overlap", "01.11.2026 01:30"))</REQLIST>
+            """
+        for inParallel in [false, true] {
+            let run = Self.run(converter, Array(text.utf8), inParallel: inParallel)
+            let needed = run.lines.map { line in
+                line.range(of: #""needed_by":"[^"]*""#, options: .regularExpression).map { String(line[$0]) } ?? line
+            }
+            #expect(
+                needed == [
+                    #""needed_by":"2026-07-15T10:00:00-04:00""#, #""needed_by":"2026-01-15T10:00:00-05:00""#,
+                    #""needed_by":"2026-11-01T01:30:00-04:00""#,
+                ])
+            #expect(run.rejects.count == 1)
+            #expect(
+                run.rejects.first?.contains("08.03.2026 02:30 does not exist in America/New_York") == true,
+                "\(run.rejects)")
+        }
+        // Written back: local time in the zone, whatever offset the record carries (here a record
+        // of the shipped mapping, which reads its offset from TZ).
+        let utc = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <REQLIST GEN="2026-11-25T10:00:00+03:00"><REQ ID="utc" UNIT="в/ч 1" PRIO="1" NEED="15.07.2026 14:00" \
+            TZ="+00:00" ST="УТВ"><LOC LAT="1,0" LON="2,0"/><ITEM NSN="8970-21-001-2345" QTY="1" UOM="шт">x</ITEM></REQ></REQLIST>
+            """
+        let shipped = try RecordConverter(mapping: try loadMapping("snab2-requisition"))
+        let record = try #require(Self.run(shipped, Array(utc.utf8), inParallel: false).lines.first)
+        #expect(record.contains("2026-07-15T14:00:00"))
+        var report = ConversionReport()
+        var written: [UInt8] = []
+        try ReverseConverter(mapping: mapping).convert(
+            bytes: Array(record.utf8), path: "records.ndjson", report: &report, write: { written += $0 },
+            reject: { Issue.record("rejected: \($0.reason)") })
+        #expect(String(decoding: written, as: UTF8.self).contains("NEED=\"15.07.2026 10:00\""))
+    }
 }

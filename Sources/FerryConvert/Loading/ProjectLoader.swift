@@ -107,7 +107,10 @@ public struct ProjectLoader {
             return nil
         }
         guard let schema = schema(at: schemaPath) else { return nil }
-        guard let mapping = MappingLoader().load(document, schema: schema, diagnostics: &diagnostics) else {
+        guard
+            let mapping = MappingLoader(timeZones: FoundationTimeZones()).load(
+                document, schema: schema, diagnostics: &diagnostics)
+        else {
             return nil
         }
         for (expression, location) in mapping.xpathExpressions where !XPathProgram.compiles(expression) {

@@ -49,6 +49,8 @@ public final class FieldRule: @unchecked Sendable {
         case date(DatePattern?)
         /// A date-time in a pattern, with the offset read from a path or fixed; nil pattern: RFC 3339 as given.
         case datetime(DatePattern?, offset: FieldRule?)
+        /// A local date-time in a pattern, in a named time zone whose rules give its offset.
+        case zonedDatetime(DatePattern, zone: any TimeZoneRules)
         case code(CodeTable)
     }
 

@@ -9,12 +9,18 @@ public struct MappingLoader {
     ]
     static let ruleKeys = [
         "path", "xpath", "join", "separator", "first", "part", "const", "present", "fields", "date", "datetime",
-        "offset", "decimal", "integer", "boolean", "code", "codes", "text", "default", "required", "description",
+        "offset", "zone", "decimal", "integer", "boolean", "code", "codes", "text", "default", "required",
+        "description",
     ]
     static let sourceKeys = ["path", "xpath", "join", "first", "const", "present"]
 
+    /// Where `zone:` names are looked up; without one a `zone:` rule is a load error.
+    let timeZones: (any TimeZoneProvider)?
+
     /// Creates a loader.
-    public init() {}
+    /// - Parameter timeZones: the zones `zone:` may name (FerryConvert's loader passes
+    ///   Foundation's); FerryCore has no zone data of its own.
+    public init(timeZones: (any TimeZoneProvider)? = nil) { self.timeZones = timeZones }
 
     /// The schema file a mapping names, relative to the mapping file, and where it is named.
     public static func schemaReference(in document: DocumentNode) -> (path: String, location: DocumentLocation)? {
@@ -105,6 +111,33 @@ public struct MappingLoader {
             namespaces: context.namespaces.compactMap { prefix, uris in uris.first.map { (prefix, $0) } }
                 .sorted { $0.0 < $1.0 },
             namespaceAlternatives: context.namespaces)
+    }
+
+    /// A `datetime:` rule with `zone:`: local times whose offset the zone's rules give.
+    private func zonedDatetime(
+        _ pattern: DatePattern?, zoneNode: DocumentNode, datetimeNode: DocumentNode, reader: NodeReader,
+        diagnostics: inout DiagnosticList
+    ) -> FieldRule.Parser? {
+        guard let pattern else {
+            diagnostics.error(
+                "mapping.zone", "zone: goes with a datetime pattern; RFC 3339 values carry their offset",
+                at: zoneNode.location)
+            return nil
+        }
+        if let offsetNode = reader["offset"] {
+            diagnostics.error("mapping.zone", "give offset: or zone:, not both", at: offsetNode.location)
+            return nil
+        }
+        guard let name = NodeReader.string(zoneNode, what: "a time zone name", diagnostics: &diagnostics) else {
+            return nil
+        }
+        guard let zone = timeZones?.zone(named: name) else {
+            diagnostics.error(
+                "mapping.zone", "unknown time zone '\(name)': give an IANA name such as America/New_York",
+                at: zoneNode.location)
+            return nil
+        }
+        return .zonedDatetime(pattern, zone: zone)
     }
 
     /// Whether an XPath expression names something with a prefix (`p:` not inside a longer name).
@@ -554,14 +587,14 @@ public struct MappingLoader {
         switch (parser, type) {
         case (.text, .string), (.text, .enumeration), (.integer, .integer), (.integer, .decimal),
             (.decimal, .decimal), (.boolean, .boolean), (.date, .date), (.datetime, .datetime),
-            (.code, .enumeration), (.code, .string), (_, .object):
+            (.zonedDatetime, .datetime), (.code, .enumeration), (.code, .string), (_, .object):
             return nil
         case (.text, _): return "text cannot fill a \(type.name) field without a parser"
         case (.integer, _): return "an integer parser cannot fill it"
         case (.decimal, _): return "a decimal parser cannot fill it"
         case (.boolean, _): return "a boolean parser cannot fill it"
         case (.date, _): return "a date parser cannot fill it"
-        case (.datetime, _): return "a datetime parser cannot fill it"
+        case (.datetime, _), (.zonedDatetime, _): return "a datetime parser cannot fill it"
         case (.code, _): return "a code table yields codes, not \(type.name)"
         }
     }
@@ -593,8 +626,8 @@ public struct MappingLoader {
                 at: reader.node.location)
             return nil
         }
-        if reader["offset"] != nil && parserKeys.first != "datetime" {
-            diagnostics.error("mapping.parser", "offset: goes with datetime:", at: reader["offset"]?.location)
+        for key in ["offset", "zone"] where reader[key] != nil && parserKeys.first != "datetime" {
+            diagnostics.error("mapping.parser", "\(key): goes with datetime:", at: reader[key]?.location)
         }
         guard let key = parserKeys.first, let node = reader[key] else { return nil }
         switch key {
@@ -613,6 +646,10 @@ public struct MappingLoader {
                 // dates as midnight date-times; any other time rejects the record.
                 return .date(pattern)
             }
+            if let zoneNode = reader["zone"] {
+                return zonedDatetime(
+                    pattern, zoneNode: zoneNode, datetimeNode: node, reader: reader, diagnostics: &diagnostics)
+            }
             var offset: FieldRule?
             if let offsetNode = reader["offset"] {
                 let offsetField = FieldDefinition(
@@ -622,7 +659,8 @@ public struct MappingLoader {
             } else if pattern != nil {
                 diagnostics.error(
                     "mapping.offset",
-                    "a datetime pattern needs offset: (a path or a rule), since RFC 3339 requires one",
+                    "a datetime pattern needs offset: (a path or a rule) or zone: (a time zone name), since RFC 3339 "
+                        + "requires an offset",
                     at: node.location)
             }
             return .datetime(pattern, offset: offset)

@@ -172,6 +172,15 @@ public struct RecordMapper: Sendable {
                 return fail("the offset is not ±HH:MM")
             }
             return .string(parts.rfc3339(offset: offset))
+        case .zonedDatetime(let pattern, let zone):
+            guard let parts = pattern.parse(text[...]) else {
+                return fail("not an existing date-time in the pattern \(pattern)")
+            }
+            // In an overlap the clocks show the time twice: the earlier instant is taken.
+            guard let offset = zone.offsets(forLocal: parts).first else {
+                return fail("\(text) does not exist in \(zone.identifier): the clocks skip it (daylight saving)")
+            }
+            return .string(parts.rfc3339(offset: DateTimeText.offset(seconds: offset)))
         case .code(let table):
             if let code = table.code(for: text) { return .string(code) }
             if table.notFound == .keep { return .string(text) }

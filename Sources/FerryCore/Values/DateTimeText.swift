@@ -66,4 +66,23 @@ public enum DateTimeText {
         }
         return "\(sign)\(pad(h, 2)):\(pad(minutes, 2))"
     }
+
+    /// An offset of seconds east of UTC as RFC 3339 writes it: `+03:00`, `-05:00`, `Z` for none.
+    public static func offset(seconds: Int) -> String {
+        guard seconds != 0 else { return "Z" }
+        let minutes = abs(seconds) / 60
+        let hours = String(minutes / 60), rest = String(minutes % 60)
+        return (seconds < 0 ? "-" : "+") + String(repeating: "0", count: 2 - hours.count) + hours + ":"
+            + String(repeating: "0", count: 2 - rest.count) + rest
+    }
+
+    /// The offset of an RFC 3339 date-time in seconds east of UTC.
+    public static func offsetSeconds(of dateTime: Substring) -> Int? {
+        if dateTime.hasSuffix("Z") || dateTime.hasSuffix("z") { return 0 }
+        let tail = Array(dateTime.utf8.suffix(6))
+        guard tail.count == 6, tail[0] == UInt8(ascii: "+") || tail[0] == UInt8(ascii: "-"),
+            let hours = CalendarDate.number(tail[1..<3]), let minutes = CalendarDate.number(tail[4..<6])
+        else { return nil }
+        return (tail[0] == UInt8(ascii: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
+    }
 }

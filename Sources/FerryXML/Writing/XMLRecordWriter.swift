@@ -176,6 +176,11 @@ public final class XMLRecordWriter {
         case (.datetime(let pattern?, _), .string(let s)):
             guard let parts = DatePattern.Parts(rfc3339: s[...]) else { return s }
             return pattern.format(parts)
+        case (.zonedDatetime(let pattern, let zone), .string(let s)):
+            // Local time in the zone, whatever offset the record's instant was written with.
+            guard let parts = DatePattern.Parts(rfc3339: s[...]), let offset = DateTimeText.offsetSeconds(of: s[...])
+            else { return s }
+            return pattern.format(zone.localTime(of: parts, offset: offset))
         case (.code(let table), .string(let s)):
             return table.word(for: s) ?? s
         case (_, .string(let s)): return s

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Ferry builds and runs with, when any is missing.
 # Build: libxml2 and libyaml headers (with pkg-config), zlib for ZIP archives, SQLite for the
-# gateway's store. Tests and benchmarks: libxml2-utils (xmllint), xsltproc, python3 with venv
+# gateway's store; tzdata for the time zones mappings name (`zone:`). Tests and benchmarks: libxml2-utils (xmllint), xsltproc, python3 with venv
 # (LinkML's tools for scripts/check-linkml.sh), jsonschema (an independent validator) and
 # the Python package cryptography.
 set -euo pipefail
-packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3 python3-venv python3-jsonschema time curl openssl)
+packages=(pkg-config libxml2-dev libyaml-dev zlib1g-dev libsqlite3-dev libxml2-utils xsltproc python3 python3-venv python3-jsonschema time curl openssl tzdata)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

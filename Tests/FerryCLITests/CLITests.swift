@@ -36,19 +36,7 @@ struct CLITests {
         process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "FERRY_TOKEN" }
             .merging(environment) { _, new in new }
         process.currentDirectoryURL = directory
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        return try run(process, stdin: stdin)
     }
 
     /// Runs a bash command line with `$FERRY` set to the built binary, in the package root.
@@ -58,10 +46,18 @@ struct CLITests {
         process.arguments = ["-c", script]
         process.environment = ProcessInfo.processInfo.environment.merging(["FERRY": Self.binary.path]) { $1 }
         process.currentDirectoryURL = FerryTesting.packageRoot
-        let output = Pipe(), errors = Pipe()
+        return try run(process, stdin: Data())
+    }
+
+    /// Runs a process through pipes to its end: its status, standard output and standard error.
+    private func run(_ process: Process, stdin: Data) throws -> Result {
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        input.fileHandleForWriting.write(stdin)
+        try input.fileHandleForWriting.close()
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         let errData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -366,4 +366,48 @@ struct RecordConverterTests {
             reject: { Issue.record("rejected: \($0.reason)") })
         #expect(String(decoding: written, as: UTF8.self).contains("NEED=\"15.07.2026 10:00\""))
     }
+
+    /// A header element before the records (not an attribute of their ancestors) gives every
+    /// record its value; one after the first record is a warning and gives none.
+    @Test func aHeaderElementBeforeTheRecordsIsReadForEachRecord() throws {
+        let mapping = try Self.changedMapping(
+            "kadry-personnel", replacing: "path: /Выгрузка/@ДатаВыгрузки", with: "path: /Выгрузка/Заголовок/Создан")
+        #expect(mapping.xml.headerPaths.map(\.description) == ["/Выгрузка/Заголовок/Создан"])
+        let converter = try RecordConverter(mapping: mapping)
+        let record = { (number: Int) in
+            """
+            <Сотрудник ЛичныйНомер="ДЕ-00000\(number)"><Фамилия>Петров</Фамилия><Имя>Олег</Имя>
+            <ДатаРождения>01.01.1990</ДатаРождения><Звание>рядовой</Звание><ВоинскаяЧасть>в/ч 1</ВоинскаяЧасть>
+            <НачалоСлужбы>01.01.2020</НачалоСлужбы><Статус>действующий</Статус></Сотрудник>
+            """
+        }
+        let header = "<Заголовок><Источник>АСУ</Источник><Создан> 01.11.2026 08:00:00 </Создан></Заголовок>"
+        let before = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Выгрузка ЧасовойПояс="+03:00">\(header)<Сотрудники>\(record(1))\(record(2))</Сотрудники></Выгрузка>
+            """
+        for inParallel in [false, true] {
+            let run = Self.run(converter, Array(before.utf8), inParallel: inParallel)
+            #expect(run.rejects.isEmpty, "\(run.rejects)")
+            #expect(run.lines.count == 2)
+            #expect(run.lines.allSatisfy { $0.contains("\"time\":\"2026-11-01T08:00:00+03:00\"") }, "\(run.lines)")
+        }
+        let after = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Выгрузка ЧасовойПояс="+03:00"><Сотрудники>\(record(1))</Сотрудники>
+            \(header)</Выгрузка>
+            """
+        var report = ConversionReport()
+        var lines: [UInt8] = []
+        converter.convertToNDJSON(
+            InputSet.Document(displayPath: "export.xml", stream: MemoryByteStream(Array(after.utf8))),
+            report: &report, inParallel: true, write: { lines += $0 }, reject: { _ in })
+        #expect(!String(decoding: lines, as: UTF8.self).contains("\"time\""), "no value for a late header")
+        #expect(
+            report.warnings.map(\.description) == [
+                "export.xml:5:1: warning: /Выгрузка/Заголовок/Создан comes after the first record: the records "
+                    + "before it and after it see no value for it (header values are read before the first record) "
+                    + "[xml.late-header]"
+            ])
+    }
 }

@@ -169,13 +169,30 @@ public struct RecordConverter: Sendable {
     private struct Ending: Sendable {
         var malformed: Diagnostic?
         var warning: Diagnostic?
+        /// Header paths met only after the first record.
+        var warnings: [Diagnostic] = []
         /// The document was read through and held no record.
         var hadNoRecords = false
 
         func add(to report: inout ConversionReport) {
             if let malformed { report.malformed.append(malformed) }
             if let warning { report.warnings.append(warning) }
+            report.warnings += warnings
             if hadNoRecords { report.documentsWithoutRecords += 1 }
+        }
+    }
+
+    /// A warning for each header path that matched only after the first record began, where
+    /// it matched: the records saw no value for it.
+    private func lateHeaderWarnings(_ late: [(path: NodePath, line: Int)], in document: InputSet.Document)
+        -> [Diagnostic]
+    {
+        late.map { path, line in
+            Diagnostic(
+                .warning, code: "xml.late-header",
+                message: "\(path) comes after the first record: the records before it and after it see no value "
+                    + "for it (header values are read before the first record)",
+                at: DocumentLocation(path: document.displayPath, line: line, column: 1))
         }
     }
 
@@ -186,7 +203,8 @@ public struct RecordConverter: Sendable {
         interrupted: (Reject) -> Void
     ) -> Ending {
         let reader = XMLRecordReader(
-            input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath)
+            input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath,
+            headerPaths: mapping.xml.headerPaths)
         var records = 0
         do {
             while let next = try reader.next() {
@@ -196,9 +214,11 @@ public struct RecordConverter: Sendable {
         } catch {
             return ending(of: document, failure: error, after: records, interrupted: interrupted)
         }
-        return ending(
+        var ending = ending(
             of: document, records: records, rootMatches: reader.rootMatches, rootName: reader.rootName,
             rootNamespace: reader.rootNamespace)
+        ending.warnings += lateHeaderWarnings(reader.lateHeaderPaths, in: document)
+        return ending
     }
 
     /// Reads every record of a document in order, copied batch by batch; a record cut off by a
@@ -208,7 +228,8 @@ public struct RecordConverter: Sendable {
     ) -> Ending {
         let reader = XMLRecordBatchReader(
             input: document.stream, path: document.displayPath, recordPath: mapping.xml.recordPath,
-            batchSize: Self.snapshotBatchSize, batchBytes: Self.snapshotBatchBytes)
+            headerPaths: mapping.xml.headerPaths, batchSize: Self.snapshotBatchSize, batchBytes: Self.snapshotBatchBytes
+        )
         var records = 0
         do {
             try reader.read { copied in
@@ -218,9 +239,11 @@ public struct RecordConverter: Sendable {
         } catch {
             return ending(of: document, failure: error, after: records, interrupted: interrupted)
         }
-        return ending(
+        var ending = ending(
             of: document, records: records, rootMatches: reader.rootMatches, rootName: reader.rootName,
             rootNamespace: reader.rootNamespace)
+        ending.warnings += lateHeaderWarnings(reader.lateHeaderPaths, in: document)
+        return ending
     }
 
     /// The end of a document a fault stopped: the record it cut off rejected, and the fault.

@@ -61,6 +61,10 @@ public struct XMLBinding: Sendable {
     public var ignored: [IgnorePattern]
     /// What `ferry check` makes of input that no rule reads and `ignored` does not list.
     public var unmapped: UnmappedPolicy
+    /// The absolute paths the rules read that are not attributes of the records' ancestors:
+    /// elements and attributes of the export's header, which the readers capture before the
+    /// first record.
+    public var headerPaths: [NodePath]
     /// Where the `xml` section is written.
     public var location: DocumentLocation
 

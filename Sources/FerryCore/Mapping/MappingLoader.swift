@@ -60,8 +60,9 @@ public struct MappingLoader {
 
         var context = Context(direction: direction)
         let xmlNode = top.require("xml", diagnostics: &local)
-        let xml = xmlNode.map { loadXML($0, context: &context, diagnostics: &local) }
+        var xml = xmlNode.map { loadXML($0, context: &context, diagnostics: &local) }
         context.codeTables = loadCodeTables(top["codes"], diagnostics: &local)
+        var headerPaths: [NodePath] = []
 
         var time: FieldRule?
         if let timeNode = top["time"] {
@@ -79,12 +80,19 @@ public struct MappingLoader {
                     "mapping.time-not-written", "time is not written back: the writing direction leaves it out",
                     at: timeNode.location)
             }
-            if let time, let xml { checkHeaderPaths(time, recordPath: xml.recordPath, diagnostics: &local) }
+            if let time, let xml {
+                checkHeaderPaths(time, recordPath: xml.recordPath, headerPaths: &headerPaths, diagnostics: &local)
+            }
         }
         var fields: [FieldBinding] = []
         if let fieldsNode = top.require("fields", diagnostics: &local) {
             fields = loadFields(fieldsNode, object: schema.root, context: &context, diagnostics: &local)
-            if let xml { fields.forEach { checkHeaderPaths($0.rule, recordPath: xml.recordPath, diagnostics: &local) } }
+            if let xml {
+                for field in fields {
+                    checkHeaderPaths(
+                        field.rule, recordPath: xml.recordPath, headerPaths: &headerPaths, diagnostics: &local)
+                }
+            }
             if direction.reads {
                 reportUnmapped(schema.root, fields: fields, at: fieldsNode.location, owner: "", diagnostics: &local)
             }
@@ -103,6 +111,7 @@ public struct MappingLoader {
                 "mapping.unused-code-table", "code table \(table.table.name) is not used by any rule",
                 at: table.location)
         }
+        xml?.headerPaths = headerPaths
         diagnostics.append(contentsOf: local)
         guard !local.hasErrors, let xml else { return nil }
         return Mapping(
@@ -242,21 +251,34 @@ public struct MappingLoader {
         let encoding = reader.string("encoding", diagnostics: &diagnostics) ?? "UTF-8"
         return XMLBinding(
             encoding: encoding, recordPath: recordPath, rootAttributes: rootAttributes,
-            defaultNamespace: defaultNamespace, ignored: ignored, unmapped: unmapped, location: node.location)
+            defaultNamespace: defaultNamespace, ignored: ignored, unmapped: unmapped, headerPaths: [],
+            location: node.location)
     }
 
-    /// Absolute paths may only name attributes of the record's ancestors, which the reader has seen.
-    private func checkHeaderPaths(_ rule: FieldRule, recordPath: [NodePath.Name], diagnostics: inout DiagnosticList) {
+    /// Absolute paths name what the reader sees outside the records: an attribute of an element
+    /// above them, or an element or attribute anywhere outside them (the export's header); none
+    /// may reach into a record.
+    /// - Parameter headerPaths: collects the paths that are not attributes of the record's
+    ///   ancestors, which the readers capture before the first record.
+    private func checkHeaderPaths(
+        _ rule: FieldRule, recordPath: [NodePath.Name], headerPaths: inout [NodePath], diagnostics: inout DiagnosticList
+    ) {
+        guard !recordPath.isEmpty else { return }  // the records path's own error says enough
         for path in rule.paths where path.isAbsolute {
+            let insideRecords =
+                path.elements.count >= recordPath.count
+                && zip(path.elements, recordPath).allSatisfy { $0.sameName(as: $1) }
+            guard !insideRecords, !path.elements.isEmpty else {
+                diagnostics.error(
+                    "mapping.header-path",
+                    "an absolute path names a value outside the records, such as the export's header; \(path) "
+                        + "reaches into a record: write it relative to the record", at: rule.location)
+                continue
+            }
             let isAncestorAttribute =
                 path.attribute != nil && path.elements.count < recordPath.count
                 && zip(path.elements, recordPath).allSatisfy { $0.sameName(as: $1) }
-            if !isAncestorAttribute {
-                diagnostics.error(
-                    "mapping.header-path",
-                    "an absolute path must name an attribute of an element above the records (\(path))",
-                    at: rule.location)
-            }
+            if !isAncestorAttribute && !headerPaths.contains(where: { $0 === path }) { headerPaths.append(path) }
         }
     }
 

@@ -20,6 +20,13 @@ extension UnsafePointer<xmlChar> {
     /// The NUL-terminated UTF-8 text as a String.
     var string: String { String(cString: UnsafeRawPointer(self).assumingMemoryBound(to: CChar.self)) }
 
+    /// The NUL-terminated bytes, without the NUL.
+    var bytes: [UInt8] {
+        var count = 0
+        while self[count] != 0 { count += 1 }
+        return Array(UnsafeBufferPointer(start: self, count: count))
+    }
+
     /// Whether the NUL-terminated bytes equal `bytes` exactly.
     func equals(_ bytes: [UInt8]) -> Bool {
         var index = 0

@@ -58,6 +58,8 @@ package struct RecordSnapshots: Sendable {
         var root: Int
         var line: Int
         var headers: [XMLRecordReader.HeaderAttribute]
+        /// The values of the mapping's header paths outside the records (the document's, shared).
+        var headerValues: [ObjectIdentifier: String]
     }
 
     var bytes: [UInt8] = []
@@ -98,9 +100,12 @@ package struct RecordSnapshots: Sendable {
 
     /// Starts a record at its start tag; ``startElement(name:prefix:namespace:declarations:attributes:)``
     /// follows for the record element itself.
-    mutating func beginRecord(line: Int, headers: [XMLRecordReader.HeaderAttribute], documentHasEncoding: Bool) {
+    mutating func beginRecord(
+        line: Int, headers: [XMLRecordReader.HeaderAttribute], headerValues: [ObjectIdentifier: String] = [:],
+        documentHasEncoding: Bool
+    ) {
         if records.isEmpty { self.documentHasEncoding = documentHasEncoding }
-        records.append(Record(root: nodes.count, line: line, headers: headers))
+        records.append(Record(root: nodes.count, line: line, headers: headers, headerValues: headerValues))
     }
 
     /// Adds an element, as the record element or as a child of the innermost open element, and
@@ -395,6 +400,7 @@ package struct SnapshotSelector: RecordSelector {
 
     package func headerValue(at path: NodePath) -> String? {
         XMLRecordReader.headerValue(at: path, in: view.records[record].headers)
+            ?? view.records[record].headerValues[ObjectIdentifier(path)]
     }
 
     package func xpathString(_ index: Int, from node: RecordNode) -> String? { nil }

@@ -26,25 +26,30 @@ package final class XMLRecordBatchReader {
     package var rootName: String? { events.pointee.rootName }
     /// The root element's namespace URI, empty for none, once seen.
     package var rootNamespace: String? { events.pointee.rootNamespace }
+    /// Header paths that matched only after the first record, with the line where: no record
+    /// saw a value for them.
+    package var lateHeaderPaths: [(path: NodePath, line: Int)] { events.pointee.headers.late }
 
     /// Prepares a reader.
     /// - Parameters:
     ///   - input: the document's bytes, read in chunks.
     ///   - path: the name used in locations (`file.xml`, `archive.zip!entry.xml`, `-`).
     ///   - recordPath: the element path from the root to each record.
+    ///   - headerPaths: the elements and attributes outside the records whose values every
+    ///     record sees (``XMLBinding/headerPaths``).
     ///   - batchSize: the records a batch holds.
     ///   - batchBytes: the bytes of text after which a batch is handed on with fewer records.
     package init(
-        input: any ByteStream, path: String, recordPath: [NodePath.Name], limits: XMLLimits = XMLLimits(),
-        batchSize: Int, batchBytes: Int
+        input: any ByteStream, path: String, recordPath: [NodePath.Name], headerPaths: [NodePath] = [],
+        limits: XMLLimits = XMLLimits(), batchSize: Int, batchBytes: Int
     ) {
         parse = GuardedParse(input: input, path: path, limits: limits)
         self.path = path
         events = .allocate(capacity: 1)
         events.initialize(
             to: Events(
-                parse: parse, recordPath: recordPath, limits: limits, batchSize: batchSize,
-                batchBytes: batchBytes))
+                parse: parse, recordPath: recordPath, headers: HeaderCapture(paths: headerPaths), limits: limits,
+                batchSize: batchSize, batchBytes: batchBytes))
     }
 
     deinit {
@@ -138,15 +143,21 @@ private struct Events {
     var depth = 0
     var matchedDepth = 0
     var headerAttributes: [XMLRecordReader.HeaderAttribute] = []
+    /// The values of the header paths, captured before the first record.
+    var headers: HeaderCapture
     var rootMatches = true
     var rootName: String?
     var rootNamespace: String?
     /// Set at the first error: libxml2 goes on after an error it can recover from; Ferry does not.
     var failed = false
 
-    init(parse: GuardedParse, recordPath: [NodePath.Name], limits: XMLLimits, batchSize: Int, batchBytes: Int) {
+    init(
+        parse: GuardedParse, recordPath: [NodePath.Name], headers: HeaderCapture, limits: XMLLimits, batchSize: Int,
+        batchBytes: Int
+    ) {
         self.parse = parse
         self.recordPath = recordPath
+        self.headers = headers
         self.limits = limits
         self.batchSize = batchSize
         self.batchBytes = batchBytes
@@ -178,11 +189,32 @@ private struct Events {
             rootNamespace = namespace.map { $0.string } ?? ""
             rootMatches = !recordPath.isEmpty && recordPath[0].matches(local: name, namespace: namespace)
         }
+        let isRecord =
+            depth == matchedDepth && depth == recordPath.count - 1
+            && recordPath[depth].matches(local: name, namespace: namespace)
+        if !headers.isEmpty && !isRecord {
+            let capturedWithin = headers.elementStarts(
+                namespace: namespace?.bytes ?? [], local: name?.bytes ?? [], depth: depth, line: line
+            ) {
+                stride(from: 0, to: attributes.count - 4, by: 5).map { index in
+                    let value = SAX2AttributeValue(start: attributes[index + 3], end: attributes[index + 4])
+                    let namespace: [UInt8] = attributes[index + 2]?.bytes ?? []
+                    let local: [UInt8] = attributes[index]?.bytes ?? []
+                    return (namespace, local, String(decoding: value.decoded, as: UTF8.self))
+                }
+            }
+            if !capturedWithin {
+                return fail(.limit, "the header values are longer than \(HeaderCapture.maximumBytes) bytes")
+            }
+        }
         if depth == matchedDepth, depth < recordPath.count, recordPath[depth].matches(local: name, namespace: namespace)
         {
             if depth == recordPath.count - 1 {
                 let encoding = parser?.pointee.encoding ?? parser?.pointee.input?.pointee.encoding
-                batch.beginRecord(line: line, headers: headerAttributes, documentHasEncoding: encoding != nil)
+                headers.recordsBegan = true
+                batch.beginRecord(
+                    line: line, headers: headerAttributes, headerValues: headers.values,
+                    documentHasEncoding: encoding != nil)
                 return batch.startElement(
                     name: name, prefix: prefix, namespace: namespace, declarations: declarations,
                     attributes: attributes)
@@ -198,6 +230,7 @@ private struct Events {
         guard batch.isBuildingRecord else {
             depth -= 1
             matchedDepth = min(matchedDepth, depth)
+            if !headers.isEmpty { headers.elementEnds(depth: depth) }
             return
         }
         guard batch.endElement() else { return }
@@ -208,7 +241,13 @@ private struct Events {
     }
 
     mutating func characters(_ text: UnsafeBufferPointer<UInt8>) {
-        guard !failed, batch.isBuildingRecord, !text.isEmpty else { return }
+        guard !failed, !text.isEmpty else { return }
+        guard batch.isBuildingRecord else {
+            if !headers.isEmpty && !headers.text(text) {
+                fail(.limit, "the header values are longer than \(HeaderCapture.maximumBytes) bytes")
+            }
+            return
+        }
         if batch.appendText(text) > limits.maximumTextBytes {
             fail(.limit, "a text is longer than \(limits.maximumTextBytes) bytes")
         }

@@ -37,20 +37,31 @@ public final class XMLRecordReader {
     public private(set) var rootName: String?
     /// The root element's namespace URI, empty for none, once seen.
     public private(set) var rootNamespace: String?
+    /// The values of the header paths, captured before the first record.
+    private var headers: HeaderCapture
+    /// Header paths that matched only after the first record, with the line where: no record
+    /// saw a value for them.
+    public var lateHeaderPaths: [(path: NodePath, line: Int)] { headers.late }
 
     /// Opens a reader.
     /// - Parameters:
     ///   - input: the document's bytes, read in chunks.
     ///   - path: the name used in locations (`file.xml`, `archive.zip!entry.xml`, `-`).
     ///   - recordPath: the element path from the root to each record.
-    public init(input: any ByteStream, path: String, recordPath: [NodePath.Name], limits: XMLLimits = XMLLimits()) {
+    ///   - headerPaths: the elements and attributes outside the records whose values every
+    ///     record sees (``XMLBinding/headerPaths``).
+    public init(
+        input: any ByteStream, path: String, recordPath: [NodePath.Name], headerPaths: [NodePath] = [],
+        limits: XMLLimits = XMLLimits()
+    ) {
         stream = XMLStreamReader(input: input, path: path, limits: limits)
         self.recordPath = recordPath
+        headers = HeaderCapture(paths: headerPaths)
     }
 
     /// The selector that reads values out of the current record.
     public func selector(xpaths: XPathProgram?) -> XMLRecordSelector {
-        XMLRecordSelector(headers: headerAttributes, xpaths: xpaths)
+        XMLRecordSelector(headers: headerAttributes, headerValues: headers.values, xpaths: xpaths)
     }
 
     /// The value of a header attribute at an absolute path, among the attributes above a record.
@@ -100,19 +111,27 @@ public final class XMLRecordReader {
                     rootNamespace = node.pointee.ns?.pointee.href.map { UnsafePointer($0).string } ?? ""
                     rootMatches = !recordPath.isEmpty && XMLElement(node).matches(recordPath[0])
                 }
-                guard depth == matchedDepth, depth < recordPath.count, XMLElement(node).matches(recordPath[depth])
-                else {
-                    continue
-                }
-                if depth == recordPath.count - 1 {
+                let onRecordPath =
+                    depth == matchedDepth && depth < recordPath.count && XMLElement(node).matches(recordPath[depth])
+                if onRecordPath && depth == recordPath.count - 1 {
+                    headers.recordsBegan = true
                     let expanded = try stream.expand()
                     mustSkipRecord = true
                     return record(expanded)
                 }
+                if !headers.isEmpty { try captureHeaderValues(node, depth: depth) }
+                guard onRecordPath else { continue }
                 captureHeader(node, depth: depth)
                 if !stream.isEmptyElement { matchedDepth = depth + 1 }
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
                 if depth < matchedDepth { matchedDepth = depth }
+                if !headers.isEmpty { headers.elementEnds(depth: depth) }
+            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
+                Int32(XML_READER_TYPE_WHITESPACE.rawValue), Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
+                guard !headers.isEmpty, let content = stream.currentNode?.pointee.content else { continue }
+                let text = UnsafePointer(content).bytes
+                let within = text.withUnsafeBufferPointer { headers.text($0) }
+                if !within { throw headerLimit(line: Int(xmlGetLineNo(stream.currentNode))) }
             default:
                 continue
             }
@@ -169,6 +188,35 @@ public final class XMLRecordReader {
             current = element.pointee.parent
         }
         return false
+    }
+
+    /// Hands an element outside the records to the header values.
+    private func captureHeaderValues(_ node: xmlNodePtr, depth: Int) throws(XMLReadError) {
+        let line = Int(xmlGetLineNo(node))
+        let within = headers.elementStarts(
+            namespace: node.pointee.ns?.pointee.href.map { UnsafePointer($0).bytes } ?? [],
+            local: node.pointee.name.map { UnsafePointer($0).bytes } ?? [], depth: depth, line: line
+        ) {
+            var attributes: [(namespace: [UInt8], local: [UInt8], value: String)] = []
+            var attribute = node.pointee.properties
+            while let current = attribute {
+                attributes.append(
+                    (
+                        current.pointee.ns?.pointee.href.map { UnsafePointer($0).bytes } ?? [],
+                        current.pointee.name.map { UnsafePointer($0).bytes } ?? [], XMLElement.attributeValue(current)
+                    ))
+                attribute = current.pointee.next
+            }
+            return attributes
+        }
+        if !within { throw headerLimit(line: line) }
+        if stream.isEmptyElement { headers.elementEnds(depth: depth) }
+    }
+
+    private func headerLimit(line: Int) -> XMLReadError {
+        XMLReadError(
+            .limit, "the header values are longer than \(HeaderCapture.maximumBytes) bytes",
+            at: stream.location(line: line, column: 1))
     }
 
     private func captureHeader(_ node: xmlNodePtr, depth: Int) {

@@ -7,10 +7,14 @@ public import FerryCore
 /// A selector holds the header attributes above one record: make one per record.
 public struct XMLRecordSelector: RecordSelector {
     private let headers: [XMLRecordReader.HeaderAttribute]
+    private let headerValues: [ObjectIdentifier: String]
     private let xpaths: XPathProgram?
 
-    init(headers: [XMLRecordReader.HeaderAttribute], xpaths: XPathProgram?) {
+    init(
+        headers: [XMLRecordReader.HeaderAttribute], headerValues: [ObjectIdentifier: String], xpaths: XPathProgram?
+    ) {
         self.headers = headers
+        self.headerValues = headerValues
         self.xpaths = xpaths
     }
 
@@ -27,7 +31,7 @@ public struct XMLRecordSelector: RecordSelector {
     }
 
     public func headerValue(at path: NodePath) -> String? {
-        XMLRecordReader.headerValue(at: path, in: headers)
+        XMLRecordReader.headerValue(at: path, in: headers) ?? headerValues[ObjectIdentifier(path)]
     }
 
     public func xpathString(_ index: Int, from node: RecordNode) -> String? {

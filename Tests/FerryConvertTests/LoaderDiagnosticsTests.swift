@@ -190,6 +190,9 @@ struct LoaderDiagnosticsTests {
             name: "records path ending in an attribute", file: "mapping.yaml", replace: "records: Корень/Запись",
             with: "records: Корень/@Запись", expected: "mapping.yaml:7:12 [mapping.records-path]"),
         Case(
+            name: "header path holding the records", file: "mapping.yaml", replace: "  count: Число",
+            with: "  count: /Корень", expected: "mapping.yaml:11:10 [mapping.header-path]"),
+        Case(
             name: "header path below the records", file: "mapping.yaml", replace: "  count: Число",
             with: "  count: /Корень/Запись/@Число", expected: "mapping.yaml:11:10 [mapping.header-path]"),
         Case(

@@ -120,10 +120,18 @@ struct MappingWalkTests {
         #expect(every.problems.map(\.pointer) == ["/data/a/0", "/data/b", "/data/b/0"])
         every.mappingProblem(RecordProblem(code: "mapping.value", pointer: "/data/c", message: "value"))
         #expect(every.problems.map(\.pointer) == ["/data/c", "/data/a/0", "/data/b", "/data/b/0"])
-        every.mappingProblem(RecordProblem(code: "mapping.value", pointer: "/data/b/0", message: "item value"))
+        // What only repeats an unread value goes: the field missing, a rule needing it, a list too short.
+        every.recordProblem(RecordProblem(code: "record.required", pointer: "/data/c", message: "missing"))
+        every.recordProblem(RecordProblem(code: "record.rule", pointer: "/data/c", message: "rule"))
+        every.mappingProblem(RecordProblem(code: "mapping.value", pointer: "/data/d/2", message: "item value"))
+        every.recordProblem(RecordProblem(code: "record.min-items", pointer: "/data/d", message: "short"))
+        every.recordProblem(RecordProblem(code: "record.maximum", pointer: "/data/d/2", message: "another item"))
         #expect(
-            every.problems.map(\.pointer) == ["/data/c", "/data/b/0", "/data/a/0"],
-            "the list and its item that could not be read say nothing more")
+            every.problems.map(\.code) == [
+                "mapping.value", "mapping.value", "record.pattern", "record.max-items", "record.pattern",
+                "record.maximum",
+            ],
+            "an item written at the index of one that did not read is its own problem")
         #expect(throws: FirstProblemStops.Stopped.self) {
             try FirstProblemStops().recordProblem(RecordProblem(code: "record.required", pointer: "", message: ""))
         }

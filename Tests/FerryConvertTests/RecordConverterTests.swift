@@ -310,6 +310,11 @@ struct RecordConverterTests {
         for inParallel in [false, true] {
             #expect(Self.run(converter, Array(namespaced.utf8), inParallel: inParallel) == expected)
         }
+        // Coverage names the input alike in either namespace: read by the same rules.
+        var coverage = InputCoverage(mapping: mapping)
+        coverage.visit(elements: [("", "Фамилия")], attribute: nil, line: 1)
+        coverage.visit(elements: [("urn:ferry:test:kadry", "Имя")], attribute: nil, line: 1)
+        #expect(coverage.rows.map(\.use) == [.consumed, .consumed], "\(coverage.rows)")
         // The shipped mapping, in no namespace, reads no record of the namespaced export.
         let single = try RecordConverter(mapping: try loadMapping("kadry-personnel"))
         #expect(Self.run(single, Array(namespaced.utf8), inParallel: false).lines.isEmpty)
@@ -349,6 +354,17 @@ struct RecordConverterTests {
                 run.rejects.first?.contains("08.03.2026 02:30 does not exist in America/New_York") == true,
                 "\(run.rejects)")
         }
+        // An offset that is not whole minutes (Liberia before 1972, -0:44:30) has no RFC 3339 form.
+        let monrovia = try Self.changedMapping(
+            "snab2-requisition", replacing: "    offset: \"@TZ\"", with: "    zone: Africa/Monrovia")
+        let old = Self.run(
+            try RecordConverter(mapping: monrovia),
+            Array(
+                """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <REQLIST GEN="2026-11-25T10:00:00+03:00">\(requisition("old", "01.05.1960 12:00"))</REQLIST>
+                """.utf8), inParallel: false)
+        #expect(old.rejects.first?.contains("Africa/Monrovia was -2670 s from UTC then") == true, "\(old.rejects)")
         // Written back: local time in the zone, whatever offset the record carries (here a record
         // of the shipped mapping, which reads its offset from TZ).
         let utc = """

@@ -56,11 +56,20 @@ public struct InputCoverage: Sendable {
 
     /// How a name is written: with the mapping's prefix for its namespace, bare in the default
     /// namespace or in none.
+    ///
+    /// Every URI of a prefix gives the same name, so a rule's path and the input it reads are
+    /// named alike whichever of its prefix's namespaces the input uses.
     public func qualifiedName(namespace: String, local: String) -> String {
-        if namespace.isEmpty || namespace == mapping.xml.defaultNamespace { return local }
+        if defaultURIs.contains(namespace) { return local }
         let prefixes = mapping.namespaceAlternatives.filter { $0.value.contains(namespace) }.keys.sorted()
-        guard let prefix = prefixes.first else { return "{\(namespace)}\(local)" }
+        guard let prefix = prefixes.first else { return namespace.isEmpty ? local : "{\(namespace)}\(local)" }
         return "\(prefix):\(local)"
+    }
+
+    /// The URIs of the default namespace's prefix (all of its alternatives), or none.
+    private var defaultURIs: [String] {
+        guard let uri = mapping.xml.defaultNamespace else { return [] }
+        return mapping.namespaceAlternatives.values.first { $0.first == uri } ?? [uri]
     }
 
     /// Starts counting the paths of a document, named in the rows.

@@ -265,14 +265,16 @@ public struct MappingLoader {
     ) {
         guard !recordPath.isEmpty else { return }  // the records path's own error says enough
         for path in rule.paths where path.isAbsolute {
-            let insideRecords =
-                path.elements.count >= recordPath.count
-                && zip(path.elements, recordPath).allSatisfy { $0.sameName(as: $1) }
-            guard !insideRecords, !path.elements.isEmpty else {
+            let alongRecordPath = zip(path.elements, recordPath).allSatisfy { $0.sameName(as: $1) }
+            let insideRecords = path.elements.count >= recordPath.count && alongRecordPath
+            // An element the records are inside closes after every record: its text is never a header.
+            let aroundRecords = path.attribute == nil && alongRecordPath
+            guard !insideRecords, !aroundRecords, !path.elements.isEmpty else {
                 diagnostics.error(
                     "mapping.header-path",
                     "an absolute path names a value outside the records, such as the export's header; \(path) "
-                        + "reaches into a record: write it relative to the record", at: rule.location)
+                        + "reaches into a record or holds them: write a record's value relative to the record",
+                    at: rule.location)
                 continue
             }
             let isAncestorAttribute =

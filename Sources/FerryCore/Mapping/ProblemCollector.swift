@@ -5,8 +5,8 @@
 ///
 /// A problem is one of two kinds, as a reader meets them: the mapping could not read a value
 /// (`mapping.*`), or the mapped data breaks its schema (`record.*`). A reject lists both, the
-/// mapping's first, leaving out the schema problems of what could not be read (a required
-/// field missing because its value did not parse says nothing new).
+/// mapping's first, leaving out the schema problems that only repeat a value that could not be
+/// read (a required field missing because its value did not parse says nothing new).
 package protocol ProblemCollector {
     /// What the walk throws to stop: `Never` when it never stops.
     associatedtype Failure: Error
@@ -60,17 +60,26 @@ package struct EveryProblem: ProblemCollector {
     package init() {}
 
     /// The record's problems: those of reading its values, then those of its data against the
-    /// schema, but for the latter's at, above or below a value that could not be read.
+    /// schema, but for those that only repeat a value that could not be read: a required field,
+    /// a rule or a list length at or above it.
     package var problems: [RecordProblem] {
         guard !mapping.isEmpty else { return record }
         let unread = mapping.map(\.pointer)
-        return mapping + record.filter { problem in !unread.contains { Self.overlap($0, problem.pointer) } }
+        return mapping
+            + record.filter { problem in !unread.contains { Self.isConsequence(problem, ofUnreadValueAt: $0) } }
     }
 
-    /// Whether one JSON pointer is the other or lies below it.
-    private static func overlap(_ first: String, _ second: String) -> Bool {
-        first == second || first.hasPrefix(second + "/") || second.hasPrefix(first + "/") || first.isEmpty
-            || second.isEmpty
+    /// Whether a schema problem follows from a value that could not be read at `pointer`: the
+    /// field is then missing (`record.required`, a rule requiring it) or a list is shorter.
+    private static func isConsequence(_ problem: RecordProblem, ofUnreadValueAt pointer: String) -> Bool {
+        switch problem.code {
+        case "record.required", "record.rule":
+            problem.pointer == pointer
+        case "record.min-items":
+            pointer.hasPrefix(problem.pointer + "/")
+        default:
+            false
+        }
     }
 
     package mutating func mappingProblem(_ problem: @autoclosure () -> RecordProblem) { mapping.append(problem()) }

@@ -180,6 +180,9 @@ public struct RecordMapper: Sendable {
             guard let offset = zone.offsets(forLocal: parts).first else {
                 return fail("\(text) does not exist in \(zone.identifier): the clocks skip it (daylight saving)")
             }
+            guard offset % 60 == 0 else {
+                return fail("\(zone.identifier) was \(offset) s from UTC then, which RFC 3339 cannot write")
+            }
             return .string(parts.rfc3339(offset: DateTimeText.offset(seconds: offset)))
         case .code(let table):
             if let code = table.code(for: text) { return .string(code) }

@@ -42,6 +42,7 @@ extension NodePath.Name {
     /// Whether a libxml2 name (local name and namespace URI, nil for none) is this name.
     func matches(local: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?) -> Bool {
         guard let local, local.equals(self.local) else { return false }
+        if namespaces.count == 1 { return namespace.map { $0.equals(self.namespace) } ?? self.namespace.isEmpty }
         guard let namespace else { return namespaces.contains { $0.isEmpty } }
         return namespaces.contains { namespace.equals($0) }
     }

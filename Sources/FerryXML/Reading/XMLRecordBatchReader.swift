@@ -189,10 +189,10 @@ private struct Events {
             rootNamespace = namespace.map { $0.string } ?? ""
             rootMatches = !recordPath.isEmpty && recordPath[0].matches(local: name, namespace: namespace)
         }
-        let isRecord =
-            depth == matchedDepth && depth == recordPath.count - 1
-            && recordPath[depth].matches(local: name, namespace: namespace)
-        if !headers.isEmpty && !isRecord {
+        if !headers.isEmpty
+            && !(depth == matchedDepth && depth == recordPath.count - 1
+                && recordPath[depth].matches(local: name, namespace: namespace))
+        {
             let capturedWithin = headers.elementStarts(
                 namespace: namespace?.bytes ?? [], local: name?.bytes ?? [], depth: depth, line: line
             ) {

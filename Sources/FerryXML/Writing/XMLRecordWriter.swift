@@ -41,7 +41,7 @@ public final class XMLRecordWriter {
         if let defaultNamespace = mapping.xml.defaultNamespace {
             try check(xmlTextWriterWriteAttribute(writer, "xmlns", defaultNamespace))
         }
-        for (prefix, uri) in mapping.namespaces where uri != mapping.xml.defaultNamespace {
+        for (prefix, uri) in mapping.namespaces where uri != mapping.xml.defaultNamespace && !uri.isEmpty {
             try check(xmlTextWriterWriteAttribute(writer, "xmlns:\(prefix)", uri))
         }
         for (name, value) in mapping.xml.rootAttributes {

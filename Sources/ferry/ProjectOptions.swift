@@ -14,14 +14,13 @@ struct ProjectOptions: ParsableArguments {
     /// Completes `-m` with the names of the mappings on the search path (without `--project`,
     /// which the shell has not parsed).
     static let mappingCompletion = CompletionKind.custom { _, _, prefix in
-        ProjectSearchPath.standard(
-            project: nil, environment: ProcessInfo.processInfo.environment,
-            executablePath: Bundle.main.executablePath
-        ).mappingNames.filter { $0.hasPrefix(prefix) }
+        searchPath(project: nil).mappingNames.filter { $0.hasPrefix(prefix) }
     }
 
     /// The search path: `--project`, `FERRY_PATH`, the installed share directory, the current directory.
-    var searchPath: ProjectSearchPath {
+    var searchPath: ProjectSearchPath { Self.searchPath(project: project) }
+
+    private static func searchPath(project: String?) -> ProjectSearchPath {
         .standard(
             project: project, environment: ProcessInfo.processInfo.environment,
             executablePath: Bundle.main.executablePath)
@@ -31,8 +30,7 @@ struct ProjectOptions: ParsableArguments {
     /// `file:` URI; nil when ferry runs from where it was built.
     static var installedDocumentation: String? {
         guard let executable = Bundle.main.executablePath else { return nil }
-        let directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/doc/ferry")
+        let directory = ProjectSearchPath.installedShare(executablePath: executable).appendingPathComponent("doc/ferry")
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
         else { return nil }

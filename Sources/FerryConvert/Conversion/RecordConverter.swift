@@ -168,15 +168,13 @@ public struct RecordConverter: Sendable {
     /// The diagnostics about the document as a whole, known when reading ends.
     private struct Ending: Sendable {
         var malformed: Diagnostic?
-        var warning: Diagnostic?
-        /// Header paths met only after the first record.
+        /// Warnings and notes: a skipped archive entry, no records, header paths met late.
         var warnings: [Diagnostic] = []
         /// The document was read through and held no record.
         var hadNoRecords = false
 
         func add(to report: inout ConversionReport) {
             if let malformed { report.malformed.append(malformed) }
-            if let warning { report.warnings.append(warning) }
             report.warnings += warnings
             if hadNoRecords { report.documentsWithoutRecords += 1 }
         }
@@ -184,7 +182,7 @@ public struct RecordConverter: Sendable {
 
     /// A warning for each header path that matched only after the first record began, where
     /// it matched: the records saw no value for it.
-    private func lateHeaderWarnings(_ late: [(path: NodePath, line: Int)], in document: InputSet.Document)
+    private static func lateHeaderWarnings(_ late: [(path: NodePath, line: Int)], in document: InputSet.Document)
         -> [Diagnostic]
     {
         late.map { path, line in
@@ -214,11 +212,9 @@ public struct RecordConverter: Sendable {
         } catch {
             return ending(of: document, failure: error, after: records, interrupted: interrupted)
         }
-        var ending = ending(
+        return ending(
             of: document, records: records, rootMatches: reader.rootMatches, rootName: reader.rootName,
-            rootNamespace: reader.rootNamespace)
-        ending.warnings += lateHeaderWarnings(reader.lateHeaderPaths, in: document)
-        return ending
+            rootNamespace: reader.rootNamespace, lateHeaderPaths: reader.lateHeaderPaths)
     }
 
     /// Reads every record of a document in order, copied batch by batch; a record cut off by a
@@ -239,11 +235,9 @@ public struct RecordConverter: Sendable {
         } catch {
             return ending(of: document, failure: error, after: records, interrupted: interrupted)
         }
-        var ending = ending(
+        return ending(
             of: document, records: records, rootMatches: reader.rootMatches, rootName: reader.rootName,
-            rootNamespace: reader.rootNamespace)
-        ending.warnings += lateHeaderWarnings(reader.lateHeaderPaths, in: document)
-        return ending
+            rootNamespace: reader.rootNamespace, lateHeaderPaths: reader.lateHeaderPaths)
     }
 
     /// The end of a document a fault stopped: the record it cut off rejected, and the fault.
@@ -263,9 +257,9 @@ public struct RecordConverter: Sendable {
         }
         var ending = Ending()
         if document.isArchiveEntry && records == 0 && failure.location.line <= 1 && failure.location.column <= 1 {
-            ending.warning = Diagnostic(
-                .warning, code: "zip.skipped", message: "skipped: not an XML document",
-                at: failure.location)
+            ending.warnings.append(
+                Diagnostic(.warning, code: "zip.skipped", message: "skipped: not an XML document", at: failure.location)
+            )
         } else {
             ending.malformed = failure.diagnostic
         }
@@ -275,27 +269,31 @@ public struct RecordConverter: Sendable {
     /// The end of a document read through: when its root is not the record path's, an error
     /// (`xml.other-root`) for a file and a warning (`zip.skipped`) for a ZIP entry, which holds
     /// other documents beside the exports as a rule; a note (`xml.no-records`) when the root is
-    /// right and no record is in it.
+    /// right and no record is in it; a warning for each header path met only after the first record.
     private func ending(
-        of document: InputSet.Document, records: Int, rootMatches: Bool, rootName: String?, rootNamespace: String?
+        of document: InputSet.Document, records: Int, rootMatches: Bool, rootName: String?, rootNamespace: String?,
+        lateHeaderPaths: [(path: NodePath, line: Int)]
     ) -> Ending {
         var ending = Ending()
         ending.hadNoRecords = records == 0
         let location = DocumentLocation(path: document.displayPath, line: 1, column: 1)
-        guard !rootMatches else {
+        if rootMatches {
             if records == 0 {
                 let path = mapping.xml.recordPath.map(\.localName).joined(separator: "/")
-                ending.warning = Diagnostic(
-                    .note, code: "xml.no-records", message: "no records at \(path) in this document", at: location)
+                ending.warnings.append(
+                    Diagnostic(
+                        .note, code: "xml.no-records", message: "no records at \(path) in this document", at: location))
             }
-            return ending
-        }
-        let message = mapping.otherRootMessage(rootName: rootName, rootNamespace: rootNamespace)
-        if document.isArchiveEntry {
-            ending.warning = Diagnostic(.warning, code: "zip.skipped", message: "skipped: \(message)", at: location)
         } else {
-            ending.malformed = Diagnostic(.error, code: "xml.other-root", message: message, at: location)
+            let message = mapping.otherRootMessage(rootName: rootName, rootNamespace: rootNamespace)
+            if document.isArchiveEntry {
+                ending.warnings.append(
+                    Diagnostic(.warning, code: "zip.skipped", message: "skipped: \(message)", at: location))
+            } else {
+                ending.malformed = Diagnostic(.error, code: "xml.other-root", message: message, at: location)
+            }
         }
+        ending.warnings += Self.lateHeaderWarnings(lateHeaderPaths, in: document)
         return ending
     }
 }

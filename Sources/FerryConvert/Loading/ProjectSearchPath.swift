@@ -1,5 +1,5 @@
 import FerryCore
-import Foundation
+package import Foundation
 
 /// Where a mapping named by `-m NAME` and the default schema directory are looked for: project
 /// directories, each holding `mappings/` and `schemas/`, the first that has the file winning.
@@ -33,12 +33,19 @@ public struct ProjectSearchPath: Sendable, Equatable {
         var directories = [project].compactMap { $0 }
         directories += (environment["FERRY_PATH"] ?? "").split(separator: ":").map(String.init)
         if let executablePath {
-            let bin = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
-            directories.append(bin.deletingLastPathComponent().appendingPathComponent("share/ferry").path)
+            directories.append(installedShare(executablePath: executablePath).appendingPathComponent("ferry").path)
         }
         directories.append(".")
         var seen: Set<String> = []
         return ProjectSearchPath(directories: directories.filter { seen.insert($0).inserted })
+    }
+
+    /// `PREFIX/share` beside the running `PREFIX/bin/ferry`, symbolic links followed: where
+    /// `make install` puts the shipped mappings and schemas (`share/ferry`) and the documentation
+    /// (`share/doc/ferry`).
+    package static func installedShare(executablePath: String) -> URL {
+        URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("share")
     }
 
     /// The file of the mapping named `name`: `DIR/mappings/NAME.yaml` in the first directory that

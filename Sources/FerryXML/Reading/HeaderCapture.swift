@@ -9,6 +9,8 @@ import FerryCore
 struct HeaderCapture {
     /// The most text all header values of a document may hold together: 64 KiB.
     static let maximumBytes = 64 << 10
+    /// What a reader says when a document's header values pass ``maximumBytes``.
+    static let limitMessage = "the header values are longer than \(maximumBytes) bytes"
 
     let paths: [NodePath]
     /// The values found, by path.

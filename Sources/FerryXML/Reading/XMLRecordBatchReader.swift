@@ -204,7 +204,7 @@ private struct Events {
                 }
             }
             if !capturedWithin {
-                return fail(.limit, "the header values are longer than \(HeaderCapture.maximumBytes) bytes")
+                return fail(.limit, HeaderCapture.limitMessage)
             }
         }
         if depth == matchedDepth, depth < recordPath.count, recordPath[depth].matches(local: name, namespace: namespace)
@@ -244,7 +244,7 @@ private struct Events {
         guard !failed, !text.isEmpty else { return }
         guard batch.isBuildingRecord else {
             if !headers.isEmpty && !headers.text(text) {
-                fail(.limit, "the header values are longer than \(HeaderCapture.maximumBytes) bytes")
+                fail(.limit, HeaderCapture.limitMessage)
             }
             return
         }

@@ -215,7 +215,7 @@ public final class XMLRecordReader {
 
     private func headerLimit(line: Int) -> XMLReadError {
         XMLReadError(
-            .limit, "the header values are longer than \(HeaderCapture.maximumBytes) bytes",
+            .limit, HeaderCapture.limitMessage,
             at: stream.location(line: line, column: 1))
     }
 

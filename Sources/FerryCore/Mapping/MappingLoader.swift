@@ -311,21 +311,11 @@ public struct MappingLoader {
                 diagnostics.error("mapping.path", "an attribute can only end a path: '\(text)'", at: location)
                 return nil
             }
-            let parts = qualified.split(separator: ":", maxSplits: 1)
-            var prefix: String? = parts.count == 2 ? String(parts[0]) : nil
-            let local = String(parts.count == 2 ? parts[1] : parts[0])
-            if prefix == nil && !isAttribute { prefix = context.defaultNamespacePrefix }
-            var namespaces = [""]
-            if let prefix {
-                guard let uris = context.namespaces[prefix] else {
-                    diagnostics.error(
-                        "mapping.unknown-prefix", "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces",
-                        at: location)
-                    return nil
-                }
-                namespaces = uris
-            }
-            let name = NodePath.Name(namespaces: namespaces, local: local, prefix: prefix)
+            guard
+                let name = resolve(
+                    qualified, isAttribute: isAttribute, in: text, at: location, context: context,
+                    diagnostics: &diagnostics)
+            else { return nil }
             if isAttribute { attribute = name } else { elements.append(name) }
         }
         return NodePath(elements: elements, attribute: attribute, isAbsolute: isAbsolute, description: text)
@@ -361,20 +351,14 @@ public struct MappingLoader {
             } else if name.hasPrefix("*:"), isValidQName(name.dropFirst(2)), !name.dropFirst(2).contains(":") {
                 parsed = .anyNamespace(local: String(name.dropFirst(2)))
             } else if isValidQName(name) {
-                let parts = name.split(separator: ":", maxSplits: 1)
-                var prefix: String? = parts.count == 2 ? String(parts[0]) : nil
-                if prefix == nil && !isAttribute { prefix = context.defaultNamespacePrefix }
-                var namespaces = [""]
-                if let prefix {
-                    guard let uris = context.namespaces[prefix] else {
-                        diagnostics.error(
-                            "mapping.unknown-prefix",
-                            "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces", at: node.location)
-                        return nil
-                    }
-                    namespaces = uris
-                }
-                parsed = .name(namespaces: namespaces, local: String(parts.count == 2 ? parts[1] : parts[0]))
+                guard
+                    let resolved = resolve(
+                        name, isAttribute: isAttribute, in: text, at: node.location, context: context,
+                        diagnostics: &diagnostics)
+                else { return nil }
+                parsed = .name(
+                    namespaces: resolved.namespaces.map { String(decoding: $0, as: UTF8.self) },
+                    local: resolved.localName)
             } else {
                 return refuse(
                     "'\(text)' is not an ignore path: names, * (one element), ** (any depth), *:name (any "
@@ -383,6 +367,29 @@ public struct MappingLoader {
             if isAttribute { attribute = parsed } else { elements.append(parsed) }
         }
         return IgnorePattern(elements: elements, attribute: attribute, description: text)
+    }
+
+    /// The name a step `p:name` or `name` writes, its prefix resolved: an unprefixed element is in
+    /// the default namespace when there is one, an unprefixed attribute in none.
+    private func resolve(
+        _ qualified: Substring, isAttribute: Bool, in text: String, at location: DocumentLocation, context: Context,
+        diagnostics: inout DiagnosticList
+    ) -> NodePath.Name? {
+        let parts = qualified.split(separator: ":", maxSplits: 1)
+        var prefix: String? = parts.count == 2 ? String(parts[0]) : nil
+        let local = String(parts.count == 2 ? parts[1] : parts[0])
+        if prefix == nil && !isAttribute { prefix = context.defaultNamespacePrefix }
+        var namespaces = [""]
+        if let prefix {
+            guard let uris = context.namespaces[prefix] else {
+                diagnostics.error(
+                    "mapping.unknown-prefix", "prefix '\(prefix)' in '\(text)' is not declared in xml.namespaces",
+                    at: location)
+                return nil
+            }
+            namespaces = uris
+        }
+        return NodePath.Name(namespaces: namespaces, local: local, prefix: prefix)
     }
 
     private func isValidQName(_ name: Substring) -> Bool {

@@ -3,15 +3,21 @@
 # reports no errors (its style warnings, such as a slot without a description, are allowed)
 # and its JSON Schema generator loads each file. LinkML comes from PyPI into a virtual
 # environment under .build-linkml/ (ignored by git), created once.
+#
+# Usage: scripts/check-linkml.sh [SCHEMA…]   (default: every file in schemas/)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-venv=.build-linkml
+root="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$root/.build-linkml"
 if [ ! -x "$venv/bin/linkml-lint" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check linkml
 fi
 status=0
-for schema in schemas/*.yaml; do
+if [ $# -eq 0 ]; then
+    cd "$root"
+    set -- schemas/*.yaml
+fi
+for schema in "$@"; do
     if "$venv/bin/linkml-lint" --ignore-warnings "$schema" > "$venv/lint.log" 2>&1; then
         echo "linkml-lint: $schema: no errors"
     else

@@ -118,4 +118,20 @@ public struct DecimalFormat: Sendable, Hashable {
     public var grouping: [Character] = []
     /// Whether `E` notation is accepted (`xs:double`).
     public var allowsExponent = false
+
+    /// A format; by default ISO's: a point, no grouping, no exponent.
+    public init(point: Character = ".", grouping: [Character] = [], allowsExponent: Bool = false) {
+        self.point = point
+        self.grouping = grouping
+        self.allowsExponent = allowsExponent
+    }
+
+    /// Reads a decimal written in this format: grouping characters dropped, the point as given.
+    /// - Returns: nil when the text is not such a decimal.
+    public func parse(_ text: String) -> ExactDecimal? {
+        // Most values carry no grouping character: only those are copied without them.
+        let grouped = !grouping.isEmpty && text.contains { grouping.contains($0) }
+        let stripped = grouped ? String(text.filter { !grouping.contains($0) }) : text
+        return ExactDecimal(parsing: stripped[...], point: point, allowExponent: allowsExponent)
+    }
 }

@@ -127,13 +127,7 @@ public struct RecordMapper: Sendable {
             guard let value = Int64(digits) else { return fail("not a 64-bit integer") }
             return .number(ExactDecimal(parsing: String(value)[...])!)
         case .decimal(let format):
-            // Most values carry no grouping character: only those are copied without them.
-            let grouped = !format.grouping.isEmpty && text.contains { format.grouping.contains($0) }
-            let stripped = grouped ? String(text.filter { !format.grouping.contains($0) }) : text
-            guard
-                let value = ExactDecimal(
-                    parsing: stripped[...], point: format.point, allowExponent: format.allowsExponent)
-            else {
+            guard let value = format.parse(text) else {
                 return fail("not a decimal number with '\(format.point)' as the decimal separator")
             }
             return .number(value)

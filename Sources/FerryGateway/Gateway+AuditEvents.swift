@@ -48,6 +48,7 @@ extension Gateway {
                 case .blocked(let reason): ("blocked", .string(reason))
                 case .notWritable(let reason):
                     ("blocked", .string("the destination's format cannot hold it: \(reason)"))
+                case .held(let reason): ("held", .string(reason))
                 }
             if let index = groups.firstIndex(where: {
                 $0.kind == kind && $0.destination == decision.destination && $0.detail == detail

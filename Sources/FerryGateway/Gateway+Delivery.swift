@@ -71,29 +71,61 @@ extension Gateway {
         var jobsOfRecord: [String: [String]] = [:]
         var originsOfRecord: [String: [String]] = [:]
         var blocked: [String] = []
+        var held: [String: String] = [:]
         var decisions: [Dispatcher.Decision] = []
-        // Fail closed: the decision is made again against the configuration in force now.
+        // Fail closed: the decision is made again against the configuration in force now. What
+        // the configuration stops (no route, no destination, a record its schemas cannot read)
+        // is held for an operator; what policy stops (clearance, an unknown type) is blocked.
         let system = configuration.system(destination).flatMap { $0.role == .destination ? $0 : nil }
+        var unknownType: Set<String> = []
         for job in jobs {
-            for id in job.recordIDs {
-                func block(_ reason: String) {
-                    decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
-                    blocked.append(job.id)
-                }
+            var readable: [(id: String, record: CanonicalRecord)] = []
+            var holdReason = system == nil ? "\(destination) is not a destination in the configuration" : nil
+            for id in job.recordIDs where holdReason == nil {
                 guard let stored = records[id], let body = stored.body,
-                    let value = try? JSONParser.parseDocument(body),
-                    case .success(let record) = envelopeChecker.check(value)
+                    let value = try? JSONParser.parseDocument(body)
                 else {
-                    block("the record cannot be read from the store")
+                    holdReason = "the record cannot be read from the store"
                     continue
                 }
-                guard let system, router.destinations(of: record, from: stored.sender).contains(destination) else {
-                    block("no longer routed to \(destination)")
-                    continue
+                switch envelopeChecker.check(value) {
+                case .failure(let failure)
+                where failure.problems.contains(where: { $0.code == "envelope.unknown-type" }):
+                    // Policy: a type without a schema here is never released.
+                    unknownType.insert(id)
+                case .failure(let failure):
+                    // Pointers and codes only: a message may quote a value the audit must not hold.
+                    holdReason =
+                        "the record does not pass the schemas in force: "
+                        + failure.problems.prefix(3).map { "\($0.pointer) [\($0.code)]" }.joined(separator: ", ")
+                case .success(let record):
+                    if !router.destinations(of: record, from: stored.sender).contains(destination) {
+                        holdReason = "no longer routed to \(destination)"
+                    } else {
+                        readable.append((id, record))
+                    }
                 }
+            }
+            if let holdReason {
+                // The whole job waits: its records are one key's, delivered together or not at all.
+                held[job.id] = holdReason
+                for id in job.recordIDs {
+                    decisions.append(.init(recordID: id, destination: destination, outcome: .held(reason: holdReason)))
+                }
+                continue
+            }
+            guard let system else { continue }
+            func blockRecord(_ id: String, _ reason: String) {
+                decisions.append(.init(recordID: id, destination: destination, outcome: .blocked(reason: reason)))
+                blocked.append(job.id)
+            }
+            for id in job.recordIDs where unknownType.contains(id) {
+                blockRecord(id, "no schema for the record's type here: release cannot be decided")
+            }
+            for (id, record) in readable {
                 switch release.decide(record, clearance: system.clearance) {
                 case .blocked(let reason):
-                    block(reason)
+                    blockRecord(id, reason)
                 case .released(let released, let removed):
                     decisions.append(
                         .init(
@@ -140,7 +172,8 @@ extension Gateway {
                         ])))
             }
             try await store.finishDelivery(
-                delivered: delivered, blocked: blocked + unwritableJobs, time: time, audit: audit)
+                delivered: delivered, blocked: blocked + unwritableJobs, held: held,
+                now: now.timeIntervalSinceReferenceDate, time: time, audit: audit)
             Counter(label: "ferry_records_delivered_total", dimensions: [("destination", destination)]).increment(
                 by: delivered.count)
             Timer(

@@ -115,7 +115,7 @@ extension Gateway {
                     .init(
                         destination: decision.destination, released: true, removedFields: removed,
                         releasedID: releasedID == decision.recordID ? nil : releasedID))
-            case .blocked(let reason), .notWritable(let reason):
+            case .blocked(let reason), .notWritable(let reason), .held(let reason):
                 routing[decision.recordID, default: []].append(
                     .init(
                         destination: decision.destination, released: false,

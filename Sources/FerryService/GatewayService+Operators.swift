@@ -23,6 +23,27 @@ extension GatewayService {
         return Self.json(.ok, JSONObject([("dead_letters", .array(items))]))
     }
 
+    func listHeld(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        if case .refused(let response) = try await operatorOnly(context) { return response }
+        let jobs = try await gateway.store.jobs(in: .held)
+        let waiting = try await gateway.store.waitingCounts(behind: jobs)
+        let items: [JSONValue] = jobs.map { job in
+            .object(
+                JSONObject([
+                    ("id", .string(job.id)), ("destination", .string(job.destination)), ("key", .string(job.key)),
+                    ("records", .array(job.recordIDs.map(JSONValue.string))),
+                    ("reason", .string(job.lastError ?? "")),
+                    ("held_since", .string(Gateway.timestamp(Date(timeIntervalSinceReferenceDate: job.availableAt)))),
+                    ("waiting", .integer(waiting[job.id] ?? 0)),
+                ]))
+        }
+        return Self.json(.ok, JSONObject([("held", .array(items))]))
+    }
+
+    func redecideHeld(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await operatorAction(request, context, .redecide, kind: "redecided")
+    }
+
     func retryDeadLetter(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         try await operatorAction(request, context, .retry, kind: "replayed")
     }
@@ -31,8 +52,8 @@ extension GatewayService {
         try await operatorAction(request, context, .purge, kind: "operator-action")
     }
 
-    /// An operator's retry or purge, audited with the job's destination and records in the same
-    /// transaction as the action.
+    /// An operator's retry, purge or re-decision, audited with the job's destination and records
+    /// in the same transaction as the action.
     func operatorAction(
         _ request: Request, _ context: GatewayRequestContext, _ action: OperatorAction,
         kind: String

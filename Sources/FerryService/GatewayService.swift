@@ -72,6 +72,11 @@ public struct GatewayService: Sendable {
                 handler: purgeDeadLetter
             ),
             Endpoint(
+                method: .get, path: "/v1/held", statuses: [200, 401, 403], authenticates: true, handler: listHeld),
+            Endpoint(
+                method: .post, path: "/v1/held/{id}/redecide", statuses: [204, 401, 403, 404, 409],
+                authenticates: true, handler: redecideHeld),
+            Endpoint(
                 method: .get, path: "/healthz", statuses: [200], authenticates: false,
                 handler: { _, _ in Self.json(.ok, JSONObject([("status", .string("ok"))])) }),
             Endpoint(

@@ -219,6 +219,42 @@ extension GatewayService {
                 "403": { $ref: "#/components/responses/Error" }
                 "404": { $ref: "#/components/responses/Error" }
                 "409": { $ref: "#/components/responses/Error" }
+          /v1/held:
+            get:
+              summary: Deliveries the configuration stopped, kept for a new decision (operators)
+              responses:
+                "200":
+                  description: The held jobs, in queue order, each with the later jobs of its key waiting behind it.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          held:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                id: { type: string }
+                                destination: { type: string }
+                                key: { type: string }
+                                records: { type: array, items: { type: string } }
+                                reason: { type: string }
+                                held_since: { type: string, format: date-time }
+                                waiting: { type: integer, description: later jobs of the key waiting behind it }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+          /v1/held/{id}/redecide:
+            post:
+              summary: Decide a held job again at its next delivery, against the configuration then (operators)
+              parameters:
+                - { name: id, in: path, required: true, schema: { type: string } }
+              responses:
+                "204": { description: Pending again; delivered, blocked or held again by the decision at delivery. }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "409": { $ref: "#/components/responses/Error" }
           /healthz:
             get:
               summary: The process is alive

@@ -12,6 +12,14 @@ public struct DeliveryJob: Sendable, Hashable {
         /// Decided against just before delivery (the release decision, made again, blocked it, or
         /// the destination's format cannot hold the record): finished without a delivery.
         case blocked
+        /// Stopped just before delivery by the configuration, not by policy (no route to the
+        /// destination any more, no such destination, a record the schemas in force cannot
+        /// read): kept with its body, later jobs of its key waiting behind it, until an operator
+        /// has it decided again.
+        case held
+        /// Waiting for reviewers: a route that requires review. Approved, it is pending;
+        /// rejected, blocked. Later jobs of its key wait behind it.
+        case inReview = "in-review"
     }
 
     public let id: String
@@ -23,7 +31,8 @@ public struct DeliveryJob: Sendable, Hashable {
     public internal(set) var sequence: Int
     public internal(set) var state: State = .pending
     public internal(set) var attempts = 0
-    /// Seconds since the reference date when the job may be tried next.
+    /// Seconds since the reference date when the job may be tried next; for a held or
+    /// in-review job, since when it is.
     public internal(set) var availableAt: Double
     public internal(set) var leaseExpiresAt: Double?
     /// Why the last attempt failed.

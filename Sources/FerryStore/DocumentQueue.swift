@@ -32,6 +32,10 @@ public protocol DocumentQueue: Sendable {
     /// Jobs in a state, in queue order.
     func jobs(in state: DeliveryJob.State) async throws -> [DeliveryJob]
 
+    /// For each job, how many later jobs of its destination and key are unfinished: the records
+    /// waiting behind it.
+    func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int]
+
     /// Makes a dead-lettered job pending again, with its attempts reset (an operator's retry).
     func retry(_ id: String, now: Double) async throws
 

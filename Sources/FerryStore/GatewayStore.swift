@@ -27,8 +27,12 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// Which of the ids are stored records (without reading the records).
     func storedRecordIDs(_ ids: [String]) async throws -> Set<String>
 
-    /// Marks leased jobs delivered or blocked and appends the audit entries, in one transaction.
-    func finishDelivery(delivered: [String], blocked: [String], time: String, audit: [AuditEvent]) async throws
+    /// Marks leased jobs delivered, blocked or held (with the reason, since `now`) and appends
+    /// the audit entries, in one transaction.
+    func finishDelivery(
+        delivered: [String], blocked: [String], held: [String: String], now: Double, time: String,
+        audit: [AuditEvent]
+    ) async throws
 
     /// Records a failed attempt of leased jobs and appends the audit entries, in one
     /// transaction; each job is rescheduled or dead-lettered by the retry policy.
@@ -38,11 +42,12 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
         audit: [AuditEvent]
     ) async throws -> [String: DeliveryJob.State]
 
-    /// An operator's action on a dead-lettered job — made pending again with its attempts reset
-    /// (`retry`) or removed, releasing the jobs of its key behind it (`purge`) — and its audit
-    /// entry naming the job's destination and records, in one transaction.
+    /// An operator's action on a job — a dead letter made pending again with its attempts reset
+    /// (`retry`) or removed, releasing the jobs of its key behind it (`purge`); a held job made
+    /// pending, to be decided again at delivery (`redecide`) — and its audit entry naming the
+    /// job's destination and records, in one transaction.
     /// - Parameter audit: the entry, from the job's destination and record ids.
-    /// - Throws: ``QueueError`` when the job is not dead-lettered.
+    /// - Throws: ``QueueError`` when the job is not in the action's ``OperatorAction/requiredState``.
     func act(
         on id: String, _ action: OperatorAction, now: Double, time: String,
         audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent) async throws
@@ -68,7 +73,7 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// - Returns: the number of bodies removed.
     func removeBodies(receivedBefore time: String) async throws -> Int
 
-    /// Jobs not yet delivered (pending, leased or dead-lettered).
+    /// Jobs not yet delivered (pending, leased, dead-lettered, held or in review).
     func queueDepth() async throws -> Int
 
     /// Proves the store accepts a write now (readiness).
@@ -89,9 +94,17 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     func prepare() async throws
 }
 
-/// What an operator does with a dead-lettered job.
+/// What an operator does with a dead-lettered or held job.
 public enum OperatorAction: String, Sendable {
-    case retry, purge
+    case retry, purge, redecide
+
+    /// The state a job must be in for the action.
+    public var requiredState: DeliveryJob.State {
+        switch self {
+        case .retry, .purge: .deadLettered
+        case .redecide: .held
+        }
+    }
 }
 
 extension GatewayStore {

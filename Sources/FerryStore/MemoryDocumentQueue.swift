@@ -67,6 +67,19 @@ public actor MemoryDocumentQueue: DocumentQueue {
 
     public func jobs(in state: DeliveryJob.State) -> [DeliveryJob] { queue.filter { $0.state == state } }
 
+    public func waitingCounts(behind jobs: [DeliveryJob]) -> [String: Int] {
+        Dictionary(
+            jobs.map { job in
+                (
+                    job.id,
+                    queue.filter {
+                        $0.destination == job.destination && $0.key == job.key && $0.sequence > job.sequence
+                            && $0.isUnfinished
+                    }.count
+                )
+            }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func retry(_ id: String, now: Double) throws {
         let index = try position(of: id, in: .deadLettered)
         queue[index].state = .pending

@@ -243,7 +243,9 @@ extension PostgresGatewayStore {
     public func queueDepth() async throws -> Int {
         try await reading { connection in
             try await self.count(
-                connection, "SELECT count(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')")
+                connection,
+                "SELECT count(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered', 'held', 'in-review')"
+            )
         }
     }
 }

@@ -124,10 +124,23 @@ extension PostgresGatewayStore {
         }
     }
 
-    public func finishDelivery(delivered: [String], blocked: [String], time: String, audit: [AuditEvent]) async throws {
+    public func finishDelivery(
+        delivered: [String], blocked: [String], held: [String: String], now: Double, time: String,
+        audit: [AuditEvent]
+    ) async throws {
         try await transaction { connection in
             try await self.finish(connection, delivered, as: .delivered)
             try await self.finish(connection, blocked, as: .blocked)
+            for (id, reason) in held.sorted(by: { $0.key < $1.key }) {
+                let rows = try await connection.query(
+                    """
+                    UPDATE delivery_job SET state = 'held', lease_expires_at = NULL, last_error = \(reason),
+                      available_at = \(now)
+                    WHERE id = \(id) AND state = 'leased' RETURNING id
+                    """, logger: self.logger
+                ).collect()
+                if rows.isEmpty { throw try await self.stateError(connection, id, expected: .leased) }
+            }
             try await self.chain(connection, jobs: [], audit: audit, time: time)
         }
     }
@@ -161,6 +174,21 @@ extension PostgresGatewayStore {
                     """
                     SELECT \(unescaped: Self.jobColumns("delivery_job")) FROM delivery_job WHERE state = \(state.rawValue) ORDER BY sequence
                     """, logger: self.logger))
+        }
+    }
+
+    public func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int] {
+        try await transaction { connection in
+            var counts: [String: Int] = [:]
+            for job in jobs {
+                counts[job.id] = try await self.count(
+                    connection,
+                    """
+                    SELECT count(*) FROM delivery_job WHERE destination = \(job.destination)
+                      AND ordering_key = \(job.key) AND sequence > \(job.sequence) AND state NOT IN ('delivered', 'blocked')
+                    """)
+            }
+            return counts
         }
     }
 
@@ -199,6 +227,11 @@ extension PostgresGatewayStore {
                     UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = \(now)
                     WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
                     """
+                case .redecide:
+                    """
+                    UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = \(now), last_error = NULL
+                    WHERE id = \(id) AND state = 'held' RETURNING destination, record_ids
+                    """
                 case .purge:
                     """
                     DELETE FROM delivery_job WHERE id = \(id) AND state = 'dead-lettered' RETURNING destination, record_ids
@@ -209,7 +242,7 @@ extension PostgresGatewayStore {
                 found = row
             }
             guard let (destination, recordIDs) = found else {
-                throw try await self.stateError(connection, id, expected: .deadLettered)
+                throw try await self.stateError(connection, id, expected: action.requiredState)
             }
             _ = try await self.chain(
                 connection, jobs: [], audit: [audit(destination, StoredText.recordIDs(from: recordIDs))], time: time)

@@ -180,7 +180,9 @@ extension SQLiteGatewayStore {
         try await database.read { db in
             try Int.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT COUNT(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered')"))
+                    sql:
+                        "SELECT COUNT(*) FROM delivery_job WHERE state IN ('pending', 'leased', 'dead-lettered', 'held', 'in-review')"
+                ))
                 ?? 0
         }
     }

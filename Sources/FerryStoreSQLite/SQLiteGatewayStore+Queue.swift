@@ -120,10 +120,22 @@ extension SQLiteGatewayStore {
         }
     }
 
-    public func finishDelivery(delivered: [String], blocked: [String], time: String, audit: [AuditEvent]) async throws {
+    public func finishDelivery(
+        delivered: [String], blocked: [String], held: [String: String], now: Double, time: String,
+        audit: [AuditEvent]
+    ) async throws {
         try await writing { db in
             for id in delivered { try Self.complete(db, id, as: .delivered) }
             for id in blocked { try Self.complete(db, id, as: .blocked) }
+            for (id, reason) in held.sorted(by: { $0.key < $1.key }) {
+                try Self.require(db, id, state: .leased)
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE delivery_job SET state = 'held', lease_expires_at = NULL, last_error = ?, available_at = ?
+                        WHERE id = ?
+                        """
+                ).execute(arguments: [reason, now, id])
+            }
             for event in audit { try Self.appendAudit(db, kind: event.kind, time: time, details: event.details) }
         }
     }
@@ -158,6 +170,22 @@ extension SQLiteGatewayStore {
         }
     }
 
+    public func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int] {
+        try await database.read { db in
+            var counts: [String: Int] = [:]
+            for job in jobs {
+                counts[job.id] =
+                    try Int.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT COUNT(*) FROM delivery_job WHERE destination = ? AND ordering_key = ? AND sequence > ?
+                                  AND state NOT IN ('delivered', 'blocked')
+                                """), arguments: [job.destination, job.key, job.sequence]) ?? 0
+            }
+            return counts
+        }
+    }
+
     public func retry(_ id: String, now: Double) async throws {
         try await writing { db in
             try Self.require(db, id, state: .deadLettered)
@@ -180,11 +208,14 @@ extension SQLiteGatewayStore {
         audit: @escaping @Sendable (_ destination: String, _ recordIDs: [String]) -> AuditEvent
     ) async throws {
         try await writing { db in
-            let row = try Self.require(db, id, state: .deadLettered)
+            let row = try Self.require(db, id, state: action.requiredState)
             switch action {
-            case .retry:
+            case .retry, .redecide:
                 try db.cachedStatement(
-                    sql: "UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ? WHERE id = ?"
+                    sql: """
+                        UPDATE delivery_job SET state = 'pending', attempts = 0, available_at = ?, last_error = NULL
+                        WHERE id = ?
+                        """
                 )
                 .execute(arguments: [now, id])
             case .purge:

@@ -10,12 +10,13 @@ import Foundation
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
-        abstract: "List, retry or purge dead-lettered deliveries of a running gateway (operators).",
+        abstract:
+            "List, retry or purge dead-lettered deliveries, and list or re-decide held ones, of a running gateway (operators).",
         discussion: """
             The operator token is read from the environment variable FERRY_TOKEN or from --token-file.
             Exit status: 0 done; 1 the gateway refused (unknown job, not an operator); 69 the gateway cannot be reached.
             """,
-        subcommands: [List.self, Retry.self, Purge.self])
+        subcommands: [List.self, Retry.self, Purge.self, Held.self, Redecide.self])
 
     struct Options: ParsableArguments {
         @Option(help: "The gateway's base URL.")
@@ -76,6 +77,21 @@ struct QueueCommand: AsyncParsableCommand {
             }
             return data
         }
+
+        /// Lists a collection of the operator API: the gateway's JSON, or a table of the columns
+        /// `row` picks, with the count on standard error.
+        func list(
+            _ path: String, member: String, json: Bool, noun: String, plural: String? = nil,
+            row: @escaping (JSONObject) -> [String]
+        ) async throws {
+            try await runCommand { output, errors in
+                let data = try await send("GET", path, errors: errors)
+                if json { return output.write(String(decoding: data, as: UTF8.self)) }
+                let items = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?[member]?.arrayValue ?? []
+                for item in items.compactMap(\.objectValue) { output.write(row(item).joined(separator: "\t") + "\n") }
+                errors.write("\(counted(items.count, noun, plural: plural))\n")
+            }
+        }
     }
 
     struct List: AsyncParsableCommand {
@@ -86,18 +102,10 @@ struct QueueCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            try await runCommand { output, errors in
-                let data = try await options.send("GET", "/v1/dead-letters", errors: errors)
-                if json { return output.write(String(decoding: data, as: UTF8.self)) }
-                let items =
-                    (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?["dead_letters"]?.arrayValue ?? []
-                for item in items.compactMap(\.objectValue) {
-                    let fields = ["id", "destination", "key"].map { item[$0]?.stringValue ?? "" }
-                    output.write(
-                        fields.joined(separator: "\t") + "\t\(item["attempts"]?.integerValue ?? 0)\t"
-                            + "\(item["last_error"]?.stringValue ?? "")\n")
-                }
-                errors.write("\(items.count) dead letters\n")
+            try await options.list("/v1/dead-letters", member: "dead_letters", json: json, noun: "dead letter") {
+                item in
+                ["id", "destination", "key"].map { item[$0]?.stringValue ?? "" }
+                    + ["\(item["attempts"]?.integerValue ?? 0)", item["last_error"]?.stringValue ?? ""]
             }
         }
     }
@@ -132,6 +140,38 @@ struct QueueCommand: AsyncParsableCommand {
             try await runCommand { _, errors in
                 _ = try await options.send("DELETE", "/v1/dead-letters/\(Retry.escape(job))", errors: errors)
                 errors.write("\(job): purged\n")
+            }
+        }
+    }
+
+    struct Held: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List held deliveries: job, destination, key, since, records waiting behind it, reason.")
+        @OptionGroup var options: Options
+        @Flag(help: "Print the gateway's JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            try await options.list(
+                "/v1/held", member: "held", json: json, noun: "held delivery", plural: "held deliveries"
+            ) { item in
+                ["id", "destination", "key", "held_since"].map { item[$0]?.stringValue ?? "" }
+                    + ["\(item["waiting"]?.integerValue ?? 0) waiting", item["reason"]?.stringValue ?? ""]
+            }
+        }
+    }
+
+    struct Redecide: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Have a held delivery decided again (after the configuration is fixed).")
+        @OptionGroup var options: Options
+        @Argument(help: "The job id (from ferry queue held).")
+        var job: String
+
+        func run() async throws {
+            try await runCommand { _, errors in
+                _ = try await options.send("POST", "/v1/held/\(Retry.escape(job))/redecide", errors: errors)
+                errors.write("\(job): pending again; the release is decided at its delivery\n")
             }
         }
     }

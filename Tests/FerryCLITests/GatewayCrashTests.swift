@@ -266,6 +266,62 @@ struct GatewayDeadLetterTests {
                 }, "\(actions)")
     }
 
+    @Test func aRecordWhoseRouteIsRemovedIsHeldAndDeliveredOnceAnOperatorRedecides() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-held-\(UUID().uuidString)")
+        let destination = try GatewayCrashTests.FlakyDestination(
+            directory: root.appendingPathComponent("received"), failureShare: 1)
+        defer { destination.stop() }
+        let failing: [(String, String)] = [
+            (
+                "deliver: { directory: deliveries/veterans-registry }",
+                "deliver: { url: \"http://127.0.0.1:\(destination.port)/records\", timeout: 5s }"
+            ),
+            (
+                "delivery: { attempts: 8, initial_delay: 1s, maximum_delay: 5m, lease: 60s }",
+                "delivery: { attempts: 1000, initial_delay: 10ms, maximum_delay: 20ms, lease: 5s }"
+            ),
+        ]
+        let (config, data) = try RunningGateway.prepare(replacing: failing)
+        var gateway = try RunningGateway.start(config: config, data: data)
+        let sent = try await gateway.send(CLITests.examples.appendingPathComponent("kadry-export.xml"), as: "hr")
+        let document = try #require(sent.report["document"]?.stringValue)
+        #expect(gateway.stop() == 0)
+
+        // The route to the registry is removed (a typo, a reorganisation) while its records wait.
+        let (withoutRoute, _) = try RunningGateway.prepare(
+            replacing: failing + [("  - { to: veterans-registry, type: personnel.record }\n", "")])
+        gateway = try RunningGateway.start(config: withoutRoute, data: data)
+        #expect(try await waitFor { try await veteransState(gateway, document, position: 0) == "held" })
+        let environment = ["FERRY_TOKEN": "ops-demo-token"]
+        let listed = try cli.ferry(
+            ["queue", "held", "--url", "http://127.0.0.1:\(gateway.port)"], environment: environment)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let rows = listed.stdoutLines.map { $0.split(separator: "\t").map(String.init) }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.count == 6 && $0[1] == "veterans-registry" }, "\(rows)")
+        #expect(rows.allSatisfy { $0.count == 6 && $0[5] == "no longer routed to veterans-registry" }, "\(rows)")
+        #expect(listed.stderr == (rows.count == 1 ? "1 held delivery\n" : "\(rows.count) held deliveries\n"))
+        #expect(gateway.stop() == 0)
+
+        // Fixed, the operator has the held records decided again: they are delivered.
+        let (fixed, _) = try RunningGateway.prepare()
+        gateway = try RunningGateway.start(config: fixed, data: data)
+        defer { gateway.stop() }
+        let url = "http://127.0.0.1:\(gateway.port)"
+        for row in rows {
+            let redecided = try cli.ferry(["queue", "redecide", "--url", url, row[0]], environment: environment)
+            #expect(redecided.status == 0, "\(redecided.stderr)")
+        }
+        #expect(try await waitFor { try await veteransState(gateway, document, position: 0) == "delivered" })
+        let again = try cli.ferry(["queue", "redecide", "--url", url, rows[0][0]], environment: environment)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("not held"), "\(again.stderr)")
+        #expect(gateway.stop() == 0)
+        let store = try DatabaseQueue(path: data.appendingPathComponent("ferry.sqlite").path)
+        let kinds = try await store.read { db in try String.fetchSet(db, sql: "SELECT kind FROM audit_entry") }
+        #expect(kinds.isSuperset(of: ["held", "redecided"]), "\(kinds)")
+        #expect(try cli.ferry(["audit", "verify", "--data", data.path]).status == 0)
+    }
+
     func veteransState(_ gateway: RunningGateway, _ document: String, position: Int) async throws -> String? {
         let records = try await gateway.status(of: document)["records"]?.arrayValue ?? []
         guard records.count > position else { return nil }

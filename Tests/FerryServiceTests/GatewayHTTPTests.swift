@@ -106,7 +106,7 @@ struct GatewayHTTPTests {
     @Test func everyProtectedEndpointAuthenticatesAndChecksTheRole() async throws {
         let operatorOnly: [(HTTPRequest.Method, String)] = [
             (.get, "/v1/dead-letters"), (.post, "/v1/dead-letters/job/retry"), (.delete, "/v1/dead-letters/job"),
-            (.get, "/metrics"),
+            (.get, "/metrics"), (.get, "/v1/held"), (.post, "/v1/held/job/redecide"),
         ]
         let protected = operatorOnly + [(.get, "/v1/documents/some-id")]
         try await application().test(.router) { client in

@@ -110,7 +110,7 @@ struct GatewayStoreContractTests {
                     ]))
             #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).count == 3)
             try await store.finishDelivery(
-                delivered: ["r1/fund"], blocked: ["r2/fund"], time: "2026-11-25T10:00:01Z",
+                delivered: ["r1/fund"], blocked: ["r2/fund"], held: [:], now: 1, time: "2026-11-25T10:00:01Z",
                 audit: [AuditEvent("delivered", JSONObject([("job", .string("r1/fund"))]))])
             let states = try await store.failDelivery(
                 jobIDs: ["r3/fund"], error: "HTTP 503", now: 1, random: 0.5,
@@ -124,11 +124,61 @@ struct GatewayStoreContractTests {
             // A job not leased cannot be finished, and nothing of the attempt is kept.
             await #expect(throws: QueueError.self) {
                 try await store.finishDelivery(
-                    delivered: ["r1/fund"], blocked: [], time: "2026-11-25T10:00:03Z",
+                    delivered: ["r1/fund"], blocked: [], held: [:], now: 3, time: "2026-11-25T10:00:03Z",
                     audit: [AuditEvent("delivered", JSONObject())])
             }
             #expect(try await store.entries().count == 4)
             #expect(AuditChain.verify(try await store.entries()).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreDrivers.names)
+    func aHeldJobKeepsItsBodyAndItsKeysLaterVersionsUntilItIsDecidedAgain(_ driver: String) async throws {
+        try await StoreDrivers.withStore(driver) { store in
+            _ = try await store.commit(
+                Self.document("d1", records: [Self.record("r1", key: "A", destinations: ["fund"])]))
+            _ = try await store.commit(
+                Self.document("d2", records: [Self.record("r2", key: "A", destinations: ["fund"])]))
+            #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).map(\.id) == ["r1/fund"])
+            try await store.finishDelivery(
+                delivered: [], blocked: [], held: ["r1/fund": "no longer routed to fund"], now: 5, time: "t1",
+                audit: [AuditEvent("held", JSONObject([("records", .array([.string("r1")]))]))])
+            let held = try await store.jobs(in: .held)
+            #expect(held.map(\.id) == ["r1/fund"])
+            #expect(held.first?.lastError == "no longer routed to fund" && held.first?.availableAt == 5)
+            // The later version of the key waits behind it, however long.
+            #expect(try await store.claim(limit: 10, now: 1_000_000, leaseSeconds: 30).isEmpty)
+            #expect(try await store.waitingCounts(behind: held) == ["r1/fund": 1])
+            #expect(try await store.queueDepth() == 2)
+            // Retention keeps a held record's body.
+            _ = try await store.removeBodies(receivedBefore: "2030-01-01T00:00:00Z")
+            #expect(try await store.records(["r1"])["r1"]?.body != nil)
+            // Only a held job can be re-decided; a retry wants a dead letter.
+            let wrong = await #expect(throws: QueueError.self) {
+                try await store.act(on: "r1/fund", .retry, now: 6, time: "t2") { _, _ in AuditEvent("x", JSONObject()) }
+            }
+            #expect(wrong?.code == .wrongState)
+            try await store.act(on: "r1/fund", .redecide, now: 7, time: "t3") { destination, records in
+                AuditEvent(
+                    "redecided",
+                    JSONObject([
+                        ("destination", .string(destination)), ("records", .array(records.map(JSONValue.string))),
+                    ]))
+            }
+            #expect(try await store.jobs(in: .held).isEmpty)
+            let pending = try await store.jobs(in: .pending)
+            #expect(pending.map(\.id) == ["r1/fund", "r2/fund"] && pending[0].lastError == nil)
+            #expect(try await store.claim(limit: 10, now: 7, leaseSeconds: 30).map(\.id) == ["r1/fund"])
+            let entries = try await store.entries()
+            #expect(entries.map(\.kind) == ["received", "received", "held", "redecided"])
+            #expect(entries.last?.details["destination"]?.stringValue == "fund")
+            #expect(AuditChain.verify(entries).isEmpty)
+            let missing = await #expect(throws: QueueError.self) {
+                try await store.act(on: "nothing/fund", .redecide, now: 8, time: "t4") { _, _ in
+                    AuditEvent("x", JSONObject())
+                }
+            }
+            #expect(missing?.code == .noJob)
         }
     }
 
@@ -172,7 +222,7 @@ struct GatewayStoreContractTests {
                     rejects: [reject]))
             let claimed = try await store.claim(limit: 10, now: 0, leaseSeconds: 30)
             #expect(claimed.count == 2)
-            try await store.finishDelivery(delivered: ["r1/fund"], blocked: [], time: "t", audit: [])
+            try await store.finishDelivery(delivered: ["r1/fund"], blocked: [], held: [:], now: 1, time: "t", audit: [])
             #expect(try await store.removeBodies(receivedBefore: "2026-11-25T09:00:00Z") == 0, "nothing that old")
             #expect(
                 try await store.removeBodies(receivedBefore: "2026-11-26T00:00:00Z") == 2,

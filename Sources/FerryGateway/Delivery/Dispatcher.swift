@@ -18,6 +18,9 @@ public struct Dispatcher: Sendable {
             case blocked(reason: String)
             /// The destination's format cannot hold the record (a value the format requires is missing).
             case notWritable(reason: String)
+            /// The configuration stops it at delivery (no route, no destination, a record the
+            /// schemas in force cannot read): kept for an operator to have it decided again.
+            case held(reason: String)
         }
 
         public let recordID: String

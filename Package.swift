@@ -120,6 +120,7 @@ let package = Package(
         .target(
             name: "FerryTestingPostgres",
             dependencies: [
+                "FerryStore", "FerryStoreSQLite", "FerryStorePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -137,7 +138,11 @@ let package = Package(
         .testTarget(
             name: "FerryConvertTests", dependencies: ["FerryCheck", "FerryConvert", "FerryTesting", "CLibXML2"]),
         .testTarget(
-            name: "FerryGatewayTests", dependencies: ["FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryTesting"]),
+            name: "FerryGatewayTests",
+            dependencies: [
+                "FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryStorePostgres", "FerryTesting",
+                "FerryTestingPostgres",
+            ]),
         .testTarget(
             name: "FerryServiceTests",
             dependencies: [

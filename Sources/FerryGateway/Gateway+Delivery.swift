@@ -72,6 +72,8 @@ extension Gateway {
         var originsOfRecord: [String: [String]] = [:]
         var blocked: [String] = []
         var held: [String: String] = [:]
+        var reviewOpenings: [ReviewOpening] = []
+        var reviewEvents: [AuditEvent] = []
         var decisions: [Dispatcher.Decision] = []
         // Fail closed: the decision is made again against the configuration in force now. What
         // the configuration stops (no route, no destination, a record its schemas cannot read)
@@ -79,7 +81,7 @@ extension Gateway {
         let system = configuration.system(destination).flatMap { $0.role == .destination ? $0 : nil }
         var unknownType: Set<String> = []
         for job in jobs {
-            var readable: [(id: String, record: CanonicalRecord)] = []
+            var readable: [(id: String, record: CanonicalRecord, sender: String)] = []
             var holdReason = system == nil ? "\(destination) is not a destination in the configuration" : nil
             for id in job.recordIDs where holdReason == nil {
                 guard let stored = records[id], let body = stored.body,
@@ -102,7 +104,7 @@ extension Gateway {
                     if !router.destinations(of: record, from: stored.sender).contains(destination) {
                         holdReason = "no longer routed to \(destination)"
                     } else {
-                        readable.append((id, record))
+                        readable.append((id, record, stored.sender))
                     }
                 }
             }
@@ -122,11 +124,26 @@ extension Gateway {
             for id in job.recordIDs where unknownType.contains(id) {
                 blockRecord(id, "no schema for the record's type here: release cannot be decided")
             }
-            for (id, record) in readable {
+            for (id, record, sender) in readable {
                 switch release.decide(record, clearance: system.clearance) {
                 case .blocked(let reason):
                     blockRecord(id, reason)
                 case .released(let released, let removed):
+                    // On a route that requires review, only the release two reviewers approved
+                    // goes; any other opens (again) for review.
+                    if router.requiresReview(record, from: sender, to: destination) {
+                        let review = try await store.review(job.id)
+                        guard review?.state == .approved, review?.releasedSHA256 == released.id else {
+                            let opening = Self.reviewOpening(record, releasedID: released.id, destination: destination)
+                            reviewOpenings.append(opening)
+                            reviewEvents.append(
+                                Self.reviewOpened(
+                                    opening,
+                                    because: review == nil
+                                        ? "the route requires review" : "the release changed since it was approved"))
+                            continue
+                        }
+                    }
                     decisions.append(
                         .init(
                             recordID: id, destination: destination,
@@ -147,8 +164,10 @@ extension Gateway {
                 : try await dispatcher.deliver(
                     batch, to: destination, deliveryID: deliveryID,
                     time: time)
-            var audit = Self.decisionEvents(
-                decisions + (delivery?.notWritable ?? []), context: ("delivery", .string(deliveryID)))
+            var audit =
+                Self.decisionEvents(
+                    decisions + (delivery?.notWritable ?? []), context: ("delivery", .string(deliveryID)))
+                + reviewEvents
             let notWritable = Set((delivery?.notWritable ?? []).map(\.recordID))
             let unwritableJobs = batch.filter { notWritable.contains($0.id) }.flatMap { jobsOfRecord[$0.id] ?? [] }
             var delivered: [String] = []
@@ -172,7 +191,7 @@ extension Gateway {
                         ])))
             }
             try await store.finishDelivery(
-                delivered: delivered, blocked: blocked + unwritableJobs, held: held,
+                delivered: delivered, blocked: blocked + unwritableJobs, held: held, review: reviewOpenings,
                 now: now.timeIntervalSinceReferenceDate, time: time, audit: audit)
             Counter(label: "ferry_records_delivered_total", dimensions: [("destination", destination)]).increment(
                 by: delivered.count)

@@ -107,14 +107,22 @@ extension Gateway {
         var seen = stored
         let fresh = parsed.records.filter { seen.insert($0.record.id).inserted }
         let plan = dispatcher.decisions(for: fresh.map(\.record), from: sender.id)
+        let freshByID = Dictionary(fresh.map { ($0.record.id, $0.record) }, uniquingKeysWith: { first, _ in first })
         var routing: [String: [InboundDocument.Routing]] = [:]
+        var reviewEvents: [AuditEvent] = []
         for decision in plan.decisions {
             switch decision.outcome {
             case .released(let removed, let releasedID):
+                // A route that requires review holds the released record until two reviewers approve it.
+                let review = freshByID[decision.recordID].flatMap { record in
+                    router.requiresReview(record, from: sender.id, to: decision.destination)
+                        ? Self.reviewOpening(record, releasedID: releasedID, destination: decision.destination) : nil
+                }
+                if let review { reviewEvents.append(Self.reviewOpened(review, because: "the route requires review")) }
                 routing[decision.recordID, default: []].append(
                     .init(
                         destination: decision.destination, released: true, removedFields: removed,
-                        releasedID: releasedID == decision.recordID ? nil : releasedID))
+                        releasedID: releasedID == decision.recordID ? nil : releasedID, review: review))
             case .blocked(let reason), .notWritable(let reason), .held(let reason):
                 routing[decision.recordID, default: []].append(
                     .init(
@@ -178,7 +186,7 @@ extension Gateway {
         }
         audit +=
             Self.routingEvents(plan.decisions, unrouted: plan.unrouted, document: documentID)
-            + Self.decisionEvents(plan.decisions, context: ("document", .string(documentID)))
+            + Self.decisionEvents(plan.decisions, context: ("document", .string(documentID))) + reviewEvents
         let document = InboundDocument(
             id: documentID, sender: sender.id, receivedAt: Self.timestamp(now), now: now.timeIntervalSinceReferenceDate,
             bodySHA256: bodySHA256, idempotencyKey: submission.idempotencyKey, records: records,

@@ -49,10 +49,18 @@ extension GatewayService {
 
     /// The authenticated caller of an operator endpoint, or its 403 when it is not an operator.
     func operatorOnly(_ context: GatewayRequestContext) async throws -> OperatorCheck {
+        try await authorizedCaller(context, in: [.operator], "an operator")
+    }
+
+    /// The authenticated caller when its role is one of `roles`, or its 403.
+    func authorizedCaller(
+        _ context: GatewayRequestContext, in roles: Set<GatewayConfiguration.System.Role>, _ description: String
+    ) async throws -> OperatorCheck {
         let caller = try context.authenticatedCaller()
-        guard caller.role == .operator else {
+        guard roles.contains(caller.role) else {
             return .refused(
-                await refuse(Refusal(status: .forbidden, reason: "\(caller.id) is not an operator"), sender: caller.id))
+                await refuse(
+                    Refusal(status: .forbidden, reason: "\(caller.id) is not \(description)"), sender: caller.id))
         }
         return .allowed(caller)
     }

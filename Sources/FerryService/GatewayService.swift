@@ -74,6 +74,18 @@ public struct GatewayService: Sendable {
             Endpoint(
                 method: .get, path: "/v1/held", statuses: [200, 401, 403], authenticates: true, handler: listHeld),
             Endpoint(
+                method: .get, path: "/v1/reviews", statuses: [200, 400, 401, 403], authenticates: true,
+                handler: listReviews),
+            Endpoint(
+                method: .get, path: "/v1/reviews/{id}", statuses: [200, 401, 403, 404], authenticates: true,
+                handler: getReview),
+            Endpoint(
+                method: .post, path: "/v1/reviews/{id}/approve", statuses: [200, 401, 403, 404, 409],
+                authenticates: true, handler: approveReview),
+            Endpoint(
+                method: .post, path: "/v1/reviews/{id}/reject", statuses: [200, 400, 401, 403, 404, 409],
+                authenticates: true, handler: rejectReview),
+            Endpoint(
                 method: .post, path: "/v1/held/{id}/redecide", statuses: [204, 401, 403, 404, 409],
                 authenticates: true, handler: redecideHeld),
             Endpoint(

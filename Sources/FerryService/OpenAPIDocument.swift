@@ -15,7 +15,7 @@ extension GatewayService {
             bearer:
               type: http
               scheme: bearer
-              description: A sender's or operator's token; the gateway stores only its salted hash.
+              description: A sender's, operator's or reviewer's token; the gateway stores only its salted hash.
             mutualTLS:
               type: mutualTLS
               description: A client certificate signed by the configured client CA, named by its SHA-256 fingerprint.
@@ -25,6 +25,29 @@ extension GatewayService {
               required: [error]
               properties:
                 error: { type: string }
+                code: { type: string }
+            Review:
+              type: object
+              required: [id, destination, record_id, subject, classification, sha256, state, approvals, held_since, overdue]
+              properties:
+                id: { type: string, description: the delivery job it holds back }
+                destination: { type: string }
+                record_id: { type: string }
+                subject: { type: string }
+                classification: { type: string, enum: [public, internal, restricted, secret] }
+                sha256: { type: string, description: the released record under review (its canonical id) }
+                state: { type: string, enum: [open, approved, rejected] }
+                approvals:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      reviewer: { type: string }
+                      time: { type: string, format: date-time }
+                held_since: { type: string, format: date-time }
+                overdue: { type: boolean, description: open longer than review.timeout; never released by time }
+                rejected_by: { type: [string, "null"] }
+                reason: { type: [string, "null"] }
             DocumentReport:
               type: object
               required: [document, sender, received_at, body_sha256, accepted, duplicates, rejected, records]
@@ -251,6 +274,91 @@ extension GatewayService {
                 - { name: id, in: path, required: true, schema: { type: string } }
               responses:
                 "204": { description: Pending again; delivered, blocked or held again by the decision at delivery. }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "409": { $ref: "#/components/responses/Error" }
+          /v1/reviews:
+            get:
+              summary: Open reviews within the caller's clearance, oldest first (reviewers, operators)
+              parameters:
+                - { name: destination, in: query, schema: { type: string } }
+                - { name: offset, in: query, schema: { type: integer, minimum: 0, default: 0 } }
+                - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+              responses:
+                "200":
+                  description: The open reviews.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          reviews: { type: array, items: { $ref: "#/components/schemas/Review" } }
+                          offset: { type: integer }
+                          limit: { type: integer }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+          /v1/reviews/{id}:
+            get:
+              summary: One review, with the record as the destination would get it now (reviewers, operators)
+              description: >-
+                Removed fields are named, never shown. A review above the caller's clearance is 404,
+                as if it did not exist.
+              parameters:
+                - { name: id, in: path, required: true, schema: { type: string } }
+              responses:
+                "200":
+                  description: The review, with `record`, `removed_fields` and `release_changed` (or `not_released`).
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Review" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+          /v1/reviews/{id}/approve:
+            post:
+              summary: Approve the release under review (reviewers); the second different reviewer's approval releases it
+              parameters:
+                - { name: id, in: path, required: true, schema: { type: string } }
+              responses:
+                "200":
+                  description: Counted; `state` is `approved` once two different reviewers approved.
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Review" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
+                "404": { $ref: "#/components/responses/Error" }
+                "409":
+                  description: >-
+                    review.duplicate (the same reviewer again), review.closed (approved or rejected already),
+                    review.restarted (the release changed: the review opened again, approvals cleared),
+                    review.not-released (the record would not go now).
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Error" }
+          /v1/reviews/{id}/reject:
+            post:
+              summary: Reject the record (reviewers); the review ends and the delivery is blocked
+              parameters:
+                - { name: id, in: path, required: true, schema: { type: string } }
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [reason]
+                      properties:
+                        reason: { type: string, minLength: 1 }
+              responses:
+                "200":
+                  description: Rejected.
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Review" }
+                "400": { $ref: "#/components/responses/Error" }
                 "401": { $ref: "#/components/responses/Error" }
                 "403": { $ref: "#/components/responses/Error" }
                 "404": { $ref: "#/components/responses/Error" }

@@ -6,7 +6,7 @@ import FerryCore
 ///
 /// Each method is one transaction: a document, its records, its delivery jobs and its audit
 /// entries are committed together or not at all, so a crash never leaves half of a document.
-public protocol GatewayStore: DocumentQueue, AuditLog {
+public protocol GatewayStore: DocumentQueue, AuditLog, ReviewStore {
     /// Commits an inbound document.
     ///
     /// Records whose id is already stored are kept as duplicates (no new jobs): a client that
@@ -27,11 +27,12 @@ public protocol GatewayStore: DocumentQueue, AuditLog {
     /// Which of the ids are stored records (without reading the records).
     func storedRecordIDs(_ ids: [String]) async throws -> Set<String>
 
-    /// Marks leased jobs delivered, blocked or held (with the reason, since `now`) and appends
-    /// the audit entries, in one transaction.
+    /// Marks leased jobs delivered, blocked, held (with the reason, since `now`) or in review
+    /// (opening the review, its approvals cleared) and appends the audit entries, in one
+    /// transaction.
     func finishDelivery(
-        delivered: [String], blocked: [String], held: [String: String], now: Double, time: String,
-        audit: [AuditEvent]
+        delivered: [String], blocked: [String], held: [String: String], review: [ReviewOpening], now: Double,
+        time: String, audit: [AuditEvent]
     ) async throws
 
     /// Records a failed attempt of leased jobs and appends the audit entries, in one

@@ -32,16 +32,19 @@ public struct InboundDocument: Sendable {
         /// differs from the record's own): the link from what a destination holds back to the
         /// record it came from, kept here and never sent.
         public var releasedID: String?
+        /// The review a released record waits in before its delivery, when its route requires one.
+        public var review: ReviewOpening?
 
         public init(
             destination: String, released: Bool, removedFields: [String] = [], blockedReason: String? = nil,
-            releasedID: String? = nil
+            releasedID: String? = nil, review: ReviewOpening? = nil
         ) {
             self.destination = destination
             self.released = released
             self.removedFields = removedFields
             self.blockedReason = blockedReason
             self.releasedID = releasedID
+            self.review = review
         }
     }
 

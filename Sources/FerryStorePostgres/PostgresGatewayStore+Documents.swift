@@ -49,6 +49,7 @@ extension PostgresGatewayStore {
                 var duplicates = Set<String>()
                 var entries = EntryColumns()
                 var jobs: [DeliveryJob] = []
+                var openings: [ReviewOpening] = []
                 for (position, record) in document.records {
                     let isNew = inserted.remove(record.id) != nil
                     if !isNew { duplicates.insert(record.id) }
@@ -56,6 +57,7 @@ extension PostgresGatewayStore {
                         position: position, outcome: isNew ? "accepted" : "duplicate", recordID: record.id,
                         key: record.key, routing: StoredText.routing(record.routing))
                     guard isNew else { continue }
+                    openings += record.routing.compactMap(\.review)
                     for routing in record.routing where routing.released {
                         jobs.append(
                             DeliveryJob(
@@ -83,6 +85,7 @@ extension PostgresGatewayStore {
                         """, logger: self.logger)
                 }
                 try await self.chain(connection, jobs: jobs, audit: document.audit, time: document.receivedAt)
+                try await self.openReviews(connection, openings, now: document.now)
                 return .committed(duplicates: duplicates)
             }
         } catch let earlier as EarlierDocument {

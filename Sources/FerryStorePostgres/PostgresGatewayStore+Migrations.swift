@@ -74,6 +74,23 @@ extension PostgresGatewayStore {
                 "CREATE INDEX delivery_job_claim ON delivery_job (state, destination, sequence)"
             ]
         ),
+        (
+            "2026-12-07 reviews",
+            [
+                // A review has its job's id; approvals are of the hash under review, one per reviewer.
+                """
+                CREATE TABLE review (
+                    id text PRIMARY KEY, destination text NOT NULL, record_id text NOT NULL, subject text NOT NULL,
+                    classification text NOT NULL, released_sha256 text NOT NULL, opened_at double precision NOT NULL,
+                    state text NOT NULL, rejected_by text, reason text)
+                """,
+                "CREATE INDEX review_open ON review (state, opened_at)",
+                """
+                CREATE TABLE review_approval (
+                    review_id text NOT NULL, reviewer text NOT NULL, time text NOT NULL, PRIMARY KEY (review_id, reviewer))
+                """,
+            ]
+        ),
     ]
 
     /// The advisory lock that serializes migrations between instances ("ferry" in ASCII).

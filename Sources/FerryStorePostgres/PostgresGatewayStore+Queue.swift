@@ -125,10 +125,18 @@ extension PostgresGatewayStore {
     }
 
     public func finishDelivery(
-        delivered: [String], blocked: [String], held: [String: String], now: Double, time: String,
-        audit: [AuditEvent]
+        delivered: [String], blocked: [String], held: [String: String], review: [ReviewOpening], now: Double,
+        time: String, audit: [AuditEvent]
     ) async throws {
         try await transaction { connection in
+            for opening in review {
+                let rows = try await connection.query(
+                    "SELECT id FROM delivery_job WHERE id = \(opening.jobID) AND state = 'leased' FOR UPDATE",
+                    logger: self.logger
+                ).collect()
+                if rows.isEmpty { throw try await self.stateError(connection, opening.jobID, expected: .leased) }
+            }
+            try await self.openReviews(connection, review, now: now)
             try await self.finish(connection, delivered, as: .delivered)
             try await self.finish(connection, blocked, as: .blocked)
             for (id, reason) in held.sorted(by: { $0.key < $1.key }) {

@@ -50,6 +50,7 @@ extension SQLiteGatewayStore {
                             destination: routing.destination, key: record.key, recordIDs: [record.id],
                             availableAt: document.now)
                     }
+                    try Self.openReviews(db, record.routing.compactMap(\.review), now: document.now)
                 }
                 try db.cachedStatement(
                     sql: """

@@ -94,6 +94,20 @@ extension SQLiteGatewayStore {
             try db.create(
                 index: "delivery_job_claim", on: "delivery_job", columns: ["state", "destination", "sequence"])
         }
+        migrator.registerMigration("2026-12-07 reviews") { db in
+            // A review has its job's id; approvals are of the hash under review, one per reviewer.
+            try db.execute(
+                sql: """
+                    CREATE TABLE review (
+                        id TEXT PRIMARY KEY, destination TEXT NOT NULL, record_id TEXT NOT NULL, subject TEXT NOT NULL,
+                        classification TEXT NOT NULL, released_sha256 TEXT NOT NULL, opened_at REAL NOT NULL,
+                        state TEXT NOT NULL, rejected_by TEXT, reason TEXT);
+                    CREATE INDEX review_open ON review (state, opened_at);
+                    CREATE TABLE review_approval (
+                        review_id TEXT NOT NULL, reviewer TEXT NOT NULL, time TEXT NOT NULL,
+                        PRIMARY KEY (review_id, reviewer));
+                    """)
+        }
         return migrator
     }
 }

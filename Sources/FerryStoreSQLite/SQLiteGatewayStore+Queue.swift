@@ -121,10 +121,12 @@ extension SQLiteGatewayStore {
     }
 
     public func finishDelivery(
-        delivered: [String], blocked: [String], held: [String: String], now: Double, time: String,
-        audit: [AuditEvent]
+        delivered: [String], blocked: [String], held: [String: String], review: [ReviewOpening], now: Double,
+        time: String, audit: [AuditEvent]
     ) async throws {
         try await writing { db in
+            for opening in review { try Self.require(db, opening.jobID, state: .leased) }
+            try Self.openReviews(db, review, now: now)
             for id in delivered { try Self.complete(db, id, as: .delivered) }
             for id in blocked { try Self.complete(db, id, as: .blocked) }
             for (id, reason) in held.sorted(by: { $0.key < $1.key }) {

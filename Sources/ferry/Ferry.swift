@@ -20,7 +20,7 @@ struct Ferry: AsyncParsableCommand {
         subcommands: [
             Convert.self, Validate.self, Check.self, SchemaCommand.self, Serve.self, QueueCommand.self,
             KeysCommand.self,
-            TokenCommand.self, Verify.self, AuditCommand.self, DraftCommand.self,
+            TokenCommand.self, Verify.self, AuditCommand.self, DraftCommand.self, ReviewCommand.self,
         ]
     )
 }

@@ -42,6 +42,34 @@ struct GatewayEndToEndTests {
             accepted[sender, default: []] += (report["records"]?.arrayValue ?? []).compactMap(\.objectValue)
                 .filter { $0["outcome"] == .string("accepted") }
         }
+        // Contracts to the public register wait for two reviewers: each approves every open
+        // review with ferry review; one approval releases nothing.
+        let url = "http://127.0.0.1:\(gateway.port)"
+        let (first, second) = (["FERRY_TOKEN": "reviewer-a-demo-token"], ["FERRY_TOKEN": "reviewer-b-demo-token"])
+        let open = try cli.ferry(
+            ["review", "list", "--url", url, "--destination", "procurement-register"], environment: first)
+        #expect(open.status == 0, "\(open.stderr)")
+        let reviewIDs = open.stdoutLines.compactMap { $0.split(separator: "\t").first.map(String.init) }
+        #expect(!reviewIDs.isEmpty && open.stdoutLines.allSatisfy { $0.contains("\t0/2\t") }, "\(open.stdout)")
+        #expect(open.stderr == "\(reviewIDs.count) open review\(reviewIDs.count == 1 ? "" : "s")\n")
+        for id in reviewIDs {
+            let approved = try cli.ferry(["review", "approve", "--url", url, id], environment: first)
+            #expect(
+                approved.status == 0 && approved.stderr == "\(id): approved by 1 of 2 reviewers\n", "\(approved.stderr)"
+            )
+            let again = try cli.ferry(["review", "approve", "--url", url, id], environment: first)
+            #expect(again.status == 1 && again.stderr.contains("approved review \(id) already"), "\(again.stderr)")
+        }
+        #expect(gateway.deliveries("procurement-register").isEmpty, "one approval releases nothing")
+        let shown = try cli.ferry(["review", "show", "--url", url, reviewIDs[0]], environment: second)
+        #expect(shown.status == 0 && shown.stdout.contains("\"record\":{"), "\(shown.stderr)")
+        for id in reviewIDs {
+            let released = try cli.ferry(["review", "approve", "--url", url, id], environment: second)
+            #expect(released.stderr == "\(id): approved by 2 reviewers; released for delivery\n", "\(released.stderr)")
+        }
+        let operatorTries = try cli.ferry(
+            ["review", "list", "--url", url], environment: ["FERRY_TOKEN": "hr-demo-token"])
+        #expect(operatorTries.status == 1 && operatorTries.stderr.contains("is not a reviewer or an operator"))
         #expect(try await gateway.waitUntilDelivered(documents))
 
         // The social fund: format D, discharged personnel only.

@@ -14,3 +14,16 @@ func loadDemoConfiguration() throws -> (configuration: GatewayConfiguration, loa
     let loaded = GatewayConfigurationCheck.load(path: path, document: try #require(read))
     return (try #require(loaded.configuration, "\(loaded.diagnostics)"), loaded)
 }
+
+/// Receives a legacy export from a sender of the configuration, read with the sender's mapping;
+/// the export must be accepted.
+func receiveExport(_ gateway: Gateway, from sender: String, _ body: [UInt8]) async throws {
+    let system = try #require(gateway.configuration.system(sender))
+    guard
+        case .accepted = try await gateway.receive(
+            .init(sender: system, body: body, content: .legacy(mapping: nil), idempotencyKey: nil))
+    else {
+        Issue.record("the export from \(sender) was not accepted")
+        return
+    }
+}

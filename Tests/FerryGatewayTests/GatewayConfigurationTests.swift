@@ -44,22 +44,22 @@ struct GatewayConfigurationTests {
         (
             "  - { to: social-fund, type: personnel.record, when: { status: discharged } }",
             "  - { to: social-fnd, type: personnel.record, when: { status: discharged } }",
-            "ferry.yaml:74:11 [gateway.unknown-system]"
+            "ferry.yaml:86:11 [gateway.unknown-system]"
         ),
         (
             "  - { to: veterans-registry, type: personnel.record }",
             "  - { to: veterans-registry, type: personnel.recrd }",
-            "ferry.yaml:75:36 [gateway.unknown-type]"
+            "ferry.yaml:87:36 [gateway.unknown-type]"
         ),
         (
             "  - { to: veterans-registry, type: personnel.record }",
             "  - { to: veterans-registry, type: personnel.record, when: { unit: в/ч 12345 } }",
-            "ferry.yaml:75:62 [gateway.inference-leak]"
+            "ferry.yaml:87:62 [gateway.inference-leak]"
         ),
         (
-            "  - { to: procurement-register, type: procurement.contract }",
+            "  - { to: procurement-register, type: procurement.contract, review: required }",
             "  - { to: procurement-register, type: logistics.requisition }",
-            "ferry.yaml:76:5 [gateway.never-released]"
+            "ferry.yaml:88:5 [gateway.never-released]"
         ),
         ("    clearance: public", "    clearance: open", "ferry.yaml:63:16 [gateway.clearance]"),
         ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:53:13 [gateway.format]"),

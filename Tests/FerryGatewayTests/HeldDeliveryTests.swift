@@ -2,7 +2,8 @@ import FerryConvert
 import FerryCore
 import FerryGateway
 import FerryStore
-import FerryStoreSQLite
+import FerryStorePostgres
+import FerryTestingPostgres
 import FerryTesting
 import Foundation
 import Testing
@@ -16,12 +17,13 @@ struct HeldDeliveryTests {
     /// configuration an operator changes and fixes between receipt and delivery.
     struct Site {
         let data: URL
-        let store: SQLiteGatewayStore
+        let store: any GatewayStore
 
-        init() throws {
-            data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-held-\(UUID().uuidString)")
+        /// Runs the body with a site on an empty store of a driver.
+        static func with(_ driver: String, _ body: (Site) async throws -> Void) async throws {
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-held-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            store = try SQLiteGatewayStore(path: data.appendingPathComponent("ferry.sqlite").path)
+            try await StoreDrivers.withStore(driver) { store in try await body(Site(data: data, store: store)) }
         }
 
         func gateway(_ change: (inout GatewayConfiguration) -> Void = { _ in }) throws -> Gateway {
@@ -59,75 +61,69 @@ struct HeldDeliveryTests {
         return bytes
     }
 
-    static func receive(_ gateway: Gateway, _ body: [UInt8]) async throws {
-        let sender = try #require(gateway.configuration.system("logistics"))
-        guard
-            case .accepted = try await gateway.receive(
-                .init(sender: sender, body: body, content: .legacy(mapping: nil), idempotencyKey: nil))
-        else {
-            Issue.record("the export was not accepted")
-            return
+    @Test(arguments: StoreDrivers.names)
+    func aRouteRemovedAfterReceiptHoldsTheRecordUntilTheFixedConfigurationDeliversIt(_ driver: String) async throws {
+        try await Site.with(driver) { site in
+            try await receiveExport(try site.gateway(), from: "logistics", Self.requisitions)
+            let withoutRoute = try site.gateway { $0.routes.removeAll { $0.destination == "emergency-service" } }
+            while try await withoutRoute.deliverDue() > 0 {}
+            let held = try await site.store.jobs(in: .held)
+            #expect(held.count == 2)
+            #expect(held.allSatisfy { $0.lastError == "no longer routed to emergency-service" })
+            #expect(site.dropped("emergency-service").isEmpty)
+            #expect(try await site.store.entries().contains { $0.kind == "held" })
+
+            // A later version of a held key waits behind it, whatever the configuration says.
+            try await receiveExport(try site.gateway(), from: "logistics", Self.laterVersion)
+            let fixed = try site.gateway()
+            while try await fixed.deliverDue() > 0 {}
+            #expect(try await site.store.jobs(in: .held).count == 2)
+            #expect(try await site.store.waitingCounts(behind: held).values.sorted() == [0, 1])
+            #expect(site.dropped("emergency-service").isEmpty, "nothing overtakes a held version of its key")
+
+            // Retention does not take what is held.
+            _ = try await site.store.removeBodies(receivedBefore: "2100-01-01T00:00:00Z")
+            #expect(try await site.store.records(held.flatMap(\.recordIDs)).values.allSatisfy { $0.body != nil })
+
+            for job in held {
+                try await site.store.act(on: job.id, .redecide, now: Date().timeIntervalSinceReferenceDate, time: "t") {
+                    _, _ in AuditEvent("redecided", JSONObject())
+                }
+            }
+            while try await fixed.deliverDue() > 0 {}
+            #expect(try await site.store.jobs(in: .held).isEmpty)
+            #expect(try await site.store.jobs(in: .delivered).count == 3)
+            #expect(!site.dropped("emergency-service").isEmpty)
         }
     }
 
-    @Test func aRouteRemovedAfterReceiptHoldsTheRecordUntilTheFixedConfigurationDeliversIt() async throws {
-        let site = try Site()
-        try await Self.receive(try site.gateway(), Self.requisitions)
-        let withoutRoute = try site.gateway { $0.routes.removeAll { $0.destination == "emergency-service" } }
-        while try await withoutRoute.deliverDue() > 0 {}
-        let held = try await site.store.jobs(in: .held)
-        #expect(held.count == 2)
-        #expect(held.allSatisfy { $0.lastError == "no longer routed to emergency-service" })
-        #expect(site.dropped("emergency-service").isEmpty)
-        #expect(try await site.store.entries().contains { $0.kind == "held" })
-
-        // A later version of a held key waits behind it, whatever the configuration says.
-        try await Self.receive(try site.gateway(), Self.laterVersion)
-        let fixed = try site.gateway()
-        while try await fixed.deliverDue() > 0 {}
-        #expect(try await site.store.jobs(in: .held).count == 2)
-        #expect(try await site.store.waitingCounts(behind: held).values.sorted() == [0, 1])
-        #expect(site.dropped("emergency-service").isEmpty, "nothing overtakes a held version of its key")
-
-        // Retention does not take what is held.
-        _ = try await site.store.removeBodies(receivedBefore: "2100-01-01T00:00:00Z")
-        #expect(try await site.store.records(held.flatMap(\.recordIDs)).values.allSatisfy { $0.body != nil })
-
-        for job in held {
-            try await site.store.act(on: job.id, .redecide, now: Date().timeIntervalSinceReferenceDate, time: "t") {
-                _, _ in AuditEvent("redecided", JSONObject())
+    @Test(arguments: StoreDrivers.names)
+    func aRenamedDestinationHoldsAndAClearanceBelowTheRecordBlocks(_ driver: String) async throws {
+        try await Site.with(driver) { site in
+            try await receiveExport(try site.gateway(), from: "logistics", Self.requisitions)
+            let renamed = try site.gateway { configuration in
+                configuration.systems.removeAll { $0.id == "emergency-service" }
             }
-        }
-        while try await fixed.deliverDue() > 0 {}
-        #expect(try await site.store.jobs(in: .held).isEmpty)
-        #expect(try await site.store.jobs(in: .delivered).count == 3)
-        #expect(!site.dropped("emergency-service").isEmpty)
-    }
-
-    @Test func aRenamedDestinationHoldsAndAClearanceBelowTheRecordBlocks() async throws {
-        let site = try Site()
-        try await Self.receive(try site.gateway(), Self.requisitions)
-        let renamed = try site.gateway { configuration in
-            configuration.systems.removeAll { $0.id == "emergency-service" }
-        }
-        while try await renamed.deliverDue() > 0 {}
-        let held = try await site.store.jobs(in: .held)
-        #expect(held.count == 2)
-        #expect(held.first?.lastError == "emergency-service is not a destination in the configuration")
-        for job in held {
-            try await site.store.act(on: job.id, .redecide, now: Date().timeIntervalSinceReferenceDate, time: "t") {
-                _, _ in AuditEvent("redecided", JSONObject())
+            while try await renamed.deliverDue() > 0 {}
+            let held = try await site.store.jobs(in: .held)
+            #expect(held.count == 2)
+            #expect(held.first?.lastError == "emergency-service is not a destination in the configuration")
+            for job in held {
+                try await site.store.act(on: job.id, .redecide, now: Date().timeIntervalSinceReferenceDate, time: "t") {
+                    _, _ in AuditEvent("redecided", JSONObject())
+                }
             }
-        }
-        // Policy, not configuration: a clearance below the records blocks them for good.
-        let lowered = try site.gateway { configuration in
-            for index in configuration.systems.indices where configuration.systems[index].id == "emergency-service" {
-                configuration.systems[index].clearance = .public
+            // Policy, not configuration: a clearance below the records blocks them for good.
+            let lowered = try site.gateway { configuration in
+                for index in configuration.systems.indices where configuration.systems[index].id == "emergency-service"
+                {
+                    configuration.systems[index].clearance = .public
+                }
             }
+            while try await lowered.deliverDue() > 0 {}
+            #expect(try await site.store.jobs(in: .held).isEmpty)
+            #expect(try await site.store.jobs(in: .blocked).count == 2)
+            #expect(site.dropped("emergency-service").isEmpty)
         }
-        while try await lowered.deliverDue() > 0 {}
-        #expect(try await site.store.jobs(in: .held).isEmpty)
-        #expect(try await site.store.jobs(in: .blocked).count == 2)
-        #expect(site.dropped("emergency-service").isEmpty)
     }
 }

@@ -43,11 +43,13 @@ struct GatewayHTTPTests {
             ) { response in
                 #expect(response.status == .unauthorized)
             }
-            // A known caller that is not a sender: the operator.
-            try await client.execute(
-                uri: "/v1/documents", method: .post, headers: Self.headers(token: "ops-demo-token"), body: body
-            ) { response in
-                #expect(response.status == .forbidden)
+            // Known callers that are not senders: the operator, a reviewer.
+            for token in ["ops-demo-token", "reviewer-a-demo-token"] {
+                try await client.execute(
+                    uri: "/v1/documents", method: .post, headers: Self.headers(token: token), body: body
+                ) { response in
+                    #expect(response.status == .forbidden, "\(token)")
+                }
             }
         }
     }
@@ -116,9 +118,28 @@ struct GatewayHTTPTests {
                 }
             }
             for (method, uri) in operatorOnly {
-                try await client.execute(uri: uri, method: method, headers: Self.headers(token: "hr-demo-token")) {
-                    response in
-                    #expect(response.status == .forbidden, "\(method) \(uri)")
+                for token in ["hr-demo-token", "reviewer-a-demo-token"] {
+                    try await client.execute(uri: uri, method: method, headers: Self.headers(token: token)) {
+                        response in
+                        #expect(response.status == .forbidden, "\(method) \(uri) \(token)")
+                    }
+                }
+            }
+            // Reviews: senders see none; only reviewers decide.
+            for (method, uri, tokens) in [
+                (HTTPRequest.Method.get, "/v1/reviews", ["hr-demo-token"]),
+                (.get, "/v1/reviews/job", ["hr-demo-token"]),
+                (.post, "/v1/reviews/job/approve", ["hr-demo-token", "ops-demo-token"]),
+                (.post, "/v1/reviews/job/reject", ["hr-demo-token", "ops-demo-token"]),
+            ] {
+                try await client.execute(uri: uri, method: method, headers: Self.headers(token: nil)) { response in
+                    #expect(response.status == .unauthorized, "\(method) \(uri)")
+                }
+                for token in tokens {
+                    try await client.execute(uri: uri, method: method, headers: Self.headers(token: token)) {
+                        response in
+                        #expect(response.status == .forbidden, "\(method) \(uri) \(token)")
+                    }
                 }
             }
             for uri in ["/healthz", "/v1/keys", "/openapi.yaml"] {

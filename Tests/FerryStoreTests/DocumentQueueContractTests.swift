@@ -1,6 +1,7 @@
 import FerryStore
 import FerryCore
 import FerryStoreSQLite
+import FerryTestingPostgres
 import Foundation
 import Testing
 

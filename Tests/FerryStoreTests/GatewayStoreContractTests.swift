@@ -110,7 +110,8 @@ struct GatewayStoreContractTests {
                     ]))
             #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).count == 3)
             try await store.finishDelivery(
-                delivered: ["r1/fund"], blocked: ["r2/fund"], held: [:], now: 1, time: "2026-11-25T10:00:01Z",
+                delivered: ["r1/fund"], blocked: ["r2/fund"], held: [:], review: [], now: 1,
+                time: "2026-11-25T10:00:01Z",
                 audit: [AuditEvent("delivered", JSONObject([("job", .string("r1/fund"))]))])
             let states = try await store.failDelivery(
                 jobIDs: ["r3/fund"], error: "HTTP 503", now: 1, random: 0.5,
@@ -124,7 +125,7 @@ struct GatewayStoreContractTests {
             // A job not leased cannot be finished, and nothing of the attempt is kept.
             await #expect(throws: QueueError.self) {
                 try await store.finishDelivery(
-                    delivered: ["r1/fund"], blocked: [], held: [:], now: 3, time: "2026-11-25T10:00:03Z",
+                    delivered: ["r1/fund"], blocked: [], held: [:], review: [], now: 3, time: "2026-11-25T10:00:03Z",
                     audit: [AuditEvent("delivered", JSONObject())])
             }
             #expect(try await store.entries().count == 4)
@@ -141,7 +142,8 @@ struct GatewayStoreContractTests {
                 Self.document("d2", records: [Self.record("r2", key: "A", destinations: ["fund"])]))
             #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).map(\.id) == ["r1/fund"])
             try await store.finishDelivery(
-                delivered: [], blocked: [], held: ["r1/fund": "no longer routed to fund"], now: 5, time: "t1",
+                delivered: [], blocked: [], held: ["r1/fund": "no longer routed to fund"], review: [], now: 5,
+                time: "t1",
                 audit: [AuditEvent("held", JSONObject([("records", .array([.string("r1")]))]))])
             let held = try await store.jobs(in: .held)
             #expect(held.map(\.id) == ["r1/fund"])
@@ -222,7 +224,8 @@ struct GatewayStoreContractTests {
                     rejects: [reject]))
             let claimed = try await store.claim(limit: 10, now: 0, leaseSeconds: 30)
             #expect(claimed.count == 2)
-            try await store.finishDelivery(delivered: ["r1/fund"], blocked: [], held: [:], now: 1, time: "t", audit: [])
+            try await store.finishDelivery(
+                delivered: ["r1/fund"], blocked: [], held: [:], review: [], now: 1, time: "t", audit: [])
             #expect(try await store.removeBodies(receivedBefore: "2026-11-25T09:00:00Z") == 0, "nothing that old")
             #expect(
                 try await store.removeBodies(receivedBefore: "2026-11-26T00:00:00Z") == 2,

@@ -15,8 +15,10 @@ public struct GatewayConfiguration: Sendable {
             case sender
             /// Receives deliveries.
             case destination
-            /// Reads documents and rejects, and manages dead letters.
+            /// Reads documents and rejects, and manages dead letters and held deliveries.
             case `operator`
+            /// Approves or rejects records that a route requires a person to check, within its clearance.
+            case reviewer
         }
 
         public var id: String
@@ -43,6 +45,9 @@ public struct GatewayConfiguration: Sendable {
         public var dropPermissions = DropPermissions()
         /// A sender's own request limits, replacing the gateway's.
         public var limits: RequestLimits?
+        /// A destination's default for its routes: whether two reviewers must approve each record
+        /// before it is delivered.
+        public var requiresReview = false
         public var location: DocumentLocation
     }
 
@@ -137,6 +142,8 @@ public struct GatewayConfiguration: Sendable {
         public var sender: String?
         /// Field equalities on the record's top-level data, compared as text.
         public var conditions: [(field: String, value: String)]
+        /// Whether records on this route need two reviewers' approval; nil: the destination's default.
+        public var requiresReview: Bool?
         public var location: DocumentLocation
 
         /// Creates a route.
@@ -200,6 +207,8 @@ public struct GatewayConfiguration: Sendable {
     public var retentionSeconds: Double?
     /// Seconds between signed audit checkpoints.
     public var checkpointSeconds = 60.0
+    /// Seconds after which an open review is listed as overdue (it is never released by time).
+    public var reviewTimeoutSeconds = 72 * 3600.0
     /// The fingerprints (`sha256:<hex>` of the raw public key) of the keys trusted to sign audit
     /// checkpoints; empty when none is pinned.
     ///

@@ -11,13 +11,13 @@ public struct GatewayConfigurationLoader {
     static let topKeys = [
         "ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
         "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls", "trusted_proxies",
-        "server", "allow_plaintext_listen",
+        "server", "allow_plaintext_listen", "review",
     ]
     static let systemKeys = [
         "role", "clearance", "tokens", "sends", "mapping", "sources", "format", "deliver", "description", "limits",
-        "certificates",
+        "certificates", "review",
     ]
-    static let routeKeys = ["to", "type", "from", "when", "description"]
+    static let routeKeys = ["to", "type", "from", "when", "description", "review"]
 
     /// The record types the gateway knows, by type.
     private let schemas: [String: Schema]
@@ -138,6 +138,26 @@ public struct GatewayConfigurationLoader {
                 configuration.retry.jitter = min(1, max(0, jitter))
             }
             if let lease = Self.duration(reader["lease"], diagnostics: &local) { configuration.leaseSeconds = lease }
+        }
+        if let node = top["review"] {
+            let reader = NodeReader(node, context: "review", allowed: ["timeout"], diagnostics: &local)
+            if let timeout = Self.duration(reader["timeout"], diagnostics: &local) {
+                configuration.reviewTimeoutSeconds = timeout
+            }
+        }
+        // Review needs two different reviewers: with fewer, a reviewed record never leaves.
+        let reviewers = configuration.systems.filter { $0.role == .reviewer }
+        for route in configuration.routes {
+            let destination = configuration.system(route.destination)
+            guard route.requiresReview ?? destination?.requiresReview ?? false else { continue }
+            let cleared = reviewers.filter { $0.clearance >= (destination?.clearance ?? .secret) }
+            if cleared.count < 2 {
+                local.warning(
+                    "gateway.reviewers",
+                    "records to \(route.destination) need two reviewers' approval, and \(cleared.count) "
+                        + "reviewer(s) are cleared for what it may receive: they wait until two are",
+                    at: route.location)
+            }
         }
         // Two senders with one source can each pass records off as the other's.
         var senderOfSource: [String: String] = [:]
@@ -294,7 +314,8 @@ public struct GatewayConfigurationLoader {
             let role = roleNode.scalar.flatMap(GatewayConfiguration.System.Role.init(rawValue:))
         else {
             if let roleNode = reader["role"] {
-                diagnostics.error("gateway.role", "role is sender, destination or operator", at: roleNode.location)
+                diagnostics.error(
+                    "gateway.role", "role is sender, destination, operator or reviewer", at: roleNode.location)
             }
             return nil
         }
@@ -332,10 +353,11 @@ public struct GatewayConfigurationLoader {
             system.tokenHashes.append(hash)
         }
         switch role {
-        case .operator:
+        case .operator, .reviewer:
             if system.tokenHashes.isEmpty && system.certificateFingerprints.isEmpty {
                 diagnostics.error(
-                    "gateway.token", "operator \(id) needs at least one token or certificate", at: node.location)
+                    "gateway.token", "\(role.rawValue) \(id) needs at least one token or certificate",
+                    at: node.location)
             }
         case .sender:
             if system.tokenHashes.isEmpty && system.certificateFingerprints.isEmpty {
@@ -384,6 +406,7 @@ public struct GatewayConfigurationLoader {
                         + "accepted (give sources: [URI, …])", at: node.location)
             }
         case .destination:
+            system.requiresReview = Self.review(reader["review"], diagnostics: &diagnostics) ?? false
             if let formatNode = reader.require("format", diagnostics: &diagnostics), let format = formatNode.scalar {
                 if format == "canonical" {
                     system.format = .canonical
@@ -469,6 +492,7 @@ public struct GatewayConfigurationLoader {
         var route = GatewayConfiguration.Route(
             destination: destinationID, recordType: type, sender: nil, conditions: [],
             location: node.location)
+        route.requiresReview = Self.review(reader["review"], diagnostics: &diagnostics)
         if let fromNode = reader["from"], let sender = fromNode.scalar {
             if systems.contains(where: { $0.id == sender && $0.role == .sender }) {
                 route.sender = sender
@@ -504,6 +528,18 @@ public struct GatewayConfigurationLoader {
                     + "\(destination.clearance.rawValue) and receives none of them", at: node.location)
         }
         return route
+    }
+
+    /// `review: required | none`; nil when absent or wrong (reported).
+    private static func review(_ node: DocumentNode?, diagnostics: inout DiagnosticList) -> Bool? {
+        guard let node else { return nil }
+        switch node.scalar {
+        case "required": return true
+        case "none": return false
+        default:
+            diagnostics.error("gateway.review", "review is required or none", at: node.location)
+            return nil
+        }
     }
 
     private func unknownType(_ node: DocumentNode, diagnostics: inout DiagnosticList) {

@@ -1,8 +1,6 @@
-import FerryStore
-import FerryStorePostgres
+public import FerryStore
+public import FerryStorePostgres
 import FerryStoreSQLite
-import FerryTesting
-import FerryTestingPostgres
 import Foundation
 
 /// The store drivers the contract suites run on: SQLite always, PostgreSQL when a test server is
@@ -10,10 +8,12 @@ import Foundation
 ///
 /// Each store is empty and of its own, open for the scope of the body: its upkeep (PostgreSQL's
 /// connection pool) runs beside it and stops when the body returns.
-enum StoreDrivers {
-    static var names: [String] { ["sqlite"] + (TestPostgres.isAvailable ? ["postgres"] : []) }
+public enum StoreDrivers {
+    /// The drivers available: `sqlite`, and `postgres` with a test server.
+    public static var names: [String] { ["sqlite"] + (TestPostgres.isAvailable ? ["postgres"] : []) }
 
-    static func withStore(
+    /// Runs the body with an empty store of a driver, open for its scope.
+    public static func withStore(
         _ driver: String, policy: RetryPolicy = RetryPolicy(), _ body: (any GatewayStore) async throws -> Void
     ) async throws {
         let store: any GatewayStore
@@ -31,7 +31,7 @@ enum StoreDrivers {
 
     /// Several gateway instances on one PostgreSQL database, as `ferry serve` instances share it:
     /// each with its connection pool running, all prepared (migrated) at the same time.
-    static func withPostgresInstances(
+    public static func withPostgresInstances(
         _ count: Int, url: String, _ body: ([PostgresGatewayStore]) async throws -> Void
     ) async throws {
         let stores = try (0..<count).map { _ in try postgres(url: url) }
@@ -47,7 +47,7 @@ enum StoreDrivers {
     }
 
     /// A store on a PostgreSQL database, not yet running.
-    static func postgres(url: String, policy: RetryPolicy = RetryPolicy()) throws -> PostgresGatewayStore {
+    public static func postgres(url: String, policy: RetryPolicy = RetryPolicy()) throws -> PostgresGatewayStore {
         guard case .postgres(let location) = try StoreLocation(url) else {
             throw TestPostgresError(message: "not a postgres URL")
         }

@@ -1,0 +1,170 @@
+public import FerryCore
+public import FerryStore
+public import Foundation
+
+/// Two-person review: records on routes that require it wait until two different reviewers
+/// approve the released record (bound to its SHA-256), or one rejects it.
+extension Gateway {
+    /// How many different reviewers must approve a record.
+    public static let requiredApprovals = 2
+
+    /// The review to open for a record's release to a destination.
+    static func reviewOpening(_ record: CanonicalRecord, releasedID: String, destination: String) -> ReviewOpening {
+        ReviewOpening(
+            jobID: InboundDocument.jobID(record: record.id, destination: destination), destination: destination,
+            recordID: record.id, subject: record.subject, classification: record.classification.rawValue,
+            releasedSHA256: releasedID)
+    }
+
+    /// The audit entry of a review opening.
+    static func reviewOpened(_ opening: ReviewOpening, because reason: String) -> AuditEvent {
+        AuditEvent(
+            "review-opened",
+            JSONObject([
+                ("review", .string(opening.jobID)), ("record", .string(opening.recordID)),
+                ("destination", .string(opening.destination)), ("sha256", .string(opening.releasedSHA256)),
+                ("reason", .string(reason)),
+            ]))
+    }
+
+    /// Whether a caller may see a review: a reviewer or an operator cleared for its classification.
+    public func maySee(_ review: Review, _ caller: GatewayConfiguration.System) -> Bool {
+        guard caller.role == .reviewer || caller.role == .operator,
+            let classification = Marking(rawValue: review.classification)
+        else { return false }
+        return classification <= caller.clearance
+    }
+
+    /// Open reviews a caller may see, oldest first.
+    public func reviews(for caller: GatewayConfiguration.System, destination: String?, offset: Int, limit: Int)
+        async throws -> [Review]
+    {
+        let visible = Marking.allCases.filter { $0 <= caller.clearance }.map(\.rawValue)
+        return try await store.reviews(destination: destination, classifications: visible, offset: offset, limit: limit)
+    }
+
+    /// Whether an open review has waited longer than `review.timeout`.
+    public func isOverdue(_ review: Review, now: Date = Date()) -> Bool {
+        review.state == .open
+            && now.timeIntervalSinceReferenceDate - review.openedAt > configuration.reviewTimeoutSeconds
+    }
+
+    /// What a review's record is released as now: the record as the destination would get it and
+    /// the names of the fields removed, or why it would not go.
+    public enum CurrentRelease: Sendable {
+        case released(record: CanonicalRecord, removedFields: [String])
+        case notReleased(reason: String)
+    }
+
+    /// Decides a review's release again against the configuration in force.
+    public func currentRelease(of review: Review) async throws -> CurrentRelease {
+        guard let stored = try await store.records([review.recordID])[review.recordID], let body = stored.body,
+            let value = try? JSONParser.parseDocument(body), case .success(let record) = envelopeChecker.check(value)
+        else { return .notReleased(reason: "the record cannot be read with the schemas in force") }
+        guard let system = configuration.system(review.destination), system.role == .destination,
+            router.destinations(of: record, from: stored.sender).contains(review.destination)
+        else { return .notReleased(reason: "no longer routed to \(review.destination)") }
+        switch release.decide(record, clearance: system.clearance) {
+        case .released(let released, let removed): return .released(record: released, removedFields: removed)
+        case .blocked(let reason): return .notReleased(reason: reason)
+        }
+    }
+
+    /// What a reviewer's decision did.
+    public enum ReviewAnswer: Sendable {
+        /// No review the caller may see has the id.
+        case notFound
+        /// Done: the review as it is now.
+        case done(Review)
+        /// Refused: why, with a problem code (`review.duplicate`, `review.closed`,
+        /// `review.restarted`, `review.not-released`).
+        case conflict(String, code: String)
+    }
+
+    /// A reviewer approves the release under review, as it is now: an approval is bound to the
+    /// released record's SHA-256, so a release that changed since the review opened opens it
+    /// again (its approvals cleared) instead.
+    public func approve(review id: String, by reviewer: GatewayConfiguration.System, now: Date = Date()) async throws
+        -> ReviewAnswer
+    {
+        guard let review = try await store.review(id), maySee(review, reviewer), reviewer.role == .reviewer else {
+            return .notFound
+        }
+        guard review.state == .open else {
+            return .conflict("review \(id) is \(review.state.rawValue)", code: "review.closed")
+        }
+        let time = Self.timestamp(now)
+        switch try await currentRelease(of: review) {
+        case .notReleased(let reason):
+            return .conflict(
+                "the record is not released to \(review.destination) now: \(reason)", code: "review.not-released")
+        case .released(let released, _) where released.id != review.releasedSHA256:
+            let opening = ReviewOpening(
+                jobID: review.id, destination: review.destination, recordID: review.recordID, subject: review.subject,
+                classification: released.classification.rawValue, releasedSHA256: released.id)
+            try await store.reopen(
+                opening, now: now.timeIntervalSinceReferenceDate, time: time,
+                audit: [Self.reviewOpened(opening, because: "the release changed since the review opened")])
+            return .conflict(
+                "the release of the record changed since the review opened: review it again", code: "review.restarted")
+        case .released:
+            let event = { @Sendable (kind: String) in
+                AuditEvent(
+                    kind,
+                    JSONObject([
+                        ("review", .string(id)), ("reviewer", .string(reviewer.id)),
+                        ("record", .string(review.recordID)),
+                        ("destination", .string(review.destination)), ("sha256", .string(review.releasedSHA256)),
+                    ]))
+            }
+            let outcome = try await store.approve(
+                id, reviewer: reviewer.id, sha256: review.releasedSHA256, required: Self.requiredApprovals,
+                now: now.timeIntervalSinceReferenceDate, time: time
+            ) { outcome in
+                switch outcome {
+                case .recorded: [event("review-approval")]
+                case .released: [event("review-approval"), event("review-approved")]
+                case .alreadyApproved, .releaseChanged, .notOpen: []
+                }
+            }
+            switch outcome {
+            case .alreadyApproved:
+                return .conflict("\(reviewer.id) approved review \(id) already", code: "review.duplicate")
+            case .notOpen(let state):
+                return .conflict("review \(id) is \(state.rawValue)", code: "review.closed")
+            case .releaseChanged:
+                return .conflict("the review opened again meanwhile: review it again", code: "review.restarted")
+            case .recorded, .released:
+                return try await store.review(id).map(ReviewAnswer.done) ?? .notFound
+            }
+        }
+    }
+
+    /// A reviewer rejects the record: the review ends and the delivery is blocked.
+    public func reject(
+        review id: String, by reviewer: GatewayConfiguration.System, reason: String, now: Date = Date()
+    ) async throws -> ReviewAnswer {
+        guard let review = try await store.review(id), maySee(review, reviewer), reviewer.role == .reviewer else {
+            return .notFound
+        }
+        guard review.state == .open else {
+            return .conflict("review \(id) is \(review.state.rawValue)", code: "review.closed")
+        }
+        do {
+            try await store.reject(
+                id, reviewer: reviewer.id, reason: reason, time: Self.timestamp(now),
+                audit: [
+                    AuditEvent(
+                        "review-rejected",
+                        JSONObject([
+                            ("review", .string(id)), ("reviewer", .string(reviewer.id)),
+                            ("record", .string(review.recordID)), ("destination", .string(review.destination)),
+                            ("sha256", .string(review.releasedSHA256)), ("reason", .string(reason)),
+                        ]))
+                ])
+        } catch let error as QueueError where error.code == .wrongState {
+            return .conflict(error.message, code: "review.closed")
+        }
+        return try await store.review(id).map(ReviewAnswer.done) ?? .notFound
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import FerryCore
+import Foundation
+
+/// `ferry review`: reviewers list, read, approve and reject the records a route requires them
+/// to check, through a running gateway's API.
+struct ReviewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "List, show, approve or reject records waiting for two-person review (reviewers).",
+        discussion: """
+            The reviewer's token is read from the environment variable FERRY_TOKEN or from --token-file. \
+            Two different reviewers must approve a record before it is delivered; one rejection (with a \
+            reason) blocks it. Exit status: 0 done; 1 the gateway refused (no such review, approved \
+            already, the release changed); 64 usage; 69 the gateway cannot be reached.
+            """,
+        subcommands: [List.self, Show.self, Approve.self, Reject.self])
+
+    static func path(_ id: String) -> String {
+        "/v1/reviews/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List open reviews: id, destination, key, classification, approvals, waiting since.")
+        @OptionGroup var options: GatewayClientOptions
+        @Option(help: "Only reviews for this destination.")
+        var destination: String?
+        @Flag(help: "Print the gateway's JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let query =
+                destination.map {
+                    "?destination=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)
+                } ?? ""
+            try await options.list(
+                "/v1/reviews" + query, member: "reviews", json: json, noun: "open review", as: .reviewer
+            ) {
+                item in
+                let approvals = (item["approvals"]?.arrayValue ?? []).compactMap {
+                    $0.objectValue?["reviewer"]?.stringValue
+                }
+                return ["id", "destination", "subject", "classification"].map { item[$0]?.stringValue ?? "" } + [
+                    "\(approvals.count)/2" + (approvals.isEmpty ? "" : " (\(approvals.joined(separator: ", ")))"),
+                    (item["held_since"]?.stringValue ?? "") + (item["overdue"] == .bool(true) ? " OVERDUE" : ""),
+                ]
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a review and the record as the destination would receive it (removed fields by name).")
+        @OptionGroup var options: GatewayClientOptions
+        @Argument(help: "The review id (from ferry review list).")
+        var id: String
+
+        func run() async throws {
+            try await runCommand { output, errors in
+                let data = try await options.send("GET", ReviewCommand.path(id), as: .reviewer, errors: errors)
+                output.write(String(decoding: data, as: UTF8.self) + "\n")
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve the record under review; the second different reviewer's approval releases it.")
+        @OptionGroup var options: GatewayClientOptions
+        @Argument(help: "The review id (from ferry review list).")
+        var id: String
+
+        func run() async throws {
+            try await runCommand { _, errors in
+                let data = try await options.send(
+                    "POST", ReviewCommand.path(id) + "/approve", as: .reviewer, errors: errors)
+                let review = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue
+                let approvals = review?["approvals"]?.arrayValue?.count ?? 0
+                errors.write(
+                    review?["state"] == .string("approved")
+                        ? "\(id): approved by \(approvals) reviewers; released for delivery\n"
+                        : "\(id): approved by \(approvals) of 2 reviewers\n")
+            }
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reject the record under review: the review ends and the delivery is blocked.")
+        @OptionGroup var options: GatewayClientOptions
+        @Option(help: "Why the record must not go (recorded in the audit).")
+        var reason: String
+        @Argument(help: "The review id (from ferry review list).")
+        var id: String
+
+        func run() async throws {
+            try await runCommand { _, errors in
+                _ = try await options.send(
+                    "POST", ReviewCommand.path(id) + "/reject", body: JSONObject([("reason", .string(reason))]),
+                    as: .reviewer, errors: errors)
+                errors.write("\(id): rejected; it will not be delivered\n")
+            }
+        }
+    }
+}

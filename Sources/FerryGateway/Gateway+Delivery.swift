@@ -45,25 +45,42 @@ extension Gateway {
             now: now)
     }
 
+    /// What became of claimed jobs, by their new state, for the log.
+    public struct DeliveryOutcome: Sendable, Equatable, CustomStringConvertible {
+        public var delivered = 0, blocked = 0, held = 0, inReview = 0, failed = 0
+
+        static func + (lhs: Self, rhs: Self) -> Self {
+            Self(
+                delivered: lhs.delivered + rhs.delivered, blocked: lhs.blocked + rhs.blocked,
+                held: lhs.held + rhs.held, inReview: lhs.inReview + rhs.inReview, failed: lhs.failed + rhs.failed)
+        }
+
+        public var description: String {
+            "\(delivered) delivered, \(blocked) blocked, \(held) held, \(inReview) in review, \(failed) failed"
+        }
+    }
+
     /// Makes claimed deliveries: one delivery per share of the jobs that fits in what the
     /// destination takes at once.
-    public func deliver(_ due: DueDeliveries) async throws {
+    @discardableResult
+    public func deliver(_ due: DueDeliveries) async throws -> DeliveryOutcome {
         var share: [DeliveryJob] = []
         var count = 0
+        var outcome = DeliveryOutcome()
         let maximum = dispatcher.maximumRecordsPerDelivery(to: due.destination)
         for job in due.jobs {
             if count + job.recordIDs.count > maximum, !share.isEmpty {
-                try await deliver(share, to: due.destination, records: due.records, now: due.now)
+                outcome = outcome + (try await deliver(share, to: due.destination, records: due.records, now: due.now))
                 (share, count) = ([], 0)
             }
             share.append(job)
             count += job.recordIDs.count
         }
-        try await deliver(share, to: due.destination, records: due.records, now: due.now)
+        return outcome + (try await deliver(share, to: due.destination, records: due.records, now: due.now))
     }
 
     private func deliver(_ jobs: [DeliveryJob], to destination: String, records: [String: StoredRecord], now: Date)
-        async throws
+        async throws -> DeliveryOutcome
     {
         var batch: [CanonicalRecord] = []
         // Released record id → the jobs and stored records it stands for: versions of a record
@@ -200,6 +217,9 @@ extension Gateway {
                 preferredDisplayUnit: .seconds
             )
             .recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
+            return DeliveryOutcome(
+                delivered: Set(delivered).count, blocked: Set(blocked + unwritableJobs).count, held: held.count,
+                inReview: reviewOpenings.count)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -219,6 +239,7 @@ extension Gateway {
                 .increment(by: states.values.filter { $0 == .pending }.count)
             Counter(label: "ferry_dead_letters_total", dimensions: [("destination", destination)])
                 .increment(by: states.values.filter { $0 == .deadLettered }.count)
+            return DeliveryOutcome(failed: jobs.count)
         }
     }
 }

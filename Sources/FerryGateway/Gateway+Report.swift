@@ -11,7 +11,24 @@ extension Gateway {
     public func status(of documentID: String, includeInputs: Bool, page: RecordPage = RecordPage()) async throws
         -> JSONObject?
     {
-        try await store.document(documentID).map { Self.report($0, includeInputs: includeInputs, page: page) }
+        guard let document = try await store.document(documentID) else { return nil }
+        // A duplicate names the document that first carried its record.
+        let duplicates = document.entries.filter { $0.outcome == .duplicate }.compactMap(\.recordID)
+        let first = duplicates.isEmpty ? [:] : try await store.records(duplicates).mapValues(\.documentID)
+        return Self.report(document, includeInputs: includeInputs, page: page, firstDocuments: first)
+    }
+
+    /// Documents as a listing shows them, newest first.
+    public func documents(_ query: DocumentQuery) async throws -> [JSONValue] {
+        try await store.documents(query).map { summary in
+            .object(
+                JSONObject([
+                    ("document", .string(summary.id)), ("sender", .string(summary.sender)),
+                    ("received_at", .string(summary.receivedAt)), ("body_sha256", .string(summary.bodySHA256)),
+                    ("accepted", .integer(summary.accepted)), ("duplicates", .integer(summary.duplicates)),
+                    ("rejected", .integer(summary.rejected)),
+                ]))
+        }
     }
 
     /// Which of a document's records a report lists: of each outcome (or of one), `limit`
@@ -36,7 +53,10 @@ extension Gateway {
 
     /// A document's report: each record's outcome and, per destination, its state; a page of
     /// the records (by default the first 1,000 of each outcome) beside the totals.
-    static func report(_ document: StoredDocument, includeInputs: Bool, page: RecordPage = RecordPage()) -> JSONObject {
+    static func report(
+        _ document: StoredDocument, includeInputs: Bool, page: RecordPage = RecordPage(),
+        firstDocuments: [String: String] = [:]
+    ) -> JSONObject {
         var counts: [StoredDocument.Entry.Outcome: Int] = [:]
         var unlisted = false
         let listed = document.entries.filter { entry in
@@ -51,6 +71,9 @@ extension Gateway {
                 ("position", .integer(entry.position)), ("outcome", .string(entry.outcome.rawValue)),
             ])
             if let id = entry.recordID { object["id"] = .string(id) }
+            if entry.outcome == .duplicate, let id = entry.recordID, let first = firstDocuments[id] {
+                object["first_document"] = .string(first)
+            }
             object["key"] = entry.key.map(JSONValue.string) ?? .null
             if let line = entry.line { object["line"] = .integer(line) }
             if let reason = entry.reason { object["reason"] = .string(reason) }

@@ -80,7 +80,10 @@ public struct BackgroundWork: Service {
                 await inFlight.insert(due.destination)
                 group.addTask {
                     do {
-                        try await gateway.deliver(due)
+                        let outcome = try await gateway.deliver(due)
+                        logger.info(
+                            "deliveries made",
+                            metadata: ["destination": "\(due.destination)", "jobs": "\(outcome)"])
                     } catch {
                         logger.error(
                             "delivery failed; retrying",

@@ -92,7 +92,7 @@ extension GatewayService {
 
     func getDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let caller = try context.authenticatedCaller()
-        let id = context.parameters.get("id") ?? ""
+        let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
         let isOperator = caller.role == .operator
         let query = request.uri.queryParameters
         var page = Gateway.RecordPage()
@@ -103,17 +103,11 @@ extension GatewayService {
             }
             page.outcome = outcome
         }
-        for (name, minimum) in [("offset", 0), ("limit", 1)] {
-            guard let text = query[Substring(name)] else { continue }
-            guard let value = Int(text), value >= minimum else {
-                return Self.json(
-                    .badRequest, JSONObject([("error", .string("\(name) is a whole number from \(minimum)"))]))
-            }
-            if name == "offset" {
-                page.offset = value
-            } else {
-                page.limit = min(Gateway.RecordPage.maximumLimit, value)
-            }
+        switch PageQuery(
+            request, defaultLimit: Gateway.RecordPage.maximumLimit, maximum: Gateway.RecordPage.maximumLimit)
+        {
+        case .refused(let response): return response
+        case .page(let start, let limit): (page.offset, page.limit) = (start, limit)
         }
         guard let report = try await gateway.status(of: id, includeInputs: isOperator, page: page),
             isOperator || report["sender"] == .string(caller.id)
@@ -121,5 +115,62 @@ extension GatewayService {
             return Self.json(.notFound, JSONObject([("error", .string("no document \(id)"))]))
         }
         return Self.json(.ok, report)
+    }
+
+    /// `GET /v1/documents`: operators list every document, a sender its own; newest first,
+    /// filtered by sender, time, outcome and record key.
+    func listDocuments(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller: GatewayConfiguration.System
+        switch try await authorizedCaller(context, in: [.operator, .sender], "an operator or a sender") {
+        case .allowed(let system): caller = system
+        case .refused(let response): return response
+        }
+        let parameters = request.uri.queryParameters
+        func bad(_ message: String) -> Response { Self.json(.badRequest, JSONObject([("error", .string(message))])) }
+        var query = DocumentQuery()
+        query.sender = parameters["sender"].map(String.init)
+        if caller.role == .sender {
+            if let sender = query.sender, sender != caller.id { return bad("a sender lists only its own documents") }
+            query.sender = caller.id
+        }
+        for (name, set) in [
+            ("from", { (time: String) in query.receivedFrom = time }),
+            ("before", { (time: String) in query.receivedBefore = time }),
+        ] {
+            guard let text = parameters[Substring(name)] else { continue }
+            guard let time = Self.timestamp(String(text)) else {
+                return bad("\(name) is an RFC 3339 time or a date (2026-12-07)")
+            }
+            set(time)
+        }
+        if let text = parameters["outcome"] {
+            guard let outcome = StoredDocument.Entry.Outcome(rawValue: String(text)) else {
+                return bad("outcome is accepted, duplicate or rejected")
+            }
+            query.outcome = outcome
+        }
+        query.key = parameters["key"].map(String.init)
+        switch PageQuery(request) {
+        case .refused(let response): return response
+        case .page(let start, let limit): (query.offset, query.limit) = (start, limit)
+        }
+        let documents = try await gateway.documents(query)
+        return Self.json(
+            .ok,
+            JSONObject([
+                ("documents", .array(documents)), ("offset", .integer(query.offset)), ("limit", .integer(query.limit)),
+            ]))
+    }
+
+    /// A time as the store writes it (UTC, milliseconds), from RFC 3339 or a date (its midnight UTC).
+    static func timestamp(_ text: String) -> String? {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+            return Gateway.timestamp(date)
+        }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return Gateway.timestamp(date) }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) {
+            return Gateway.timestamp(date)
+        }
+        return nil
     }
 }

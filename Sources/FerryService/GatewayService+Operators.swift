@@ -44,6 +44,28 @@ extension GatewayService {
         try await operatorAction(request, context, .redecide, kind: "redecided")
     }
 
+    /// `GET /v1/audit`: a page of the audit trail from a sequence on, optionally of one kind (operators).
+    func listAudit(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        if case .refused(let response) = try await operatorOnly(context) { return response }
+        let parameters = request.uri.queryParameters
+        let (from, limit): (Int, Int)
+        switch PageQuery(request, start: "from", defaultStart: 1) {
+        case .refused(let response): return response
+        case .page(let start, let count): (from, limit) = (start, count)
+        }
+        let kind = parameters["kind"].map(String.init)
+        let entries = try await gateway.store.entries(from: from, kind: kind, limit: limit)
+        let items: [JSONValue] = entries.map { entry in
+            .object(
+                JSONObject([
+                    ("sequence", .integer(entry.sequence)), ("time", .string(entry.time)),
+                    ("kind", .string(entry.kind)),
+                    ("details", .object(entry.details)), ("hash", .string(entry.hash)),
+                ]))
+        }
+        return Self.json(.ok, JSONObject([("entries", .array(items))]))
+    }
+
     func retryDeadLetter(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         try await operatorAction(request, context, .retry, kind: "replayed")
     }

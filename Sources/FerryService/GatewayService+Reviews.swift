@@ -14,15 +14,10 @@ extension GatewayService {
         case .refused(let response): return response
         }
         let query = request.uri.queryParameters
-        var offset = 0
-        var limit = 100
-        for (name, minimum) in [("offset", 0), ("limit", 1)] {
-            guard let text = query[Substring(name)] else { continue }
-            guard let value = Int(text), value >= minimum else {
-                return Self.json(
-                    .badRequest, JSONObject([("error", .string("\(name) is a whole number from \(minimum)"))]))
-            }
-            if name == "offset" { offset = value } else { limit = min(1000, value) }
+        let (offset, limit): (Int, Int)
+        switch PageQuery(request) {
+        case .refused(let response): return response
+        case .page(let start, let count): (offset, limit) = (start, count)
         }
         let destination = query["destination"].map(String.init)
         let reviews = try await gateway.reviews(for: caller, destination: destination, offset: offset, limit: limit)

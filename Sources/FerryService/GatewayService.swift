@@ -55,6 +55,9 @@ public struct GatewayService: Sendable {
                 authenticates: true,
                 handler: postDocument),
             Endpoint(
+                method: .get, path: "/v1/documents", statuses: [200, 400, 401, 403], authenticates: true,
+                handler: listDocuments),
+            Endpoint(
                 method: .get, path: "/v1/documents/{id}", statuses: [200, 400, 401, 404], authenticates: true,
                 handler: getDocument),
             Endpoint(
@@ -73,6 +76,9 @@ public struct GatewayService: Sendable {
             ),
             Endpoint(
                 method: .get, path: "/v1/held", statuses: [200, 401, 403], authenticates: true, handler: listHeld),
+            Endpoint(
+                method: .get, path: "/v1/audit", statuses: [200, 400, 401, 403], authenticates: true,
+                handler: listAudit),
             Endpoint(
                 method: .get, path: "/v1/reviews", statuses: [200, 400, 401, 403], authenticates: true,
                 handler: listReviews),
@@ -195,6 +201,31 @@ public struct GatewayService: Sendable {
             configuration.trustRoots = .file(clientCA)
         }
         return configuration
+    }
+
+    /// A listing's page from its query: a start (`offset`, or the name given) from 0 and a
+    /// `limit` from 1, capped at `maximum`; or the 400 answer to a bad one.
+    enum PageQuery {
+        case page(start: Int, limit: Int)
+        case refused(Response)
+
+        init(
+            _ request: Request, start name: String = "offset", defaultStart: Int = 0, defaultLimit: Int = 100,
+            maximum: Int = 1000
+        ) {
+            var values = [name: defaultStart, "limit": defaultLimit]
+            for (key, minimum) in [(name, 0), ("limit", 1)] {
+                guard let text = request.uri.queryParameters[Substring(key)] else { continue }
+                guard let value = Int(text), value >= minimum else {
+                    self = .refused(
+                        GatewayService.json(
+                            .badRequest, JSONObject([("error", .string("\(key) is a whole number from \(minimum)"))])))
+                    return
+                }
+                values[key] = value
+            }
+            self = .page(start: values[name] ?? defaultStart, limit: min(maximum, values["limit"] ?? defaultLimit))
+        }
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: JSONObject, headers: HTTPFields = [:]) -> Response {

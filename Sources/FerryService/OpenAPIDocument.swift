@@ -86,6 +86,7 @@ extension GatewayService {
                       position: { type: integer }
                       outcome: { type: string, enum: [accepted, duplicate, rejected] }
                       id: { type: string }
+                      first_document: { type: string, description: "For a duplicate: the document that first carried the record." }
                       key: { type: [string, "null"] }
                       line: { type: integer }
                       reason: { type: string }
@@ -98,7 +99,7 @@ extension GatewayService {
                           required: [destination, state]
                           properties:
                             destination: { type: string }
-                            state: { type: string, enum: [pending, leased, delivered, dead-lettered, blocked, purged] }
+                            state: { type: string, enum: [pending, leased, delivered, dead-lettered, blocked, held, in-review, purged] }
                             removed_fields: { type: array, items: { type: string } }
                             released_id:
                               type: string
@@ -116,6 +117,41 @@ extension GatewayService {
           - mutualTLS: []
         paths:
           /v1/documents:
+            get:
+              summary: Documents received, newest first (operators; a sender sees its own)
+              parameters:
+                - { name: sender, in: query, schema: { type: string } }
+                - { name: from, in: query, description: received at or after (RFC 3339 or a date), schema: { type: string } }
+                - { name: before, in: query, description: received before (RFC 3339 or a date), schema: { type: string } }
+                - { name: outcome, in: query, description: with a record of this outcome, schema: { type: string, enum: [accepted, duplicate, rejected] } }
+                - { name: key, in: query, description: that carried a record with this key, schema: { type: string } }
+                - { name: offset, in: query, schema: { type: integer, minimum: 0, default: 0 } }
+                - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+              responses:
+                "200":
+                  description: A page of documents with their record counts.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          documents:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                document: { type: string }
+                                sender: { type: string }
+                                received_at: { type: string, format: date-time }
+                                body_sha256: { type: string }
+                                accepted: { type: integer }
+                                duplicates: { type: integer }
+                                rejected: { type: integer }
+                          offset: { type: integer }
+                          limit: { type: integer }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
             post:
               summary: Send a document
               description: >-
@@ -242,6 +278,34 @@ extension GatewayService {
                 "403": { $ref: "#/components/responses/Error" }
                 "404": { $ref: "#/components/responses/Error" }
                 "409": { $ref: "#/components/responses/Error" }
+          /v1/audit:
+            get:
+              summary: A page of the audit trail (operators)
+              parameters:
+                - { name: from, in: query, description: the first sequence, schema: { type: integer, minimum: 0, default: 1 } }
+                - { name: kind, in: query, description: only entries of this kind, schema: { type: string } }
+                - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+              responses:
+                "200":
+                  description: Entries in sequence order; `ferry audit verify` checks the chain.
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          entries:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                sequence: { type: integer }
+                                time: { type: string, format: date-time }
+                                kind: { type: string }
+                                details: { type: object }
+                                hash: { type: string }
+                "400": { $ref: "#/components/responses/Error" }
+                "401": { $ref: "#/components/responses/Error" }
+                "403": { $ref: "#/components/responses/Error" }
           /v1/held:
             get:
               summary: Deliveries the configuration stopped, kept for a new decision (operators)

@@ -11,6 +11,9 @@ public protocol AuditLog: Sendable {
     /// Every entry, in sequence order.
     func entries() async throws -> [AuditEntry]
 
+    /// A page of entries from a sequence on, in sequence order, optionally of one kind.
+    func entries(from sequence: Int, kind: String?, limit: Int) async throws -> [AuditEntry]
+
     /// The last entry, or nil for an empty chain.
     func head() async throws -> AuditEntry?
 }
@@ -30,6 +33,10 @@ public actor MemoryAuditLog: AuditLog {
     }
 
     public func entries() -> [AuditEntry] { stored }
+
+    public func entries(from sequence: Int, kind: String?, limit: Int) -> [AuditEntry] {
+        Array(stored.filter { $0.sequence >= sequence && (kind == nil || $0.kind == kind) }.prefix(limit))
+    }
 
     public func head() -> AuditEntry? { stored.last }
 }

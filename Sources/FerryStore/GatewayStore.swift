@@ -21,6 +21,9 @@ public protocol GatewayStore: DocumentQueue, AuditLog, ReviewStore {
     /// A stored document with its records, rejects and their delivery state.
     func document(_ id: String) async throws -> StoredDocument?
 
+    /// Documents matching a query, newest first.
+    func documents(_ query: DocumentQuery) async throws -> [DocumentSummary]
+
     /// Stored records by id (their bodies are nil once retention removed them).
     func records(_ ids: [String]) async throws -> [String: StoredRecord]
 

@@ -123,3 +123,54 @@ extension StoredDocument {
             entries: (accepted + rejected).sorted { $0.position < $1.position })
     }
 }
+
+/// Which documents a listing shows: filters, newest first, a page.
+public struct DocumentQuery: Sendable, Hashable {
+    /// Only this sender's.
+    public var sender: String?
+    /// Received at or after, and before, these times (RFC 3339, UTC as the store writes them).
+    public var receivedFrom: String?, receivedBefore: String?
+    /// Only documents with at least one record of this outcome.
+    public var outcome: StoredDocument.Entry.Outcome?
+    /// Only documents that carried a record with this key.
+    public var key: String?
+    public var offset: Int
+    public var limit: Int
+
+    /// A query; by default the newest 100 documents.
+    public init(
+        sender: String? = nil, receivedFrom: String? = nil, receivedBefore: String? = nil,
+        outcome: StoredDocument.Entry.Outcome? = nil, key: String? = nil, offset: Int = 0, limit: Int = 100
+    ) {
+        self.sender = sender
+        self.receivedFrom = receivedFrom
+        self.receivedBefore = receivedBefore
+        self.outcome = outcome
+        self.key = key
+        self.offset = max(0, offset)
+        self.limit = max(1, limit)
+    }
+}
+
+/// A document in a listing: who sent it, when, and how many of its records had each outcome.
+public struct DocumentSummary: Sendable, Hashable {
+    public var id: String
+    public var sender: String
+    public var receivedAt: String
+    public var bodySHA256: String
+    public var accepted: Int, duplicates: Int, rejected: Int
+
+    /// A summary as a store read it.
+    public init(
+        id: String, sender: String, receivedAt: String, bodySHA256: String, accepted: Int, duplicates: Int,
+        rejected: Int
+    ) {
+        self.id = id
+        self.sender = sender
+        self.receivedAt = receivedAt
+        self.bodySHA256 = bodySHA256
+        self.accepted = accepted
+        self.duplicates = duplicates
+        self.rejected = rejected
+    }
+}

@@ -23,6 +23,18 @@ extension PostgresGatewayStore {
         }
     }
 
+    public func entries(from sequence: Int, kind: String?, limit: Int) async throws -> [AuditEntry] {
+        try await reading { connection in
+            try await Self.entries(
+                connection.query(
+                    """
+                    SELECT sequence, time, kind, details, previous_hash, hash FROM audit_entry
+                    WHERE sequence >= \(sequence) AND (\(kind)::text IS NULL OR kind = \(kind))
+                    ORDER BY sequence LIMIT \(limit)
+                    """, logger: self.logger))
+        }
+    }
+
     public func head() async throws -> AuditEntry? {
         try await reading { connection in
             try await Self.entries(

@@ -177,6 +177,35 @@ extension PostgresGatewayStore {
         }
     }
 
+    public func documents(_ query: DocumentQuery) async throws -> [DocumentSummary] {
+        try await reading { connection in
+            var result: [DocumentSummary] = []
+            for try await (id, sender, receivedAt, hash, accepted, duplicates, rejected) in try await connection.query(
+                """
+                SELECT d.id, d.sender, d.received_at, d.body_sha256,
+                  (SELECT count(*) FROM document_entry e WHERE e.document_id = d.id AND e.outcome = 'accepted'),
+                  (SELECT count(*) FROM document_entry e WHERE e.document_id = d.id AND e.outcome = 'duplicate'),
+                  (SELECT count(*) FROM document_entry e WHERE e.document_id = d.id AND e.outcome = 'rejected')
+                FROM document AS d
+                WHERE (\(query.sender)::text IS NULL OR d.sender = \(query.sender))
+                  AND (\(query.receivedFrom)::text IS NULL OR d.received_at >= \(query.receivedFrom))
+                  AND (\(query.receivedBefore)::text IS NULL OR d.received_at < \(query.receivedBefore))
+                  AND (\(query.outcome?.rawValue)::text IS NULL OR EXISTS (
+                        SELECT 1 FROM document_entry e WHERE e.document_id = d.id AND e.outcome = \(query.outcome?.rawValue)))
+                  AND (\(query.key)::text IS NULL OR EXISTS (
+                        SELECT 1 FROM document_entry e WHERE e.document_id = d.id AND e.record_key = \(query.key)))
+                ORDER BY d.received_at DESC, d.id LIMIT \(query.limit) OFFSET \(query.offset)
+                """, logger: self.logger
+            ).decode((String, String, String, String, Int, Int, Int).self) {
+                result.append(
+                    DocumentSummary(
+                        id: id, sender: sender, receivedAt: receivedAt, bodySHA256: hash, accepted: accepted,
+                        duplicates: duplicates, rejected: rejected))
+            }
+            return result
+        }
+    }
+
     public func records(_ ids: [String]) async throws -> [String: StoredRecord] {
         try await reading { connection in
             var result: [String: StoredRecord] = [:]

@@ -91,6 +91,14 @@ extension PostgresGatewayStore {
                 """,
             ]
         ),
+        (
+            "2026-12-07 document search",
+            [
+                // Listings go newest first and find the documents that carried a key.
+                "CREATE INDEX document_received ON document (received_at)",
+                "CREATE INDEX document_entry_key ON document_entry (record_key)",
+            ]
+        ),
     ]
 
     /// The advisory lock that serializes migrations between instances ("ferry" in ASCII).

@@ -16,6 +16,18 @@ extension SQLiteGatewayStore {
         }
     }
 
+    public func entries(from sequence: Int, kind: String?, limit: Int) async throws -> [AuditEntry] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM audit_entry WHERE sequence >= :from AND (:kind IS NULL OR kind = :kind)
+                        ORDER BY sequence LIMIT :limit
+                        """), arguments: ["from": sequence, "kind": kind, "limit": limit]
+            ).map(Self.entry)
+        }
+    }
+
     public func head() async throws -> AuditEntry? {
         try await database.read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1")).map(

@@ -124,6 +124,37 @@ extension SQLiteGatewayStore {
         }
     }
 
+    public func documents(_ query: DocumentQuery) async throws -> [DocumentSummary] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT d.id, d.sender, d.received_at, d.body_sha256,
+                          (SELECT COUNT(*) FROM document_entry e WHERE e.document_id = d.id AND e.outcome = 'accepted') AS accepted,
+                          (SELECT COUNT(*) FROM document_entry e WHERE e.document_id = d.id AND e.outcome = 'duplicate') AS duplicates,
+                          (SELECT COUNT(*) FROM document_entry e WHERE e.document_id = d.id AND e.outcome = 'rejected') AS rejected
+                        FROM document AS d
+                        WHERE (:sender IS NULL OR d.sender = :sender)
+                          AND (:from IS NULL OR d.received_at >= :from) AND (:before IS NULL OR d.received_at < :before)
+                          AND (:outcome IS NULL OR EXISTS (SELECT 1 FROM document_entry e
+                                                           WHERE e.document_id = d.id AND e.outcome = :outcome))
+                          AND (:key IS NULL OR EXISTS (SELECT 1 FROM document_entry e
+                                                       WHERE e.document_id = d.id AND e.record_key = :key))
+                        ORDER BY d.received_at DESC, d.id LIMIT :limit OFFSET :offset
+                        """),
+                arguments: [
+                    "sender": query.sender, "from": query.receivedFrom, "before": query.receivedBefore,
+                    "outcome": query.outcome?.rawValue, "key": query.key, "limit": query.limit, "offset": query.offset,
+                ]
+            ).map { row in
+                DocumentSummary(
+                    id: row["id"], sender: row["sender"], receivedAt: row["received_at"],
+                    bodySHA256: row["body_sha256"], accepted: row["accepted"], duplicates: row["duplicates"],
+                    rejected: row["rejected"])
+            }
+        }
+    }
+
     public func records(_ ids: [String]) async throws -> [String: StoredRecord] {
         try await database.read { db in
             var result: [String: StoredRecord] = [:]

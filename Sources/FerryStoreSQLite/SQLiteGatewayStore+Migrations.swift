@@ -108,6 +108,14 @@ extension SQLiteGatewayStore {
                         PRIMARY KEY (review_id, reviewer));
                     """)
         }
+        migrator.registerMigration("2026-12-07 document search") { db in
+            // Listings go newest first and find the documents that carried a key.
+            try db.execute(
+                sql: """
+                    CREATE INDEX document_received ON document (received_at);
+                    CREATE INDEX document_entry_key ON document_entry (record_key);
+                    """)
+        }
         return migrator
     }
 }

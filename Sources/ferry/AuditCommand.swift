@@ -9,8 +9,8 @@ import Foundation
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check and prune the gateway's audit trail.",
-        subcommands: [VerifyChain.self, Prune.self]
+        abstract: "Check, read and prune the gateway's audit trail.",
+        subcommands: [VerifyChain.self, Show.self, Prune.self]
     )
 
     /// The gateway store the audit commands work on.
@@ -195,6 +195,39 @@ struct AuditCommand: AsyncParsableCommand {
                         throw ExitCode(ExitStatus.rejects.rawValue)
                     }
                 }
+            }
+        }
+    }
+
+    /// `ferry audit show`: a page of the trail from a running gateway's API (operators).
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show audit entries of a running gateway: sequence, time, kind, details (operators).",
+            discussion: "The operator token is read from FERRY_TOKEN or --token-file.")
+        @OptionGroup var options: GatewayClientOptions
+        @Option(help: "The first sequence to show.")
+        var from = 1
+        @Option(help: "Only entries of this kind (received, released, blocked, held, review-approval, …).")
+        var kind: String?
+        @Option(help: "At most this many entries (up to 1000).")
+        var limit = 100
+        @Flag(help: "Print the gateway's JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            var query = "?from=\(from)&limit=\(limit)"
+            if let kind {
+                query += "&kind=" + GatewayClientOptions.escape(kind)
+            }
+            try await options.list(
+                "/v1/audit" + query, member: "entries", json: json, noun: "entry", plural: "entries", as: .audit
+            ) {
+                entry in
+                [
+                    "\(entry["sequence"]?.integerValue ?? 0)", entry["time"]?.stringValue ?? "",
+                    entry["kind"]?.stringValue ?? "",
+                    String(decoding: JSONWriter().bytes(entry["details"] ?? .null), as: UTF8.self),
+                ]
             }
         }
     }

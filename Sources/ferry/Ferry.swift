@@ -21,6 +21,7 @@ struct Ferry: AsyncParsableCommand {
             Convert.self, Validate.self, Check.self, SchemaCommand.self, Serve.self, QueueCommand.self,
             KeysCommand.self,
             TokenCommand.self, Verify.self, AuditCommand.self, DraftCommand.self, ReviewCommand.self,
+            DocumentsCommand.self,
         ]
     )
 }

@@ -15,11 +15,14 @@ struct GatewayClientOptions: ParsableArguments {
     var tokenFile: String?
 
     /// Who calls, for the messages: the command and the token it needs.
-    enum Caller {
-        case `operator`, reviewer
+    struct Caller {
+        let command: String
+        let token: String
 
-        var command: String { self == .operator ? "ferry queue" : "ferry review" }
-        var token: String { self == .operator ? "an operator token" : "a reviewer's token" }
+        static let `operator` = Caller(command: "ferry queue", token: "an operator token")
+        static let reviewer = Caller(command: "ferry review", token: "a reviewer's token")
+        static let documents = Caller(command: "ferry documents", token: "an operator's or a sender's token")
+        static let audit = Caller(command: "ferry audit", token: "an operator token")
     }
 
     /// The token, or what is wrong with how it was given.
@@ -95,5 +98,13 @@ struct GatewayClientOptions: ParsableArguments {
             for item in items.compactMap(\.objectValue) { output.write(row(item).joined(separator: "\t") + "\n") }
             errors.write("\(counted(items.count, noun, plural: plural))\n")
         }
+    }
+
+    /// A path segment or query value with everything but RFC 3986's unreserved characters
+    /// percent-encoded (a job id's `/` included).
+    static func escape(_ text: String) -> String {
+        var unreserved = CharacterSet.alphanumerics
+        unreserved.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 }

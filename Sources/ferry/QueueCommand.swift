@@ -43,13 +43,10 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runCommand { _, errors in
-                _ = try await options.send("POST", "/v1/dead-letters/\(Self.escape(job))/retry", errors: errors)
+                _ = try await options.send(
+                    "POST", "/v1/dead-letters/\(GatewayClientOptions.escape(job))/retry", errors: errors)
                 errors.write("\(job): pending again\n")
             }
-        }
-
-        static func escape(_ id: String) -> String {
-            id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id
         }
     }
 
@@ -62,7 +59,8 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runCommand { _, errors in
-                _ = try await options.send("DELETE", "/v1/dead-letters/\(Retry.escape(job))", errors: errors)
+                _ = try await options.send(
+                    "DELETE", "/v1/dead-letters/\(GatewayClientOptions.escape(job))", errors: errors)
                 errors.write("\(job): purged\n")
             }
         }
@@ -94,7 +92,8 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runCommand { _, errors in
-                _ = try await options.send("POST", "/v1/held/\(Retry.escape(job))/redecide", errors: errors)
+                _ = try await options.send(
+                    "POST", "/v1/held/\(GatewayClientOptions.escape(job))/redecide", errors: errors)
                 errors.write("\(job): pending again; the release is decided at its delivery\n")
             }
         }

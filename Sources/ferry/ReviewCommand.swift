@@ -17,7 +17,7 @@ struct ReviewCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Approve.self, Reject.self])
 
     static func path(_ id: String) -> String {
-        "/v1/reviews/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)
+        "/v1/reviews/" + GatewayClientOptions.escape(id)
     }
 
     struct List: AsyncParsableCommand {
@@ -32,7 +32,7 @@ struct ReviewCommand: AsyncParsableCommand {
         func run() async throws {
             let query =
                 destination.map {
-                    "?destination=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)
+                    "?destination=" + GatewayClientOptions.escape($0)
                 } ?? ""
             try await options.list(
                 "/v1/reviews" + query, member: "reviews", json: json, noun: "open review", as: .reviewer

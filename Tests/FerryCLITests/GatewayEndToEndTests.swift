@@ -72,6 +72,22 @@ struct GatewayEndToEndTests {
         #expect(operatorTries.status == 1 && operatorTries.stderr.contains("is not a reviewer or an operator"))
         #expect(try await gateway.waitUntilDelivered(documents))
 
+        // What the operator reads from the shell: the documents and the review steps.
+        let ops = ["FERRY_TOKEN": "ops-demo-token"]
+        let listed = try cli.ferry(["documents", "list", "--url", url], environment: ops)
+        #expect(
+            listed.status == 0
+                && Set(listed.stdoutLines.compactMap { $0.split(separator: "\t").first.map(String.init) })
+                    == Set(documents),
+            "\(listed.stdout)\(listed.stderr)")
+        let shownDocument = try cli.ferry(["documents", "show", "--url", url, documents[0]], environment: ops)
+        #expect(
+            shownDocument.status == 0 && shownDocument.stdout.hasPrefix("document \(documents[0]) from hr at "),
+            "\(shownDocument.stdout)")
+        let approvals = try cli.ferry(["audit", "show", "--url", url, "--kind", "review-approved"], environment: ops)
+        #expect(approvals.status == 0 && approvals.stdoutLines.count == reviewIDs.count, "\(approvals.stdout)")
+        #expect(approvals.stdoutLines.allSatisfy { $0.contains("\"reviewer\":\"reviewer-b\"") })
+
         // The social fund: format D, discharged personnel only.
         let personnel = try #require(accepted["hr"])
         let discharged = personnel.filter { entry in

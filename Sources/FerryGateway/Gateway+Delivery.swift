@@ -141,26 +141,18 @@ extension Gateway {
             for id in job.recordIDs where unknownType.contains(id) {
                 blockRecord(id, "no schema for the record's type here: release cannot be decided")
             }
-            for (id, record, sender) in readable {
+            // On a route that requires review, only the release two reviewers approved goes; any
+            // other sends the whole job (its records go together or not at all) to review again.
+            if let opening = try await pendingReview(of: job, readable, to: system) {
+                reviewOpenings.append(opening.opening)
+                reviewEvents.append(Self.reviewOpened(opening.opening, because: opening.because))
+                continue
+            }
+            for (id, record, _) in readable {
                 switch release.decide(record, clearance: system.clearance) {
                 case .blocked(let reason):
                     blockRecord(id, reason)
                 case .released(let released, let removed):
-                    // On a route that requires review, only the release two reviewers approved
-                    // goes; any other opens (again) for review.
-                    if router.requiresReview(record, from: sender, to: destination) {
-                        let review = try await store.review(job.id)
-                        guard review?.state == .approved, review?.releasedSHA256 == released.id else {
-                            let opening = Self.reviewOpening(record, releasedID: released.id, destination: destination)
-                            reviewOpenings.append(opening)
-                            reviewEvents.append(
-                                Self.reviewOpened(
-                                    opening,
-                                    because: review == nil
-                                        ? "the route requires review" : "the release changed since it was approved"))
-                            continue
-                        }
-                    }
                     decisions.append(
                         .init(
                             recordID: id, destination: destination,
@@ -241,5 +233,26 @@ extension Gateway {
                 .increment(by: states.values.filter { $0 == .deadLettered }.count)
             return DeliveryOutcome(failed: jobs.count)
         }
+    }
+
+    /// The review a job must go (back) to before it is delivered: when a route requires review
+    /// of one of its records and the job's review did not approve that record's release as it is
+    /// now.
+    private func pendingReview(
+        of job: DeliveryJob, _ records: [(id: String, record: CanonicalRecord, sender: String)],
+        to system: GatewayConfiguration.System
+    ) async throws -> (opening: ReviewOpening, because: String)? {
+        for (id, record, sender) in records where router.requiresReview(record, from: sender, to: system.id) {
+            guard case .released(let released, _) = release.decide(record, clearance: system.clearance) else {
+                continue
+            }
+            let review = try await store.review(job.id)
+            if review?.state == .approved && review?.releasedSHA256 == released.id { continue }
+            let opening = ReviewOpening(
+                jobID: job.id, destination: system.id, recordID: id, subject: record.subject,
+                classification: released.classification.rawValue, releasedSHA256: released.id)
+            return (opening, review == nil ? "the route requires review" : "the release changed since it was approved")
+        }
+        return nil
     }
 }

@@ -12,9 +12,14 @@ extension Gateway {
         -> JSONObject?
     {
         guard let document = try await store.document(documentID) else { return nil }
-        // A duplicate names the document that first carried its record.
+        // A duplicate names the document that first carried its record: to operators, and to
+        // the sender when that document is its own.
         let duplicates = document.entries.filter { $0.outcome == .duplicate }.compactMap(\.recordID)
-        let first = duplicates.isEmpty ? [:] : try await store.records(duplicates).mapValues(\.documentID)
+        let first =
+            duplicates.isEmpty
+            ? [:]
+            : try await store.records(duplicates).filter { includeInputs || $0.value.sender == document.sender }
+                .mapValues(\.documentID)
         return Self.report(document, includeInputs: includeInputs, page: page, firstDocuments: first)
     }
 

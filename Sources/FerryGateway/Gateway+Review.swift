@@ -1,6 +1,7 @@
 public import FerryCore
 public import FerryStore
 public import Foundation
+import Crypto
 
 /// Two-person review: records on routes that require it wait until two different reviewers
 /// approve the released record (bound to its SHA-256), or one rejects it.
@@ -27,12 +28,20 @@ extension Gateway {
             ]))
     }
 
-    /// Whether a caller may see a review: a reviewer or an operator cleared for its classification.
+    /// Whether a caller may see a review: a reviewer or an operator cleared for its record's
+    /// classification and for everything its destination may receive (a released record keeps
+    /// fields up to the destination's clearance, which may be above the record's classification).
+    /// A destination no longer configured is seen by those cleared secret only.
     public func maySee(_ review: Review, _ caller: GatewayConfiguration.System) -> Bool {
         guard caller.role == .reviewer || caller.role == .operator,
             let classification = Marking(rawValue: review.classification)
         else { return false }
-        return classification <= caller.clearance
+        return classification <= caller.clearance && destinationClearance(review.destination) <= caller.clearance
+    }
+
+    /// What a destination may receive; `secret` for a name that is not a destination now.
+    func destinationClearance(_ destination: String) -> Marking {
+        configuration.system(destination).flatMap { $0.role == .destination ? $0.clearance : nil } ?? .secret
     }
 
     /// Open reviews a caller may see, oldest first.
@@ -40,7 +49,11 @@ extension Gateway {
         async throws -> [Review]
     {
         let visible = Marking.allCases.filter { $0 <= caller.clearance }.map(\.rawValue)
-        return try await store.reviews(destination: destination, classifications: visible, offset: offset, limit: limit)
+        let destinations = configuration.systems.filter {
+            $0.role == .destination && $0.clearance <= caller.clearance && (destination == nil || $0.id == destination)
+        }.map(\.id)
+        return try await store.reviews(
+            destinations: destinations, classifications: visible, offset: offset, limit: limit)
     }
 
     /// Whether an open review has waited longer than `review.timeout`.
@@ -81,23 +94,27 @@ extension Gateway {
         case conflict(String, code: String)
     }
 
-    /// A reviewer approves the release under review, as it is now: an approval is bound to the
-    /// released record's SHA-256, so a release that changed since the review opened opens it
-    /// again (its approvals cleared) instead.
-    public func approve(review id: String, by reviewer: GatewayConfiguration.System, now: Date = Date()) async throws
-        -> ReviewAnswer
-    {
+    /// A reviewer approves the release they reviewed, `sha256`, as it is now: an approval is
+    /// bound to the released record's SHA-256, so one of another release than the review's is
+    /// refused, and a release that changed since the review opened opens it again (its approvals
+    /// cleared) instead. Refusals are audited too.
+    public func approve(
+        review id: String, sha256: String, by reviewer: GatewayConfiguration.System, now: Date = Date()
+    ) async throws -> ReviewAnswer {
         guard let review = try await store.review(id), maySee(review, reviewer), reviewer.role == .reviewer else {
             return .notFound
         }
-        guard review.state == .open else {
-            return .conflict("review \(id) is \(review.state.rawValue)", code: "review.closed")
-        }
         let time = Self.timestamp(now)
+        guard review.state == .open else {
+            return try await refuse(review, reviewer, "review \(id) is \(review.state.rawValue)", "review.closed", time)
+        }
         switch try await currentRelease(of: review) {
         case .notReleased(let reason):
-            return .conflict(
-                "the record is not released to \(review.destination) now: \(reason)", code: "review.not-released")
+            return try await refuse(
+                review, reviewer, "the record is not released to \(review.destination) now: \(reason)",
+                "review.not-released", time)
+        case .released(let released, _) where released.classification > reviewer.clearance:
+            return .notFound
         case .released(let released, _) where released.id != review.releasedSHA256:
             let opening = ReviewOpening(
                 jobID: review.id, destination: review.destination, recordID: review.recordID, subject: review.subject,
@@ -107,15 +124,13 @@ extension Gateway {
                 audit: [Self.reviewOpened(opening, because: "the release changed since the review opened")])
             return .conflict(
                 "the release of the record changed since the review opened: review it again", code: "review.restarted")
+        case .released where sha256 != review.releasedSHA256:
+            return try await refuse(
+                review, reviewer, "review \(id) is of release \(review.releasedSHA256), not \(sha256): review it again",
+                "review.stale", time)
         case .released:
             let event = { @Sendable (kind: String) in
-                AuditEvent(
-                    kind,
-                    JSONObject([
-                        ("review", .string(id)), ("reviewer", .string(reviewer.id)),
-                        ("record", .string(review.recordID)),
-                        ("destination", .string(review.destination)), ("sha256", .string(review.releasedSHA256)),
-                    ]))
+                AuditEvent(kind, Self.reviewDetails(review, reviewer))
             }
             let outcome = try await store.approve(
                 id, reviewer: reviewer.id, sha256: review.releasedSHA256, required: Self.requiredApprovals,
@@ -129,42 +144,58 @@ extension Gateway {
             }
             switch outcome {
             case .alreadyApproved:
-                return .conflict("\(reviewer.id) approved review \(id) already", code: "review.duplicate")
+                return try await refuse(
+                    review, reviewer, "\(reviewer.id) approved review \(id) already", "review.duplicate", time)
             case .notOpen(let state):
-                return .conflict("review \(id) is \(state.rawValue)", code: "review.closed")
+                return try await refuse(review, reviewer, "review \(id) is \(state.rawValue)", "review.closed", time)
             case .releaseChanged:
-                return .conflict("the review opened again meanwhile: review it again", code: "review.restarted")
+                return try await refuse(
+                    review, reviewer, "the review opened again meanwhile: review it again", "review.restarted", time)
             case .recorded, .released:
                 return try await store.review(id).map(ReviewAnswer.done) ?? .notFound
             }
         }
     }
 
-    /// A reviewer rejects the record: the review ends and the delivery is blocked.
+    /// A reviewer rejects the record: the review ends and the delivery is blocked. The audit
+    /// keeps the reason's SHA-256, not its text (it may quote a value); the review keeps the text.
     public func reject(
         review id: String, by reviewer: GatewayConfiguration.System, reason: String, now: Date = Date()
     ) async throws -> ReviewAnswer {
         guard let review = try await store.review(id), maySee(review, reviewer), reviewer.role == .reviewer else {
             return .notFound
         }
+        let time = Self.timestamp(now)
         guard review.state == .open else {
-            return .conflict("review \(id) is \(review.state.rawValue)", code: "review.closed")
+            return try await refuse(review, reviewer, "review \(id) is \(review.state.rawValue)", "review.closed", time)
         }
+        var details = Self.reviewDetails(review, reviewer)
+        details["reason_sha256"] = .string(SHA256.hash(data: Array(reason.utf8)).hexadecimal)
         do {
             try await store.reject(
-                id, reviewer: reviewer.id, reason: reason, time: Self.timestamp(now),
-                audit: [
-                    AuditEvent(
-                        "review-rejected",
-                        JSONObject([
-                            ("review", .string(id)), ("reviewer", .string(reviewer.id)),
-                            ("record", .string(review.recordID)), ("destination", .string(review.destination)),
-                            ("sha256", .string(review.releasedSHA256)), ("reason", .string(reason)),
-                        ]))
-                ])
+                id, reviewer: reviewer.id, reason: reason, time: time, audit: [AuditEvent("review-rejected", details)])
         } catch let error as QueueError where error.code == .wrongState {
-            return .conflict(error.message, code: "review.closed")
+            return try await refuse(review, reviewer, error.message, "review.closed", time)
         }
         return try await store.review(id).map(ReviewAnswer.done) ?? .notFound
+    }
+
+    /// What a review step's audit entry names: the review, the reviewer, the record, the
+    /// destination and the hash.
+    private static func reviewDetails(_ review: Review, _ reviewer: GatewayConfiguration.System) -> JSONObject {
+        JSONObject([
+            ("review", .string(review.id)), ("reviewer", .string(reviewer.id)), ("record", .string(review.recordID)),
+            ("destination", .string(review.destination)), ("sha256", .string(review.releasedSHA256)),
+        ])
+    }
+
+    /// A refused decision: audited as `review-refused` with its code, answered 409.
+    private func refuse(
+        _ review: Review, _ reviewer: GatewayConfiguration.System, _ message: String, _ code: String, _ time: String
+    ) async throws -> ReviewAnswer {
+        var details = Self.reviewDetails(review, reviewer)
+        details["code"] = .string(code)
+        try await store.append(kind: "review-refused", time: time, details: details)
+        return .conflict(message, code: code)
     }
 }

@@ -41,6 +41,9 @@ extension GatewayService {
         }
         var object = reviewJSON(review)
         switch try await gateway.currentRelease(of: review) {
+        case .released(let record, _) where record.classification > caller.clearance:
+            // Raised since the review opened (a marking rule): no longer for this caller.
+            return Self.json(.notFound, JSONObject([("error", .string("no review \(id)"))]))
         case .released(let record, let removed):
             // The record as the destination would get it: removed fields by name, never by value.
             object["record"] = (try? JSONParser.parseDocument(record.jsonBytes)) ?? .null
@@ -60,7 +63,17 @@ extension GatewayService {
         case .refused(let response): return response
         }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
-        return reviewResponse(id, try await gateway.approve(review: id, by: reviewer))
+        // An approval names the release the reviewer saw (GET /v1/reviews/{id} gives it).
+        let body = try await request.body.collect(upTo: 64 << 10)
+        guard
+            let sha256 = (try? JSONParser.parseDocument(Array(buffer: body)))?.objectValue?["sha256"]?.stringValue,
+            !sha256.isEmpty
+        else {
+            return Self.json(
+                .badRequest,
+                JSONObject([("error", .string("an approval needs {\"sha256\": \"…\"}: the release reviewed"))]))
+        }
+        return reviewResponse(id, try await gateway.approve(review: id, sha256: sha256, by: reviewer))
     }
 
     func rejectReview(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {

@@ -86,7 +86,7 @@ public struct GatewayService: Sendable {
                 method: .get, path: "/v1/reviews/{id}", statuses: [200, 401, 403, 404], authenticates: true,
                 handler: getReview),
             Endpoint(
-                method: .post, path: "/v1/reviews/{id}/approve", statuses: [200, 401, 403, 404, 409],
+                method: .post, path: "/v1/reviews/{id}/approve", statuses: [200, 400, 401, 403, 404, 409],
                 authenticates: true, handler: approveReview),
             Endpoint(
                 method: .post, path: "/v1/reviews/{id}/reject", statuses: [200, 400, 401, 403, 404, 409],

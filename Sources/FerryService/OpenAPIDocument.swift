@@ -385,18 +385,29 @@ extension GatewayService {
               summary: Approve the release under review (reviewers); the second different reviewer's approval releases it
               parameters:
                 - { name: id, in: path, required: true, schema: { type: string } }
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [sha256]
+                      properties:
+                        sha256: { type: string, description: the release reviewed (the review's sha256) }
               responses:
                 "200":
                   description: Counted; `state` is `approved` once two different reviewers approved.
                   content:
                     application/json:
                       schema: { $ref: "#/components/schemas/Review" }
+                "400": { $ref: "#/components/responses/Error" }
                 "401": { $ref: "#/components/responses/Error" }
                 "403": { $ref: "#/components/responses/Error" }
                 "404": { $ref: "#/components/responses/Error" }
                 "409":
                   description: >-
                     review.duplicate (the same reviewer again), review.closed (approved or rejected already),
+                    review.stale (the sha256 is not the release under review),
                     review.restarted (the release changed: the review opened again, approvals cleared),
                     review.not-released (the record would not go now).
                   content:

@@ -109,9 +109,9 @@ public enum ApprovalOutcome: Sendable, Hashable {
 /// with its audit entries; concurrent approvals of one review (from several instances) are
 /// serialized, so a review is released once.
 public protocol ReviewStore: Sendable {
-    /// Open reviews in the order they opened, optionally of one destination and within
-    /// classifications, from an offset.
-    func reviews(destination: String?, classifications: [String], offset: Int, limit: Int) async throws -> [Review]
+    /// Open reviews in the order they opened, of some destinations and within classifications,
+    /// from an offset.
+    func reviews(destinations: [String], classifications: [String], offset: Int, limit: Int) async throws -> [Review]
 
     /// A review in any state.
     func review(_ id: String) async throws -> Review?

@@ -108,7 +108,9 @@ extension StoredDocument {
                 input: nil,
                 destinations: record.routing.map {
                     Entry.Destination(
-                        destination: $0.destination, state: $0.released ? "pending" : "blocked",
+                        destination: $0.destination,
+                        state: !$0.released
+                            ? "blocked" : $0.review == nil ? "pending" : DeliveryJob.State.inReview.rawValue,
                         removedFields: $0.removedFields, releasedID: $0.releasedID)
                 },
                 unrouted: record.routing.isEmpty)

@@ -7,14 +7,14 @@ import PostgresNIO
 /// approval locks its review's row first, so that approvals from several instances are
 /// counted one after the other and a review is released once.
 extension PostgresGatewayStore {
-    public func reviews(destination: String?, classifications: [String], offset: Int, limit: Int) async throws
+    public func reviews(destinations: [String], classifications: [String], offset: Int, limit: Int) async throws
         -> [Review]
     {
         try await transaction { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.reviewColumns) FROM review
-                WHERE state = 'open' AND (\(destination)::text IS NULL OR destination = \(destination))
+                WHERE state = 'open' AND destination = ANY(\(destinations)::text[])
                   AND classification = ANY(\(classifications)::text[])
                 ORDER BY opened_at, id LIMIT \(limit) OFFSET \(offset)
                 """, logger: self.logger)
@@ -35,6 +35,9 @@ extension PostgresGatewayStore {
         audit: @escaping @Sendable (ApprovalOutcome) -> [AuditEvent]
     ) async throws -> ApprovalOutcome {
         try await transaction { connection in
+            // Locks in the order every other operation takes them: the job, then its review.
+            try await connection.query(
+                "SELECT id FROM delivery_job WHERE id = \(id) FOR UPDATE", logger: self.logger)
             var found: (String, String)?
             for try await row in try await connection.query(
                 "SELECT state, released_sha256 FROM review WHERE id = \(id) FOR UPDATE", logger: self.logger
@@ -81,6 +84,8 @@ extension PostgresGatewayStore {
 
     public func reject(_ id: String, reviewer: String, reason: String, time: String, audit: [AuditEvent]) async throws {
         try await transaction { connection in
+            try await connection.query(
+                "SELECT id FROM delivery_job WHERE id = \(id) FOR UPDATE", logger: self.logger)
             let rows = try await connection.query(
                 """
                 UPDATE review SET state = 'rejected', rejected_by = \(reviewer), reason = \(reason)

@@ -6,17 +6,14 @@ import GRDB
 /// Reviews: opened with their jobs, approved by different reviewers, rejected by one. SQLite
 /// has one writer, so concurrent approvals are serialized by the write transaction.
 extension SQLiteGatewayStore {
-    public func reviews(destination: String?, classifications: [String], offset: Int, limit: Int) async throws
+    public func reviews(destinations: [String], classifications: [String], offset: Int, limit: Int) async throws
         -> [Review]
     {
         try await database.read { db in
+            let places = { (values: [String]) in values.map { _ in "?" }.joined(separator: ", ") }
             var sql = "SELECT * FROM review WHERE state = 'open'"
-            var arguments: StatementArguments = []
-            if let destination {
-                sql += " AND destination = ?"
-                arguments += [destination]
-            }
-            sql += " AND classification IN (\(classifications.map { _ in "?" }.joined(separator: ", ")))"
+            sql += " AND destination IN (\(places(destinations))) AND classification IN (\(places(classifications)))"
+            var arguments = StatementArguments(destinations)
             arguments += StatementArguments(classifications)
             sql += " ORDER BY opened_at, id LIMIT ? OFFSET ?"
             arguments += [limit, offset]

@@ -66,15 +66,28 @@ struct ReviewCommand: AsyncParsableCommand {
 
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Approve the record under review; the second different reviewer's approval releases it.")
+            abstract: "Approve the record under review; the second different reviewer's approval releases it.",
+            discussion: """
+                An approval names the release it approves: --sha256 as ferry review show printed it. \
+                Without it, the release under review now is approved, and its hash is printed.
+                """)
         @OptionGroup var options: GatewayClientOptions
+        @Option(help: "The release reviewed (the sha256 ferry review show printed).")
+        var sha256: String?
         @Argument(help: "The review id (from ferry review list).")
         var id: String
 
         func run() async throws {
             try await runCommand { _, errors in
+                var hash = sha256
+                if hash == nil {
+                    let shown = try await options.send("GET", ReviewCommand.path(id), as: .reviewer, errors: errors)
+                    hash = (try? JSONParser.parseDocument([UInt8](shown)))?.objectValue?["sha256"]?.stringValue
+                    errors.write("\(id): approving release \(hash ?? "?")\n")
+                }
                 let data = try await options.send(
-                    "POST", ReviewCommand.path(id) + "/approve", as: .reviewer, errors: errors)
+                    "POST", ReviewCommand.path(id) + "/approve", body: JSONObject([("sha256", .string(hash ?? ""))]),
+                    as: .reviewer, errors: errors)
                 let review = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue
                 let approvals = review?["approvals"]?.arrayValue?.count ?? 0
                 errors.write(

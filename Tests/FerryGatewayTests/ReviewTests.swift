@@ -71,12 +71,18 @@ struct ReviewTests {
             #expect(Self.delivered(data, "veterans-registry") == 0, "nothing leaves before two approvals")
 
             let review = reviews[0]
-            guard case .done(let once) = try await gateway.approve(review: review.id, by: a) else {
+            guard
+                case .done(let once) = try await gateway.approve(
+                    review: review.id, sha256: review.releasedSHA256, by: a)
+            else {
                 Issue.record("the first approval was not counted")
                 return
             }
             #expect(once.state == .open && once.approvals.map(\.reviewer) == ["reviewer-a"])
-            guard case .conflict(_, let code) = try await gateway.approve(review: review.id, by: a) else {
+            guard
+                case .conflict(_, let code) = try await gateway.approve(
+                    review: review.id, sha256: review.releasedSHA256, by: a)
+            else {
                 Issue.record("the same reviewer was counted twice")
                 return
             }
@@ -84,7 +90,10 @@ struct ReviewTests {
             while try await gateway.deliverDue() > 0 {}
             #expect(Self.delivered(data, "veterans-registry") == 0, "one approval releases nothing")
 
-            guard case .done(let twice) = try await gateway.approve(review: review.id, by: b) else {
+            guard
+                case .done(let twice) = try await gateway.approve(
+                    review: review.id, sha256: review.releasedSHA256, by: b)
+            else {
                 Issue.record("the second approval was not counted")
                 return
             }
@@ -108,7 +117,8 @@ struct ReviewTests {
             let review = try #require(try await gateway.reviews(for: a, destination: nil, offset: 0, limit: 10).first)
             #expect(review.classification == "internal")
             #expect(try await gateway.reviews(for: low, destination: nil, offset: 0, limit: 10).isEmpty)
-            guard case .notFound = try await gateway.approve(review: review.id, by: low) else {
+            guard case .notFound = try await gateway.approve(review: review.id, sha256: review.releasedSHA256, by: low)
+            else {
                 Issue.record("a reviewer below the record's classification could approve it")
                 return
             }
@@ -117,11 +127,41 @@ struct ReviewTests {
                 return
             }
             let sender = try #require(gateway.configuration.system("hr"))
-            guard case .notFound = try await gateway.approve(review: review.id, by: sender) else {
+            guard
+                case .notFound = try await gateway.approve(review: review.id, sha256: review.releasedSHA256, by: sender)
+            else {
                 Issue.record("a sender could approve")
                 return
             }
             #expect(try await store.review(review.id)?.approvals.isEmpty == true)
+        }
+    }
+
+    @Test(arguments: StoreDrivers.names)
+    func aReviewerSeesNothingOfADestinationClearedAboveThem(_ driver: String) async throws {
+        try await StoreDrivers.withStore(driver) { store in
+            // The registry may receive secret fields: the internal records sent to it keep them.
+            let gateway = try Self.gateway(store, data: try Self.dataDirectory()) { configuration in
+                for index in configuration.systems.indices where configuration.systems[index].id == "veterans-registry"
+                {
+                    configuration.systems[index].clearance = .secret
+                }
+            }
+            try await Self.receivePersonnel(gateway)
+            let a = try Self.reviewer(gateway, "reviewer-a")
+            let operations = try #require(gateway.configuration.system("operations"))
+            let reviews = try await gateway.reviews(for: operations, destination: nil, offset: 0, limit: 10)
+            #expect(!reviews.isEmpty && reviews.allSatisfy { $0.classification == "internal" })
+            #expect(try await gateway.reviews(for: a, destination: nil, offset: 0, limit: 10).isEmpty)
+            #expect(
+                try await gateway.reviews(for: a, destination: "veterans-registry", offset: 0, limit: 10).isEmpty)
+            guard
+                case .notFound = try await gateway.approve(
+                    review: reviews[0].id, sha256: reviews[0].releasedSHA256, by: a)
+            else {
+                Issue.record("a reviewer below the destination's clearance could approve")
+                return
+            }
         }
     }
 
@@ -133,7 +173,7 @@ struct ReviewTests {
             try await Self.receivePersonnel(gateway)
             let (a, b) = (try Self.reviewer(gateway, "reviewer-a"), try Self.reviewer(gateway, "reviewer-b"))
             let review = try #require(try await gateway.reviews(for: a, destination: nil, offset: 0, limit: 10).first)
-            _ = try await gateway.approve(review: review.id, by: a)
+            _ = try await gateway.approve(review: review.id, sha256: review.releasedSHA256, by: a)
             guard case .done(let rejected) = try await gateway.reject(review: review.id, by: b, reason: "wrong unit")
             else {
                 Issue.record("the rejection was refused")
@@ -141,7 +181,10 @@ struct ReviewTests {
             }
             #expect(
                 rejected.state == .rejected && rejected.rejectedBy == "reviewer-b" && rejected.reason == "wrong unit")
-            guard case .conflict(_, let code) = try await gateway.approve(review: review.id, by: b) else {
+            guard
+                case .conflict(_, let code) = try await gateway.approve(
+                    review: review.id, sha256: review.releasedSHA256, by: b)
+            else {
                 Issue.record("a rejected review was approved")
                 return
             }
@@ -163,16 +206,20 @@ struct ReviewTests {
             let (a, b) = (try Self.reviewer(gateway, "reviewer-a"), try Self.reviewer(gateway, "reviewer-b"))
             let reviews = try await gateway.reviews(for: a, destination: nil, offset: 0, limit: 10)
             try #require(reviews.count >= 2)
-            // The registry is cleared higher: its release keeps fields it lost before.
+            // The registry is cleared higher (still within the reviewers' clearance): its release
+            // keeps fields it lost before.
             let widened = try Self.gateway(store, data: data) { configuration in
                 for index in configuration.systems.indices where configuration.systems[index].id == "veterans-registry"
                 {
-                    configuration.systems[index].clearance = .secret
+                    configuration.systems[index].clearance = .restricted
                 }
             }
             // Before approval: the approval is refused and the review opens again on the new release.
-            _ = try await gateway.approve(review: reviews[0].id, by: a)
-            guard case .conflict(_, let code) = try await widened.approve(review: reviews[0].id, by: b) else {
+            _ = try await gateway.approve(review: reviews[0].id, sha256: reviews[0].releasedSHA256, by: a)
+            guard
+                case .conflict(_, let code) = try await widened.approve(
+                    review: reviews[0].id, sha256: reviews[0].releasedSHA256, by: b)
+            else {
                 Issue.record("an approval of a changed release was counted")
                 return
             }
@@ -180,16 +227,24 @@ struct ReviewTests {
             let restarted = try #require(try await store.review(reviews[0].id))
             #expect(restarted.approvals.isEmpty && restarted.releasedSHA256 != reviews[0].releasedSHA256)
             // After approval, before delivery: the delivery opens the review again instead.
-            _ = try await gateway.approve(review: reviews[1].id, by: a)
-            _ = try await gateway.approve(review: reviews[1].id, by: b)
+            _ = try await gateway.approve(review: reviews[1].id, sha256: reviews[1].releasedSHA256, by: a)
+            _ = try await gateway.approve(review: reviews[1].id, sha256: reviews[1].releasedSHA256, by: b)
             #expect(try await store.review(reviews[1].id)?.state == .approved)
             while try await widened.deliverDue() > 0 {}
             let reopened = try #require(try await store.review(reviews[1].id))
             #expect(reopened.state == .open && reopened.approvals.isEmpty)
             #expect(Self.delivered(data, "veterans-registry") == 0)
-            // Approved as it is now, it goes.
-            _ = try await widened.approve(review: reviews[1].id, by: a)
-            _ = try await widened.approve(review: reviews[1].id, by: b)
+            // Approved as it is now, it goes; an approval of the release it replaced is refused.
+            guard
+                case .conflict(_, let stale) = try await widened.approve(
+                    review: reviews[1].id, sha256: reviews[1].releasedSHA256, by: a)
+            else {
+                Issue.record("an approval of a replaced release was counted")
+                return
+            }
+            #expect(stale == "review.stale")
+            _ = try await widened.approve(review: reviews[1].id, sha256: reopened.releasedSHA256, by: a)
+            _ = try await widened.approve(review: reviews[1].id, sha256: reopened.releasedSHA256, by: b)
             while try await widened.deliverDue() > 0 {}
             #expect(Self.delivered(data, "veterans-registry") == 1)
         }
@@ -207,8 +262,8 @@ struct ReviewTests {
             let reviews = try await first.reviews(for: a, destination: nil, offset: 0, limit: 100)
             try #require(!reviews.isEmpty)
             for review in reviews {
-                async let one = first.approve(review: review.id, by: a)
-                async let other = second.approve(review: review.id, by: b)
+                async let one = first.approve(review: review.id, sha256: review.releasedSHA256, by: a)
+                async let other = second.approve(review: review.id, sha256: review.releasedSHA256, by: b)
                 _ = try await (one, other)
                 #expect(try await stores[1].review(review.id)?.state == .approved)
             }

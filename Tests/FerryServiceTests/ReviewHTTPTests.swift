@@ -35,6 +35,7 @@ struct ReviewHTTPTests {
                 #expect(response.status == .accepted)
             }
             var id = ""
+            var sha256 = ""
             try await client.execute(
                 uri: "/v1/reviews?destination=procurement-register", method: .get,
                 headers: Self.headers("reviewer-a-demo-token")
@@ -43,6 +44,7 @@ struct ReviewHTTPTests {
                 let reviews = Self.object(response)["reviews"]?.arrayValue?.compactMap(\.objectValue) ?? []
                 #expect(reviews.count == 1)
                 id = reviews.first?["id"]?.stringValue ?? ""
+                sha256 = reviews.first?["sha256"]?.stringValue ?? ""
                 #expect(reviews.first?["approvals"] == .array([]) && reviews.first?["overdue"] == .bool(false))
             }
             let path = "/v1/reviews/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)
@@ -54,24 +56,39 @@ struct ReviewHTTPTests {
                 #expect(review["release_changed"] == .bool(false))
             }
             try await client.execute(
-                uri: "/v1/reviews/nothing/approve", method: .post, headers: Self.headers("reviewer-a-demo-token")
+                uri: "/v1/reviews/nothing/approve", method: .post, headers: Self.headers("reviewer-a-demo-token"),
+                body: ByteBuffer(string: #"{"sha256": "x"}"#)
             ) {
                 response in
                 #expect(response.status == .notFound)
             }
             try await client.execute(
-                uri: path + "/approve", method: .post, headers: Self.headers("reviewer-a-demo-token")
+                uri: path + "/approve", method: .post, headers: Self.headers("reviewer-a-demo-token"),
+                body: ByteBuffer(string: #"{"sha256": "\#(sha256)"}"#)
             ) {
                 response in
                 #expect(response.status == .ok)
                 #expect(Self.object(response)["state"] == .string("open"))
             }
             try await client.execute(
-                uri: path + "/approve", method: .post, headers: Self.headers("reviewer-a-demo-token")
+                uri: path + "/approve", method: .post, headers: Self.headers("reviewer-a-demo-token"),
+                body: ByteBuffer(string: #"{"sha256": "\#(sha256)"}"#)
             ) {
                 response in
                 #expect(response.status == .conflict)
                 #expect(Self.object(response)["code"] == .string("review.duplicate"))
+            }
+            // An approval names the release reviewed: none is 400, another is 409.
+            for (body, status, code) in [
+                ("{}", HTTPResponse.Status.badRequest, nil), (#"{"sha256": "0000"}"#, .conflict, "review.stale"),
+            ] {
+                try await client.execute(
+                    uri: path + "/approve", method: .post, headers: Self.headers("reviewer-b-demo-token"),
+                    body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == status, "\(body)")
+                    if let code { #expect(Self.object(response)["code"] == .string(code)) }
+                }
             }
             try await client.execute(
                 uri: path + "/reject", method: .post, headers: Self.headers("reviewer-b-demo-token"),
@@ -80,7 +97,8 @@ struct ReviewHTTPTests {
                 #expect(response.status == .badRequest, "a rejection needs a reason")
             }
             try await client.execute(
-                uri: path + "/approve", method: .post, headers: Self.headers("reviewer-b-demo-token")
+                uri: path + "/approve", method: .post, headers: Self.headers("reviewer-b-demo-token"),
+                body: ByteBuffer(string: #"{"sha256": "\#(sha256)"}"#)
             ) {
                 response in
                 #expect(response.status == .ok)

@@ -28,10 +28,12 @@ extension Gateway {
             ]))
     }
 
-    /// Whether a caller may see a review: a reviewer or an operator cleared for its record's
-    /// classification and for everything its destination may receive (a released record keeps
-    /// fields up to the destination's clearance, which may be above the record's classification).
-    /// A destination no longer configured is seen by those cleared secret only.
+    /// Whether a caller may see a review.
+    ///
+    /// A reviewer or an operator may, when cleared for its record's classification and for
+    /// everything its destination may receive (a released record keeps fields up to the
+    /// destination's clearance, which may be above the record's classification). A destination
+    /// no longer configured is seen by those cleared secret only.
     public func maySee(_ review: Review, _ caller: GatewayConfiguration.System) -> Bool {
         guard caller.role == .reviewer || caller.role == .operator,
             let classification = Marking(rawValue: review.classification)
@@ -94,10 +96,11 @@ extension Gateway {
         case conflict(String, code: String)
     }
 
-    /// A reviewer approves the release they reviewed, `sha256`, as it is now: an approval is
-    /// bound to the released record's SHA-256, so one of another release than the review's is
-    /// refused, and a release that changed since the review opened opens it again (its approvals
-    /// cleared) instead. Refusals are audited too.
+    /// A reviewer approves the release they reviewed, `sha256`, as it is now.
+    ///
+    /// An approval is bound to the released record's SHA-256, so one of another release than the
+    /// review's is refused, and a release that changed since the review opened opens it again
+    /// (its approvals cleared) instead. Refusals are audited too.
     public func approve(
         review id: String, sha256: String, by reviewer: GatewayConfiguration.System, now: Date = Date()
     ) async throws -> ReviewAnswer {
@@ -157,8 +160,10 @@ extension Gateway {
         }
     }
 
-    /// A reviewer rejects the record: the review ends and the delivery is blocked. The audit
-    /// keeps the reason's SHA-256, not its text (it may quote a value); the review keeps the text.
+    /// A reviewer rejects the record: the review ends and the delivery is blocked.
+    ///
+    /// The audit keeps the reason's SHA-256, not its text (it may quote a value); the review
+    /// keeps the text.
     public func reject(
         review id: String, by reviewer: GatewayConfiguration.System, reason: String, now: Date = Date()
     ) async throws -> ReviewAnswer {

@@ -109,13 +109,14 @@ extension Gateway {
         }
         let time = Self.timestamp(now)
         guard review.state == .open else {
-            return try await refuse(review, reviewer, "review \(id) is \(review.state.rawValue)", "review.closed", time)
+            return try await refuse(
+                review, reviewer, "review \(id) is \(review.state.rawValue)", code: "review.closed", time)
         }
         switch try await currentRelease(of: review) {
         case .notReleased(let reason):
             return try await refuse(
                 review, reviewer, "the record is not released to \(review.destination) now: \(reason)",
-                "review.not-released", time)
+                code: "review.not-released", time)
         case .released(let released, _) where released.classification > reviewer.clearance:
             return .notFound
         case .released(let released, _) where released.id != review.releasedSHA256:
@@ -130,7 +131,7 @@ extension Gateway {
         case .released where sha256 != review.releasedSHA256:
             return try await refuse(
                 review, reviewer, "review \(id) is of release \(review.releasedSHA256), not \(sha256): review it again",
-                "review.stale", time)
+                code: "review.stale", time)
         case .released:
             let event = { @Sendable (kind: String) in
                 AuditEvent(kind, Self.reviewDetails(review, reviewer))
@@ -148,12 +149,14 @@ extension Gateway {
             switch outcome {
             case .alreadyApproved:
                 return try await refuse(
-                    review, reviewer, "\(reviewer.id) approved review \(id) already", "review.duplicate", time)
+                    review, reviewer, "\(reviewer.id) approved review \(id) already", code: "review.duplicate", time)
             case .notOpen(let state):
-                return try await refuse(review, reviewer, "review \(id) is \(state.rawValue)", "review.closed", time)
+                return try await refuse(
+                    review, reviewer, "review \(id) is \(state.rawValue)", code: "review.closed", time)
             case .releaseChanged:
                 return try await refuse(
-                    review, reviewer, "the review opened again meanwhile: review it again", "review.restarted", time)
+                    review, reviewer, "the review opened again meanwhile: review it again", code: "review.restarted",
+                    time)
             case .recorded, .released:
                 return try await store.review(id).map(ReviewAnswer.done) ?? .notFound
             }
@@ -172,7 +175,8 @@ extension Gateway {
         }
         let time = Self.timestamp(now)
         guard review.state == .open else {
-            return try await refuse(review, reviewer, "review \(id) is \(review.state.rawValue)", "review.closed", time)
+            return try await refuse(
+                review, reviewer, "review \(id) is \(review.state.rawValue)", code: "review.closed", time)
         }
         var details = Self.reviewDetails(review, reviewer)
         details["reason_sha256"] = .string(SHA256.hash(data: Array(reason.utf8)).hexadecimal)
@@ -180,7 +184,7 @@ extension Gateway {
             try await store.reject(
                 id, reviewer: reviewer.id, reason: reason, time: time, audit: [AuditEvent("review-rejected", details)])
         } catch let error as QueueError where error.code == .wrongState {
-            return try await refuse(review, reviewer, error.message, "review.closed", time)
+            return try await refuse(review, reviewer, error.message, code: "review.closed", time)
         }
         return try await store.review(id).map(ReviewAnswer.done) ?? .notFound
     }
@@ -196,7 +200,7 @@ extension Gateway {
 
     /// A refused decision: audited as `review-refused` with its code, answered 409.
     private func refuse(
-        _ review: Review, _ reviewer: GatewayConfiguration.System, _ message: String, _ code: String, _ time: String
+        _ review: Review, _ reviewer: GatewayConfiguration.System, _ message: String, code: String, _ time: String
     ) async throws -> ReviewAnswer {
         var details = Self.reviewDetails(review, reviewer)
         details["code"] = .string(code)

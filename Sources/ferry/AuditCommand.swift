@@ -211,8 +211,8 @@ struct AuditCommand: AsyncParsableCommand {
         var kind: String?
         @Option(help: "At most this many entries (up to 1000).")
         var limit = 100
-        @Flag(help: "Print the gateway's JSON instead of a table.")
-        var json = false
+        @Option(help: "Output format: text (a table) or json (the gateway's answer).")
+        var format: GatewayClientOptions.Format = .text
 
         func run() async throws {
             var query = "?from=\(from)&limit=\(limit)"
@@ -220,7 +220,7 @@ struct AuditCommand: AsyncParsableCommand {
                 query += "&kind=" + GatewayClientOptions.escape(kind)
             }
             try await options.list(
-                "/v1/audit" + query, member: "entries", json: json, noun: "entry", plural: "entries", as: .audit
+                "/v1/audit" + query, member: "entries", format: format, noun: "entry", plural: "entries", as: .audit
             ) {
                 entry in
                 [

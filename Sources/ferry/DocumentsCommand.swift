@@ -33,8 +33,8 @@ struct DocumentsCommand: AsyncParsableCommand {
         var offset = 0
         @Option(help: "At most this many documents (up to 1000).")
         var limit = 100
-        @Flag(help: "Print the gateway's JSON instead of a table.")
-        var json = false
+        @Option(help: "Output format: text (a table) or json (the gateway's answer).")
+        var format: GatewayClientOptions.Format = .text
 
         func run() async throws {
             var items = [
@@ -49,7 +49,7 @@ struct DocumentsCommand: AsyncParsableCommand {
             components.queryItems = items
             let query = components.percentEncodedQuery.map { "?" + $0.replacingOccurrences(of: "+", with: "%2B") } ?? ""
             try await options.list(
-                "/v1/documents" + query, member: "documents", json: json, noun: "document", as: .documents
+                "/v1/documents" + query, member: "documents", format: format, noun: "document", as: .documents
             ) {
                 item in
                 ["document", "sender", "received_at"].map { item[$0]?.stringValue ?? "" }
@@ -64,15 +64,15 @@ struct DocumentsCommand: AsyncParsableCommand {
         @OptionGroup var options: GatewayClientOptions
         @Argument(help: "The document id (from ferry documents list, or the answer to its POST).")
         var id: String
-        @Flag(help: "Print the gateway's JSON instead of a summary.")
-        var json = false
+        @Option(help: "Output format: text (a summary) or json (the gateway's answer).")
+        var format: GatewayClientOptions.Format = .text
 
         func run() async throws {
             try await runCommand { output, errors in
                 let data = try await options.send(
                     "GET", "/v1/documents/" + GatewayClientOptions.escape(id),
                     as: .documents, errors: errors)
-                if json { return output.write(String(decoding: data, as: UTF8.self) + "\n") }
+                if format == .json { return output.write(String(decoding: data, as: UTF8.self) + "\n") }
                 let report = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue ?? JSONObject()
                 output.write(
                     "document \(report["document"]?.stringValue ?? id) from \(report["sender"]?.stringValue ?? "") at "

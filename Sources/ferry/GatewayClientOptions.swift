@@ -14,6 +14,11 @@ struct GatewayClientOptions: ParsableArguments {
     @Option(help: "A file holding the operator's or reviewer's token (default: $FERRY_TOKEN).")
     var tokenFile: String?
 
+    /// How a listing is printed.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
     /// Who calls, for the messages: the command and the token it needs.
     struct Caller {
         let command: String
@@ -88,12 +93,13 @@ struct GatewayClientOptions: ParsableArguments {
     /// Lists a collection of the API: the gateway's JSON, or a table of the columns `row`
     /// picks, with the count on standard error.
     func list(
-        _ path: String, member: String, json: Bool, noun: String, plural: String? = nil, as caller: Caller = .operator,
+        _ path: String, member: String, format: Format, noun: String, plural: String? = nil,
+        as caller: Caller = .operator,
         row: @escaping (JSONObject) -> [String]
     ) async throws {
         try await runCommand { output, errors in
             let data = try await send("GET", path, as: caller, errors: errors)
-            if json { return output.write(String(decoding: data, as: UTF8.self)) }
+            if format == .json { return output.write(String(decoding: data, as: UTF8.self) + "\n") }
             let items = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue?[member]?.arrayValue ?? []
             for item in items.compactMap(\.objectValue) { output.write(row(item).joined(separator: "\t") + "\n") }
             errors.write("\(counted(items.count, noun, plural: plural))\n")

@@ -22,11 +22,11 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List dead letters: job, destination, key, attempts, last error.")
         @OptionGroup var options: GatewayClientOptions
-        @Flag(help: "Print the gateway's JSON instead of a table.")
-        var json = false
+        @Option(help: "Output format: text (a table) or json (the gateway's answer).")
+        var format: GatewayClientOptions.Format = .text
 
         func run() async throws {
-            try await options.list("/v1/dead-letters", member: "dead_letters", json: json, noun: "dead letter") {
+            try await options.list("/v1/dead-letters", member: "dead_letters", format: format, noun: "dead letter") {
                 item in
                 ["id", "destination", "key"].map { item[$0]?.stringValue ?? "" }
                     + ["\(item["attempts"]?.integerValue ?? 0)", item["last_error"]?.stringValue ?? ""]
@@ -70,12 +70,12 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List held deliveries: job, destination, key, since, records waiting behind it, reason.")
         @OptionGroup var options: GatewayClientOptions
-        @Flag(help: "Print the gateway's JSON instead of a table.")
-        var json = false
+        @Option(help: "Output format: text (a table) or json (the gateway's answer).")
+        var format: GatewayClientOptions.Format = .text
 
         func run() async throws {
             try await options.list(
-                "/v1/held", member: "held", json: json, noun: "held delivery", plural: "held deliveries"
+                "/v1/held", member: "held", format: format, noun: "held delivery", plural: "held deliveries"
             ) { item in
                 ["id", "destination", "key", "held_since"].map { item[$0]?.stringValue ?? "" }
                     + ["\(item["waiting"]?.integerValue ?? 0) waiting", item["reason"]?.stringValue ?? ""]

@@ -26,8 +26,8 @@ struct ReviewCommand: AsyncParsableCommand {
         @OptionGroup var options: GatewayClientOptions
         @Option(help: "Only reviews for this destination.")
         var destination: String?
-        @Flag(help: "Print the gateway's JSON instead of a table.")
-        var json = false
+        @Option(help: "Output format: text (a table) or json (the gateway's answer).")
+        var format: GatewayClientOptions.Format = .text
 
         func run() async throws {
             let query =
@@ -35,7 +35,7 @@ struct ReviewCommand: AsyncParsableCommand {
                     "?destination=" + GatewayClientOptions.escape($0)
                 } ?? ""
             try await options.list(
-                "/v1/reviews" + query, member: "reviews", json: json, noun: "open review", as: .reviewer
+                "/v1/reviews" + query, member: "reviews", format: format, noun: "open review", as: .reviewer
             ) {
                 item in
                 let approvals = (item["approvals"]?.arrayValue ?? []).compactMap {
@@ -53,13 +53,38 @@ struct ReviewCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a review and the record as the destination would receive it (removed fields by name).")
         @OptionGroup var options: GatewayClientOptions
+        @Option(help: "Output format: text (a summary, then the record) or json (the gateway's answer).")
+        var format: GatewayClientOptions.Format = .text
         @Argument(help: "The review id (from ferry review list).")
         var id: String
 
         func run() async throws {
             try await runCommand { output, errors in
                 let data = try await options.send("GET", ReviewCommand.path(id), as: .reviewer, errors: errors)
-                output.write(String(decoding: data, as: UTF8.self) + "\n")
+                if format == .json { return output.write(String(decoding: data, as: UTF8.self) + "\n") }
+                let review = (try? JSONParser.parseDocument([UInt8](data)))?.objectValue ?? JSONObject()
+                let text = { (key: String) in review[key]?.stringValue ?? "" }
+                let approvals = (review["approvals"]?.arrayValue ?? []).compactMap {
+                    $0.objectValue?["reviewer"]?.stringValue
+                }
+                let removed = (review["removed_fields"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let overdue = review["overdue"] == .bool(true) ? " (overdue)" : ""
+                let changed =
+                    review["release_changed"] == .bool(true) ? " (changed since: approve it to review again)" : ""
+                let approvedBy = approvals.isEmpty ? "" : " (" + approvals.joined(separator: ", ") + ")"
+                let removedText = removed.isEmpty ? "nothing" : removed.joined(separator: ", ")
+                var lines: [String] = []
+                lines.append(
+                    "review \(text("id")): \(text("subject")) (\(text("classification"))) for \(text("destination")), "
+                        + "\(text("state")), waiting since \(text("held_since"))\(overdue)")
+                lines.append("release: \(text("sha256"))\(changed)")
+                lines.append("approvals: \(approvals.count)/2\(approvedBy)")
+                lines.append("removed for \(text("destination")): \(removedText)")
+                if let reason = review["not_released"]?.stringValue { lines.append("not released now: \(reason)") }
+                if let record = review["record"], record != .null {
+                    lines.append("record:\n" + String(decoding: JSONWriter().bytes(record), as: UTF8.self))
+                }
+                output.write(lines.joined(separator: "\n") + "\n")
             }
         }
     }

@@ -63,7 +63,11 @@ struct GatewayEndToEndTests {
         }
         #expect(gateway.deliveries("procurement-register").isEmpty, "one approval releases nothing")
         let shown = try cli.ferry(["review", "show", "--url", url, reviewIDs[0]], environment: second)
-        #expect(shown.status == 0 && shown.stdout.contains("\"record\":{"), "\(shown.stderr)")
+        #expect(
+            shown.status == 0
+                && shown.stdout.contains(
+                    "approvals: 1/2 (reviewer-a)\nremoved for procurement-register: nothing\nrecord:\n{"),
+            "\(shown.stdout)\(shown.stderr)")
         for id in reviewIDs {
             let released = try cli.ferry(["review", "approve", "--url", url, id], environment: second)
             #expect(
@@ -83,6 +87,9 @@ struct GatewayEndToEndTests {
                 && Set(listed.stdoutLines.compactMap { $0.split(separator: "\t").first.map(String.init) })
                     == Set(documents),
             "\(listed.stdout)\(listed.stderr)")
+        let asJSON = try cli.ferry(["documents", "list", "--url", url, "--format", "json"], environment: ops)
+        let listedJSON = try JSONParser.parseDocument(Array(asJSON.stdout.utf8)).objectValue?["documents"]?.arrayValue
+        #expect(listedJSON?.count == documents.count, "\(asJSON.stdout)")
         let shownDocument = try cli.ferry(["documents", "show", "--url", url, documents[0]], environment: ops)
         #expect(
             shownDocument.status == 0 && shownDocument.stdout.hasPrefix("document \(documents[0]) from hr at "),

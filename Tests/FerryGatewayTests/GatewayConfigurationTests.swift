@@ -61,6 +61,16 @@ struct GatewayConfigurationTests {
             "  - { to: procurement-register, type: logistics.requisition }",
             "ferry.yaml:88:5 [gateway.never-released]"
         ),
+        (
+            "  - { to: procurement-register, type: procurement.contract, review: required }",
+            "  - { to: procurement-register, type: procurement.contract, review: maybe }",
+            "ferry.yaml:88:69 [gateway.review]"
+        ),
+        // One reviewer is not two: the reviewed route would wait for ever.
+        (
+            "description: a second contract officer on duty\n    role: reviewer",
+            "description: a second contract officer on duty\n    role: operator", "ferry.yaml:88:5 [gateway.reviewers]"
+        ),
         ("    clearance: public", "    clearance: open", "ferry.yaml:63:16 [gateway.clearance]"),
         ("    format: social-fund-discharge", "    format: kadry-personnel-xml", "ferry.yaml:53:13 [gateway.format]"),
         ("    sends: [personnel.record]", "    sends: [personnel.records]", "ferry.yaml:26:13 [gateway.unknown-type]"),

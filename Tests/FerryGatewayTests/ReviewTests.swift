@@ -250,6 +250,25 @@ struct ReviewTests {
         }
     }
 
+    @Test(arguments: StoreDrivers.names)
+    func anOverdueReviewIsListedAsSuchAndNeverReleasedByTime(_ driver: String) async throws {
+        try await StoreDrivers.withStore(driver) { store in
+            let data = try Self.dataDirectory()
+            let gateway = try Self.gateway(store, data: data) { $0.reviewTimeoutSeconds = 60 }
+            try await Self.receivePersonnel(gateway)
+            let a = try Self.reviewer(gateway, "reviewer-a")
+            let review = try #require(try await gateway.reviews(for: a, destination: nil, offset: 0, limit: 10).first)
+            let opened = Date(timeIntervalSinceReferenceDate: review.openedAt)
+            #expect(!gateway.isOverdue(review, now: opened.addingTimeInterval(59)))
+            #expect(gateway.isOverdue(review, now: opened.addingTimeInterval(61)))
+            // A day later, nothing has left without its approvals.
+            while try await gateway.deliverDue(now: opened.addingTimeInterval(86_400)) > 0 {}
+            #expect(try await store.review(review.id)?.state == .open)
+            #expect(try await store.jobs(in: .inReview).contains { $0.id == review.id })
+            #expect(Self.delivered(data, "veterans-registry") == 0)
+        }
+    }
+
     @Test(.enabled(if: TestPostgres.isAvailable, "needs FERRY_TEST_POSTGRES_URL (make test starts a server)"))
     func concurrentApprovalsOnTwoInstancesReleaseOnce() async throws {
         let url = try await TestPostgres.createDatabase()

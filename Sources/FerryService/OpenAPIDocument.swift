@@ -99,7 +99,7 @@ extension GatewayService {
                           required: [destination, state]
                           properties:
                             destination: { type: string }
-                            state: { type: string, enum: [pending, leased, delivered, dead-lettered, blocked, held, in-review, purged] }
+                            state: { type: string, enum: [pending, waiting, leased, delivered, dead-lettered, blocked, held, in-review, purged] }
                             removed_fields: { type: array, items: { type: string } }
                             released_id:
                               type: string

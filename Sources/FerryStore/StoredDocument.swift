@@ -2,6 +2,10 @@ import FerryCore
 
 /// A stored document and the state of each of its records.
 public struct StoredDocument: Sendable {
+    /// The state a document's report shows for a pending delivery that waits behind an earlier
+    /// version of its key that is held, in review or dead-lettered.
+    public static let waiting = "waiting"
+
     /// One input record's outcome.
     public struct Entry: Sendable {
         public enum Outcome: String, Sendable {

@@ -147,14 +147,18 @@ extension PostgresGatewayStore {
             }
             guard let header else { return nil }
             var jobStates: [String: String] = [:]
-            for try await (jobID, state) in try await connection.query(
+            for try await (jobID, state, waiting) in try await connection.query(
                 """
-                SELECT job.id, job.state FROM document_entry AS entry JOIN delivery_job AS job
+                SELECT job.id, job.state,
+                  (job.state = 'pending' AND EXISTS (SELECT 1 FROM delivery_job AS earlier
+                     WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
+                       AND earlier.sequence < job.sequence AND earlier.state IN ('held', 'in-review', 'dead-lettered')))
+                FROM document_entry AS entry JOIN delivery_job AS job
                 ON job.id >= entry.record_id || '/' AND job.id < entry.record_id || '0'
                 WHERE entry.document_id = \(id) AND entry.record_id IS NOT NULL
                 """, logger: self.logger
-            ).decode((String, String).self) {
-                jobStates[jobID] = state
+            ).decode((String, String, Bool).self) {
+                jobStates[jobID] = waiting ? StoredDocument.waiting : state
             }
             var entries: [StoredDocument.Entry] = []
             for try await (position, outcomeText, recordID, key, line, reason, input, routingText)

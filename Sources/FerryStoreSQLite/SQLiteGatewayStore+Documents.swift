@@ -89,6 +89,14 @@ extension SQLiteGatewayStore {
         }
     }
 
+    /// Whether a pending `job` waits behind an earlier job of its destination and key that an
+    /// operator or reviewers must act on first (held, in review, dead-lettered).
+    static let waitingBehind = """
+        (job.state = 'pending' AND EXISTS (SELECT 1 FROM delivery_job AS earlier
+           WHERE earlier.destination = job.destination AND earlier.ordering_key = job.ordering_key
+             AND earlier.sequence < job.sequence AND earlier.state IN ('held', 'in-review', 'dead-lettered')))
+        """
+
     public func document(_ id: String) async throws -> StoredDocument? {
         try await database.read { db in
             guard
@@ -101,12 +109,14 @@ extension SQLiteGatewayStore {
             for job in try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT job.id, job.state FROM document_entry AS entry JOIN delivery_job AS job
+                        SELECT job.id, job.state, \(Self.waitingBehind) AS waiting
+                        FROM document_entry AS entry JOIN delivery_job AS job
                         ON job.id >= entry.record_id || '/' AND job.id < entry.record_id || '0'
                         WHERE entry.document_id = ? AND entry.record_id IS NOT NULL
                         """), arguments: [id])
             {
-                jobStates[job["id"]] = job["state"]
+                let waiting: Bool = job["waiting"]
+                jobStates[job["id"]] = waiting ? StoredDocument.waiting : job["state"]
             }
             for entry in try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM document_entry WHERE document_id = ? ORDER BY position"),

@@ -80,6 +80,12 @@ struct HeldDeliveryTests {
             #expect(try await site.store.jobs(in: .held).count == 2)
             #expect(try await site.store.waitingCounts(behind: held).values.sorted() == [0, 1])
             #expect(site.dropped("emergency-service").isEmpty, "nothing overtakes a held version of its key")
+            // The later version's document shows it waiting.
+            let newest = try #require(try await site.store.documents(DocumentQuery(limit: 1)).first)
+            let states = try #require(try await site.store.document(newest.id)).entries.flatMap {
+                $0.destinations.map(\.state)
+            }
+            #expect(states.contains("waiting"), "\(states)")
 
             // Retention does not take what is held.
             _ = try await site.store.removeBodies(receivedBefore: "2100-01-01T00:00:00Z")

@@ -75,6 +75,7 @@ fingerprint=$("$ferry" keys list --directory "$data/keys" | awk '{print $2}')
 echo "\$ ferry audit verify --data $data --key-fingerprint $fingerprint"
 "$ferry" audit verify --data "$data" --key-fingerprint "$fingerprint"
 echo
+echo "The operators' console: $url/console/ (sign in with ops-demo-token, reviewer-a-demo-token or reviewer-b-demo-token)"
 echo "More: curl -H 'Authorization: Bearer ops-demo-token' $url/metrics | $url/openapi.yaml | $url/v1/keys"
 echo "      FERRY_TOKEN=ops-demo-token $ferry queue list|held --url $url"
 echo "      FERRY_TOKEN=reviewer-a-demo-token $ferry review list|show|approve|reject --url $url"

@@ -123,6 +123,7 @@ public struct GatewayService: Sendable {
                 router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
             }
         }
+        addConsoleRoutes(to: router)
         return router
     }
 

@@ -6,7 +6,7 @@ import FerryCore
 ///
 /// Each method is one transaction: a document, its records, its delivery jobs and its audit
 /// entries are committed together or not at all, so a crash never leaves half of a document.
-public protocol GatewayStore: DocumentQueue, AuditLog, ReviewStore {
+public protocol GatewayStore: DocumentQueue, AuditLog, ReviewStore, ConsoleSessionStore {
     /// Commits an inbound document.
     ///
     /// Records whose id is already stored are kept as duplicates (no new jobs): a client that

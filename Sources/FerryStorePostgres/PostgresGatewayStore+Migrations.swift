@@ -99,6 +99,16 @@ extension PostgresGatewayStore {
                 "CREATE INDEX document_entry_key ON document_entry (record_key)",
             ]
         ),
+        (
+            "2026-12-07 console sessions",
+            [
+                """
+                CREATE TABLE console_session (
+                    id_hash text PRIMARY KEY, system text NOT NULL, csrf_token text NOT NULL,
+                    created_at double precision NOT NULL, last_seen_at double precision NOT NULL)
+                """
+            ]
+        ),
     ]
 
     /// The advisory lock that serializes migrations between instances ("ferry" in ASCII).

@@ -116,6 +116,14 @@ extension SQLiteGatewayStore {
                     CREATE INDEX document_entry_key ON document_entry (record_key);
                     """)
         }
+        migrator.registerMigration("2026-12-07 console sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE console_session (
+                        id_hash TEXT PRIMARY KEY, system TEXT NOT NULL, csrf_token TEXT NOT NULL,
+                        created_at REAL NOT NULL, last_seen_at REAL NOT NULL)
+                    """)
+        }
         return migrator
     }
 }

@@ -185,6 +185,27 @@ struct GatewayStoreContractTests {
     }
 
     @Test(arguments: StoreDrivers.names)
+    func consoleSessionsAreFoundWhileUsedAndEndWhenIdleOrSignedOut(_ driver: String) async throws {
+        try await StoreDrivers.withStore(driver) { store in
+            let session = ConsoleSession(
+                idHash: "h1", system: "operations", csrfToken: "c1", createdAt: 0, lastSeenAt: 0)
+            try await store.createSession(session)
+            try await store.createSession(
+                ConsoleSession(idHash: "h2", system: "reviewer-a", csrfToken: "c2", createdAt: 0, lastSeenAt: 0))
+            let found = try await store.session(idHash: "h1", now: 100, idleSeconds: 300)
+            #expect(found?.system == "operations" && found?.csrfToken == "c1" && found?.lastSeenAt == 100)
+            // Used at 100, so still alive at 350; then idle past 300 s.
+            #expect(try await store.session(idHash: "h1", now: 350, idleSeconds: 300) != nil)
+            #expect(try await store.session(idHash: "h1", now: 651, idleSeconds: 300) == nil)
+            #expect(
+                try await store.session(idHash: "h1", now: 652, idleSeconds: 10_000) == nil, "an idle session is gone")
+            #expect(try await store.session(idHash: "nothing", now: 1, idleSeconds: 300) == nil)
+            try await store.deleteSession(idHash: "h2")
+            #expect(try await store.session(idHash: "h2", now: 1, idleSeconds: 300) == nil)
+        }
+    }
+
+    @Test(arguments: StoreDrivers.names)
     func pruningStopsAtACheckpointAndTheChainGoesOnFromIt(_ driver: String) async throws {
         try await StoreDrivers.withStore(driver) { store in
             for index in 1...5 { try await store.append(kind: "received", time: "t\(index)", details: JSONObject()) }

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The console's words in English and Russian; data is shown as it is.
+enum ConsoleLabels {
+    /// The languages the console speaks.
+    enum Language: String, CaseIterable {
+        case en, ru
+    }
+
+    /// The language for a request: an explicit choice (the `lang` cookie) first, else the first
+    /// of `Accept-Language` the console speaks, else English.
+    static func language(choice: String?, acceptLanguage: String?) -> Language {
+        if let choice, let language = Language(rawValue: choice) { return language }
+        for part in (acceptLanguage ?? "").split(separator: ",") {
+            let tag = part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            if let language = Language(rawValue: String(tag.prefix(2))) { return language }
+        }
+        return .en
+    }
+
+    /// The labels of a language, by key.
+    static func labels(_ language: Language) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, english, russian) in table { result[key] = language == .ru ? russian : english }
+        return result
+    }
+
+    private static let table: [(String, String, String)] = [
+        ("console", "Operators' console", "Консоль операторов"),
+        ("signIn", "Sign in", "Войти"),
+        ("signOut", "Sign out", "Выйти"),
+        ("token", "Operator's or reviewer's token", "Токен оператора или рецензента"),
+        (
+            "signInFailed", "That token is not an operator's or a reviewer's.",
+            "Этот токен не принадлежит оператору или рецензенту."
+        ),
+        ("tooMany", "Too many sign-in attempts; wait a second.", "Слишком много попыток входа; подождите секунду."),
+        ("overview", "Overview", "Обзор"),
+        ("reviews", "Reviews", "Проверки"),
+        ("signedInAs", "Signed in as", "Вход выполнен:"),
+        ("queueDepth", "Deliveries not yet made", "Ожидают доставки"),
+        ("openReviews", "Open reviews", "Открытые проверки"),
+        ("overdueReviews", "Overdue reviews", "Просроченные проверки"),
+        ("held", "Held deliveries", "Задержанные доставки"),
+        ("deadLetters", "Dead letters", "Недоставленные"),
+        ("review", "Review", "Проверка"),
+        ("destination", "Destination", "Получатель"),
+        ("key", "Key", "Ключ"),
+        ("classification", "Classification", "Гриф"),
+        ("approvals", "Approvals", "Одобрения"),
+        ("waitingSince", "Waiting since", "Ожидает с"),
+        ("overdue", "overdue", "просрочено"),
+        ("release", "Release (SHA-256)", "Выпуск (SHA-256)"),
+        ("removedFields", "Fields removed for the destination", "Поля, удалённые для получателя"),
+        ("nothing", "none", "нет"),
+        (
+            "record", "The record as the destination would receive it",
+            "Запись в том виде, в каком её получит получатель"
+        ),
+        ("approve", "Approve", "Одобрить"),
+        ("reject", "Reject", "Отклонить"),
+        ("reason", "Reason", "Причина"),
+        ("noReviews", "No review waits for you.", "Проверок, ожидающих вас, нет."),
+        ("approved", "Approved.", "Одобрено."),
+        ("rejected", "Rejected: it will not be delivered.", "Отклонено: запись не будет доставлена."),
+        ("notReleased", "Not released now", "Сейчас не выпускается"),
+        ("onlyReviewers", "Only reviewers approve or reject.", "Одобряют и отклоняют только рецензенты."),
+    ]
+}

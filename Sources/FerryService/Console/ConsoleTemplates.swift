@@ -1,0 +1,151 @@
+import Mustache
+
+/// The console's pages and stylesheet.
+///
+/// Mustache templates (values HTML-escaped by default), a header and footer shared as partials,
+/// and a small stylesheet. No script: every action is a form.
+enum ConsoleTemplates {
+    /// Every template, by name.
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in [
+            ("header", header), ("footer", footer), ("sign-in", signIn), ("overview", overview),
+            ("reviews", reviews), ("review", review),
+        ] {
+            // The templates are constants of this file: each parses.
+            try? library.register(text, named: name)
+        }
+        return library
+    }()
+
+    static let header = """
+        <!doctype html>
+        <html lang="{{lang}}">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · Ferry</title>
+        <link rel="stylesheet" href="/console/style.css">
+        </head>
+        <body>
+        <header>
+        <a class="brand" href="/console/">Ferry</a>
+        {{#signedIn}}
+        <nav><a href="/console/">{{t.overview}}</a> <a href="/console/reviews">{{t.reviews}}</a></nav>
+        <form method="post" action="/console/sign-out" class="inline">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <span class="who">{{t.signedInAs}} {{system}}</span> <button>{{t.signOut}}</button>
+        </form>
+        {{/signedIn}}
+        <form method="post" action="/console/language" class="inline lang">
+        <input type="hidden" name="back" value="{{path}}">
+        <button name="lang" value="en">EN</button><button name="lang" value="ru">RU</button>
+        </form>
+        </header>
+        <main>
+        {{#message}}<p class="message" role="status">{{message}}</p>{{/message}}
+        """
+
+    static let footer = """
+        </main>
+        </body>
+        </html>
+        """
+
+    static let signIn = """
+        {{> header}}
+        <h1>{{t.console}}</h1>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form method="post" action="/console/sign-in" class="stack">
+        <label for="token">{{t.token}}</label>
+        <input id="token" name="token" type="password" autocomplete="off" required>
+        <button>{{t.signIn}}</button>
+        </form>
+        {{> footer}}
+        """
+
+    static let overview = """
+        {{> header}}
+        <h1>{{t.overview}}</h1>
+        <dl class="figures">
+        <div><dt>{{t.queueDepth}}</dt><dd id="queue-depth">{{queueDepth}}</dd></div>
+        <div><dt>{{t.openReviews}}</dt><dd id="open-reviews">{{openReviews}}</dd></div>
+        <div><dt>{{t.overdueReviews}}</dt><dd id="overdue-reviews">{{overdueReviews}}</dd></div>
+        <div><dt>{{t.held}}</dt><dd id="held">{{held}}</dd></div>
+        <div><dt>{{t.deadLetters}}</dt><dd id="dead-letters">{{deadLetters}}</dd></div>
+        </dl>
+        {{> footer}}
+        """
+
+    static let reviews = """
+        {{> header}}
+        <h1>{{t.reviews}}</h1>
+        {{^reviews}}<p>{{t.noReviews}}</p>{{/reviews}}
+        {{#hasReviews}}
+        <div class="scroll"><table>
+        <thead><tr><th>{{t.key}}</th><th>{{t.destination}}</th><th>{{t.classification}}</th><th>{{t.approvals}}</th><th>{{t.waitingSince}}</th></tr></thead>
+        <tbody>
+        {{#reviews}}
+        <tr><td><a href="/console/reviews/{{link}}">{{subject}}</a></td><td>{{destination}}</td><td>{{classification}}</td><td>{{approvals}}/2</td><td>{{since}}{{#overdue}} <strong>{{t.overdue}}</strong>{{/overdue}}</td></tr>
+        {{/reviews}}
+        </tbody></table></div>
+        {{/hasReviews}}
+        {{> footer}}
+        """
+
+    static let review = """
+        {{> header}}
+        <h1>{{t.review}}: {{subject}}</h1>
+        <dl class="facts">
+        <dt>{{t.destination}}</dt><dd>{{destination}}</dd>
+        <dt>{{t.classification}}</dt><dd>{{classification}}</dd>
+        <dt>{{t.approvals}}</dt><dd id="approvals">{{approvalCount}}/2{{#approvedBy}} ({{approvedBy}}){{/approvedBy}}</dd>
+        <dt>{{t.waitingSince}}</dt><dd>{{since}}{{#overdue}} <strong>{{t.overdue}}</strong>{{/overdue}}</dd>
+        <dt>{{t.release}}</dt><dd class="hash">{{sha256}}</dd>
+        <dt>{{t.removedFields}}</dt><dd id="removed">{{#removed}}{{removed}}{{/removed}}{{^removed}}{{t.nothing}}{{/removed}}</dd>
+        {{#notReleased}}<dt>{{t.notReleased}}</dt><dd>{{notReleased}}</dd>{{/notReleased}}
+        </dl>
+        {{#record}}<h2>{{t.record}}</h2><pre class="record">{{record}}</pre>{{/record}}
+        {{#canDecide}}
+        <form method="post" action="/console/reviews/{{link}}/approve" class="inline">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="sha256" value="{{sha256}}">
+        <button>{{t.approve}}</button>
+        </form>
+        <form method="post" action="/console/reviews/{{link}}/reject" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="reason">{{t.reason}}</label><input id="reason" name="reason" required>
+        <button>{{t.reject}}</button>
+        </form>
+        {{/canDecide}}
+        {{^canDecide}}<p>{{t.onlyReviewers}}</p>{{/canDecide}}
+        {{> footer}}
+        """
+
+    /// The stylesheet: readable at 1280 px and at phone width (tables scroll inside their box,
+    /// long values wrap).
+    static let stylesheet = """
+        *{box-sizing:border-box}
+        body{margin:0;font:16px/1.45 system-ui,sans-serif;color:#1b1b1b;background:#fafafa}
+        header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.6rem 1rem;background:#143d59;color:#fff}
+        header a{color:#fff}
+        .brand{font-weight:700;text-decoration:none;margin-right:auto}
+        nav a{margin-right:.8rem}
+        main{max-width:72rem;margin:0 auto;padding:1rem}
+        form.inline{display:inline-flex;gap:.4rem;align-items:center;flex-wrap:wrap}
+        form.stack{display:flex;flex-direction:column;gap:.4rem;max-width:28rem;margin:1rem 0}
+        input,button{font:inherit;padding:.35rem .6rem;max-width:100%}
+        .lang button{padding:.1rem .4rem}
+        .scroll{overflow-x:auto;max-width:100%}
+        table{border-collapse:collapse;width:100%}
+        th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
+        dl.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.8rem}
+        dl.figures div{background:#fff;border:1px solid #ddd;padding:.6rem}
+        dl.figures dd{margin:0;font-size:1.8rem;font-weight:600}
+        dl.facts{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.3rem 1rem}
+        dl.facts dd{margin:0}
+        .hash,.record,td{overflow-wrap:anywhere}
+        pre.record{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem}
+        .message{background:#e6f4ea;padding:.5rem}
+        .error{background:#fde8e8;padding:.5rem}
+        """
+}

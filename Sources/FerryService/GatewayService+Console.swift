@@ -1,0 +1,335 @@
+import Crypto
+import FerryCore
+import FerryGateway
+import FerryStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// The operators' console at `/console/`: server-rendered pages for operators and reviewers,
+/// signed in with their token into a session kept in the store.
+///
+/// Every page carries `Content-Security-Policy` (no script, no framing), `Cache-Control:
+/// no-store` and no referrer; every form a per-session CSRF token, and a POST whose `Origin` is
+/// another site is refused. The session cookie is `HttpOnly; SameSite=Strict` (`Secure` under
+/// TLS), its id stored only as a SHA-256 and replaced at each sign-in.
+extension GatewayService {
+    /// The session cookie's name.
+    static let consoleCookie = "ferry_console"
+    /// The chosen language's cookie.
+    static let languageCookie = "ferry_lang"
+    /// A session unused this long ends.
+    static let consoleIdleSeconds = 30 * 60.0
+
+    /// A signed-in caller of the console.
+    struct ConsoleCaller {
+        let session: ConsoleSession
+        let system: GatewayConfiguration.System
+    }
+
+    /// Adds the console's routes; they do their own authentication (a session cookie).
+    func addConsoleRoutes(to router: Router<GatewayRequestContext>) {
+        router.get("/console/") { request, _ in try await consoleHome(request) }
+        router.get("/console/style.css") { _, _ in
+            var headers = Self.consoleHeaders
+            headers[.contentType] = "text/css; charset=utf-8"
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: ConsoleTemplates.stylesheet)))
+        }
+        router.post("/console/sign-in") { request, context in try await consoleSignIn(request, context) }
+        router.post("/console/sign-out") { request, _ in try await consoleSignOut(request) }
+        router.post("/console/language") { request, _ in try await consoleLanguage(request) }
+        router.get("/console/reviews") { request, _ in try await consoleReviews(request) }
+        router.get("/console/reviews/{id}") { request, context in try await consoleReview(request, context) }
+        router.post("/console/reviews/{id}/approve") { request, context in
+            try await consoleDecide(request, context, approve: true)
+        }
+        router.post("/console/reviews/{id}/reject") { request, context in
+            try await consoleDecide(request, context, approve: false)
+        }
+    }
+
+    // MARK: - Pages
+
+    private func consoleHome(_ request: Request) async throws -> Response {
+        guard let caller = try await consoleCaller(request) else {
+            return page("sign-in", ["title": "Ferry"], request, nil)
+        }
+        let visible = try await gateway.reviews(for: caller.system, destination: nil, offset: 0, limit: 1000)
+        let values: [String: Any] = [
+            "title": ConsoleLabels.labels(language(request))["overview"] ?? "",
+            "queueDepth": try await gateway.store.queueDepth(),
+            "openReviews": visible.count,
+            "overdueReviews": visible.filter { gateway.isOverdue($0) }.count,
+            "held": try await gateway.store.jobs(in: .held).count,
+            "deadLetters": try await gateway.store.jobs(in: .deadLettered).count,
+        ]
+        return page("overview", values, request, caller)
+    }
+
+    private func consoleReviews(_ request: Request, message: String? = nil, status: HTTPResponse.Status = .ok)
+        async throws -> Response
+    {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let reviews = try await gateway.reviews(for: caller.system, destination: nil, offset: 0, limit: 1000)
+        let rows: [[String: Any]] = reviews.map { review in
+            [
+                "link": Self.escape(review.id), "subject": review.subject, "destination": review.destination,
+                "classification": review.classification, "approvals": review.approvals.count,
+                "since": Gateway.timestamp(Date(timeIntervalSinceReferenceDate: review.openedAt)),
+                "overdue": gateway.isOverdue(review),
+            ]
+        }
+        var values: [String: Any] = [
+            "title": ConsoleLabels.labels(language(request))["reviews"] ?? "", "reviews": rows,
+            "hasReviews": !rows.isEmpty,
+        ]
+        if let message { values["message"] = message }
+        return page("reviews", values, request, caller, status: status)
+    }
+
+    private func consoleReview(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
+        guard let review = try await gateway.store.review(id), gateway.maySee(review, caller.system) else {
+            return try await consoleReviews(request, message: "no review \(id)", status: .notFound)
+        }
+        let labels = ConsoleLabels.labels(language(request))
+        var values: [String: Any] = [
+            "title": labels["review"] ?? "", "link": Self.escape(review.id), "subject": review.subject,
+            "destination": review.destination, "classification": review.classification,
+            "approvalCount": review.approvals.count,
+            "since": Gateway.timestamp(Date(timeIntervalSinceReferenceDate: review.openedAt)),
+            "overdue": gateway.isOverdue(review), "sha256": review.releasedSHA256,
+            "canDecide": caller.system.role == .reviewer && review.state == .open,
+        ]
+        if !review.approvals.isEmpty { values["approvedBy"] = review.approvals.map(\.reviewer).joined(separator: ", ") }
+        switch try await gateway.currentRelease(of: review) {
+        case .released(let record, _) where record.classification > caller.system.clearance:
+            return try await consoleReviews(request, message: "no review \(id)", status: .notFound)
+        case .released(let record, let removed):
+            values["record"] = String(decoding: record.jsonBytes, as: UTF8.self)
+            if !removed.isEmpty { values["removed"] = removed.joined(separator: ", ") }
+        case .notReleased(let reason):
+            values["notReleased"] = reason
+        }
+        switch request.uri.queryParameters["m"] {
+        case "approved": values["message"] = labels["approved"]
+        case "rejected": values["message"] = labels["rejected"]
+        default: break
+        }
+        return page("review", values, request, caller)
+    }
+
+    private func consoleDecide(_ request: Request, _ context: GatewayRequestContext, approve: Bool) async throws
+        -> Response
+    {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let form = try await Self.form(request)
+        if let refusal = refuseForgedPost(request, form, caller) { return refusal }
+        let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
+        guard caller.system.role == .reviewer else {
+            return page(
+                "overview", ["message": ConsoleLabels.labels(language(request))["onlyReviewers"] ?? ""], request,
+                caller,
+                status: .forbidden)
+        }
+        let answer =
+            approve
+            ? try await gateway.approve(review: id, sha256: form["sha256"] ?? "", by: caller.system)
+            : try await gateway.reject(
+                review: id, by: caller.system, reason: TextNormalization.fold(form["reason"] ?? ""))
+        switch answer {
+        case .done:
+            return Self.redirect("/console/reviews/\(Self.escape(id))?m=\(approve ? "approved" : "rejected")")
+        case .notFound:
+            return try await consoleReviews(request, message: "no review \(id)", status: .notFound)
+        case .conflict(let message, _):
+            return try await consoleReviews(request, message: message, status: .conflict)
+        }
+    }
+
+    // MARK: - Signing in and out
+
+    private func consoleSignIn(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let labels = ConsoleLabels.labels(language(request))
+        guard originAllowed(request) else { return Self.forbidden("the form was sent from another site") }
+        let address = ClientAddress.of(
+            peer: context.channel.remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
+            trustedProxies: gateway.configuration.trustedProxies)
+        guard
+            await anonymousLimiter.admit(
+                "console " + address, perSecond: gateway.configuration.anonymousPerSecond,
+                burst: gateway.configuration.anonymousBurst, now: Date().timeIntervalSinceReferenceDate)
+        else {
+            return page(
+                "sign-in", ["title": "Ferry", "error": labels["tooMany"] ?? ""], request, nil, status: .tooManyRequests)
+        }
+        let form = try await Self.form(request)
+        guard let system = gateway.configuration.system(presenting: form["token"] ?? ""),
+            system.role == .operator || system.role == .reviewer
+        else {
+            await refusals.count(status: 401, reason: "console sign-in with an unknown token", address: address)
+            return page(
+                "sign-in", ["title": "Ferry", "error": labels["signInFailed"] ?? ""], request, nil,
+                status: .unauthorized)
+        }
+        // A new session id at every sign-in; the old session (if any) ends.
+        if let old = request.cookies[Self.consoleCookie]?.value {
+            try await gateway.store.deleteSession(idHash: Self.sha256(old))
+        }
+        let id = Self.randomHex()
+        let now = Date()
+        try await gateway.store.createSession(
+            ConsoleSession(
+                idHash: Self.sha256(id), system: system.id, csrfToken: Self.randomHex(),
+                createdAt: now.timeIntervalSinceReferenceDate, lastSeenAt: now.timeIntervalSinceReferenceDate))
+        try await gateway.store.append(
+            kind: "console-signed-in", time: Gateway.timestamp(now),
+            details: JSONObject([("system", .string(system.id))]))
+        var response = Self.redirect("/console/")
+        response.setCookie(
+            Cookie(
+                name: Self.consoleCookie, value: id, path: "/console", secure: gateway.configuration.tls != nil,
+                httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    private func consoleSignOut(_ request: Request) async throws -> Response {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let form = try await Self.form(request)
+        if let refusal = refuseForgedPost(request, form, caller) { return refusal }
+        try await gateway.store.deleteSession(idHash: caller.session.idHash)
+        try await gateway.store.append(
+            kind: "console-signed-out", time: Gateway.timestamp(Date()),
+            details: JSONObject([("system", .string(caller.system.id))]))
+        var response = Self.redirect("/console/")
+        response.setCookie(
+            Cookie(
+                name: Self.consoleCookie, value: "", maxAge: 0, path: "/console",
+                secure: gateway.configuration.tls != nil, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    private func consoleLanguage(_ request: Request) async throws -> Response {
+        guard originAllowed(request) else { return Self.forbidden("the form was sent from another site") }
+        let form = try await Self.form(request)
+        let language = ConsoleLabels.Language(rawValue: form["lang"] ?? "") ?? .en
+        // Back to the page it was chosen on, on this site only.
+        let back = form["back"].flatMap { $0.hasPrefix("/console/") || $0 == "/console" ? $0 : nil } ?? "/console/"
+        var response = Self.redirect(back)
+        response.setCookie(
+            Cookie(
+                name: Self.languageCookie, value: language.rawValue, path: "/console",
+                secure: gateway.configuration.tls != nil, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    // MARK: - Helpers
+
+    /// The signed-in caller, or nil: no cookie, an unknown or idle session, or a system that is
+    /// no longer an operator or a reviewer.
+    func consoleCaller(_ request: Request) async throws -> ConsoleCaller? {
+        guard let id = request.cookies[Self.consoleCookie]?.value, !id.isEmpty,
+            let session = try await gateway.store.session(
+                idHash: Self.sha256(id), now: Date().timeIntervalSinceReferenceDate,
+                idleSeconds: Self.consoleIdleSeconds),
+            let system = gateway.configuration.system(session.system),
+            system.role == .operator || system.role == .reviewer
+        else { return nil }
+        return ConsoleCaller(session: session, system: system)
+    }
+
+    /// A forged POST's refusal: another site's `Origin`, or a CSRF token that is not the session's.
+    private func refuseForgedPost(_ request: Request, _ form: [String: String], _ caller: ConsoleCaller) -> Response? {
+        guard originAllowed(request) else { return Self.forbidden("the form was sent from another site") }
+        guard let token = form["csrf"], Self.constantTimeEqual(token, caller.session.csrfToken) else {
+            return Self.forbidden("the form does not carry this session's token")
+        }
+        return nil
+    }
+
+    /// Whether a POST's `Origin`, when it has one, is this gateway's.
+    private func originAllowed(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        let scheme = gateway.configuration.tls == nil ? "http" : "https"
+        return origin == "\(scheme)://\(request.head.authority ?? "")"
+    }
+
+    private func language(_ request: Request) -> ConsoleLabels.Language {
+        ConsoleLabels.language(
+            choice: request.cookies[Self.languageCookie]?.value, acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    private func page(
+        _ template: String, _ values: [String: Any], _ request: Request, _ caller: ConsoleCaller?,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let language = language(request)
+        var context = values
+        context["t"] = ConsoleLabels.labels(language)
+        context["lang"] = language.rawValue
+        context["path"] = request.uri.path
+        if let caller {
+            context["signedIn"] = true
+            context["csrf"] = caller.session.csrfToken
+            context["system"] = caller.system.id
+        }
+        let html = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
+        var headers = Self.consoleHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static let consoleHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'",
+        .cacheControl: "no-store",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+    ]
+
+    private static func redirect(_ location: String) -> Response {
+        var headers = consoleHeaders
+        headers[.location] = location
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    private static func forbidden(_ reason: String) -> Response {
+        var headers = consoleHeaders
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(
+            status: .forbidden, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: reason)))
+    }
+
+    /// A form's fields (`application/x-www-form-urlencoded`), at most 64 KiB of them.
+    private static func form(_ request: Request) async throws -> [String: String] {
+        let body = try await request.body.collect(upTo: 64 << 10)
+        var components = URLComponents()
+        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
+        return Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A path segment with everything but RFC 3986's unreserved characters percent-encoded.
+    static func escape(_ text: String) -> String {
+        var unreserved = CharacterSet.alphanumerics
+        unreserved.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
+    private static func sha256(_ text: String) -> String { SHA256.hash(data: Array(text.utf8)).hexadecimal }
+
+    private static func randomHex() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.hexadecimal
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,202 @@
+import FerryCore
+import FerryGateway
+import FerryService
+import FerryStore
+import FerryTesting
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The operators' console over HTTP on the demo gateway: sign-in, sessions, the security
+/// headers, forged posts, and two reviewers approving a contract in two sessions.
+struct ConsoleTests {
+    static let contract = FerryTesting.bytes(
+        FerryTesting.fixtures.appendingPathComponent("zakupki-contract/example/input.xml"))
+
+    static func text(_ response: TestResponse) -> String { String(buffer: response.body) }
+
+    /// The session cookie a sign-in set.
+    static func sessionCookie(_ response: TestResponse) -> String? {
+        response.headers[values: .setCookie].first { $0.hasPrefix("ferry_console=") }?
+            .split(separator: ";").first.map(String.init)
+    }
+
+    static func form(_ fields: [(String, String)]) -> ByteBuffer {
+        var components = URLComponents()
+        components.queryItems = fields.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return ByteBuffer(string: components.percentEncodedQuery ?? "")
+    }
+
+    static let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    static func headers(cookie: String?, origin: String? = nil, language: String? = nil) -> HTTPFields {
+        var fields = formType
+        if let cookie { fields[.cookie] = cookie }
+        if let origin { fields[.origin] = origin }
+        if let language { fields[.acceptLanguage] = language }
+        return fields
+    }
+
+    /// The value of a hidden field in a page.
+    static func hidden(_ name: String, in page: String) -> String? {
+        guard let range = page.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(page[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    func signIn(_ client: some TestClientProtocol, _ token: String) async throws -> String? {
+        try await client.execute(
+            uri: "/console/sign-in", method: .post, headers: Self.formType, body: Self.form([("token", token)])
+        ) { response in
+            #expect(response.status == .seeOther, "\(token)")
+            let cookie = response.headers[values: .setCookie].first { $0.hasPrefix("ferry_console=") } ?? ""
+            #expect(
+                cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"))
+            return Self.sessionCookie(response)
+        }
+    }
+
+    @Test func twoReviewersApproveInTwoSessionsAndForgedOrSignedOutRequestsAreRefused() async throws {
+        let service = try demoService()
+        try await Application(router: service.router()).test(.router) { client in
+            try await client.execute(uri: "/console/", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(Self.text(response).contains("name=\"token\" type=\"password\""))
+                #expect(
+                    response.headers[.contentSecurityPolicy]
+                        == "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+            try await client.execute(uri: "/console/reviews", method: .get) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/console/")
+            }
+            for token in ["not-a-token", "contracts-demo-token"] {
+                try await client.execute(
+                    uri: "/console/sign-in", method: .post, headers: Self.formType, body: Self.form([("token", token)])
+                ) { response in
+                    #expect(response.status == .unauthorized, "\(token)")
+                    #expect(response.headers[values: .setCookie].isEmpty)
+                }
+            }
+            try await client.execute(
+                uri: "/v1/documents", method: .post,
+                headers: [.contentType: "application/xml", .authorization: "Bearer contracts-demo-token"],
+                body: ByteBuffer(bytes: Self.contract)
+            ) { response in #expect(response.status == .accepted) }
+
+            let first = try #require(try await signIn(client, "reviewer-a-demo-token"))
+            let second = try #require(try await signIn(client, "reviewer-b-demo-token"))
+            #expect(first != second)
+            try await client.execute(uri: "/console/", method: .get, headers: Self.headers(cookie: first)) { response in
+                #expect(Self.text(response).contains("<dd id=\"open-reviews\">1</dd>"), "\(Self.text(response))")
+            }
+            var link = ""
+            try await client.execute(uri: "/console/reviews", method: .get, headers: Self.headers(cookie: first)) {
+                response in
+                let page = Self.text(response)
+                #expect(page.contains(">3312100001816000003</a>") && page.contains("procurement-register"), "\(page)")
+                if let range = page.range(of: "href=\"/console/reviews/") {
+                    link = String(page[range.upperBound...].prefix { $0 != "\"" })
+                }
+            }
+            func reviewPage(_ cookie: String, language: String? = nil) async throws -> String {
+                try await client.execute(
+                    uri: "/console/reviews/\(link)", method: .get,
+                    headers: Self.headers(cookie: cookie, language: language)
+                ) { response in
+                    #expect(response.status == .ok)
+                    return Self.text(response)
+                }
+            }
+            let page = try await reviewPage(first)
+            let csrf = try #require(Self.hidden("csrf", in: page))
+            let sha256 = try #require(Self.hidden("sha256", in: page))
+            #expect(page.contains("procurement.contract") && page.contains("<dd id=\"approvals\">0/2</dd>"))
+            // Forged: no token, another session's token, another site's Origin.
+            let secondCSRF = try #require(Self.hidden("csrf", in: try await reviewPage(second)))
+            for (fields, origin) in [
+                ([("sha256", sha256)], nil as String?), ([("csrf", secondCSRF), ("sha256", sha256)], nil),
+                ([("csrf", csrf), ("sha256", sha256)], "https://evil.example"),
+            ] {
+                try await client.execute(
+                    uri: "/console/reviews/\(link)/approve", method: .post,
+                    headers: Self.headers(cookie: first, origin: origin), body: Self.form(fields)
+                ) { response in
+                    #expect(response.status == .forbidden, "\(fields) \(origin ?? "")")
+                }
+            }
+            try await client.execute(
+                uri: "/console/reviews/\(link)/approve", method: .post, headers: Self.headers(cookie: first),
+                body: Self.form([("csrf", csrf), ("sha256", sha256)])
+            ) { response in
+                #expect(response.status == .seeOther)
+            }
+            #expect(try await reviewPage(second).contains("<dd id=\"approvals\">1/2 (reviewer-a)</dd>"))
+            let released = try await client.execute(
+                uri: "/console/reviews/\(link)/approve", method: .post, headers: Self.headers(cookie: second),
+                body: Self.form([("csrf", secondCSRF), ("sha256", sha256)])
+            ) { response in
+                #expect(response.status == .seeOther)
+                return response.headers[.location] ?? ""
+            }
+            try await client.execute(uri: released, method: .get, headers: Self.headers(cookie: second, language: "ru"))
+            {
+                response in
+                let page = Self.text(response)
+                #expect(
+                    page.contains("Одобрено.")
+                        && page.contains("<dd id=\"approvals\">2/2 (reviewer-a, reviewer-b)</dd>"), "\(page)")
+                #expect(!page.contains("/approve\""), "a decided review has no forms")
+            }
+
+            // Signed out, the session is gone.
+            try await client.execute(
+                uri: "/console/sign-out", method: .post, headers: Self.headers(cookie: first),
+                body: Self.form([("csrf", csrf)])
+            ) { response in
+                #expect(response.status == .seeOther)
+            }
+            try await client.execute(uri: "/console/reviews", method: .get, headers: Self.headers(cookie: first)) {
+                response in
+                #expect(response.status == .seeOther)
+            }
+        }
+        let kinds = try await service.gateway.store.entries().map(\.kind)
+        #expect(kinds.contains("console-signed-in") && kinds.contains("console-signed-out"))
+        #expect(kinds.filter { $0 == "review-approval" }.count == 2 && kinds.contains("review-approved"))
+    }
+
+    @Test func anOperatorReadsReviewsButCannotDecideThem() async throws {
+        let service = try demoService()
+        try await Application(router: service.router()).test(.router) { client in
+            try await client.execute(
+                uri: "/v1/documents", method: .post,
+                headers: [.contentType: "application/xml", .authorization: "Bearer contracts-demo-token"],
+                body: ByteBuffer(bytes: Self.contract)
+            ) { response in #expect(response.status == .accepted) }
+            let cookie = try #require(try await signIn(client, "ops-demo-token"))
+            let id = try #require(
+                try await service.gateway.store.reviews(
+                    destinations: ["procurement-register"], classifications: ["public"], offset: 0, limit: 1
+                ).first?.id)
+            let escaped = id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id
+            try await client.execute(
+                uri: "/console/reviews/\(escaped)", method: .get, headers: Self.headers(cookie: cookie)
+            ) {
+                response in
+                let page = Self.text(response)
+                #expect(response.status == .ok && page.contains("Only reviewers approve or reject."))
+                #expect(!page.contains("/approve\""))
+                let csrf = Self.hidden("csrf", in: page) ?? ""
+                try await client.execute(
+                    uri: "/console/reviews/\(escaped)/approve", method: .post, headers: Self.headers(cookie: cookie),
+                    body: Self.form([("csrf", csrf), ("sha256", "x")])
+                ) { response in
+                    #expect(response.status == .forbidden)
+                }
+            }
+        }
+    }
+}

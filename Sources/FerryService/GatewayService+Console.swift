@@ -20,9 +20,6 @@ extension GatewayService {
     static let consoleCookie = "ferry_console"
     /// The chosen language's cookie.
     static let languageCookie = "ferry_lang"
-    /// A session unused this long ends.
-    static let consoleIdleSeconds = 30 * 60.0
-
     /// A signed-in caller of the console.
     struct ConsoleCaller {
         let session: ConsoleSession
@@ -49,6 +46,17 @@ extension GatewayService {
         }
         router.post("/console/reviews/{id}/reject") { request, context in
             try await consoleDecide(request, context, approve: false)
+        }
+        router.get("/console/held") { request, _ in try await consoleJobs(request, held: true) }
+        router.get("/console/dead-letters") { request, _ in try await consoleJobs(request, held: false) }
+        for (path, action, kind) in [
+            ("/console/held/{id}/redecide", OperatorAction.redecide, "redecided"),
+            ("/console/dead-letters/{id}/retry", .retry, "replayed"),
+            ("/console/dead-letters/{id}/purge", .purge, "operator-action"),
+        ] {
+            router.post(RouterPath(path)) { request, context in
+                try await consoleAct(request, context, action, kind: kind)
+            }
         }
     }
 
@@ -127,6 +135,7 @@ extension GatewayService {
     private func consoleDecide(_ request: Request, _ context: GatewayRequestContext, approve: Bool) async throws
         -> Response
     {
+        guard originAllowed(request) else { return Self.forbidden("the form was sent from another site") }
         guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
         let form = try await Self.form(request)
         if let refusal = refuseForgedPost(request, form, caller) { return refusal }
@@ -150,6 +159,69 @@ extension GatewayService {
         case .conflict(let message, _):
             return try await consoleReviews(request, message: message, status: .conflict)
         }
+    }
+
+    /// Held deliveries (`held`) or dead letters, for operators.
+    private func consoleJobs(
+        _ request: Request, held: Bool, message: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let labels = ConsoleLabels.labels(language(request))
+        guard caller.system.role == .operator else {
+            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
+        }
+        let jobs = try await gateway.store.jobs(in: held ? .held : .deadLettered)
+        let kind = held ? "held" : "dead-letters"
+        let actions: [(String, String)] =
+            held
+            ? [("redecide", labels["redecide"] ?? "")]
+            : [
+                ("retry", labels["retry"] ?? ""), ("purge", labels["purge"] ?? ""),
+            ]
+        let rows: [[String: Any]] = jobs.map { job in
+            [
+                "key": job.key, "destination": job.destination, "link": Self.escape(job.id),
+                "since": held
+                    ? Gateway.timestamp(Date(timeIntervalSinceReferenceDate: job.availableAt)) : "\(job.attempts)",
+                "reason": job.lastError ?? "", "kind": kind,
+                "actions": actions.map { ["action": $0.0, "label": $0.1, "kind": kind, "link": Self.escape(job.id)] },
+            ]
+        }
+        var values: [String: Any] = [
+            "title": labels[held ? "held" : "deadLetters"] ?? "", "jobs": rows, "hasJobs": !rows.isEmpty,
+        ]
+        if let message {
+            values["message"] = message
+        } else if request.uri.queryParameters["m"] == "done" {
+            values["message"] = labels["done"]
+        }
+        return page("jobs", values, request, caller, status: status)
+    }
+
+    /// An operator's re-decision, retry or purge from the console, once confirmed.
+    private func consoleAct(
+        _ request: Request, _ context: GatewayRequestContext, _ action: OperatorAction, kind: String
+    ) async throws -> Response {
+        guard originAllowed(request) else { return Self.forbidden("the form was sent from another site") }
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let form = try await Self.form(request)
+        if let refusal = refuseForgedPost(request, form, caller) { return refusal }
+        let held = action == .redecide
+        let labels = ConsoleLabels.labels(language(request))
+        guard caller.system.role == .operator else {
+            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
+        }
+        guard form["confirm"] == "yes" else {
+            return try await consoleJobs(request, held: held, message: labels["notConfirmed"], status: .badRequest)
+        }
+        let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
+        do {
+            try await act(on: id, action, kind: kind, by: caller.system)
+        } catch let error as QueueError {
+            return try await consoleJobs(
+                request, held: held, message: error.message, status: error.code == .noJob ? .notFound : .conflict)
+        }
+        return Self.redirect(held ? "/console/held?m=done" : "/console/dead-letters?m=done")
     }
 
     // MARK: - Signing in and out
@@ -199,6 +271,7 @@ extension GatewayService {
     }
 
     private func consoleSignOut(_ request: Request) async throws -> Response {
+        guard originAllowed(request) else { return Self.forbidden("the form was sent from another site") }
         guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
         let form = try await Self.form(request)
         if let refusal = refuseForgedPost(request, form, caller) { return refusal }
@@ -236,7 +309,7 @@ extension GatewayService {
         guard let id = request.cookies[Self.consoleCookie]?.value, !id.isEmpty,
             let session = try await gateway.store.session(
                 idHash: Self.sha256(id), now: Date().timeIntervalSinceReferenceDate,
-                idleSeconds: Self.consoleIdleSeconds),
+                idleSeconds: gateway.configuration.consoleIdleSeconds),
             let system = gateway.configuration.system(session.system),
             system.role == .operator || system.role == .reviewer
         else { return nil }
@@ -275,6 +348,7 @@ extension GatewayService {
         context["path"] = request.uri.path
         if let caller {
             context["signedIn"] = true
+            context["isOperator"] = caller.system.role == .operator
             context["csrf"] = caller.session.csrfToken
             context["system"] = caller.system.id
         }

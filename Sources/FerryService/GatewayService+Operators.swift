@@ -86,24 +86,33 @@ extension GatewayService {
         case .refused(let response): return response
         }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
-        let now = Date()
         do {
-            try await gateway.store.act(
-                on: id, action, now: now.timeIntervalSinceReferenceDate, time: Gateway.timestamp(now)
-            ) {
-                destination, recordIDs in
-                AuditEvent(
-                    kind,
-                    JSONObject([
-                        ("operator", .string(caller.id)), ("job", .string(id)), ("action", .string(action.rawValue)),
-                        ("destination", .string(destination)), ("records", .array(recordIDs.map(JSONValue.string))),
-                    ]))
-            }
+            try await act(on: id, action, kind: kind, by: caller)
         } catch let error as QueueError where error.code == .noJob {
             // As documents: an operator's action on a job that does not exist is 404.
             return Self.json(.notFound, JSONObject([("error", .string(error.message))]))
         }
         return Response(status: .noContent)
+    }
+
+    /// An operator's action on a job, from the API or the console, with its audit entry naming
+    /// the operator, the job, its destination and records, in one transaction.
+    /// - Throws: ``QueueError`` when there is no such job or it is not in the state the action needs.
+    func act(on id: String, _ action: OperatorAction, kind: String, by caller: GatewayConfiguration.System)
+        async throws
+    {
+        let now = Date()
+        try await gateway.store.act(
+            on: id, action, now: now.timeIntervalSinceReferenceDate, time: Gateway.timestamp(now)
+        ) {
+            destination, recordIDs in
+            AuditEvent(
+                kind,
+                JSONObject([
+                    ("operator", .string(caller.id)), ("job", .string(id)), ("action", .string(action.rawValue)),
+                    ("destination", .string(destination)), ("records", .array(recordIDs.map(JSONValue.string))),
+                ]))
+        }
     }
 
     func metrics(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {

@@ -199,4 +199,58 @@ struct ConsoleTests {
             }
         }
     }
+
+    @Test func anOperatorRedecidesAHeldDeliveryOnceConfirmedAndAReviewerCannot() async throws {
+        let service = try demoService()
+        let store = service.gateway.store
+        try await Application(router: service.router()).test(.router) { client in
+            try await client.execute(
+                uri: "/v1/documents", method: .post,
+                headers: [.contentType: "application/xml", .authorization: "Bearer logistics-demo-token"],
+                body: ByteBuffer(
+                    bytes: FerryTesting.bytes(
+                        FerryTesting.fixtures.appendingPathComponent("snab2-requisition/example/input.xml")))
+            ) { response in #expect(response.status == .accepted) }
+            // One delivery is held, as a configuration change would hold it.
+            let job = try #require(
+                try await store.claim(limit: 1, now: Date().timeIntervalSinceReferenceDate, leaseSeconds: 60).first)
+            try await store.finishDelivery(
+                delivered: [], blocked: [], held: [job.id: "no longer routed to emergency-service"], review: [],
+                now: Date().timeIntervalSinceReferenceDate, time: "t", audit: [])
+            let cookie = try #require(try await signIn(client, "ops-demo-token"))
+            let page = try await client.execute(
+                uri: "/console/held", method: .get, headers: Self.headers(cookie: cookie)
+            ) {
+                response in
+                #expect(response.status == .ok)
+                return Self.text(response)
+            }
+            #expect(page.contains("no longer routed to emergency-service") && page.contains(job.key), "\(page)")
+            let csrf = try #require(Self.hidden("csrf", in: page))
+            let action =
+                "/console/held/\(job.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? job.id)/redecide"
+            try await client.execute(
+                uri: action, method: .post, headers: Self.headers(cookie: cookie), body: Self.form([("csrf", csrf)])
+            ) { response in
+                #expect(response.status == .badRequest, "not confirmed")
+            }
+            #expect(try await store.jobs(in: .held).map(\.id) == [job.id])
+            try await client.execute(
+                uri: action, method: .post, headers: Self.headers(cookie: cookie),
+                body: Self.form([("csrf", csrf), ("confirm", "yes")])
+            ) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/console/held?m=done")
+            }
+            #expect(try await store.jobs(in: .held).isEmpty)
+            #expect(
+                try await store.entries().contains {
+                    $0.kind == "redecided" && $0.details["operator"] == .string("operations")
+                })
+            let reviewer = try #require(try await signIn(client, "reviewer-a-demo-token"))
+            try await client.execute(uri: "/console/held", method: .get, headers: Self.headers(cookie: reviewer)) {
+                response in
+                #expect(response.status == .forbidden)
+            }
+        }
+    }
 }

@@ -209,6 +209,8 @@ public struct GatewayConfiguration: Sendable {
     public var checkpointSeconds = 60.0
     /// Seconds after which an open review is listed as overdue (it is never released by time).
     public var reviewTimeoutSeconds = 72 * 3600.0
+    /// Seconds a console session may stay unused before it ends.
+    public var consoleIdleSeconds = 30 * 60.0
     /// The fingerprints (`sha256:<hex>` of the raw public key) of the keys trusted to sign audit
     /// checkpoints; empty when none is pinned.
     ///

@@ -11,7 +11,7 @@ public struct GatewayConfigurationLoader {
     static let topKeys = [
         "ferry_gateway", "listen", "data_directory", "schemas", "mappings", "signing_key", "store", "systems",
         "routes", "limits", "delivery", "retention", "audit", "minimum_free_space", "tls", "trusted_proxies",
-        "server", "allow_plaintext_listen", "review",
+        "server", "allow_plaintext_listen", "review", "console",
     ]
     static let systemKeys = [
         "role", "clearance", "tokens", "sends", "mapping", "sources", "format", "deliver", "description", "limits",
@@ -143,6 +143,12 @@ public struct GatewayConfigurationLoader {
             let reader = NodeReader(node, context: "review", allowed: ["timeout"], diagnostics: &local)
             if let timeout = Self.duration(reader["timeout"], diagnostics: &local) {
                 configuration.reviewTimeoutSeconds = timeout
+            }
+        }
+        if let node = top["console"] {
+            let reader = NodeReader(node, context: "console", allowed: ["idle_timeout"], diagnostics: &local)
+            if let idle = Self.duration(reader["idle_timeout"], diagnostics: &local) {
+                configuration.consoleIdleSeconds = max(1, idle)
             }
         }
         // Review needs two different reviewers: with fewer, a reviewed record never leaves.

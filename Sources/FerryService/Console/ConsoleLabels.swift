@@ -65,5 +65,14 @@ enum ConsoleLabels {
         ("rejected", "Rejected: it will not be delivered.", "Отклонено: запись не будет доставлена."),
         ("notReleased", "Not released now", "Сейчас не выпускается"),
         ("onlyReviewers", "Only reviewers approve or reject.", "Одобряют и отклоняют только рецензенты."),
+        ("onlyOperators", "Only operators act on the queue.", "Действия с очередью доступны только операторам."),
+        ("noJobs", "Nothing here.", "Здесь ничего нет."),
+        ("since", "Since", "С"),
+        ("confirm", "I confirm", "Подтверждаю"),
+        ("redecide", "Decide again", "Решить заново"),
+        ("retry", "Retry", "Повторить"),
+        ("purge", "Purge", "Удалить"),
+        ("done", "Done.", "Готово."),
+        ("notConfirmed", "Tick the confirmation first.", "Сначала отметьте подтверждение."),
     ]
 }

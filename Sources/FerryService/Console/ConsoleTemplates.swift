@@ -10,7 +10,7 @@ enum ConsoleTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("header", header), ("footer", footer), ("sign-in", signIn), ("overview", overview),
-            ("reviews", reviews), ("review", review),
+            ("reviews", reviews), ("review", review), ("jobs", jobs),
         ] {
             // The templates are constants of this file: each parses.
             try? library.register(text, named: name)
@@ -31,7 +31,7 @@ enum ConsoleTemplates {
         <header>
         <a class="brand" href="/console/">Ferry</a>
         {{#signedIn}}
-        <nav><a href="/console/">{{t.overview}}</a> <a href="/console/reviews">{{t.reviews}}</a></nav>
+        <nav><a href="/console/">{{t.overview}}</a> <a href="/console/reviews">{{t.reviews}}</a>{{#isOperator}} <a href="/console/held">{{t.held}}</a> <a href="/console/dead-letters">{{t.deadLetters}}</a>{{/isOperator}}</nav>
         <form method="post" action="/console/sign-out" class="inline">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <span class="who">{{t.signedInAs}} {{system}}</span> <button>{{t.signOut}}</button>
@@ -118,6 +118,27 @@ enum ConsoleTemplates {
         </form>
         {{/canDecide}}
         {{^canDecide}}<p>{{t.onlyReviewers}}</p>{{/canDecide}}
+        {{> footer}}
+        """
+
+    /// Held deliveries or dead letters, each with its action behind a confirmation.
+    static let jobs = """
+        {{> header}}
+        <h1>{{title}}</h1>
+        {{^hasJobs}}<p>{{t.noJobs}}</p>{{/hasJobs}}
+        {{#hasJobs}}
+        <div class="scroll"><table>
+        <thead><tr><th>{{t.key}}</th><th>{{t.destination}}</th><th>{{t.since}}</th><th>{{t.reason}}</th><th></th></tr></thead>
+        <tbody>
+        {{#jobs}}
+        <tr><td>{{key}}</td><td>{{destination}}</td><td>{{since}}</td><td>{{reason}}</td>
+        <td>{{#actions}}<form method="post" action="/console/{{kind}}/{{link}}/{{action}}" class="inline">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label><input type="checkbox" name="confirm" value="yes" required> {{t.confirm}}</label>
+        <button>{{label}}</button></form>{{/actions}}</td></tr>
+        {{/jobs}}
+        </tbody></table></div>
+        {{/hasJobs}}
         {{> footer}}
         """
 

@@ -1,5 +1,6 @@
 # The README's two commands: `make demo` (the main job) and `make test` (every test; it starts a
-# throw-away PostgreSQL server for the PostgreSQL store's tests and stops it after).
+# throw-away PostgreSQL server for the PostgreSQL store's tests and stops it after, and drives
+# the console in headless Chromium).
 .PHONY: demo test build deps bench clean install
 
 PREFIX ?= /usr/local
@@ -17,9 +18,10 @@ test: deps
 	swift format lint --strict --recursive Package.swift Sources Tests
 	scripts/check-linkml.sh
 	swift build --build-tests
-	# The installed tree the CLI tests use from another directory, then every test.
+	# The installed tree the CLI tests use from another directory, then every test, with a
+	# PostgreSQL server and a headless browser.
 	prefix=$$(mktemp -d) && scripts/install.sh "$$prefix" debug \
-		&& FERRY_TEST_PREFIX="$$prefix" scripts/postgres.sh run swift test --skip-build; \
+		&& FERRY_TEST_PREFIX="$$prefix" scripts/postgres.sh run scripts/browser.sh run swift test --skip-build; \
 		status=$$?; rm -rf "$$prefix"; exit $$status
 
 # The performance record in one run: conversion against the floor and the peers, then the gateway's load figures.

@@ -1,0 +1,141 @@
+"""The operators' console in headless Chromium, as people on duty use it.
+
+usage: console.py URL SCREENSHOTS_DIR
+
+The gateway at URL runs the demo configuration with `console.idle_timeout: 5s`
+and has received the demo's contracts, waiting for review. Prints each failed check and exits
+1 if any failed; keeps a screenshot of every page it visits in SCREENSHOTS_DIR.
+"""
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+url, out = sys.argv[1].rstrip("/"), sys.argv[2]
+os.makedirs(out, exist_ok=True)
+failures = []
+drivers = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+        print(f"FAILED: {what}", flush=True)
+
+
+def browser(width=1280, height=900):
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     f"--window-size={width},{height}"]:
+        options.add_argument(argument)
+    options.binary_location = "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    drivers.append(driver)
+    return driver
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(out, f"{name}.png"))
+
+
+def submit(driver, selector):
+    """Presses a form's button and waits until the page it leads to has replaced this one."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+
+def sign_in(driver, token):
+    driver.get(url + "/console/")
+    driver.delete_all_cookies()  # a fresh session, whether or not the last one is still alive
+    driver.get(url + "/console/")
+    driver.find_element(By.NAME, "token").send_keys(token)
+    submit(driver, "form[action='/console/sign-in'] button")
+    check("Signed in as" in driver.page_source, f"signing in with {token}")
+
+
+def overflows(driver):
+    return driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
+
+
+try:
+    # Two reviewers in two browser sessions release a contract.
+    first, second = browser(), browser()
+    sign_in(first, "reviewer-a-demo-token")
+    check('id="open-reviews">' in first.page_source, "the overview shows the open reviews")
+    shot(first, "overview")
+    first.get(url + "/console/reviews")
+    shot(first, "reviews")
+    links = [a.get_attribute("href") for a in first.find_elements(By.CSS_SELECTOR, "table a")]
+    check(len(links) >= 1, "the reviews page lists the contracts waiting")
+    link = links[0]
+    first.get(link)
+    page = first.page_source
+    check("procurement.contract" in page and "procurement-register" in page, "a review shows its record and destination")
+    shot(first, "review")
+    submit(first, "form[action$='/approve'] button")
+    check('id="approvals">1/2 (reviewer-a)' in first.page_source, "the first approval counts one of two")
+    sign_in(second, "reviewer-b-demo-token")
+    second.get(link)
+    submit(second, "form[action$='/approve'] button")
+    check("2/2 (reviewer-a, reviewer-b)" in second.page_source and "Approved." in second.page_source,
+          "the second reviewer's approval releases the record")
+    shot(second, "review-approved")
+
+    # Russian labels by the switch.
+    submit(second, "button[value='ru']")
+    check("Проверка" in second.page_source, "the switch shows Russian labels")
+    submit(second, "button[value='en']")
+
+    # At phone width nothing overflows, on every page an operator sees.
+    phone = browser(390, 844)
+    sign_in(phone, "ops-demo-token")
+    for path, name in [("/console/", "phone-overview"), ("/console/reviews", "phone-reviews"),
+                       (link[len(url):], "phone-review"), ("/console/held", "phone-held"),
+                       ("/console/dead-letters", "phone-dead-letters")]:
+        phone.get(url + path)
+        check(not overflows(phone), f"{path} overflows at phone width")
+        shot(phone, name)
+    for path, name in [("/console/held", "held"), ("/console/dead-letters", "dead-letters")]:
+        phone.get(url + path)
+        shot(phone, name)
+    # The reviewer's session may have idled out meanwhile (the timeout is short here).
+    sign_in(first, "reviewer-a-demo-token")
+    first.get(url + "/console/held")
+    check("Only operators" in first.page_source, "a reviewer is refused the operators' pages")
+
+    # A cross-site form post is refused.
+    attack = os.path.join(out, "attack.html")
+    with open(attack, "w") as page_file:
+        page_file.write(f'<form method="post" action="{url}/console/sign-out"><input name="csrf" value="x">'
+                        '<button>go</button></form>')
+    second.get("file://" + attack)
+    submit(second, "button")
+    check("sent from another site" in second.page_source, "a cross-site POST is refused")
+    os.remove(attack)
+
+    # Sign-out ends the session.
+    first.get(url + "/console/")
+    submit(first, "form[action='/console/sign-out'] button")
+    first.get(url + "/console/reviews")
+    check('name="token"' in first.page_source, "after sign-out a page asks to sign in")
+
+    # An idle session expires: the test gateway's console.idle_timeout is 5 s, and the time it
+    # takes to pass is all there is to wait for.
+    late = browser()
+    sign_in(late, "ops-demo-token")
+    time.sleep(6)
+    late.get(url + "/console/reviews")
+    check('name="token"' in late.page_source, "an expired session asks to sign in")
+    shot(late, "signed-out")
+finally:
+    for driver in drivers:
+        driver.quit()
+
+print(f"{len(failures)} failed checks")
+sys.exit(1 if failures else 0)

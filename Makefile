@@ -18,10 +18,12 @@ test: deps
 	swift format lint --strict --recursive Package.swift Sources Tests
 	scripts/check-linkml.sh
 	swift build --build-tests
-	# The installed tree the CLI tests use from another directory, then every test, with a
-	# PostgreSQL server and a headless browser.
+	# The installed tree the CLI tests use from another directory, then every test with a
+	# PostgreSQL server, then the console's browser tests on their own (Chromium beside every
+	# other suite on two cores starves the timing-sensitive ones).
 	prefix=$$(mktemp -d) && scripts/install.sh "$$prefix" debug \
-		&& FERRY_TEST_PREFIX="$$prefix" scripts/postgres.sh run scripts/browser.sh run swift test --skip-build; \
+		&& FERRY_TEST_PREFIX="$$prefix" scripts/postgres.sh run swift test --skip-build --skip ConsoleBrowserTests \
+		&& FERRY_TEST_PREFIX="$$prefix" scripts/browser.sh run swift test --skip-build --filter ConsoleBrowserTests; \
 		status=$$?; rm -rf "$$prefix"; exit $$status
 
 # The performance record in one run: conversion against the floor and the peers, then the gateway's load figures.

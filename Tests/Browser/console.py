@@ -13,7 +13,6 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 url, out = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -45,9 +44,17 @@ def shot(driver, name):
 
 def submit(driver, selector):
     """Presses a form's button and waits until the page it leads to has replaced this one."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    old = driver.find_element(By.TAG_NAME, "html").id
+
+    def replaced(current):
+        try:
+            return (current.find_element(By.TAG_NAME, "html").id != old
+                    and current.execute_script("return document.readyState") == "complete")
+        except Exception:  # the old page is going away under the driver
+            return False
+
     driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 10).until(replaced)
 
 
 def sign_in(driver, token):

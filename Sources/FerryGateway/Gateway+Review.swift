@@ -42,7 +42,7 @@ extension Gateway {
     }
 
     /// What a destination may receive; `secret` for a name that is not a destination now.
-    func destinationClearance(_ destination: String) -> Marking {
+    public func destinationClearance(_ destination: String) -> Marking {
         configuration.system(destination).flatMap { $0.role == .destination ? $0.clearance : nil } ?? .secret
     }
 
@@ -69,6 +69,17 @@ extension Gateway {
     public enum CurrentRelease: Sendable {
         case released(record: CanonicalRecord, removedFields: [String])
         case notReleased(reason: String)
+    }
+
+    /// A stored record as a destination would get it now, or nil when it would not go (or
+    /// cannot be read).
+    public func releasedRecord(_ recordID: String, to destination: String) async throws -> CanonicalRecord? {
+        guard let stored = try await store.records([recordID])[recordID], let body = stored.body,
+            let value = try? JSONParser.parseDocument(body), case .success(let record) = envelopeChecker.check(value),
+            let system = configuration.system(destination), system.role == .destination,
+            case .released(let released, _) = release.decide(record, clearance: system.clearance)
+        else { return nil }
+        return released
     }
 
     /// Decides a review's release again against the configuration in force.

@@ -47,6 +47,8 @@ extension GatewayService {
         router.post("/console/reviews/{id}/reject") { request, context in
             try await consoleDecide(request, context, approve: false)
         }
+        router.get("/console/documents") { request, _ in try await consoleDocuments(request) }
+        router.get("/console/documents/{id}") { request, context in try await consoleDocument(request, context) }
         router.get("/console/held") { request, _ in try await consoleJobs(request, held: true) }
         router.get("/console/dead-letters") { request, _ in try await consoleJobs(request, held: false) }
         for (path, action, kind) in [
@@ -159,6 +161,121 @@ extension GatewayService {
         case .conflict(let message, _):
             return try await consoleReviews(request, message: message, status: .conflict)
         }
+    }
+
+    /// Documents received, for operators: filtered by sender, time, outcome and record key,
+    /// newest first, 50 a page.
+    private func consoleDocuments(_ request: Request) async throws -> Response {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let labels = ConsoleLabels.labels(language(request))
+        guard caller.system.role == .operator else {
+            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
+        }
+        let parameters = request.uri.queryParameters
+        let text = { (name: String) in parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        var query = DocumentQuery(
+            sender: text("sender"), key: text("key"), offset: Int(text("offset") ?? "") ?? 0, limit: 50)
+        var bad = false
+        if let from = text("from") {
+            query.receivedFrom =
+                Self.timestamp(from)
+                ?? {
+                    bad = true; return nil
+                }()
+        }
+        if let before = text("before") {
+            query.receivedBefore =
+                Self.timestamp(before)
+                ?? {
+                    bad = true; return nil
+                }()
+        }
+        if let outcome = text("outcome") {
+            query.outcome =
+                StoredDocument.Entry.Outcome(rawValue: outcome)
+                ?? {
+                    bad = true; return nil
+                }()
+        }
+        let documents = bad ? [] : try await gateway.store.documents(query)
+        let rows: [[String: Any]] = documents.map { summary in
+            [
+                "id": summary.id, "sender": summary.sender, "receivedAt": summary.receivedAt,
+                "accepted": summary.accepted, "duplicates": summary.duplicates, "rejected": summary.rejected,
+            ]
+        }
+        // The page links keep the filters.
+        func link(offset: Int) -> String {
+            var components = URLComponents()
+            components.queryItems =
+                ["sender", "from", "before", "outcome", "key"].compactMap { name in
+                    text(name).map { URLQueryItem(name: name, value: $0) }
+                } + [URLQueryItem(name: "offset", value: String(offset))]
+            return "/console/documents?" + (components.percentEncodedQuery ?? "")
+        }
+        var values: [String: Any] = [
+            "title": labels["documents"] ?? "", "documents": rows, "hasDocuments": !rows.isEmpty,
+            "sender": text("sender") ?? "", "from": text("from") ?? "", "before": text("before") ?? "",
+            "key": text("key") ?? "",
+            "outcomes": [
+                ("", labels["any"] ?? ""), ("accepted", "accepted"), ("duplicate", "duplicate"),
+                ("rejected", "rejected"),
+            ]
+            .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (text("outcome") ?? "")] },
+        ]
+        if query.offset > 0 { values["previous"] = link(offset: max(0, query.offset - query.limit)) }
+        if rows.count == query.limit { values["next"] = link(offset: query.offset + query.limit) }
+        if bad { values["message"] = labels["badFilter"] }
+        return page("documents", values, request, caller, status: bad ? .badRequest : .ok)
+    }
+
+    /// One document for operators: its records, each outcome and reason, and per destination the
+    /// state, the removed field names and — when the operator is cleared for the destination —
+    /// the record as released there.
+    private func consoleDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let labels = ConsoleLabels.labels(language(request))
+        guard caller.system.role == .operator else {
+            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
+        }
+        let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
+        guard let document = try await gateway.store.document(id) else {
+            return page("overview", ["message": "no document \(id)"], request, caller, status: .notFound)
+        }
+        let duplicates = document.entries.filter { $0.outcome == .duplicate }.compactMap(\.recordID)
+        let first = duplicates.isEmpty ? [:] : try await gateway.store.records(duplicates).mapValues(\.documentID)
+        var records: [[String: Any]] = []
+        for entry in document.entries {
+            var destinations: [[String: Any]] = []
+            for destination in entry.destinations {
+                var item: [String: Any] = ["destination": destination.destination, "state": destination.state]
+                if !destination.removedFields.isEmpty {
+                    item["removed"] = destination.removedFields.joined(separator: ", ")
+                }
+                if destination.state != "blocked", let recordID = entry.recordID,
+                    gateway.destinationClearance(destination.destination) <= caller.system.clearance,
+                    let released = try await gateway.releasedRecord(recordID, to: destination.destination)
+                {
+                    item["released"] = String(decoding: released.jsonBytes, as: UTF8.self)
+                }
+                destinations.append(item)
+            }
+            var record: [String: Any] = [
+                "position": entry.position, "key": entry.key ?? "—", "outcome": entry.outcome.rawValue,
+                "destinations": destinations,
+            ]
+            if let reason = entry.reason { record["reason"] = reason }
+            if let input = entry.input { record["input"] = input }
+            if let recordID = entry.recordID, entry.outcome == .duplicate, let firstDocument = first[recordID] {
+                record["firstDocument"] = firstDocument
+            }
+            records.append(record)
+        }
+        let values: [String: Any] = [
+            "title": "\(labels["document"] ?? "") \(id)", "id": document.id, "sender": document.sender,
+            "receivedAt": document.receivedAt, "bodySHA256": document.bodySHA256, "records": records,
+        ]
+        return page("document", values, request, caller)
     }
 
     /// Held deliveries (`held`) or dead letters, for operators.

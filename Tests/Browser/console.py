@@ -104,13 +104,20 @@ try:
     sign_in(phone, "ops-demo-token")
     for path, name in [("/console/", "phone-overview"), ("/console/reviews", "phone-reviews"),
                        (link[len(url):], "phone-review"), ("/console/held", "phone-held"),
-                       ("/console/dead-letters", "phone-dead-letters")]:
+                       ("/console/dead-letters", "phone-dead-letters"), ("/console/documents", "phone-documents")]:
         phone.get(url + path)
         check(not overflows(phone), f"{path} overflows at phone width")
         shot(phone, name)
-    for path, name in [("/console/held", "held"), ("/console/dead-letters", "dead-letters")]:
+    for path, name in [("/console/held", "held"), ("/console/dead-letters", "dead-letters"),
+                       ("/console/documents", "documents")]:
         phone.get(url + path)
         shot(phone, name)
+    check(">contracts<" in phone.page_source, "the documents page lists the contract office's document")
+    phone.get(phone.find_element(By.CSS_SELECTOR, "table a").get_attribute("href"))
+    check("2366200608816001262" in phone.page_source and "procurement-register" in phone.page_source,
+          "a document shows its record and destination")
+    check(not overflows(phone), "a document overflows at phone width")
+    shot(phone, "phone-document")
     # The reviewer's session may have idled out meanwhile (the timeout is short here).
     sign_in(first, "reviewer-a-demo-token")
     first.get(url + "/console/held")

@@ -253,4 +253,43 @@ struct ConsoleTests {
             }
         }
     }
+
+    @Test func anOperatorFindsDocumentsAndSeesWhatEachDestinationGotWithoutWhatItMayNot() async throws {
+        let service = try demoService()
+        try await Application(router: service.router()).test(.router) { client in
+            let document = try await client.execute(
+                uri: "/v1/documents", method: .post,
+                headers: [.contentType: "application/xml", .authorization: "Bearer hr-demo-token"],
+                body: ByteBuffer(
+                    bytes: FerryTesting.bytes(
+                        FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/input.xml")))
+            ) { response in
+                (try? JSONParser.parseDocument(Array(buffer: response.body)))?.objectValue?["document"]?.stringValue
+                    ?? ""
+            }
+            let cookie = try #require(try await signIn(client, "ops-demo-token"))
+            func get(_ uri: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: uri, method: .get, headers: Self.headers(cookie: cookie)) {
+                    ($0.status, Self.text($0))
+                }
+            }
+            let (listed, list) = try await get("/console/documents?sender=hr")
+            #expect(listed == .ok && list.contains("/console/documents/\(document)"), "\(list)")
+            #expect(try await get("/console/documents?sender=logistics").1.contains("Nothing here."))
+            #expect(try await get("/console/documents?outcome=lost").0 == .badRequest)
+            #expect(try await get("/console/documents?from=yesterday").0 == .badRequest)
+            let (shown, page) = try await get("/console/documents/\(document)")
+            #expect(
+                shown == .ok && page.contains("veterans-registry")
+                    && page.contains("&quot;type&quot;:&quot;personnel.record&quot;"))
+            // The registry's record is shown as released: the fields removed for it are named, not shown.
+            #expect(
+                page.contains("Fields removed for the destination: ") && !page.contains("&quot;unit&quot;:"), "\(page)")
+            #expect(try await get("/console/documents/nothing").0 == .notFound)
+            let reviewer = try #require(try await signIn(client, "reviewer-a-demo-token"))
+            try await client.execute(uri: "/console/documents", method: .get, headers: Self.headers(cookie: reviewer)) {
+                #expect($0.status == .forbidden)
+            }
+        }
+    }
 }

@@ -10,7 +10,8 @@ enum ConsoleTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("header", header), ("footer", footer), ("sign-in", signIn), ("overview", overview),
-            ("reviews", reviews), ("review", review), ("jobs", jobs),
+            ("reviews", reviews), ("review", review), ("jobs", jobs), ("documents", documents),
+            ("document", document),
         ] {
             // The templates are constants of this file: each parses.
             try? library.register(text, named: name)
@@ -31,7 +32,7 @@ enum ConsoleTemplates {
         <header>
         <a class="brand" href="/console/">Ferry</a>
         {{#signedIn}}
-        <nav><a href="/console/">{{t.overview}}</a> <a href="/console/reviews">{{t.reviews}}</a>{{#isOperator}} <a href="/console/held">{{t.held}}</a> <a href="/console/dead-letters">{{t.deadLetters}}</a>{{/isOperator}}</nav>
+        <nav><a href="/console/">{{t.overview}}</a> <a href="/console/reviews">{{t.reviews}}</a>{{#isOperator}} <a href="/console/documents">{{t.documents}}</a> <a href="/console/held">{{t.held}}</a> <a href="/console/dead-letters">{{t.deadLetters}}</a>{{/isOperator}}</nav>
         <form method="post" action="/console/sign-out" class="inline">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <span class="who">{{t.signedInAs}} {{system}}</span> <button>{{t.signOut}}</button>
@@ -142,6 +143,57 @@ enum ConsoleTemplates {
         {{> footer}}
         """
 
+    /// Documents received, filtered, newest first.
+    static let documents = """
+        {{> header}}
+        <h1>{{t.documents}}</h1>
+        <form method="get" action="/console/documents" class="filters">
+        <label>{{t.sender}} <input name="sender" value="{{sender}}"></label>
+        <label>{{t.from}} <input name="from" value="{{from}}" placeholder="2026-12-07"></label>
+        <label>{{t.before}} <input name="before" value="{{before}}"></label>
+        <label>{{t.outcome}} <select name="outcome">{{#outcomes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/outcomes}}</select></label>
+        <label>{{t.key}} <input name="key" value="{{key}}"></label>
+        <button>{{t.filter}}</button>
+        </form>
+        {{^hasDocuments}}<p>{{t.noJobs}}</p>{{/hasDocuments}}
+        {{#hasDocuments}}
+        <div class="scroll"><table>
+        <thead><tr><th>{{t.document}}</th><th>{{t.sender}}</th><th>{{t.received}}</th><th>{{t.accepted}}</th><th>{{t.duplicates}}</th><th>{{t.rejectedCount}}</th></tr></thead>
+        <tbody>
+        {{#documents}}
+        <tr><td><a href="/console/documents/{{id}}">{{id}}</a></td><td>{{sender}}</td><td>{{receivedAt}}</td><td>{{accepted}}</td><td>{{duplicates}}</td><td>{{rejected}}</td></tr>
+        {{/documents}}
+        </tbody></table></div>
+        {{/hasDocuments}}
+        <p class="pages">{{#previous}}<a href="{{previous}}">← {{t.previousPage}}</a> {{/previous}}{{#next}}<a href="{{next}}">{{t.nextPage}} →</a>{{/next}}</p>
+        {{> footer}}
+        """
+
+    /// One document: each record's outcome and reason, and per destination its state, the
+    /// names of the fields removed and the record as released.
+    static let document = """
+        {{> header}}
+        <h1>{{t.document}} {{id}}</h1>
+        <dl class="facts">
+        <dt>{{t.sender}}</dt><dd>{{sender}}</dd>
+        <dt>{{t.received}}</dt><dd>{{receivedAt}}</dd>
+        <dt>SHA-256</dt><dd class="hash">{{bodySHA256}}</dd>
+        </dl>
+        {{#records}}
+        <section class="record-entry">
+        <h2>{{position}}. {{key}} — {{outcome}}</h2>
+        {{#reason}}<p>{{reason}}</p>{{/reason}}
+        {{#firstDocument}}<p>{{t.firstIn}} <a href="/console/documents/{{firstDocument}}">{{firstDocument}}</a></p>{{/firstDocument}}
+        {{#destinations}}
+        <p><strong>{{destination}}</strong>: {{state}}{{#removed}} — {{t.removedFields}}: {{removed}}{{/removed}}</p>
+        {{#released}}<details><summary>{{t.record}}</summary><pre class="record">{{released}}</pre></details>{{/released}}
+        {{/destinations}}
+        {{#input}}<details><summary>{{t.input}}</summary><pre class="record">{{input}}</pre></details>{{/input}}
+        </section>
+        {{/records}}
+        {{> footer}}
+        """
+
     /// The stylesheet: readable at 1280 px and at phone width (tables scroll inside their box,
     /// long values wrap).
     static let stylesheet = """
@@ -167,6 +219,11 @@ enum ConsoleTemplates {
         .hash,.record,td{overflow-wrap:anywhere}
         pre.record{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem}
         .message{background:#e6f4ea;padding:.5rem}
+        form.filters{display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:end;margin:.5rem 0 1rem}
+        form.filters label{display:flex;flex-direction:column;font-size:.9rem}
+        select{font:inherit;padding:.3rem}
+        section.record-entry{border-top:1px solid #ddd;padding:.4rem 0}
+        section.record-entry h2{font-size:1.05rem;margin:.4rem 0}
         .error{background:#fde8e8;padding:.5rem}
         """
 }

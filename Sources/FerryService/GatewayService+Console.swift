@@ -49,6 +49,8 @@ extension GatewayService {
         }
         router.get("/console/documents") { request, _ in try await consoleDocuments(request) }
         router.get("/console/documents/{id}") { request, context in try await consoleDocument(request, context) }
+        router.get("/console/destinations") { request, _ in try await consoleDestinations(request) }
+        router.get("/console/audit") { request, _ in try await consoleAudit(request) }
         router.get("/console/held") { request, _ in try await consoleJobs(request, held: true) }
         router.get("/console/dead-letters") { request, _ in try await consoleJobs(request, held: false) }
         for (path, action, kind) in [
@@ -166,10 +168,10 @@ extension GatewayService {
     /// Documents received, for operators: filtered by sender, time, outcome and record key,
     /// newest first, 50 a page.
     private func consoleDocuments(_ request: Request) async throws -> Response {
-        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
-        let labels = ConsoleLabels.labels(language(request))
-        guard caller.system.role == .operator else {
-            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
+        let (caller, labels): (ConsoleCaller, [String: String])
+        switch try await consoleOperator(request) {
+        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
+        case .refused(let response): return response
         }
         let parameters = request.uri.queryParameters
         let text = { (name: String) in parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
@@ -233,10 +235,10 @@ extension GatewayService {
     /// state, the removed field names and — when the operator is cleared for the destination —
     /// the record as released there.
     private func consoleDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
-        let labels = ConsoleLabels.labels(language(request))
-        guard caller.system.role == .operator else {
-            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
+        let (caller, labels): (ConsoleCaller, [String: String])
+        switch try await consoleOperator(request) {
+        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
+        case .refused(let response): return response
         }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
         guard let document = try await gateway.store.document(id) else {
@@ -278,14 +280,83 @@ extension GatewayService {
         return page("document", values, request, caller)
     }
 
+    /// The destinations, for operators: clearance, format, target, review policy, and their jobs
+    /// by state.
+    private func consoleDestinations(_ request: Request) async throws -> Response {
+        let (caller, labels): (ConsoleCaller, [String: String])
+        switch try await consoleOperator(request) {
+        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
+        case .refused(let response): return response
+        }
+        let counts = try await gateway.store.jobCounts()
+        let routes = gateway.configuration.routes
+        let rows: [[String: Any]] = gateway.configuration.systems.filter { $0.role == .destination }.map { system in
+            let jobs = counts[system.id] ?? [:]
+            let format: String =
+                switch system.format {
+                case .canonical?: "canonical"
+                case .mapping(let name)?: name
+                case nil: "—"
+                }
+            let target: String =
+                switch system.target {
+                case .directory(let directory)?: directory
+                case .http(let url, _)?: url
+                case nil: "—"
+                }
+            let reviewed = routes.contains {
+                $0.destination == system.id && ($0.requiresReview ?? system.requiresReview)
+            }
+            return [
+                "id": system.id, "clearance": system.clearance.rawValue, "format": format, "target": target,
+                "review": labels[reviewed ? "required" : "notRequired"] ?? "",
+                "delivered": jobs["delivered"] ?? 0,
+                "waiting": (jobs["pending"] ?? 0) + (jobs["leased"] ?? 0) + (jobs["in-review"] ?? 0),
+                "failing": jobs["failing"] ?? 0, "deadLettered": jobs["dead-lettered"] ?? 0, "held": jobs["held"] ?? 0,
+            ]
+        }
+        return page("destinations", ["title": labels["destinations"] ?? "", "destinations": rows], request, caller)
+    }
+
+    /// The audit trail, for operators: 100 entries from a sequence on, optionally of one kind.
+    private func consoleAudit(_ request: Request) async throws -> Response {
+        let (caller, labels): (ConsoleCaller, [String: String])
+        switch try await consoleOperator(request) {
+        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
+        case .refused(let response): return response
+        }
+        let parameters = request.uri.queryParameters
+        let kind = parameters["kind"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let from = parameters["from"].flatMap { Int($0) }.map { max(0, $0) } ?? 1
+        let limit = 100
+        let entries = try await gateway.store.entries(from: from, kind: kind, limit: limit)
+        let rows: [[String: Any]] = entries.map { entry in
+            [
+                "sequence": entry.sequence, "time": entry.time, "kind": entry.kind,
+                "details": String(decoding: JSONWriter().bytes(.object(entry.details)), as: UTF8.self),
+            ]
+        }
+        var values: [String: Any] = [
+            "title": labels["audit"] ?? "", "entries": rows, "kind": kind ?? "", "from": String(from),
+        ]
+        if entries.count == limit, let last = entries.last {
+            var components = URLComponents()
+            components.queryItems =
+                [URLQueryItem(name: "from", value: String(last.sequence + 1))]
+                + (kind.map { [URLQueryItem(name: "kind", value: $0)] } ?? [])
+            values["next"] = "/console/audit?" + (components.percentEncodedQuery ?? "")
+        }
+        return page("audit", values, request, caller)
+    }
+
     /// Held deliveries (`held`) or dead letters, for operators.
     private func consoleJobs(
         _ request: Request, held: Bool, message: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
-        let labels = ConsoleLabels.labels(language(request))
-        guard caller.system.role == .operator else {
-            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
+        let (caller, labels): (ConsoleCaller, [String: String])
+        switch try await consoleOperator(request) {
+        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
+        case .refused(let response): return response
         }
         let jobs = try await gateway.store.jobs(in: held ? .held : .deadLettered)
         let kind = held ? "held" : "dead-letters"
@@ -419,6 +490,23 @@ extension GatewayService {
     }
 
     // MARK: - Helpers
+
+    /// A signed-in operator with the labels of the request's language, or the answer for anyone
+    /// else: the redirect to the sign-in form, or 403.
+    private enum OperatorCaller {
+        case allowed(ConsoleCaller, [String: String])
+        case refused(Response)
+    }
+
+    private func consoleOperator(_ request: Request) async throws -> OperatorCaller {
+        guard let caller = try await consoleCaller(request) else { return .refused(Self.redirect("/console/")) }
+        let labels = ConsoleLabels.labels(language(request))
+        guard caller.system.role == .operator else {
+            return .refused(
+                page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden))
+        }
+        return .allowed(caller, labels)
+    }
 
     /// The signed-in caller, or nil: no cookie, an unknown or idle session, or a system that is
     /// no longer an operator or a reviewer.

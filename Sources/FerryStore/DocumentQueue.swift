@@ -36,6 +36,10 @@ public protocol DocumentQueue: Sendable {
     /// waiting behind it.
     func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int]
 
+    /// How many jobs each destination has in each state, and how many of its unfinished jobs
+    /// have failed an attempt (keyed `failing`).
+    func jobCounts() async throws -> [String: [String: Int]]
+
     /// Makes a dead-lettered job pending again, with its attempts reset (an operator's retry).
     func retry(_ id: String, now: Double) async throws
 

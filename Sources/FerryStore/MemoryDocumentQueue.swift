@@ -67,6 +67,17 @@ public actor MemoryDocumentQueue: DocumentQueue {
 
     public func jobs(in state: DeliveryJob.State) -> [DeliveryJob] { queue.filter { $0.state == state } }
 
+    public func jobCounts() -> [String: [String: Int]] {
+        var counts: [String: [String: Int]] = [:]
+        for job in queue {
+            counts[job.destination, default: [:]][job.state.rawValue, default: 0] += 1
+            if job.isUnfinished && job.attempts > 0 {
+                counts[job.destination, default: [:]]["failing", default: 0] += 1
+            }
+        }
+        return counts
+    }
+
     public func waitingCounts(behind jobs: [DeliveryJob]) -> [String: Int] {
         Dictionary(
             jobs.map { job in

@@ -185,6 +185,23 @@ extension PostgresGatewayStore {
         }
     }
 
+    public func jobCounts() async throws -> [String: [String: Int]] {
+        try await transaction { connection in
+            var counts: [String: [String: Int]] = [:]
+            for try await (destination, state, jobs, failing) in try await connection.query(
+                """
+                SELECT destination, state, count(*),
+                  count(*) FILTER (WHERE attempts > 0 AND state NOT IN ('delivered', 'blocked'))
+                FROM delivery_job GROUP BY destination, state
+                """, logger: self.logger
+            ).decode((String, String, Int, Int).self) {
+                counts[destination, default: [:]][state] = jobs
+                counts[destination, default: [:]]["failing", default: 0] += failing
+            }
+            return counts
+        }
+    }
+
     public func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int] {
         try await transaction { connection in
             var counts: [String: Int] = [:]

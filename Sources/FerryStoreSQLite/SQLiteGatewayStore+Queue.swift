@@ -172,6 +172,25 @@ extension SQLiteGatewayStore {
         }
     }
 
+    public func jobCounts() async throws -> [String: [String: Int]] {
+        try await database.read { db in
+            var counts: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT destination, state, COUNT(*) AS jobs,
+                          SUM(CASE WHEN attempts > 0 AND state NOT IN ('delivered', 'blocked') THEN 1 ELSE 0 END) AS failing
+                        FROM delivery_job GROUP BY destination, state
+                        """))
+            {
+                let destination: String = row["destination"]
+                counts[destination, default: [:]][row["state"]] = row["jobs"]
+                counts[destination, default: [:]]["failing", default: 0] += row["failing"] as Int
+            }
+            return counts
+        }
+    }
+
     public func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int] {
         try await database.read { db in
             var counts: [String: Int] = [:]

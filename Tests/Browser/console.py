@@ -104,14 +104,25 @@ try:
     sign_in(phone, "ops-demo-token")
     for path, name in [("/console/", "phone-overview"), ("/console/reviews", "phone-reviews"),
                        (link[len(url):], "phone-review"), ("/console/held", "phone-held"),
-                       ("/console/dead-letters", "phone-dead-letters"), ("/console/documents", "phone-documents")]:
+                       ("/console/dead-letters", "phone-dead-letters"), ("/console/documents", "phone-documents"),
+                       ("/console/destinations", "phone-destinations"), ("/console/audit", "phone-audit")]:
         phone.get(url + path)
         check(not overflows(phone), f"{path} overflows at phone width")
         shot(phone, name)
+    desk = browser()
+    sign_in(desk, "ops-demo-token")
     for path, name in [("/console/held", "held"), ("/console/dead-letters", "dead-letters"),
+                       ("/console/destinations", "destinations"), ("/console/audit", "audit"),
                        ("/console/documents", "documents")]:
-        phone.get(url + path)
-        shot(phone, name)
+        desk.get(url + path)
+        shot(desk, name)
+    desk.get(url + "/console/destinations")
+    check("procurement-register" in desk.page_source and "required" in desk.page_source,
+          "the destinations page names the register and its review")
+    desk.get(url + "/console/audit?kind=review-approved")
+    check("review-approved" in desk.page_source and "reviewer-b" in desk.page_source,
+          "the audit page shows the approval")
+    phone.get(url + "/console/documents")
     check(">contracts<" in phone.page_source, "the documents page lists the contract office's document")
     phone.get(phone.find_element(By.CSS_SELECTOR, "table a").get_attribute("href"))
     check("2366200608816001262" in phone.page_source and "procurement-register" in phone.page_source,

@@ -286,9 +286,19 @@ struct ConsoleTests {
             #expect(
                 page.contains("Fields removed for the destination: ") && !page.contains("&quot;unit&quot;:"), "\(page)")
             #expect(try await get("/console/documents/nothing").0 == .notFound)
+            let destinations = try await get("/console/destinations").1
+            #expect(
+                destinations.contains("<td>procurement-register</td><td>public</td><td>canonical</td>")
+                    && destinations.contains("social-fund-discharge") && destinations.contains("<td>required</td>"),
+                "\(destinations)")
+            let audit = try await get("/console/audit?kind=console-signed-in").1
+            #expect(audit.contains("<td>console-signed-in</td>") && audit.contains("operations"), "\(audit)")
+            #expect(!audit.contains("<td>received</td>"))
             let reviewer = try #require(try await signIn(client, "reviewer-a-demo-token"))
-            try await client.execute(uri: "/console/documents", method: .get, headers: Self.headers(cookie: reviewer)) {
-                #expect($0.status == .forbidden)
+            for uri in ["/console/documents", "/console/destinations", "/console/audit"] {
+                try await client.execute(uri: uri, method: .get, headers: Self.headers(cookie: reviewer)) {
+                    #expect($0.status == .forbidden, "\(uri)")
+                }
             }
         }
     }

@@ -34,6 +34,22 @@ struct DocumentQueueContractTests {
         }
     }
 
+    @Test(arguments: drivers)
+    func countsEachDestinationsJobsByStateAndThoseFailing(_ driver: String) async throws {
+        try await Self.withQueue(driver, RetryPolicy()) { queue in
+            try await queue.enqueue([
+                job("a1", key: "A"), job("b1", key: "B"), job("c1", key: "C"), job("x1", key: "X", destination: "fund"),
+            ])
+            #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30).count == 4)
+            try await queue.complete("a1")
+            try await queue.fail("b1", error: "HTTP 503", now: 1, random: 0.5)
+            let counts = try await queue.jobCounts()
+            #expect(counts["registry"]?["delivered"] == 1 && counts["registry"]?["pending"] == 1)
+            #expect(counts["registry"]?["leased"] == 1 && counts["registry"]?["failing"] == 1)
+            #expect(counts["fund"]?["leased"] == 1 && (counts["fund"]?["failing"] ?? 0) == 0)
+        }
+    }
+
     /// A worker claims one destination's jobs, never one in flight elsewhere, and keeps per-key order.
     @Test(arguments: drivers)
     func claimsOneDestinationAtATimeExceptThoseInFlight(_ driver: String) async throws {

@@ -11,7 +11,7 @@ enum ConsoleTemplates {
         for (name, text) in [
             ("header", header), ("footer", footer), ("sign-in", signIn), ("overview", overview),
             ("reviews", reviews), ("review", review), ("jobs", jobs), ("documents", documents),
-            ("document", document),
+            ("document", document), ("destinations", destinations), ("audit", audit),
         ] {
             // The templates are constants of this file: each parses.
             try? library.register(text, named: name)
@@ -32,7 +32,7 @@ enum ConsoleTemplates {
         <header>
         <a class="brand" href="/console/">Ferry</a>
         {{#signedIn}}
-        <nav><a href="/console/">{{t.overview}}</a> <a href="/console/reviews">{{t.reviews}}</a>{{#isOperator}} <a href="/console/documents">{{t.documents}}</a> <a href="/console/held">{{t.held}}</a> <a href="/console/dead-letters">{{t.deadLetters}}</a>{{/isOperator}}</nav>
+        <nav><a href="/console/">{{t.overview}}</a> <a href="/console/reviews">{{t.reviews}}</a>{{#isOperator}} <a href="/console/documents">{{t.documents}}</a> <a href="/console/held">{{t.held}}</a> <a href="/console/dead-letters">{{t.deadLetters}}</a> <a href="/console/destinations">{{t.destinations}}</a> <a href="/console/audit">{{t.audit}}</a>{{/isOperator}}</nav>
         <form method="post" action="/console/sign-out" class="inline">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <span class="who">{{t.signedInAs}} {{system}}</span> <button>{{t.signOut}}</button>
@@ -194,6 +194,40 @@ enum ConsoleTemplates {
         {{> footer}}
         """
 
+    /// The destinations: what each may receive, how, whether people review it, and its queue.
+    static let destinations = """
+        {{> header}}
+        <h1>{{t.destinations}}</h1>
+        <div class="scroll"><table>
+        <thead><tr><th>{{t.destination}}</th><th>{{t.clearance}}</th><th>{{t.format}}</th><th>{{t.deliveredTo}}</th><th>{{t.reviewPolicy}}</th><th>{{t.deliveredCount}}</th><th>{{t.waiting}}</th><th>{{t.failing}}</th><th>{{t.deadLetters}}</th><th>{{t.held}}</th></tr></thead>
+        <tbody>
+        {{#destinations}}
+        <tr><td>{{id}}</td><td>{{clearance}}</td><td>{{format}}</td><td>{{target}}</td><td>{{review}}</td><td>{{delivered}}</td><td>{{waiting}}</td><td>{{failing}}</td><td>{{deadLettered}}</td><td>{{held}}</td></tr>
+        {{/destinations}}
+        </tbody></table></div>
+        {{> footer}}
+        """
+
+    /// The audit trail, by kind, a page from a sequence on.
+    static let audit = """
+        {{> header}}
+        <h1>{{t.audit}}</h1>
+        <form method="get" action="/console/audit" class="filters">
+        <label>{{t.kind}} <input name="kind" value="{{kind}}"></label>
+        <label>{{t.fromSequence}} <input name="from" value="{{from}}" inputmode="numeric"></label>
+        <button>{{t.filter}}</button>
+        </form>
+        <div class="scroll"><table>
+        <thead><tr><th>#</th><th>{{t.time}}</th><th>{{t.kind}}</th><th>{{t.details}}</th></tr></thead>
+        <tbody>
+        {{#entries}}
+        <tr><td>{{sequence}}</td><td>{{time}}</td><td>{{kind}}</td><td class="hash">{{details}}</td></tr>
+        {{/entries}}
+        </tbody></table></div>
+        <p class="pages">{{#next}}<a href="{{next}}">{{t.nextEntries}} →</a>{{/next}}</p>
+        {{> footer}}
+        """
+
     /// The stylesheet: readable at 1280 px and at phone width (tables scroll inside their box,
     /// long values wrap).
     static let stylesheet = """
@@ -216,7 +250,8 @@ enum ConsoleTemplates {
         dl.figures dd{margin:0;font-size:1.8rem;font-weight:600}
         dl.facts{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.3rem 1rem}
         dl.facts dd{margin:0}
-        .hash,.record,td{overflow-wrap:anywhere}
+        .hash,.record{overflow-wrap:anywhere}
+        td{overflow-wrap:break-word}
         pre.record{white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:.6rem}
         .message{background:#e6f4ea;padding:.5rem}
         form.filters{display:flex;flex-wrap:wrap;gap:.4rem .8rem;align-items:end;margin:.5rem 0 1rem}

@@ -302,4 +302,56 @@ struct ConsoleTests {
             }
         }
     }
+
+    @Test func aReviewersClearanceIsEnforcedInPagesAsInTheAPI() async throws {
+        // Personnel records (internal) to the veterans registry need review too; reviewer-b is
+        // cleared for public records only.
+        let service = try demoService { configuration in
+            for index in configuration.routes.indices
+            where configuration.routes[index].destination == "veterans-registry" {
+                configuration.routes[index].requiresReview = true
+            }
+            for index in configuration.systems.indices where configuration.systems[index].id == "reviewer-b" {
+                configuration.systems[index].clearance = .public
+            }
+        }
+        try await Application(router: service.router()).test(.router) { client in
+            try await client.execute(
+                uri: "/v1/documents", method: .post,
+                headers: [.contentType: "application/xml", .authorization: "Bearer hr-demo-token"],
+                body: ByteBuffer(
+                    bytes: FerryTesting.bytes(
+                        FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/input.xml")))
+            ) { response in #expect(response.status == .accepted) }
+            let review = try #require(
+                try await service.gateway.store.reviews(
+                    destinations: ["veterans-registry"], classifications: ["internal"], offset: 0, limit: 1
+                ).first)
+            let path =
+                "/console/reviews/"
+                + (review.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? review.id)
+            let cleared = try #require(try await signIn(client, "reviewer-a-demo-token"))
+            let low = try #require(try await signIn(client, "reviewer-b-demo-token"))
+            try await client.execute(uri: "/console/reviews", method: .get, headers: Self.headers(cookie: cleared)) {
+                #expect(Self.text($0).contains(review.subject))
+            }
+            try await client.execute(uri: "/console/reviews", method: .get, headers: Self.headers(cookie: low)) {
+                #expect(!Self.text($0).contains(review.subject) && Self.text($0).contains("No review waits for you."))
+            }
+            let csrf = try await client.execute(uri: "/console/", method: .get, headers: Self.headers(cookie: low)) {
+                Self.hidden("csrf", in: Self.text($0)) ?? ""
+            }
+            try await client.execute(uri: path, method: .get, headers: Self.headers(cookie: low)) {
+                #expect($0.status == .notFound)
+                #expect(!Self.text($0).contains(review.releasedSHA256))
+            }
+            try await client.execute(
+                uri: path + "/approve", method: .post, headers: Self.headers(cookie: low),
+                body: Self.form([("csrf", csrf), ("sha256", review.releasedSHA256)])
+            ) {
+                #expect($0.status == .notFound)
+            }
+            #expect(try await service.gateway.store.review(review.id)?.approvals.isEmpty == true)
+        }
+    }
 }

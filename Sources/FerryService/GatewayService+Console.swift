@@ -70,15 +70,32 @@ extension GatewayService {
         guard let caller = try await consoleCaller(request) else {
             return page("sign-in", ["title": "Ferry"], request, nil)
         }
+        let labels = ConsoleLabels.labels(language(request))
         let visible = try await gateway.reviews(for: caller.system, destination: nil, offset: 0, limit: 1000)
-        let values: [String: Any] = [
-            "title": ConsoleLabels.labels(language(request))["overview"] ?? "",
+        let jobs = try await gateway.store.jobCounts()
+        let total = { (state: String) in jobs.values.reduce(0) { $0 + ($1[state] ?? 0) } }
+        var values: [String: Any] = [
+            "title": labels["overview"] ?? "",
             "queueDepth": try await gateway.store.queueDepth(),
             "openReviews": visible.count,
             "overdueReviews": visible.filter { gateway.isOverdue($0) }.count,
-            "held": try await gateway.store.jobs(in: .held).count,
-            "deadLetters": try await gateway.store.jobs(in: .deadLettered).count,
+            "held": total("held"), "deadLetters": total("dead-lettered"),
         ]
+        if caller.system.role == .operator {
+            let documents = try await gateway.store.documentCounts()
+            values["documents"] = documents["documents"] ?? 0
+            values["accepted"] = documents["accepted"] ?? 0
+            values["rejected"] = documents["rejected"] ?? 0
+            values["delivered"] = total("delivered")
+            values["checkpointAge"] =
+                gateway.checkpointLag()?.ageSeconds.map { "\(Int($0)) s" } ?? labels["none"] ?? ""
+            values["freeSpace"] = StorageSpace.available(at: gateway.dataDirectory).map { "\($0 >> 20) MiB" } ?? "?"
+            let pending = try await gateway.store.oldestPending().sorted { $0.value < $1.value }
+            values["pending"] = pending.map {
+                ["destination": $0.key, "since": Gateway.timestamp(Date(timeIntervalSinceReferenceDate: $0.value))]
+            }
+            values["hasPending"] = !pending.isEmpty
+        }
         return page("overview", values, request, caller)
     }
 

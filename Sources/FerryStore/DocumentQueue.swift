@@ -40,6 +40,9 @@ public protocol DocumentQueue: Sendable {
     /// have failed an attempt (keyed `failing`).
     func jobCounts() async throws -> [String: [String: Int]]
 
+    /// For each destination with pending jobs, when its oldest pending job became due.
+    func oldestPending() async throws -> [String: Double]
+
     /// Makes a dead-lettered job pending again, with its attempts reset (an operator's retry).
     func retry(_ id: String, now: Double) async throws
 

@@ -24,6 +24,10 @@ public protocol GatewayStore: DocumentQueue, AuditLog, ReviewStore, ConsoleSessi
     /// Documents matching a query, newest first.
     func documents(_ query: DocumentQuery) async throws -> [DocumentSummary]
 
+    /// How many documents were received, and how many of their records had each outcome
+    /// (`accepted`, `duplicate`, `rejected`), keyed `documents` and by outcome.
+    func documentCounts() async throws -> [String: Int]
+
     /// Stored records by id (their bodies are nil once retention removed them).
     func records(_ ids: [String]) async throws -> [String: StoredRecord]
 

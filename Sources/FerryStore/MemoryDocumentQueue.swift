@@ -78,6 +78,14 @@ public actor MemoryDocumentQueue: DocumentQueue {
         return counts
     }
 
+    public func oldestPending() -> [String: Double] {
+        var oldest: [String: Double] = [:]
+        for job in queue where job.state == .pending {
+            oldest[job.destination] = min(oldest[job.destination] ?? .infinity, job.availableAt)
+        }
+        return oldest
+    }
+
     public func waitingCounts(behind jobs: [DeliveryJob]) -> [String: Int] {
         Dictionary(
             jobs.map { job in

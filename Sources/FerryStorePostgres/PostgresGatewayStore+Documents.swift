@@ -181,6 +181,23 @@ extension PostgresGatewayStore {
         }
     }
 
+    public func documentCounts() async throws -> [String: Int] {
+        try await reading { connection in
+            var counts = ["documents": 0]
+            for try await count in try await connection.query("SELECT count(*) FROM document", logger: self.logger)
+                .decode(Int.self)
+            {
+                counts["documents"] = count
+            }
+            for try await (outcome, count) in try await connection.query(
+                "SELECT outcome, count(*) FROM document_entry GROUP BY outcome", logger: self.logger
+            ).decode((String, Int).self) {
+                counts[outcome] = count
+            }
+            return counts
+        }
+    }
+
     public func documents(_ query: DocumentQuery) async throws -> [DocumentSummary] {
         try await reading { connection in
             var result: [DocumentSummary] = []

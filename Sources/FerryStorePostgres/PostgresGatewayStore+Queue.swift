@@ -202,6 +202,20 @@ extension PostgresGatewayStore {
         }
     }
 
+    public func oldestPending() async throws -> [String: Double] {
+        try await transaction { connection in
+            var oldest: [String: Double] = [:]
+            for try await (destination, time) in try await connection.query(
+                """
+                SELECT destination, min(available_at) FROM delivery_job WHERE state = 'pending' GROUP BY destination
+                """, logger: self.logger
+            ).decode((String, Double).self) {
+                oldest[destination] = time
+            }
+            return oldest
+        }
+    }
+
     public func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int] {
         try await transaction { connection in
             var counts: [String: Int] = [:]

@@ -134,6 +134,16 @@ extension SQLiteGatewayStore {
         }
     }
 
+    public func documentCounts() async throws -> [String: Int] {
+        try await database.read { db in
+            var counts = ["documents": try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document") ?? 0]
+            for row in try Row.fetchAll(db, sql: "SELECT outcome, COUNT(*) AS n FROM document_entry GROUP BY outcome") {
+                counts[row["outcome"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
     public func documents(_ query: DocumentQuery) async throws -> [DocumentSummary] {
         try await database.read { db in
             try Row.fetchAll(

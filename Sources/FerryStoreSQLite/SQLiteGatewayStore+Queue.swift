@@ -191,6 +191,21 @@ extension SQLiteGatewayStore {
         }
     }
 
+    public func oldestPending() async throws -> [String: Double] {
+        try await database.read { db in
+            var oldest: [String: Double] = [:]
+            for row in try Row.fetchAll(
+                db.cachedStatement(
+                    sql:
+                        "SELECT destination, MIN(available_at) AS oldest FROM delivery_job WHERE state = 'pending' GROUP BY destination"
+                ))
+            {
+                oldest[row["destination"]] = row["oldest"]
+            }
+            return oldest
+        }
+    }
+
     public func waitingCounts(behind jobs: [DeliveryJob]) async throws -> [String: Int] {
         try await database.read { db in
             var counts: [String: Int] = [:]

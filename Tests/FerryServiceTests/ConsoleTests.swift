@@ -273,6 +273,11 @@ struct ConsoleTests {
                     ($0.status, Self.text($0))
                 }
             }
+            let overview = try await get("/console/").1
+            #expect(
+                overview.contains("<dd id=\"documents\">1</dd>") && overview.contains("<dd id=\"accepted\">2</dd>"),
+                "\(overview)")
+            #expect(overview.contains("Oldest pending delivery") && overview.contains("<dd id=\"free-space\">"))
             let (listed, list) = try await get("/console/documents?sender=hr")
             #expect(listed == .ok && list.contains("/console/documents/\(document)"), "\(list)")
             #expect(try await get("/console/documents?sender=logistics").1.contains("Nothing here."))

@@ -43,6 +43,10 @@ struct DocumentQueueContractTests {
             #expect(try await queue.claim(limit: 10, now: 0, leaseSeconds: 30).count == 4)
             try await queue.complete("a1")
             try await queue.fail("b1", error: "HTTP 503", now: 1, random: 0.5)
+            #expect(
+                try await queue.oldestPending() == [
+                    "registry": try #require(try await queue.jobs(in: .pending).first).availableAt
+                ])
             let counts = try await queue.jobCounts()
             #expect(counts["registry"]?["delivered"] == 1 && counts["registry"]?["pending"] == 1)
             #expect(counts["registry"]?["leased"] == 1 && counts["registry"]?["failing"] == 1)

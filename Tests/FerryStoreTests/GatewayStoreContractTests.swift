@@ -50,6 +50,7 @@ struct GatewayStoreContractTests {
                 ])
             #expect(try await store.commit(second) == .committed(duplicates: ["r1", "r3"]))
 
+            #expect(try await store.documentCounts() == ["documents": 2, "accepted": 3, "duplicate": 2, "rejected": 1])
             let stored = try #require(try await store.document("d1"))
             #expect(stored.sender == "hr" && stored.entries.count == 3)
             #expect(

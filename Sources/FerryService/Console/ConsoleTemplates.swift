@@ -69,12 +69,28 @@ enum ConsoleTemplates {
         {{> header}}
         <h1>{{t.overview}}</h1>
         <dl class="figures">
+        {{#isOperator}}
+        <div><dt>{{t.documents}}</dt><dd id="documents">{{documents}}</dd></div>
+        <div><dt>{{t.accepted}}</dt><dd id="accepted">{{accepted}}</dd></div>
+        <div><dt>{{t.rejectedCount}}</dt><dd id="rejected">{{rejected}}</dd></div>
+        <div><dt>{{t.deliveredCount}}</dt><dd id="delivered">{{delivered}}</dd></div>
+        {{/isOperator}}
         <div><dt>{{t.queueDepth}}</dt><dd id="queue-depth">{{queueDepth}}</dd></div>
         <div><dt>{{t.openReviews}}</dt><dd id="open-reviews">{{openReviews}}</dd></div>
         <div><dt>{{t.overdueReviews}}</dt><dd id="overdue-reviews">{{overdueReviews}}</dd></div>
         <div><dt>{{t.held}}</dt><dd id="held">{{held}}</dd></div>
         <div><dt>{{t.deadLetters}}</dt><dd id="dead-letters">{{deadLetters}}</dd></div>
+        {{#isOperator}}
+        <div><dt>{{t.checkpointAge}}</dt><dd id="checkpoint-age">{{checkpointAge}}</dd></div>
+        <div><dt>{{t.freeSpace}}</dt><dd id="free-space">{{freeSpace}}</dd></div>
+        {{/isOperator}}
         </dl>
+        {{#hasPending}}
+        <h2>{{t.oldestPending}}</h2>
+        <div class="scroll"><table><tbody>
+        {{#pending}}<tr><td>{{destination}}</td><td>{{since}}</td></tr>{{/pending}}
+        </tbody></table></div>
+        {{/hasPending}}
         {{> footer}}
         """
 

@@ -192,8 +192,11 @@ extension GatewayService {
         }
         let parameters = request.uri.queryParameters
         let text = { (name: String) in parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
-        var query = DocumentQuery(
-            sender: text("sender"), key: text("key"), offset: Int(text("offset") ?? "") ?? 0, limit: 50)
+        var query = DocumentQuery(sender: text("sender"), key: text("key"), limit: 50)
+        // "Older" pages go by the last document shown, so a deep page costs what the first does.
+        if let after = text("after"), let bar = after.firstIndex(of: "|") {
+            query.after = (String(after[..<bar]), String(after[after.index(after: bar)...]))
+        }
         var bad = false
         if let from = text("from") {
             query.receivedFrom =
@@ -224,12 +227,12 @@ extension GatewayService {
             ]
         }
         // The page links keep the filters.
-        func link(offset: Int) -> String {
+        func link(after last: DocumentSummary?) -> String {
             var components = URLComponents()
             components.queryItems =
                 ["sender", "from", "before", "outcome", "key"].compactMap { name in
                     text(name).map { URLQueryItem(name: name, value: $0) }
-                } + [URLQueryItem(name: "offset", value: String(offset))]
+                } + (last.map { [URLQueryItem(name: "after", value: "\($0.receivedAt)|\($0.id)")] } ?? [])
             return "/console/documents?" + (components.percentEncodedQuery ?? "")
         }
         var values: [String: Any] = [
@@ -242,8 +245,8 @@ extension GatewayService {
             ]
             .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (text("outcome") ?? "")] },
         ]
-        if query.offset > 0 { values["previous"] = link(offset: max(0, query.offset - query.limit)) }
-        if rows.count == query.limit { values["next"] = link(offset: query.offset + query.limit) }
+        if query.after != nil { values["previous"] = link(after: nil) }
+        if rows.count == query.limit { values["next"] = link(after: documents.last) }
         if bad { values["message"] = labels["badFilter"] }
         return page("documents", values, request, caller, status: bad ? .badRequest : .ok)
     }

@@ -131,7 +131,7 @@ extension StoredDocument {
 }
 
 /// Which documents a listing shows: filters, newest first, a page.
-public struct DocumentQuery: Sendable, Hashable {
+public struct DocumentQuery: Sendable {
     /// Only this sender's.
     public var sender: String?
     /// Received at or after, and before, these times (RFC 3339, UTC as the store writes them).
@@ -140,6 +140,9 @@ public struct DocumentQuery: Sendable, Hashable {
     public var outcome: StoredDocument.Entry.Outcome?
     /// Only documents that carried a record with this key.
     public var key: String?
+    /// Only documents listed after this one (its time and id), newest first: a page that costs
+    /// the same however deep it is, unlike `offset`.
+    public var after: (receivedAt: String, id: String)?
     public var offset: Int
     public var limit: Int
 

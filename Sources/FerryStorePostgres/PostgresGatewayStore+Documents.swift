@@ -213,8 +213,10 @@ extension PostgresGatewayStore {
                   AND (\(query.receivedBefore)::text IS NULL OR d.received_at < \(query.receivedBefore))
                   AND (\(query.outcome?.rawValue)::text IS NULL OR EXISTS (
                         SELECT 1 FROM document_entry e WHERE e.document_id = d.id AND e.outcome = \(query.outcome?.rawValue)))
-                  AND (\(query.key)::text IS NULL OR EXISTS (
-                        SELECT 1 FROM document_entry e WHERE e.document_id = d.id AND e.record_key = \(query.key)))
+                  AND (\(query.key)::text IS NULL OR d.id IN (
+                        SELECT e.document_id FROM document_entry e WHERE e.record_key = \(query.key)))
+                  AND (\(query.after?.receivedAt)::text IS NULL OR d.received_at < \(query.after?.receivedAt)
+                       OR (d.received_at = \(query.after?.receivedAt) AND d.id > \(query.after?.id)))
                 ORDER BY d.received_at DESC, d.id LIMIT \(query.limit) OFFSET \(query.offset)
                 """, logger: self.logger
             ).decode((String, String, String, String, Int, Int, Int).self) {

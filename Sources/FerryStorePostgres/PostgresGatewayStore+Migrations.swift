@@ -100,6 +100,14 @@ extension PostgresGatewayStore {
             ]
         ),
         (
+            "2026-12-07 console indexes",
+            [
+                // The console's audit page by kind, and documents with a record of an outcome.
+                "CREATE INDEX audit_entry_kind ON audit_entry (kind, sequence)",
+                "CREATE INDEX document_entry_outcome ON document_entry (outcome, document_id)",
+            ]
+        ),
+        (
             "2026-12-07 console sessions",
             [
                 """

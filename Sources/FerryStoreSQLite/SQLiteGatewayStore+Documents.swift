@@ -158,13 +158,16 @@ extension SQLiteGatewayStore {
                           AND (:from IS NULL OR d.received_at >= :from) AND (:before IS NULL OR d.received_at < :before)
                           AND (:outcome IS NULL OR EXISTS (SELECT 1 FROM document_entry e
                                                            WHERE e.document_id = d.id AND e.outcome = :outcome))
-                          AND (:key IS NULL OR EXISTS (SELECT 1 FROM document_entry e
-                                                       WHERE e.document_id = d.id AND e.record_key = :key))
+                          AND (:key IS NULL OR d.id IN (SELECT e.document_id FROM document_entry e
+                                                        WHERE e.record_key = :key))
+                          AND (:afterTime IS NULL OR d.received_at < :afterTime
+                               OR (d.received_at = :afterTime AND d.id > :afterID))
                         ORDER BY d.received_at DESC, d.id LIMIT :limit OFFSET :offset
                         """),
                 arguments: [
                     "sender": query.sender, "from": query.receivedFrom, "before": query.receivedBefore,
                     "outcome": query.outcome?.rawValue, "key": query.key, "limit": query.limit, "offset": query.offset,
+                    "afterTime": query.after?.receivedAt, "afterID": query.after?.id,
                 ]
             ).map { row in
                 DocumentSummary(

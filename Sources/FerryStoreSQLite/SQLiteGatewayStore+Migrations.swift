@@ -116,6 +116,14 @@ extension SQLiteGatewayStore {
                     CREATE INDEX document_entry_key ON document_entry (record_key);
                     """)
         }
+        migrator.registerMigration("2026-12-07 console indexes") { db in
+            // The console's audit page by kind, and documents with a record of an outcome.
+            try db.execute(
+                sql: """
+                    CREATE INDEX audit_entry_kind ON audit_entry (kind, sequence);
+                    CREATE INDEX document_entry_outcome ON document_entry (outcome, document_id);
+                    """)
+        }
         migrator.registerMigration("2026-12-07 console sessions") { db in
             try db.execute(
                 sql: """

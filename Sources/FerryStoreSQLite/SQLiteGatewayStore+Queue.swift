@@ -175,17 +175,23 @@ extension SQLiteGatewayStore {
     public func jobCounts() async throws -> [String: [String: Int]] {
         try await database.read { db in
             var counts: [String: [String: Int]] = [:]
+            // Both counts read the claim index (state, destination, sequence): the first covers the
+            // whole queue without its rows, the second only the unfinished states.
+            for row in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT state, destination, COUNT(*) AS jobs FROM delivery_job GROUP BY state, destination"))
+            {
+                counts[row["destination"] as String, default: [:]][row["state"]] = row["jobs"]
+            }
             for row in try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT destination, state, COUNT(*) AS jobs,
-                          SUM(CASE WHEN attempts > 0 AND state NOT IN ('delivered', 'blocked') THEN 1 ELSE 0 END) AS failing
-                        FROM delivery_job GROUP BY destination, state
+                        SELECT destination, COUNT(*) AS failing FROM delivery_job
+                        WHERE state IN ('pending', 'leased', 'dead-lettered', 'held', 'in-review') AND attempts > 0
+                        GROUP BY destination
                         """))
             {
-                let destination: String = row["destination"]
-                counts[destination, default: [:]][row["state"]] = row["jobs"]
-                counts[destination, default: [:]]["failing", default: 0] += row["failing"] as Int
+                counts[row["destination"] as String, default: [:]]["failing"] = row["failing"]
             }
             return counts
         }

@@ -51,6 +51,13 @@ struct GatewayStoreContractTests {
             #expect(try await store.commit(second) == .committed(duplicates: ["r1", "r3"]))
 
             #expect(try await store.documentCounts() == ["documents": 2, "accepted": 3, "duplicate": 2, "rejected": 1])
+            // Newest first, ties by id; a page after a document goes on from it, ties included.
+            #expect(try await store.documents(DocumentQuery()).map(\.id) == ["d1", "d2"])
+            var after = DocumentQuery()
+            after.after = ("2026-11-25T10:00:00Z", "d1")
+            #expect(try await store.documents(after).map(\.id) == ["d2"])
+            #expect(try await store.documents(DocumentQuery(key: "K-1")).map(\.id) == ["d1", "d2"])
+            #expect(try await store.documents(DocumentQuery(outcome: .rejected)).map(\.id) == ["d1"])
             let stored = try #require(try await store.document("d1"))
             #expect(stored.sender == "hr" && stored.entries.count == 3)
             #expect(

@@ -79,7 +79,7 @@ enum ConsoleLabels {
         ("accepted", "Accepted", "Принято"),
         ("duplicates", "Duplicates", "Повторы"),
         ("rejectedCount", "Rejected", "Отклонено"),
-        ("previousPage", "Newer", "Новее"),
+        ("previousPage", "Newest", "Самые новые"),
         ("nextPage", "Older", "Старше"),
         ("firstIn", "First received in", "Впервые получена в"),
         ("input", "The input as received", "Вход в том виде, в каком получен"),

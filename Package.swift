@@ -143,7 +143,7 @@ let package = Package(
             name: "FerryGatewayTests",
             dependencies: [
                 "FerryGateway", "FerryStore", "FerryStoreSQLite", "FerryStorePostgres", "FerryTesting",
-                "FerryTestingPostgres",
+                "FerryTestingPostgres", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "FerryServiceTests",

@@ -60,6 +60,9 @@ public final class Gateway: Sendable {
 
     let checkpointObservation = Mutex<CheckpointObservation?>(nil)
 
+    /// The last periodic check of the audit chain (``checkRecentChain(now:)``).
+    let chainCheckResult = Mutex<ChainCheck?>(nil)
+
     // MARK: Helpers
 
     /// RFC 3339 UTC with milliseconds.

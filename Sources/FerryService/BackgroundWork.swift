@@ -26,6 +26,8 @@ public struct BackgroundWork: Service {
 
     /// Seconds between retention runs.
     static let retentionInterval = 60.0
+    /// Seconds between checks of the audit chain since the newest checkpoint.
+    static let chainCheckInterval = 60.0
 
     public func run() async throws {
         // Background work runs on a thread of lower priority: request handling comes first.
@@ -33,6 +35,7 @@ public struct BackgroundWork: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { await deliveries() }
                 group.addTask { await checkpoints() }
+                group.addTask { await chainChecks() }
                 if let retention = gateway.configuration.retentionSeconds {
                     group.addTask { await removeBodies(olderThan: retention) }
                 }
@@ -92,6 +95,22 @@ public struct BackgroundWork: Service {
                     await inFlight.remove(due.destination)
                 }
             }
+        }
+    }
+
+    /// Checks the audit chain since the newest checkpoint every minute, for the console; a
+    /// break is logged as an error.
+    private func chainChecks() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let check = try await gateway.checkRecentChain()
+                if let problem = check.firstBreak {
+                    logger.error("the audit chain is broken", metadata: ["break": "\(problem)"])
+                }
+            } catch {
+                logger.error("checking the audit chain failed; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(Self.chainCheckInterval))
         }
     }
 

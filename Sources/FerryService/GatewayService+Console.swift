@@ -90,6 +90,7 @@ extension GatewayService {
             values["checkpointAge"] =
                 gateway.checkpointLag()?.ageSeconds.map { "\(Int($0)) s" } ?? labels["none"] ?? ""
             values["freeSpace"] = StorageSpace.available(at: gateway.dataDirectory).map { "\($0 >> 20) MiB" } ?? "?"
+            values["chainCheck"] = chainCheckText(labels)
             let pending = try await gateway.store.oldestPending().sorted { $0.value < $1.value }
             values["pending"] = pending.map {
                 ["destination": $0.key, "since": Gateway.timestamp(Date(timeIntervalSinceReferenceDate: $0.value))]
@@ -358,6 +359,7 @@ extension GatewayService {
         }
         var values: [String: Any] = [
             "title": labels["audit"] ?? "", "entries": rows, "kind": kind ?? "", "from": String(from),
+            "chainCheck": chainCheckText(labels),
         ]
         if entries.count == limit, let last = entries.last {
             var components = URLComponents()
@@ -510,6 +512,16 @@ extension GatewayService {
     }
 
     // MARK: - Helpers
+
+    /// The last periodic chain check in words: intact through which entry, or the first break.
+    private func chainCheckText(_ labels: [String: String]) -> String {
+        guard let check = gateway.lastChainCheck else { return labels["none"] ?? "" }
+        let when = Gateway.timestamp(check.time)
+        if let problem = check.firstBreak {
+            return "\(labels["chainBroken"] ?? "") #\(problem.sequence) (\(problem.kind.rawValue)), \(when)"
+        }
+        return "\(labels["chainIntact"] ?? "") #\(check.from)–#\(check.through), \(when)"
+    }
 
     /// A signed-in operator with the labels of the request's language, or the answer for anyone
     /// else: the redirect to the sign-in form, or 403.

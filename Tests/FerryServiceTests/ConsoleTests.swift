@@ -296,7 +296,9 @@ struct ConsoleTests {
                 destinations.contains("<td>procurement-register</td><td>public</td><td>canonical</td>")
                     && destinations.contains("social-fund-discharge") && destinations.contains("<td>required</td>"),
                 "\(destinations)")
+            _ = try await service.gateway.checkRecentChain()
             let audit = try await get("/console/audit?kind=console-signed-in").1
+            #expect(audit.contains("Audit chain check: intact #1–#"), "\(audit)")
             #expect(audit.contains("<td>console-signed-in</td>") && audit.contains("operations"), "\(audit)")
             #expect(!audit.contains("<td>received</td>"))
             let reviewer = try #require(try await signIn(client, "reviewer-a-demo-token"))

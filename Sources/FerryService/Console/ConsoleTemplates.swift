@@ -83,6 +83,7 @@ enum ConsoleTemplates {
         {{#isOperator}}
         <div><dt>{{t.checkpointAge}}</dt><dd id="checkpoint-age">{{checkpointAge}}</dd></div>
         <div><dt>{{t.freeSpace}}</dt><dd id="free-space">{{freeSpace}}</dd></div>
+        <div><dt>{{t.chainCheck}}</dt><dd id="chain-check" class="small">{{chainCheck}}</dd></div>
         {{/isOperator}}
         </dl>
         {{#hasPending}}
@@ -228,6 +229,7 @@ enum ConsoleTemplates {
     static let audit = """
         {{> header}}
         <h1>{{t.audit}}</h1>
+        <p id="chain-check">{{t.chainCheck}}: {{chainCheck}}</p>
         <form method="get" action="/console/audit" class="filters">
         <label>{{t.kind}} <input name="kind" value="{{kind}}"></label>
         <label>{{t.fromSequence}} <input name="from" value="{{from}}" inputmode="numeric"></label>
@@ -264,6 +266,7 @@ enum ConsoleTemplates {
         dl.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.8rem}
         dl.figures div{background:#fff;border:1px solid #ddd;padding:.6rem}
         dl.figures dd{margin:0;font-size:1.8rem;font-weight:600}
+        dl.figures dd.small{font-size:1rem}
         dl.facts{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.3rem 1rem}
         dl.facts dd{margin:0}
         .hash,.record{overflow-wrap:anywhere}

@@ -110,7 +110,7 @@ public struct BackgroundWork: Service {
             } catch {
                 logger.error("checking the audit chain failed; retrying", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .seconds(Self.chainCheckInterval))
+            await pause(Self.chainCheckInterval)
         }
     }
 

@@ -23,10 +23,7 @@ extension GatewayService {
         GatewayConfiguration.System, Refusal
     > {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            if let certificate = try? await context.channel.nioSSL_peerCertificate().get(),
-                let der = try? certificate.toDERBytes()
-            {
-                let fingerprint = SHA256.hash(data: der).hexadecimal
+            if let fingerprint = await clientCertificateFingerprint(context) {
                 if let system = gateway.configuration.system(presentingCertificate: fingerprint) {
                     return .success(system)
                 }
@@ -39,6 +36,14 @@ extension GatewayService {
             return .failure(Refusal(status: .unauthorized, reason: "the bearer token is not known"))
         }
         return .success(system)
+    }
+
+    /// The SHA-256 (hex) of the client certificate a mutual TLS connection presented, if any.
+    func clientCertificateFingerprint(_ context: GatewayRequestContext) async -> String? {
+        guard let certificate = try? await context.channel.nioSSL_peerCertificate().get(),
+            let der = try? certificate.toDERBytes()
+        else { return nil }
+        return SHA256.hash(data: der).hexadecimal
     }
 
     /// An operator endpoint's caller: an authenticated operator, or the refusal to answer with.

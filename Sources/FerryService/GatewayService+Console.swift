@@ -451,9 +451,15 @@ extension GatewayService {
                 "sign-in", ["title": "Ferry", "error": labels["tooMany"] ?? ""], request, nil, status: .tooManyRequests)
         }
         let form = try await Self.form(request)
-        guard let system = gateway.configuration.system(presenting: form["token"] ?? ""),
-            system.role == .operator || system.role == .reviewer
-        else {
+        // A token, or without one the client certificate of a mutual TLS connection.
+        let token = form["token"] ?? ""
+        let presented: GatewayConfiguration.System? =
+            token.isEmpty
+            ? await clientCertificateFingerprint(context).flatMap {
+                gateway.configuration.system(presentingCertificate: $0)
+            }
+            : gateway.configuration.system(presenting: token)
+        guard let system = presented, system.role == .operator || system.role == .reviewer else {
             await refusals.count(status: 401, reason: "console sign-in with an unknown token", address: address)
             return page(
                 "sign-in", ["title": "Ferry", "error": labels["signInFailed"] ?? ""], request, nil,

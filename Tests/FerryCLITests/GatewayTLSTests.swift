@@ -95,6 +95,35 @@ struct GatewayTLSTests {
         #expect(try post(["--cert", "stranger.pem", "--key", "stranger.key"]) == "000")
     }
 
+    /// An operator signs in to the console with the client certificate alone; the session
+    /// cookie is `Secure` under TLS.
+    @Test func anOperatorSignsInToTheConsoleWithAClientCertificate() throws {
+        let (config, data) = try RunningGateway.prepare()
+        let certificates = data.deletingLastPathComponent()
+        try makeCertificates(in: certificates)
+        let der = try run(
+            ["sh", "-c", "openssl x509 -in hr.pem -outform DER | sha256sum | cut -d' ' -f1"], in: certificates
+        ).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = try String(contentsOf: config, encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: "    role: operator\n", with: "    role: operator\n    certificates: [\"sha256:\(der)\"]\n")
+        text += "tls: { certificate: server.pem, key: server.key, client_ca: ca.pem }\n"
+        try Data(text.utf8).write(to: config)
+        let gateway = try RunningGateway.start(config: config, data: data)
+        defer { gateway.stop() }
+        func signIn(_ extra: [String]) throws -> String {
+            try run(
+                ["curl", "-s", "-D", "-", "-o", "/dev/null", "--cacert", "ca.pem", "--data", "token="] + extra
+                    + ["https://127.0.0.1:\(gateway.port)/console/sign-in"], in: certificates
+            ).output.lowercased()
+        }
+        let signedIn = try signIn(["--cert", "hr.pem", "--key", "hr.key"])
+        #expect(signedIn.hasPrefix("http/1.1 303"), "\(signedIn)")
+        #expect(signedIn.contains("set-cookie: ferry_console=") && signedIn.contains("; secure"), "\(signedIn)")
+        #expect(try signIn([]).hasPrefix("http/1.1 401"))
+    }
+
     /// TLS 1.0 and 1.1 are refused at the handshake; TLS 1.2 and 1.3 are served.
     @Test func refusesHandshakesBelowTLS12() throws {
         let (config, data) = try RunningGateway.prepare()

@@ -29,7 +29,10 @@ enum ConsoleLabels {
         ("console", "Operators' console", "Консоль операторов"),
         ("signIn", "Sign in", "Войти"),
         ("signOut", "Sign out", "Выйти"),
-        ("token", "Operator's or reviewer's token", "Токен оператора или рецензента"),
+        (
+            "token", "Operator's or reviewer's token (empty: your client certificate)",
+            "Токен оператора или рецензента (пусто: ваш клиентский сертификат)"
+        ),
         (
             "signInFailed", "That token is not an operator's or a reviewer's.",
             "Этот токен не принадлежит оператору или рецензенту."

@@ -59,7 +59,7 @@ enum ConsoleTemplates {
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <form method="post" action="/console/sign-in" class="stack">
         <label for="token">{{t.token}}</label>
-        <input id="token" name="token" type="password" autocomplete="off" required>
+        <input id="token" name="token" type="password" autocomplete="off">
         <button>{{t.signIn}}</button>
         </form>
         {{> footer}}

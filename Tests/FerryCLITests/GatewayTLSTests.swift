@@ -61,14 +61,18 @@ struct GatewayTLSTests {
         }
     }
 
+    /// The SHA-256 (hex) of a certificate's DER bytes, as `certificates:` names it.
+    func fingerprint(_ certificate: String, in directory: URL) throws -> String {
+        try run(
+            ["sh", "-c", "openssl x509 -in \(certificate) -outform DER | sha256sum | cut -d' ' -f1"], in: directory
+        ).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     @Test func aSenderAuthenticatesWithItsClientCertificate() throws {
         let (config, data) = try RunningGateway.prepare()
         let certificates = data.deletingLastPathComponent()
         try makeCertificates(in: certificates)
-        let der = try run(
-            ["sh", "-c", "openssl x509 -in hr.pem -outform DER | sha256sum | cut -d' ' -f1"], in: certificates
-        ).output
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let der = try fingerprint("hr.pem", in: certificates)
         #expect(der.count == 64)
         var text = try String(contentsOf: config, encoding: .utf8)
         text = text.replacingOccurrences(
@@ -101,10 +105,7 @@ struct GatewayTLSTests {
         let (config, data) = try RunningGateway.prepare()
         let certificates = data.deletingLastPathComponent()
         try makeCertificates(in: certificates)
-        let der = try run(
-            ["sh", "-c", "openssl x509 -in hr.pem -outform DER | sha256sum | cut -d' ' -f1"], in: certificates
-        ).output
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let der = try fingerprint("hr.pem", in: certificates)
         var text = try String(contentsOf: config, encoding: .utf8)
         text = text.replacingOccurrences(
             of: "    role: operator\n", with: "    role: operator\n    certificates: [\"sha256:\(der)\"]\n")

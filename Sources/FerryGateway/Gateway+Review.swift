@@ -96,6 +96,18 @@ extension Gateway {
         }
     }
 
+    /// A review a caller may see, with its release as it is now; nil when there is none for
+    /// this caller: none at all, or above their clearance, a release raised since the review
+    /// opened (a marking rule) included. The API, the console and the decisions all ask here.
+    public func visibleReview(_ id: String, to caller: GatewayConfiguration.System) async throws
+        -> (review: Review, release: CurrentRelease)?
+    {
+        guard let review = try await store.review(id), maySee(review, caller) else { return nil }
+        let release = try await currentRelease(of: review)
+        if case .released(let record, _) = release, record.classification > caller.clearance { return nil }
+        return (review, release)
+    }
+
     /// What a reviewer's decision did.
     public enum ReviewAnswer: Sendable {
         /// No review the caller may see has the id.
@@ -115,7 +127,7 @@ extension Gateway {
     public func approve(
         review id: String, sha256: String, by reviewer: GatewayConfiguration.System, now: Date = Date()
     ) async throws -> ReviewAnswer {
-        guard let review = try await store.review(id), maySee(review, reviewer), reviewer.role == .reviewer else {
+        guard reviewer.role == .reviewer, let (review, release) = try await visibleReview(id, to: reviewer) else {
             return .notFound
         }
         let time = Self.timestamp(now)
@@ -123,13 +135,11 @@ extension Gateway {
             return try await refuse(
                 review, reviewer, "review \(id) is \(review.state.rawValue)", code: "review.closed", time)
         }
-        switch try await currentRelease(of: review) {
+        switch release {
         case .notReleased(let reason):
             return try await refuse(
                 review, reviewer, "the record is not released to \(review.destination) now: \(reason)",
                 code: "review.not-released", time)
-        case .released(let released, _) where released.classification > reviewer.clearance:
-            return .notFound
         case .released(let released, _) where released.id != review.releasedSHA256:
             let opening = ReviewOpening(
                 jobID: review.id, destination: review.destination, recordID: review.recordID, subject: review.subject,
@@ -181,7 +191,7 @@ extension Gateway {
     public func reject(
         review id: String, by reviewer: GatewayConfiguration.System, reason: String, now: Date = Date()
     ) async throws -> ReviewAnswer {
-        guard let review = try await store.review(id), maySee(review, reviewer), reviewer.role == .reviewer else {
+        guard reviewer.role == .reviewer, let (review, _) = try await visibleReview(id, to: reviewer) else {
             return .notFound
         }
         let time = Self.timestamp(now)

@@ -124,7 +124,7 @@ extension GatewayService {
     private func consoleReview(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
-        guard let review = try await gateway.store.review(id), gateway.maySee(review, caller.system) else {
+        guard let (review, release) = try await gateway.visibleReview(id, to: caller.system) else {
             return try await consoleReviews(request, message: "no review \(id)", status: .notFound)
         }
         let labels = ConsoleLabels.labels(language(request))
@@ -137,9 +137,7 @@ extension GatewayService {
             "canDecide": caller.system.role == .reviewer && review.state == .open,
         ]
         if !review.approvals.isEmpty { values["approvedBy"] = review.approvals.map(\.reviewer).joined(separator: ", ") }
-        switch try await gateway.currentRelease(of: review) {
-        case .released(let record, _) where record.classification > caller.system.clearance:
-            return try await consoleReviews(request, message: "no review \(id)", status: .notFound)
+        switch release {
         case .released(let record, let removed):
             values["record"] = String(decoding: record.jsonBytes, as: UTF8.self)
             if !removed.isEmpty { values["removed"] = removed.joined(separator: ", ") }

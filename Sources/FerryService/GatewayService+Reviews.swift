@@ -36,14 +36,11 @@ extension GatewayService {
         case .refused(let response): return response
         }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
-        guard let review = try await gateway.store.review(id), gateway.maySee(review, caller) else {
+        guard let (review, release) = try await gateway.visibleReview(id, to: caller) else {
             return Self.json(.notFound, JSONObject([("error", .string("no review \(id)"))]))
         }
         var object = reviewJSON(review)
-        switch try await gateway.currentRelease(of: review) {
-        case .released(let record, _) where record.classification > caller.clearance:
-            // Raised since the review opened (a marking rule): no longer for this caller.
-            return Self.json(.notFound, JSONObject([("error", .string("no review \(id)"))]))
+        switch release {
         case .released(let record, let removed):
             // The record as the destination would get it: removed fields by name, never by value.
             object["record"] = (try? JSONParser.parseDocument(record.jsonBytes)) ?? .null

@@ -361,4 +361,34 @@ struct ConsoleTests {
             #expect(try await service.gateway.store.review(review.id)?.approvals.isEmpty == true)
         }
     }
+
+    @Test func signInAttemptsAreRateLimitedAndFormsAreBounded() async throws {
+        let service = try demoService { configuration in
+            configuration.anonymousPerSecond = 0.001
+            configuration.anonymousBurst = 2
+        }
+        try await Application(router: service.router()).test(.router) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<4 {
+                try await client.execute(
+                    uri: "/console/sign-in", method: .post, headers: Self.formType,
+                    body: Self.form([("token", "guess")])
+                ) { statuses.append($0.status) }
+            }
+            #expect(statuses == [.unauthorized, .unauthorized, .tooManyRequests, .tooManyRequests])
+            // Past its burst, a right token is refused too: guessing is what the limit stops.
+            try await client.execute(
+                uri: "/console/sign-in", method: .post, headers: Self.formType,
+                body: Self.form([("token", "ops-demo-token")])
+            ) { #expect($0.status == .tooManyRequests) }
+        }
+        let open = try demoService()
+        try await Application(router: open.router()).test(.router) { client in
+            // A form over 64 KiB is refused before it is read.
+            try await client.execute(
+                uri: "/console/sign-in", method: .post, headers: Self.formType,
+                body: ByteBuffer(string: "token=" + String(repeating: "a", count: 70_000))
+            ) { #expect($0.status == .contentTooLarge) }
+        }
+    }
 }

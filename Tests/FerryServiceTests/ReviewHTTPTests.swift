@@ -78,6 +78,15 @@ struct ReviewHTTPTests {
                 #expect(response.status == .conflict)
                 #expect(Self.object(response)["code"] == .string("review.duplicate"))
             }
+            // A decision's body over 64 KiB is refused before it is read.
+            for action in ["approve", "reject"] {
+                try await client.execute(
+                    uri: path + "/\(action)", method: .post, headers: Self.headers("reviewer-b-demo-token"),
+                    body: ByteBuffer(string: #"{"reason": ""# + String(repeating: "a", count: 70_000) + #""}"#)
+                ) { response in
+                    #expect(response.status == .contentTooLarge, "\(action)")
+                }
+            }
             // An approval names the release reviewed: none is 400, another is 409.
             for (body, status, code) in [
                 ("{}", HTTPResponse.Status.badRequest, nil), (#"{"sha256": "0000"}"#, .conflict, "review.stale"),

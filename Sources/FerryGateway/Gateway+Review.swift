@@ -96,9 +96,11 @@ extension Gateway {
         }
     }
 
-    /// A review a caller may see, with its release as it is now; nil when there is none for
-    /// this caller: none at all, or above their clearance, a release raised since the review
-    /// opened (a marking rule) included. The API, the console and the decisions all ask here.
+    /// A review a caller may see, with its release as it is now.
+    ///
+    /// Nil when there is none for this caller: none at all, or above their clearance, a release
+    /// raised since the review opened (a marking rule) included. The API, the console and the
+    /// decisions all ask here.
     public func visibleReview(_ id: String, to caller: GatewayConfiguration.System) async throws
         -> (review: Review, release: CurrentRelease)?
     {

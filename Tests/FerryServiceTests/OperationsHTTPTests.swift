@@ -61,6 +61,12 @@ struct OperationsHTTPTests {
             #expect(try await documents("?key=nobody").isEmpty)
             #expect(try await documents("?from=2100-01-01").isEmpty)
             #expect(try await documents("?before=2100-01-01T00:00:00Z&limit=1").count == 1)
+            // A page is at most 1,000, whatever is asked; the answer says what was used.
+            try await client.execute(
+                uri: "/v1/documents?limit=5000", method: .get, headers: Self.headers("ops-demo-token")
+            ) { response in
+                #expect(response.status == .ok && Self.object(response)["limit"] == .integer(1000))
+            }
             #expect(try await documents("", "hr-demo-token").count == 2, "a sender sees its own")
             #expect(try await documents("", "logistics-demo-token").isEmpty)
             for (query, token, status) in [

@@ -88,7 +88,8 @@ def main():
              "/console/documents?sender=hr&after=" + urllib.parse.quote(sample["received_at"] + "|" + document),
              "/console/documents?outcome=duplicate",
              f"/console/documents/{document}", "/console/held", "/console/dead-letters", "/console/destinations",
-             "/console/audit", "/console/audit?kind=delivered", "/console/audit?from=100000"]
+             "/console/audit", "/console/audit?kind=delivered", "/console/audit?from=100000",
+             "/console/audit?kind=received&since=" + urllib.parse.quote(sample["received_at"][:16])]
     print("| page | median ms | slowest ms |")
     print("| --- | ---: | ---: |")
     for page in pages:

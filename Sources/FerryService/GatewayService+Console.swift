@@ -93,7 +93,7 @@ extension GatewayService {
             values["chainCheck"] = chainCheckText(labels)
             let pending = try await gateway.store.oldestPending().sorted { $0.value < $1.value }
             values["pending"] = pending.map {
-                ["destination": $0.key, "since": Gateway.timestamp(Date(timeIntervalSinceReferenceDate: $0.value))]
+                ["destination": $0.key, "since": Self.time($0.value)]
             }
             values["hasPending"] = !pending.isEmpty
         }
@@ -109,7 +109,7 @@ extension GatewayService {
             [
                 "link": Self.escape(review.id), "subject": review.subject, "destination": review.destination,
                 "classification": review.classification, "approvals": review.approvals.count,
-                "since": Gateway.timestamp(Date(timeIntervalSinceReferenceDate: review.openedAt)),
+                "since": Self.time(review.openedAt),
                 "overdue": gateway.isOverdue(review),
             ]
         }
@@ -132,7 +132,7 @@ extension GatewayService {
             "title": labels["review"] ?? "", "link": Self.escape(review.id), "subject": review.subject,
             "destination": review.destination, "classification": review.classification,
             "approvalCount": review.approvals.count,
-            "since": Gateway.timestamp(Date(timeIntervalSinceReferenceDate: review.openedAt)),
+            "since": Self.time(review.openedAt),
             "overdue": gateway.isOverdue(review), "sha256": review.releasedSHA256,
             "canDecide": caller.system.role == .reviewer && review.state == .open,
         ]
@@ -308,6 +308,7 @@ extension GatewayService {
         case .refused(let response): return response
         }
         let counts = try await gateway.store.jobCounts()
+        let activity = try await gateway.store.destinationActivity()
         let routes = gateway.configuration.routes
         let rows: [[String: Any]] = gateway.configuration.systems.filter { $0.role == .destination }.map { system in
             let jobs = counts[system.id] ?? [:]
@@ -332,12 +333,16 @@ extension GatewayService {
                 "delivered": jobs["delivered"] ?? 0,
                 "waiting": (jobs["pending"] ?? 0) + (jobs["leased"] ?? 0) + (jobs["in-review"] ?? 0),
                 "failing": jobs["failing"] ?? 0, "deadLettered": jobs["dead-lettered"] ?? 0, "held": jobs["held"] ?? 0,
+                "lastDelivery": activity[system.id]?.lastDelivery.map(Self.time) ?? "—",
+                "lastFailure": activity[system.id]?.lastFailure.map(Self.time) ?? "",
+                "lastError": activity[system.id]?.lastError ?? "",
             ]
         }
         return page("destinations", ["title": labels["destinations"] ?? "", "destinations": rows], request, caller)
     }
 
-    /// The audit trail, for operators: 100 entries from a sequence on, optionally of one kind.
+    /// The audit trail, for operators: 100 entries from a sequence on, optionally from a time
+    /// (UTC) and of one kind.
     private func consoleAudit(_ request: Request) async throws -> Response {
         let (caller, labels): (ConsoleCaller, [String: String])
         switch try await consoleOperator(request) {
@@ -346,9 +351,20 @@ extension GatewayService {
         }
         let parameters = request.uri.queryParameters
         let kind = parameters["kind"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let since = parameters["since"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let from = parameters["from"].flatMap { Int($0) }.map { max(0, $0) } ?? 1
         let limit = 100
-        let entries = try await gateway.store.entries(from: from, kind: kind, limit: limit)
+        var start: Int? = from
+        var problem: String?
+        if let since {
+            if let bound = AuditTimeBound(since) {
+                start = try await gateway.store.firstSequence(atOrAfter: bound).map { max(from, $0) }
+            } else {
+                (start, problem) = (nil, labels["badTime"])
+            }
+        }
+        var entries: [AuditEntry] = []
+        if let start { entries = try await gateway.store.entries(from: start, kind: kind, limit: limit) }
         let rows: [[String: Any]] = entries.map { entry in
             [
                 "sequence": entry.sequence, "time": entry.time, "kind": entry.kind,
@@ -357,16 +373,18 @@ extension GatewayService {
         }
         var values: [String: Any] = [
             "title": labels["audit"] ?? "", "entries": rows, "kind": kind ?? "", "from": String(from),
-            "chainCheck": chainCheckText(labels),
+            "since": since ?? "", "chainCheck": chainCheckText(labels),
         ]
+        if let problem { values["error"] = problem }
         if entries.count == limit, let last = entries.last {
             var components = URLComponents()
             components.queryItems =
                 [URLQueryItem(name: "from", value: String(last.sequence + 1))]
                 + (kind.map { [URLQueryItem(name: "kind", value: $0)] } ?? [])
+                + (since.map { [URLQueryItem(name: "since", value: $0)] } ?? [])
             values["next"] = "/console/audit?" + (components.percentEncodedQuery ?? "")
         }
-        return page("audit", values, request, caller)
+        return page("audit", values, request, caller, status: problem == nil ? .ok : .badRequest)
     }
 
     /// Held deliveries (`held`) or dead letters, for operators.
@@ -390,7 +408,7 @@ extension GatewayService {
             [
                 "key": job.key, "destination": job.destination, "link": Self.escape(job.id),
                 "since": held
-                    ? Gateway.timestamp(Date(timeIntervalSinceReferenceDate: job.availableAt)) : "\(job.attempts)",
+                    ? Self.time(job.availableAt) : "\(job.attempts)",
                 "reason": job.lastError ?? "", "kind": kind,
                 "actions": actions.map { ["action": $0.0, "label": $0.1, "kind": kind, "link": Self.escape(job.id)] },
             ]
@@ -633,6 +651,11 @@ extension GatewayService {
         var unreserved = CharacterSet.alphanumerics
         unreserved.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
+    /// A stored time (seconds since the reference date) as the audit stamps times.
+    private static func time(_ seconds: Double) -> String {
+        Gateway.timestamp(Date(timeIntervalSinceReferenceDate: seconds))
     }
 
     private static func sha256(_ text: String) -> String { SHA256.hash(data: Array(text.utf8)).hexadecimal }

@@ -44,14 +44,26 @@ extension GatewayService {
         try await operatorAction(request, context, .redecide, kind: "redecided")
     }
 
-    /// `GET /v1/audit`: a page of the audit trail from a sequence on, optionally of one kind (operators).
+    /// `GET /v1/audit`: a page of the audit trail from a sequence on, optionally from a time
+    /// (`since`, UTC) and of one kind (operators).
     func listAudit(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         if case .refused(let response) = try await operatorOnly(context) { return response }
         let parameters = request.uri.queryParameters
-        let (from, limit): (Int, Int)
+        var (from, limit): (Int, Int)
         switch PageQuery(request, start: "from", defaultStart: 1) {
         case .refused(let response): return response
         case .page(let start, let count): (from, limit) = (start, count)
+        }
+        if let since = parameters["since"].map(String.init) {
+            guard let bound = AuditTimeBound(since) else {
+                return Self.json(
+                    .badRequest,
+                    JSONObject([("error", .string("since is a UTC date or date and time, such as 2026-12-07T08:00"))]))
+            }
+            guard let first = try await gateway.store.firstSequence(atOrAfter: bound) else {
+                return Self.json(.ok, JSONObject([("entries", .array([]))]))
+            }
+            from = max(from, first)
         }
         let kind = parameters["kind"].map(String.init)
         let entries = try await gateway.store.entries(from: from, kind: kind, limit: limit)

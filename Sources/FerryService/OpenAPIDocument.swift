@@ -283,6 +283,7 @@ extension GatewayService {
               summary: A page of the audit trail (operators)
               parameters:
                 - { name: from, in: query, description: the first sequence, schema: { type: integer, minimum: 0, default: 1 } }
+                - { name: since, in: query, description: "from the first entry stamped at or after this UTC date or date and time (2026-12-07, 2026-12-07T08:00)", schema: { type: string } }
                 - { name: kind, in: query, description: only entries of this kind, schema: { type: string } }
                 - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
               responses:

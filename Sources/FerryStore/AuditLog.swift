@@ -16,6 +16,11 @@ public protocol AuditLog: Sendable {
 
     /// The last entry, or nil for an empty chain.
     func head() async throws -> AuditEntry?
+
+    /// The sequence of the earliest entry stamped at or after `bound`, or nil when none is.
+    ///
+    /// Entries are stamped as they are appended, so that entry starts the trail from `bound` on.
+    func firstSequence(atOrAfter bound: AuditTimeBound) async throws -> Int?
 }
 
 /// An ``AuditLog`` in memory, for tests.
@@ -39,4 +44,8 @@ public actor MemoryAuditLog: AuditLog {
     }
 
     public func head() -> AuditEntry? { stored.last }
+
+    public func firstSequence(atOrAfter bound: AuditTimeBound) -> Int? {
+        stored.filter { $0.time >= bound.text }.min { ($0.time, $0.sequence) < ($1.time, $1.sequence) }?.sequence
+    }
 }

@@ -36,14 +36,19 @@ public protocol GatewayStore: DocumentQueue, AuditLog, ReviewStore, ConsoleSessi
 
     /// Marks leased jobs delivered, blocked, held (with the reason, since `now`) or in review
     /// (opening the review, its approvals cleared) and appends the audit entries, in one
-    /// transaction.
+    /// transaction; `now` becomes the last delivery of the delivered jobs' destinations.
     func finishDelivery(
         delivered: [String], blocked: [String], held: [String: String], review: [ReviewOpening], now: Double,
         time: String, audit: [AuditEvent]
     ) async throws
 
+    /// When each destination last took a delivery and last failed one, as `finishDelivery` and
+    /// `failDelivery` noted them; destinations without either are absent.
+    func destinationActivity() async throws -> [String: DestinationActivity]
+
     /// Records a failed attempt of leased jobs and appends the audit entries, in one
-    /// transaction; each job is rescheduled or dead-lettered by the retry policy.
+    /// transaction; each job is rescheduled or dead-lettered by the retry policy, and `now` and
+    /// the error become the last failure of the jobs' destinations.
     /// - Returns: each job's new state.
     func failDelivery(
         jobIDs: [String], error: String, now: Double, random: Double, time: String,

@@ -35,6 +35,21 @@ extension PostgresGatewayStore {
         }
     }
 
+    public func firstSequence(atOrAfter bound: AuditTimeBound) async throws -> Int? {
+        try await reading { connection in
+            // Compared byte by byte ("C"), as the index is: stamped times sort as text only so.
+            for try await sequence in try await connection.query(
+                """
+                SELECT sequence FROM audit_entry WHERE time COLLATE "C" >= \(bound.text)
+                ORDER BY time COLLATE "C", sequence LIMIT 1
+                """, logger: self.logger
+            ).decode(Int.self) {
+                return sequence
+            }
+            return nil
+        }
+    }
+
     public func head() async throws -> AuditEntry? {
         try await reading { connection in
             try await Self.entries(

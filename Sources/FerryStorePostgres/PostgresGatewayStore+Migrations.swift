@@ -117,6 +117,19 @@ extension PostgresGatewayStore {
                 """
             ]
         ),
+        (
+            "2026-12-07 destination activity and audit times",
+            [
+                // One row per destination, so the console's destinations page reads no history; the
+                // audit trail from a time starts at an index seek.
+                """
+                CREATE TABLE destination_activity (
+                    destination text PRIMARY KEY, last_delivered_at double precision,
+                    last_failed_at double precision, last_error text)
+                """,
+                #"CREATE INDEX audit_entry_time ON audit_entry ((time COLLATE "C"), sequence)"#,
+            ]
+        ),
     ]
 
     /// The advisory lock that serializes migrations between instances ("ferry" in ASCII).

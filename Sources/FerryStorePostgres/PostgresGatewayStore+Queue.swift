@@ -138,6 +138,14 @@ extension PostgresGatewayStore {
             }
             try await self.openReviews(connection, review, now: now)
             try await self.finish(connection, delivered, as: .delivered)
+            if !delivered.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO destination_activity (destination, last_delivered_at)
+                    SELECT DISTINCT destination, \(now)::double precision FROM delivery_job WHERE id = ANY(\(delivered))
+                    ON CONFLICT (destination) DO UPDATE SET last_delivered_at = EXCLUDED.last_delivered_at
+                    """, logger: self.logger)
+            }
             try await self.finish(connection, blocked, as: .blocked)
             for (id, reason) in held.sorted(by: { $0.key < $1.key }) {
                 let rows = try await connection.query(
@@ -159,6 +167,13 @@ extension PostgresGatewayStore {
     ) async throws -> [String: DeliveryJob.State] {
         try await transaction { connection in
             let states = try await self.fail(connection, jobIDs, error: error, now: now, random: random)
+            try await connection.query(
+                """
+                INSERT INTO destination_activity (destination, last_failed_at, last_error)
+                SELECT DISTINCT destination, \(now)::double precision, \(error) FROM delivery_job WHERE id = ANY(\(jobIDs))
+                ON CONFLICT (destination) DO UPDATE
+                SET last_failed_at = EXCLUDED.last_failed_at, last_error = EXCLUDED.last_error
+                """, logger: self.logger)
             var events = audit
             let dead = jobIDs.filter { states[$0] == .deadLettered }
             if !dead.isEmpty {
@@ -172,6 +187,20 @@ extension PostgresGatewayStore {
             }
             try await self.chain(connection, jobs: [], audit: events, time: time)
             return states
+        }
+    }
+
+    public func destinationActivity() async throws -> [String: DestinationActivity] {
+        try await reading { connection in
+            var activity: [String: DestinationActivity] = [:]
+            for try await (destination, delivered, failed, error) in try await connection.query(
+                "SELECT destination, last_delivered_at, last_failed_at, last_error FROM destination_activity",
+                logger: self.logger
+            ).decode((String, Double?, Double?, String?).self) {
+                activity[destination] = DestinationActivity(
+                    lastDelivery: delivered, lastFailure: failed, lastError: error)
+            }
+            return activity
         }
     }
 

@@ -28,6 +28,15 @@ extension SQLiteGatewayStore {
         }
     }
 
+    public func firstSequence(atOrAfter bound: AuditTimeBound) async throws -> Int? {
+        try await database.read { db in
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT sequence FROM audit_entry WHERE time >= ? ORDER BY time, sequence LIMIT 1"),
+                arguments: [bound.text])
+        }
+    }
+
     public func head() async throws -> AuditEntry? {
         try await database.read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit_entry ORDER BY sequence DESC LIMIT 1")).map(

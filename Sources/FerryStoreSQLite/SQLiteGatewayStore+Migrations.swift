@@ -132,6 +132,16 @@ extension SQLiteGatewayStore {
                         created_at REAL NOT NULL, last_seen_at REAL NOT NULL)
                     """)
         }
+        migrator.registerMigration("2026-12-07 destination activity and audit times") { db in
+            // One row per destination, so the console's destinations page reads no history; the
+            // audit trail from a time starts at an index seek.
+            try db.execute(
+                sql: """
+                    CREATE TABLE destination_activity (
+                        destination TEXT PRIMARY KEY, last_delivered_at REAL, last_failed_at REAL, last_error TEXT);
+                    CREATE INDEX audit_entry_time ON audit_entry (time, sequence);
+                    """)
+        }
         return migrator
     }
 }

@@ -128,6 +128,7 @@ extension SQLiteGatewayStore {
             for opening in review { try Self.require(db, opening.jobID, state: .leased) }
             try Self.openReviews(db, review, now: now)
             for id in delivered { try Self.complete(db, id, as: .delivered) }
+            try Self.noteActivity(db, of: delivered, delivered: true, now: now, error: nil)
             for id in blocked { try Self.complete(db, id, as: .blocked) }
             for (id, reason) in held.sorted(by: { $0.key < $1.key }) {
                 try Self.require(db, id, state: .leased)
@@ -151,6 +152,7 @@ extension SQLiteGatewayStore {
             for id in jobIDs {
                 states[id] = try Self.fail(db, id, error: error, now: now, random: random, policy: policy)
             }
+            try Self.noteActivity(db, of: jobIDs, delivered: false, now: now, error: error)
             for event in audit { try Self.appendAudit(db, kind: event.kind, time: time, details: event.details) }
             let dead = jobIDs.filter { states[$0] == .deadLettered }
             if !dead.isEmpty {
@@ -159,6 +161,48 @@ extension SQLiteGatewayStore {
                     details: JSONObject([("jobs", .array(dead.map(JSONValue.string))), ("error", .string(error))]))
             }
             return states
+        }
+    }
+
+    /// Notes `now` as the last delivery (or failure, with its error) of the jobs' destinations.
+    static func noteActivity(_ db: Database, of jobIDs: [String], delivered: Bool, now: Double, error: String?)
+        throws
+    {
+        var destinations: Set<String> = []
+        for id in jobIDs {
+            if let destination = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT destination FROM delivery_job WHERE id = ?"), arguments: [id])
+            {
+                destinations.insert(destination)
+            }
+        }
+        let statement =
+            delivered
+            ? try db.cachedStatement(
+                sql: """
+                    INSERT INTO destination_activity (destination, last_delivered_at) VALUES (?, ?)
+                    ON CONFLICT (destination) DO UPDATE SET last_delivered_at = excluded.last_delivered_at
+                    """)
+            : try db.cachedStatement(
+                sql: """
+                    INSERT INTO destination_activity (destination, last_failed_at, last_error) VALUES (?, ?, ?)
+                    ON CONFLICT (destination) DO UPDATE
+                    SET last_failed_at = excluded.last_failed_at, last_error = excluded.last_error
+                    """)
+        for destination in destinations.sorted() {
+            try statement.execute(arguments: delivered ? [destination, now] : [destination, now, error])
+        }
+    }
+
+    public func destinationActivity() async throws -> [String: DestinationActivity] {
+        try await database.read { db in
+            var activity: [String: DestinationActivity] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM destination_activity") {
+                activity[row["destination"]] = DestinationActivity(
+                    lastDelivery: row["last_delivered_at"], lastFailure: row["last_failed_at"],
+                    lastError: row["last_error"])
+            }
+            return activity
         }
     }
 

@@ -209,6 +209,8 @@ struct AuditCommand: AsyncParsableCommand {
         var from = 1
         @Option(help: "Only entries of this kind (received, released, blocked, held, review-approval, …).")
         var kind: String?
+        @Option(help: "From the first entry stamped at or after this UTC date or date and time (2026-12-07T08:00).")
+        var since: String?
         @Option(help: "At most this many entries (up to 1000).")
         var limit = 100
         @Option(help: "Output format: text (a table) or json (the gateway's answer).")
@@ -218,6 +220,9 @@ struct AuditCommand: AsyncParsableCommand {
             var query = "?from=\(from)&limit=\(limit)"
             if let kind {
                 query += "&kind=" + GatewayClientOptions.escape(kind)
+            }
+            if let since {
+                query += "&since=" + GatewayClientOptions.escape(since)
             }
             try await options.list(
                 "/v1/audit" + query, member: "entries", format: format, noun: "entry", plural: "entries", as: .audit

@@ -2,10 +2,13 @@
 
 usage: console.py URL SCREENSHOTS_DIR
 
-The gateway at URL runs the demo configuration with `console.idle_timeout: 5s`
-and has received the demo's contracts, waiting for review. Prints each failed check and exits
+The gateway at URL runs the demo configuration with `console.idle_timeout: 5s`, with
+personnel records to the veterans registry reviewed too and reviewer-b cleared for public
+records only. It has received the demo's contract and the HR system's two personnel records
+(АБ-123456, ВГ-000042), and their three reviews are open. Prints each failed check and exits
 1 if any failed; keeps a screenshot of every page it visits in SCREENSHOTS_DIR.
 """
+import datetime
 import os
 import sys
 import time
@@ -70,17 +73,36 @@ def overflows(driver):
     return driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
 
 
+def review_links(driver, destination):
+    """The links of the reviews page's rows for a destination."""
+    return [row.find_element(By.TAG_NAME, "a").get_attribute("href")
+            for row in driver.find_elements(By.CSS_SELECTOR, "table tbody tr") if destination in row.text]
+
+
+def eventually(driver, path, condition, seconds=15):
+    """Loads path until condition holds of the page (what the gateway does next is not instant)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        driver.get(url + path)
+        if condition(driver.page_source) or time.monotonic() > deadline:
+            return condition(driver.page_source)
+        time.sleep(0.2)
+
+
 try:
     # Two reviewers in two browser sessions release a contract.
     first, second = browser(), browser()
     sign_in(first, "reviewer-a-demo-token")
-    check('id="open-reviews">' in first.page_source, "the overview shows the open reviews")
+    check('id="open-reviews">3<' in first.page_source, "reviewer-a's overview counts the three open reviews")
     shot(first, "overview")
     first.get(url + "/console/reviews")
     shot(first, "reviews")
-    links = [a.get_attribute("href") for a in first.find_elements(By.CSS_SELECTOR, "table a")]
-    check(len(links) >= 1, "the reviews page lists the contracts waiting")
-    link = links[0]
+    contracts, personnel = review_links(first, "procurement-register"), review_links(first, "veterans-registry")
+    check(len(contracts) == 1 and "2366200608816001262" in first.page_source,
+          "the reviews page lists the contract waiting")
+    check(len(personnel) == 2 and "АБ-123456" in first.page_source and "ВГ-000042" in first.page_source,
+          "reviewer-a, cleared for restricted records, sees the personnel records' reviews")
+    link = contracts[0]
     first.get(link)
     page = first.page_source
     check("procurement.contract" in page and "procurement-register" in page, "a review shows its record and destination")
@@ -88,6 +110,16 @@ try:
     submit(first, "form[action$='/approve'] button")
     check('id="approvals">1/2 (reviewer-a)' in first.page_source, "the first approval counts one of two")
     sign_in(second, "reviewer-b-demo-token")
+    # reviewer-b is cleared for public records: the contract's release, not the personnel records'.
+    check('id="open-reviews">1<' in second.page_source, "reviewer-b's overview counts only the contract's review")
+    second.get(url + "/console/reviews")
+    check("2366200608816001262" in second.page_source and "АБ-123456" not in second.page_source
+          and "veterans-registry" not in second.page_source,
+          "reviewer-b's reviews page lists the contract and none of the personnel records")
+    shot(second, "reviews-public-clearance")
+    second.get(personnel[0])
+    check("no review" in second.page_source and "Иванов" not in second.page_source,
+          "a personnel record's review is not found for reviewer-b, even by its address")
     second.get(link)
     submit(second, "form[action$='/approve'] button")
     check("2/2 (reviewer-a, reviewer-b)" in second.page_source and "Approved." in second.page_source,
@@ -116,15 +148,32 @@ try:
                        ("/console/documents", "documents")]:
         desk.get(url + path)
         shot(desk, name)
-    desk.get(url + "/console/destinations")
-    check("procurement-register" in desk.page_source and "required" in desk.page_source,
-          "the destinations page names the register and its review")
-    desk.get(url + "/console/audit?kind=review-approved")
+    desk.get(url + "/console/")
+    check('id="documents">2<' in desk.page_source and 'id="accepted">3<' in desk.page_source,
+          "the operator's overview counts two documents and three accepted records")
+    check('id="dead-letters">0<' in desk.page_source, "the overview shows no dead letters")
+    desk.get(url + "/console/held")
+    check("Nothing here." in desk.page_source, "nothing is held")
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    # The discharged soldier's record goes to the social fund without review.
+    check(eventually(desk, "/console/destinations",
+                     lambda page: '<td>social-fund</td>' in page
+                     and f'class="last-delivery">{today}T' in page.split("<td>social-fund</td>")[1].split("</tr>")[0]),
+          "the destinations page shows the social fund's last delivery, today")
+    page = desk.page_source
+    check("procurement-register" in page and "required" in page, "the destinations page names the register and its review")
+    shot(desk, "destinations")
+    desk.get(url + f"/console/audit?kind=review-approved&since={today}")
     check("review-approved" in desk.page_source and "reviewer-b" in desk.page_source,
-          "the audit page shows the approval")
+          "the audit page shows today's approvals")
+    shot(desk, "audit-approvals")
     phone.get(url + "/console/documents")
-    check(">contracts<" in phone.page_source, "the documents page lists the contract office's document")
-    phone.get(phone.find_element(By.CSS_SELECTOR, "table a").get_attribute("href"))
+    check(">contracts<" in phone.page_source and ">hr<" in phone.page_source,
+          "the documents page lists the contract office's and the HR system's documents")
+    contract_document = [row.find_element(By.TAG_NAME, "a").get_attribute("href")
+                         for row in phone.find_elements(By.CSS_SELECTOR, "table tbody tr") if "contracts" in row.text]
+    check(len(contract_document) == 1, "one document of the contract office")
+    phone.get(contract_document[0])
     check("2366200608816001262" in phone.page_source and "procurement-register" in phone.page_source,
           "a document shows its record and destination")
     check(not overflows(phone), "a document overflows at phone width")

@@ -291,16 +291,49 @@ struct ConsoleTests {
             #expect(
                 page.contains("Fields removed for the destination: ") && !page.contains("&quot;unit&quot;:"), "\(page)")
             #expect(try await get("/console/documents/nothing").0 == .notFound)
-            let destinations = try await get("/console/destinations").1
+            let before = try await get("/console/destinations").1
             #expect(
-                destinations.contains("<td>procurement-register</td><td>public</td><td>canonical</td>")
-                    && destinations.contains("social-fund-discharge") && destinations.contains("<td>required</td>"),
-                "\(destinations)")
+                before.contains(
+                    "<td>procurement-register</td><td>public</td><td>canonical<div class=\"target\">deliveries/procurement-register</div></td>"
+                )
+                    && before.contains("social-fund-discharge") && before.contains("<td>required</td>"),
+                "\(before)")
+            #expect(!before.contains("<td class=\"last-delivery\">20"), "\(before)")
+            // Without a signing key, delivery fails: the failure and its reason are shown.
+            _ = try await service.gateway.deliverDue()
+            let failed = try await get("/console/destinations").1.components(separatedBy: "<tr><td>")
+            let failing = try #require(failed.first { $0.hasPrefix("veterans-registry</td>") })
+            #expect(
+                failing.contains("<td class=\"last-delivery\">—</td><td class=\"last-failure\">20")
+                    && failing.contains("no current key"), "\(failing)")
+            // With a key and past the retry delay, the registry gets the personnel records; the
+            // emergency service gets nothing.
+            try service.gateway.keyring.rotate()
+            let retried = Date().addingTimeInterval(3_600)
+            while try await service.gateway.deliverDue(now: retried) > 0 {}
+            let today = String(Gateway.timestamp(Date()).prefix(10))
+            let destinations = try await get("/console/destinations").1
+            let rows = destinations.components(separatedBy: "<tr><td>")
+            let registry = try #require(rows.first { $0.hasPrefix("veterans-registry</td>") })
+            #expect(
+                registry.contains("<td class=\"last-delivery\">\(Gateway.timestamp(retried))</td>")
+                    && registry.contains("no current key"), "\(registry)")
+            let emergency = try #require(rows.first { $0.hasPrefix("emergency-service</td>") })
+            #expect(emergency.contains("<td class=\"last-delivery\">—</td>"), "\(emergency)")
             _ = try await service.gateway.checkRecentChain()
             let audit = try await get("/console/audit?kind=console-signed-in").1
             #expect(audit.contains("Audit chain check: intact #1–#"), "\(audit)")
             #expect(audit.contains("<td>console-signed-in</td>") && audit.contains("operations"), "\(audit)")
             #expect(!audit.contains("<td>received</td>"))
+            // By time: today's entries hold the sign-in, tomorrow's nothing; a time not in UTC form is refused.
+            let sinceToday = try await get("/console/audit?kind=console-signed-in&since=\(today)").1
+            #expect(sinceToday.contains("<td>console-signed-in</td>"), "\(sinceToday)")
+            let tomorrow = String(Gateway.timestamp(Date().addingTimeInterval(86_400)).prefix(10))
+            let (later, empty) = try await get("/console/audit?since=\(tomorrow)")
+            #expect(
+                later == .ok && !empty.contains("<td>console-signed-in</td>") && !empty.contains("<td>received</td>"))
+            let (refused, refusal) = try await get("/console/audit?since=yesterday")
+            #expect(refused == .badRequest && refusal.contains("such as 2026-12-07T08:00"), "\(refusal)")
             let reviewer = try #require(try await signIn(client, "reviewer-a-demo-token"))
             for uri in ["/console/documents", "/console/destinations", "/console/audit"] {
                 try await client.execute(uri: uri, method: .get, headers: Self.headers(cookie: reviewer)) {

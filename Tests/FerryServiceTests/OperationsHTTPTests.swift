@@ -1,4 +1,5 @@
 import FerryCore
+import FerryGateway
 import FerryService
 import FerryTesting
 import Foundation
@@ -93,6 +94,21 @@ struct OperationsHTTPTests {
                 response in
                 let entries = (Self.object(response)["entries"]?.arrayValue ?? []).compactMap(\.objectValue)
                 #expect(entries.count == 1 && entries.first?["sequence"] == .integer(2))
+            }
+            // From a time: every entry of today, none of tomorrow; a time that is not UTC is refused.
+            for (day, expected) in [(Date(), true), (Date().addingTimeInterval(86_400), false)] {
+                let since = String(Gateway.timestamp(day).prefix(10))
+                try await client.execute(
+                    uri: "/v1/audit?kind=received&since=\(since)", method: .get, headers: Self.headers("ops-demo-token")
+                ) { response in
+                    let entries = (Self.object(response)["entries"]?.arrayValue ?? []).compactMap(\.objectValue)
+                    #expect(response.status == .ok && entries.count == (expected ? 2 : 0), "\(since)")
+                }
+            }
+            try await client.execute(
+                uri: "/v1/audit?since=2026-12-07T08:00%2B03:00", method: .get, headers: Self.headers("ops-demo-token")
+            ) { response in
+                #expect(response.status == .badRequest)
             }
             try await client.execute(uri: "/v1/audit", method: .get, headers: Self.headers("hr-demo-token")) {
                 response in

@@ -142,6 +142,73 @@ struct GatewayStoreContractTests {
     }
 
     @Test(arguments: StoreDrivers.names)
+    func eachDestinationsLastDeliveryAndLastFailureAreKept(_ driver: String) async throws {
+        try await StoreDrivers.withStore(driver) { store in
+            _ = try await store.commit(
+                Self.document(
+                    "d1",
+                    records: [
+                        Self.record("r1", key: "A", destinations: ["fund", "registry"]),
+                        Self.record("r2", key: "B", destinations: ["fund"]),
+                    ]))
+            #expect(try await store.destinationActivity().isEmpty)
+            #expect(try await store.claim(limit: 10, now: 0, leaseSeconds: 30).count == 3)
+            try await store.finishDelivery(
+                delivered: ["r1/fund", "r1/registry"], blocked: [], held: [:], review: [], now: 100,
+                time: "2026-11-25T10:00:01Z", audit: [])
+            _ = try await store.failDelivery(
+                jobIDs: ["r2/fund"], error: "HTTP 503", now: 200, random: 0.5, time: "2026-11-25T10:00:02Z", audit: [])
+            #expect(
+                try await store.destinationActivity() == [
+                    "fund": DestinationActivity(lastDelivery: 100, lastFailure: 200, lastError: "HTTP 503"),
+                    "registry": DestinationActivity(lastDelivery: 100),
+                ])
+            // A later delivery moves the time on and keeps the last failure as it was.
+            #expect(try await store.claim(limit: 10, now: 10_000, leaseSeconds: 30).map(\.id) == ["r2/fund"])
+            try await store.finishDelivery(
+                delivered: ["r2/fund"], blocked: [], held: [:], review: [], now: 10_000, time: "2026-11-25T12:00:00Z",
+                audit: [])
+            #expect(
+                try await store.destinationActivity()["fund"]
+                    == DestinationActivity(lastDelivery: 10_000, lastFailure: 200, lastError: "HTTP 503"))
+        }
+    }
+
+    @Test(arguments: StoreDrivers.names)
+    func theAuditTrailStartsAtTheFirstEntryStampedFromATime(_ driver: String) async throws {
+        try await StoreDrivers.withStore(driver) { store in
+            for time in [
+                "2026-12-06T23:59:59.999Z", "2026-12-07T08:00:00.000Z", "2026-12-07T08:00:55.123Z",
+                "2026-12-07T09:30:00.000Z",
+            ] {
+                _ = try await store.append(kind: "operator-action", time: time, details: JSONObject())
+            }
+            func first(_ text: String) async throws -> Int? {
+                try await store.firstSequence(atOrAfter: try #require(AuditTimeBound(text)))
+            }
+            #expect(try await first("2026-12-07") == 2)
+            #expect(try await first("2026-12-07 08:00:01") == 3)
+            #expect(try await first("2026-12-07T08:00:55Z") == 3)
+            #expect(try await first("2026-12-07T08:00:55.124") == 4)
+            #expect(try await first("2026-12-08") == nil)
+            #expect(try await first("2000-01-01") == 1)
+        }
+    }
+
+    @Test func anAuditTimeIsAUTCDateOrDateAndTime() {
+        for accepted in ["2026-12-07", "2026-12-07T08:00", "2026-12-07 08:00:01", "2026-12-07T08:00:01.5Z"] {
+            #expect(AuditTimeBound(accepted) != nil, "\(accepted)")
+        }
+        for refused in [
+            "", "yesterday", "07.12.2026", "2026-12-7", "2026-12-07T8:00", "2026-12-07T08:00+03:00",
+            "2026-12-07T08:00:01.", "2026-12-07T08", "2026-12-07x",
+        ] {
+            #expect(AuditTimeBound(refused) == nil, "\(refused)")
+        }
+        #expect(AuditTimeBound("2026-12-07 08:00Z")?.text == "2026-12-07T08:00")
+    }
+
+    @Test(arguments: StoreDrivers.names)
     func aHeldJobKeepsItsBodyAndItsKeysLaterVersionsUntilItIsDecidedAgain(_ driver: String) async throws {
         try await StoreDrivers.withStore(driver) { store in
             _ = try await store.commit(

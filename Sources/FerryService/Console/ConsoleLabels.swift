@@ -107,6 +107,13 @@ enum ConsoleLabels {
         ("audit", "Audit", "Журнал"),
         ("kind", "Kind", "Вид"),
         ("fromSequence", "From entry", "С записи"),
+        ("fromTime", "From time (UTC)", "С момента (UTC)"),
+        (
+            "badTime", "The time is a UTC date or date and time, such as 2026-12-07T08:00.",
+            "Момент указывается датой или датой и временем UTC, например 2026-12-07T08:00."
+        ),
+        ("lastDelivery", "Last delivery", "Последняя доставка"),
+        ("lastFailure", "Last failure", "Последняя ошибка"),
         ("time", "Time", "Время"),
         ("details", "Details", "Подробности"),
         ("nextEntries", "Later entries", "Следующие записи"),

@@ -216,10 +216,10 @@ enum ConsoleTemplates {
         {{> header}}
         <h1>{{t.destinations}}</h1>
         <div class="scroll"><table>
-        <thead><tr><th>{{t.destination}}</th><th>{{t.clearance}}</th><th>{{t.format}}</th><th>{{t.deliveredTo}}</th><th>{{t.reviewPolicy}}</th><th>{{t.deliveredCount}}</th><th>{{t.waiting}}</th><th>{{t.failing}}</th><th>{{t.deadLetters}}</th><th>{{t.held}}</th></tr></thead>
+        <thead><tr><th>{{t.destination}}</th><th>{{t.clearance}}</th><th>{{t.format}} · {{t.deliveredTo}}</th><th>{{t.reviewPolicy}}</th><th>{{t.deliveredCount}}</th><th>{{t.waiting}}</th><th>{{t.failing}}</th><th>{{t.deadLetters}}</th><th>{{t.held}}</th><th>{{t.lastDelivery}}</th><th>{{t.lastFailure}}</th></tr></thead>
         <tbody>
         {{#destinations}}
-        <tr><td>{{id}}</td><td>{{clearance}}</td><td>{{format}}</td><td>{{target}}</td><td>{{review}}</td><td>{{delivered}}</td><td>{{waiting}}</td><td>{{failing}}</td><td>{{deadLettered}}</td><td>{{held}}</td></tr>
+        <tr><td>{{id}}</td><td>{{clearance}}</td><td>{{format}}<div class="target">{{target}}</div></td><td>{{review}}</td><td>{{delivered}}</td><td>{{waiting}}</td><td>{{failing}}</td><td>{{deadLettered}}</td><td>{{held}}</td><td class="last-delivery">{{lastDelivery}}</td><td class="last-failure">{{lastFailure}}{{#lastError}}<br>{{lastError}}{{/lastError}}</td></tr>
         {{/destinations}}
         </tbody></table></div>
         {{> footer}}
@@ -230,8 +230,10 @@ enum ConsoleTemplates {
         {{> header}}
         <h1>{{t.audit}}</h1>
         <p id="chain-check">{{t.chainCheck}}: {{chainCheck}}</p>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <form method="get" action="/console/audit" class="filters">
         <label>{{t.kind}} <input name="kind" value="{{kind}}"></label>
+        <label>{{t.fromTime}} <input name="since" value="{{since}}" placeholder="2026-12-07T08:00"></label>
         <label>{{t.fromSequence}} <input name="from" value="{{from}}" inputmode="numeric"></label>
         <button>{{t.filter}}</button>
         </form>
@@ -255,7 +257,8 @@ enum ConsoleTemplates {
         header a{color:#fff}
         .brand{font-weight:700;text-decoration:none;margin-right:auto}
         nav a{margin-right:.8rem}
-        main{max-width:72rem;margin:0 auto;padding:1rem}
+        main{max-width:80rem;margin:0 auto;padding:1rem}
+        .target{font-size:.85rem;color:#555;overflow-wrap:anywhere}
         form.inline{display:inline-flex;gap:.4rem;align-items:center;flex-wrap:wrap}
         form.stack{display:flex;flex-direction:column;gap:.4rem;max-width:28rem;margin:1rem 0}
         input,button{font:inherit;padding:.35rem .6rem;max-width:100%}

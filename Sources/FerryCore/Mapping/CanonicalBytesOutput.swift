@@ -42,7 +42,8 @@ package struct CanonicalBytesOutput: RecordOutput {
     }
 
     package mutating func beginField(_ index: Int, of plan: ObjectPlan) {
-        marks.append((ordered.count, canonical.count))
+        let mark = (ordered: ordered.count, canonical: canonical.count)
+        marks.append(mark)
         if objects[objects.count - 1].present > 0 { ordered.append(UInt8(ascii: ",")) }
         plan.appendKey(index, to: &ordered)
     }
@@ -72,19 +73,26 @@ package struct CanonicalBytesOutput: RecordOutput {
             return
         }
         ordered.append(UInt8(ascii: "}"))
+        // The members are copied through buffer pointers: a slice of `canonical` would retain
+        // and release its storage for every member.
+        var assembly: [UInt8] = []
+        swap(&assembly, &self.assembly)
         assembly.removeAll(keepingCapacity: true)
         assembly.append(UInt8(ascii: "{"))
-        var first = true
-        for index in plan.canonicalOrder {
-            let span = spans[object.spans + index]
-            guard !span.isEmpty else { continue }
-            if !first { assembly.append(UInt8(ascii: ",")) }
-            first = false
-            plan.appendKey(index, to: &assembly)
-            assembly.append(contentsOf: canonical[span])
+        canonical.withUnsafeBufferPointer { canonical in
+            var first = true
+            for index in plan.canonicalOrder {
+                let span = spans[object.spans + index]
+                guard !span.isEmpty else { continue }
+                if !first { assembly.append(UInt8(ascii: ",")) }
+                first = false
+                plan.appendKey(index, to: &assembly)
+                assembly.append(contentsOf: UnsafeBufferPointer(rebasing: canonical[span]))
+            }
         }
         assembly.append(UInt8(ascii: "}"))
         canonical.replaceSubrange(object.canonical..., with: assembly)
+        swap(&assembly, &self.assembly)
     }
 
     package mutating func beginList() {
@@ -120,14 +128,23 @@ package struct CanonicalBytesOutput: RecordOutput {
         default:
             let start = ordered.count
             JSONWriter().write(value, into: &ordered)
-            canonical.append(contentsOf: ordered[start...])
+            copyToCanonical(orderedFrom: start)
         }
     }
 
     package mutating func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         let start = ordered.count
         JSONWriter.writeString(utf8: bytes, into: &ordered)
-        canonical.append(contentsOf: ordered[start...])
+        copyToCanonical(orderedFrom: start)
+    }
+
+    /// Appends what `ordered` holds from `start` on to `canonical`, through a buffer pointer (a
+    /// slice would retain and release the storage for every value).
+    private mutating func copyToCanonical(orderedFrom start: Int) {
+        var canonical: [UInt8] = []
+        swap(&canonical, &self.canonical)
+        ordered.withUnsafeBufferPointer { canonical.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start...])) }
+        swap(&canonical, &self.canonical)
     }
 
     private mutating func appendToBoth(_ byte: UInt8) {

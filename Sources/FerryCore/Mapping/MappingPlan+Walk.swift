@@ -73,16 +73,20 @@ extension MappingPlan {
         var present = 0
         var compared = JSONObject()
         for member in plan.members {
-            let field = member.field
-            let name = field.definition.name
-            func fieldMappingPointer() -> String { "\(mappingPointer())/\(pointerToken(name))" }
-            func fieldRecordPointer() -> String { "\(recordPointer())/\(pointerToken(name))" }
+            // The pointers are made only for a problem; they hold the member without counting it.
+            let unretained = Unmanaged.passUnretained(member)
+            func fieldMappingPointer() -> String {
+                "\(mappingPointer())/\(pointerToken(unretained.takeUnretainedValue().name))"
+            }
+            func fieldRecordPointer() -> String {
+                "\(recordPointer())/\(pointerToken(unretained.takeUnretainedValue().name))"
+            }
             output.beginField(member.index, of: plan)
             var kept: JSONValue?
             let outcome: Outcome
             if let binding = member.binding {
                 outcome = try walkField(
-                    member, binding, from: element, into: &walk, output: &output, problems: &problems, kept: &kept,
+                    member, binding.rule, from: element, into: &walk, output: &output, problems: &problems, kept: &kept,
                     keepsValue: plan.isCompared[member.index] || (isRoot && isKept(member.index)),
                     mappingPointer: fieldMappingPointer, recordPointer: fieldRecordPointer)
             } else {
@@ -90,23 +94,23 @@ extension MappingPlan {
             }
             output.endField(member.index, of: plan, kept: outcome == .written)
             if outcome == .empty {
-                if member.binding?.rule.isRequiredByFormat == true {
+                if member.isRequiredByFormat {
                     try problems.mappingProblem(
                         RecordProblem(
                             code: "mapping.required-by-format", pointer: fieldMappingPointer(),
-                            message: "the format requires \(name), and the record has none"))
+                            message: "the format requires \(member.name), and the record has none"))
                 }
-                if field.definition.isRequired {
+                if member.isRequired {
                     try problems.recordProblem(
                         RecordProblem(
                             code: "record.required", pointer: fieldRecordPointer(),
-                            message: "required field \(name) is missing"))
+                            message: "required field \(member.name) is missing"))
                 }
                 continue
             }
             if outcome == .written { present += 1 }
             if let kept {
-                if plan.isCompared[member.index] { compared[name] = kept }
+                if plan.isCompared[member.index] { compared[member.name] = kept }
                 if isRoot { keep(kept, ofField: member.index, in: &walk) }
             }
         }
@@ -123,20 +127,20 @@ extension MappingPlan {
     /// - Parameter kept: set to the field's value when `keepsValue` asks for it (a list or an
     ///   object stands for itself by an empty one).
     private func walkField<Output: RecordOutput, Collector: ProblemCollector>(
-        _ member: ObjectPlan.Member, _ binding: FieldBinding, from element: RecordNode,
+        _ member: ObjectPlan.Member, _ rule: FieldRule, from element: RecordNode,
         into walk: inout Walk, output: inout Output, problems: inout Collector, kept: inout JSONValue?,
         keepsValue: Bool,
         mappingPointer: () -> String, recordPointer: () -> String
     ) throws(Collector.Failure) -> Outcome {
-        let field = member.field
-        let rule = binding.rule
+        // The field is read through `member` each time: a local copy would be retained and
+        // released for every value.
         if let nested = member.nested, let path = member.objectPath {
             let elements = path.isSelf ? [element] : walk.selector.elements(at: path, from: element)
-            guard field.definition.isList else {
+            guard member.isList else {
                 guard let first = elements.first else { return .empty }
                 guard elements.count == 1 else {
                     try problems.mappingProblem(
-                        mapper.tooMany(binding.field, count: elements.count, pointer: mappingPointer()))
+                        mapper.tooMany(member.field.definition, count: elements.count, pointer: mappingPointer()))
                     return .empty
                 }
                 let outcome = try walkObject(
@@ -160,10 +164,10 @@ extension MappingPlan {
             }
             output.endList()
             return try listOutcome(
-                count: count, field: field, problems: &problems, before: mark, kept: &kept,
+                count: count, field: member.field, problems: &problems, before: mark, kept: &kept,
                 keepsValue: keepsValue, recordPointer: recordPointer)
         }
-        if field.definition.isList, let path = rule.sourcePath {
+        if member.isList, let path = rule.sourcePath {
             let mark = problems.recordProblemMark
             output.beginList()
             var count = 0
@@ -178,19 +182,19 @@ extension MappingPlan {
                     output.endItem(kept: false)
                     continue
                 }
-                try check(value, of: field, problems: &problems, pointer: { "\(recordPointer())/\(count)" })
+                try check(value, of: member.field, problems: &problems, pointer: { "\(recordPointer())/\(count)" })
                 output.write(value)
                 output.endItem(kept: true)
                 count += 1
             }
             output.endList()
             return try listOutcome(
-                count: count, field: field, problems: &problems, before: mark, kept: &kept,
+                count: count, field: member.field, problems: &problems, before: mark, kept: &kept,
                 keepsValue: keepsValue, recordPointer: recordPointer)
         }
         if let path = member.inPlacePath, member.inPlace == .text,
             let value = writeTextInPlace(
-                at: path, from: element, field: field, keepingValue: keepsValue, into: &walk, output: &output)
+                at: path, from: element, field: member.field, keepingValue: keepsValue, into: &walk, output: &output)
         {
             kept = value
             return .written
@@ -199,18 +203,19 @@ extension MappingPlan {
         let mapped =
             decimalInPlace(member, from: element, selector: walk.selector)
             ?? mapper.mapScalar(
-                rule, from: element, selector: walk.selector, pointer: mappingPointer(), problems: &mappingProblems)
+                rule, from: element, selector: walk.selector, pointer: mappingPointer(),
+                problems: &mappingProblems)
         for problem in mappingProblems { try problems.mappingProblem(problem) }
         guard let value = mapped else { return .empty }
         if keepsValue { kept = value }
-        guard !field.definition.isList else {
+        guard !member.isList else {
             // A list field whose rule gives one value.
             try problems.recordProblem(
                 RecordProblem(
                     code: "record.type", pointer: recordPointer(), message: "expected a list, found \(value.kindName)"))
             return .invalid
         }
-        try check(value, of: field, problems: &problems, pointer: recordPointer)
+        try check(value, of: member.field, problems: &problems, pointer: recordPointer)
         output.write(value)
         return .written
     }
@@ -248,8 +253,10 @@ extension MappingPlan {
         at path: NodePath, from element: RecordNode, field: CompiledField, keepingValue: Bool,
         into walk: inout Walk, output: inout Output
     ) -> JSONValue?? {
-        walk.selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue?? in
-            guard let bytes, !bytes.isEmpty, TextNormalization.isFoldedAndNormalized(bytes), field.acceptsText(bytes)
+        let field = Unmanaged.passUnretained(field)  // held by the plan; not counted per value
+        return walk.selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue?? in
+            guard let bytes, !bytes.isEmpty, TextNormalization.isFoldedAndNormalized(bytes),
+                field._withUnsafeGuaranteedRef({ $0.acceptsText(bytes) })
             else {
                 return nil
             }

@@ -52,21 +52,46 @@ package final class MappingPlan: Sendable {
 /// One schema object with the mapping's rules for its fields: which rule fills each field, the
 /// bytes `"name":` of each field, and the fields' RFC 8785 order.
 package final class ObjectPlan: Sendable {
-    /// A field of the object that a rule fills or that is required.
+    /// A field of the object that a rule fills or that is required, with what the record loop
+    /// reads of it.
     ///
-    /// The references are unowned: the plan keeps them alive (`bindings`, `object`, `nestedPlans`), so the record
-    /// loop reads them without retaining each.
-    struct Member {
-        unowned(unsafe) let binding: FieldBinding?
-        unowned(unsafe) let field: CompiledField
+    /// A class whose members are constants: the loop holds one reference per field, and what it
+    /// reads through it (the field, the rule, the paths) is borrowed, not retained again.
+    final class Member: Sendable {
+        let binding: FieldBinding?
+        let field: CompiledField
         /// The field's number in the schema's order.
         let index: Int
+        /// Whether the schema requires the field, whether it is a list, and whether the format
+        /// requires a value.
+        let isRequired: Bool
+        let isList: Bool
+        let isRequiredByFormat: Bool
         /// The plan of the object the binding maps, if it maps one, and the path to its elements.
-        unowned(unsafe) let nested: ObjectPlan?
-        unowned(unsafe) let objectPath: NodePath?
+        let nested: ObjectPlan?
+        let objectPath: NodePath?
         /// The path of a value that may be read from the selector's bytes as they are, and how.
-        unowned(unsafe) let inPlacePath: NodePath?
+        let inPlacePath: NodePath?
         let inPlace: InPlace
+
+        init(
+            binding: FieldBinding?, field: CompiledField, index: Int, nested: ObjectPlan?, objectPath: NodePath?,
+            inPlacePath: NodePath?, inPlace: InPlace
+        ) {
+            self.binding = binding
+            self.field = field
+            self.index = index
+            isRequired = field.definition.isRequired
+            isList = field.definition.isList
+            isRequiredByFormat = binding?.rule.isRequiredByFormat == true
+            self.nested = nested
+            self.objectPath = objectPath
+            self.inPlacePath = inPlacePath
+            self.inPlace = inPlace
+        }
+
+        /// The field's name, for a problem's pointer.
+        var name: String { field.definition.name }
     }
 
     /// How a value is read from the selector's bytes as they are.
@@ -78,10 +103,8 @@ package final class ObjectPlan: Sendable {
         case decimal(point: UInt8, allowsExponent: Bool)
     }
 
-    private let bindings: [FieldBinding]
     /// The schema object.
     let object: CompiledObject
-    private let nestedPlans: [ObjectPlan]
     /// The fields a rule fills and the required ones, in the schema's order.
     let members: [Member]
     /// The bytes `"name":` of every field, one after the other, and where each field's are.
@@ -94,10 +117,8 @@ package final class ObjectPlan: Sendable {
     let hasComparisons: Bool
 
     init(_ bindings: [FieldBinding], _ object: CompiledObject) {
-        self.bindings = bindings
         self.object = object
         var members: [Member] = []
-        var nestedPlans: [ObjectPlan] = []
         for (index, field) in object.fields.enumerated() {
             guard let binding = bindings.first(where: { $0.field === field.definition }) else {
                 if field.definition.isRequired {
@@ -113,9 +134,7 @@ package final class ObjectPlan: Sendable {
             // The mapping loader gives object fields, and only those, object rules.
             if case .object(let path, let nestedBindings) = binding.rule.source, let nestedObject = field.object?.value
             {
-                let plan = ObjectPlan(nestedBindings, nestedObject)
-                nestedPlans.append(plan)
-                (nested, objectPath) = (plan, path)
+                (nested, objectPath) = (ObjectPlan(nestedBindings, nestedObject), path)
             }
             let inPlace = Self.inPlace(binding, field)
             members.append(
@@ -124,7 +143,6 @@ package final class ObjectPlan: Sendable {
                     inPlacePath: inPlace == .none ? nil : binding.rule.sourcePath, inPlace: inPlace))
         }
         self.members = members
-        self.nestedPlans = nestedPlans
         let names = object.fields.map(\.definition.name)
         var keyBytes: [UInt8] = []
         keyRanges = names.map { name in

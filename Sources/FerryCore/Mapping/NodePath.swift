@@ -65,12 +65,19 @@ public final class NodePath: Sendable, CustomStringConvertible {
     /// The text as written in the mapping.
     public let description: String
 
+    /// ``elements`` and ``attribute`` as references the record loop reads without counting them
+    /// (``Unmanaged/_withUnsafeGuaranteedRef(_:)``): the path holds them for as long as it lives.
+    package let unretainedElements: [Unmanaged<Name>]
+    package let unretainedAttribute: Unmanaged<Name>?
+
     /// Creates a path.
     public init(elements: [Name], attribute: Name?, isAbsolute: Bool, description: String) {
         self.elements = elements
         self.attribute = attribute
         self.isAbsolute = isAbsolute
         self.description = description
+        unretainedElements = elements.map(Unmanaged.passUnretained)
+        unretainedAttribute = attribute.map(Unmanaged.passUnretained)
     }
 
     /// Whether the path selects the context element itself (`.`).

@@ -56,22 +56,30 @@ extension ElementTree {
     /// ``texts(at:from:)`` for a single-valued field: an attribute or the text of the element
     /// itself without an array; a child's text with one only when there are several children.
     func text(at path: NodePath, from element: Element) -> SelectedText {
+        // The names are read without counting references, as this runs for every value.
         switch path.elements.count {
         case 0:
-            guard let attribute = path.attribute else { return .one(stringValue(element)) }
-            return self.attribute(element, attribute).map(SelectedText.one) ?? .none
+            guard let attribute = path.unretainedAttribute else { return .one(stringValue(element)) }
+            return attribute._withUnsafeGuaranteedRef { self.attribute(element, $0) }.map(SelectedText.one) ?? .none
         case 1:
             var selected = SelectedText.none
-            forEachChild(of: element, named: path.elements[0]) { child in
-                let value = path.attribute.map { self.attribute(child, $0) } ?? stringValue(child)
-                guard let value else { return }
-                switch selected {
-                case .none: selected = .one(value)
-                case .one(let first): selected = .several([first, value])
-                case .several(var texts):
-                    selected = .none  // keeps `texts` uniquely referenced while it grows
-                    texts.append(value)
-                    selected = .several(texts)
+            path.unretainedElements[0]._withUnsafeGuaranteedRef { name in
+                forEachChild(of: element, named: name) { child in
+                    let value: String?
+                    if let attribute = path.unretainedAttribute {
+                        value = attribute._withUnsafeGuaranteedRef { self.attribute(child, $0) }
+                    } else {
+                        value = stringValue(child)
+                    }
+                    guard let value else { return }
+                    switch selected {
+                    case .none: selected = .one(value)
+                    case .one(let first): selected = .several([first, value])
+                    case .several(var texts):
+                        selected = .none  // keeps `texts` uniquely referenced while it grows
+                        texts.append(value)
+                        selected = .several(texts)
+                    }
                 }
             }
             return selected

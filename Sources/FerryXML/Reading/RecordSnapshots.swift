@@ -342,15 +342,19 @@ package struct RecordSnapshots: Sendable {
                 break
             case 1:
                 var count = 0
-                forEachChild(of: element, named: path.elements[0]) { child in
-                    selected = child
-                    count += 1
+                path.unretainedElements[0]._withUnsafeGuaranteedRef { name in
+                    forEachChild(of: element, named: name) { child in
+                        selected = child
+                        count += 1
+                    }
                 }
                 guard count == 1 else { return nil }
             default:
                 return nil
             }
-            if let attribute = path.attribute { return attributeSpan(selected, attribute) }
+            if let attribute = path.unretainedAttribute {
+                return attribute._withUnsafeGuaranteedRef { attributeSpan(selected, $0) }
+            }
             let first = nodes[selected].firstChild
             guard first >= 0, nodes[first].nextSibling < 0, nodes[first].kind == .text else { return nil }
             return nodes[first].content

@@ -73,22 +73,18 @@ extension MappingPlan {
         var present = 0
         var compared = JSONObject()
         for member in plan.members {
-            // The pointers are made only for a problem; they hold the member without counting it.
-            let unretained = Unmanaged.passUnretained(member)
-            func fieldMappingPointer() -> String {
-                "\(mappingPointer())/\(pointerToken(unretained.takeUnretainedValue().name))"
-            }
-            func fieldRecordPointer() -> String {
-                "\(recordPointer())/\(pointerToken(unretained.takeUnretainedValue().name))"
-            }
+            func fieldMappingPointer() -> String { "\(mappingPointer())/\(pointerToken(member.name))" }
+            func fieldRecordPointer() -> String { "\(recordPointer())/\(pointerToken(member.name))" }
             output.beginField(member.index, of: plan)
             var kept: JSONValue?
             let outcome: Outcome
-            if let binding = member.binding {
-                outcome = try walkField(
-                    member, binding.rule, from: element, into: &walk, output: &output, problems: &problems, kept: &kept,
-                    keepsValue: plan.isCompared[member.index] || (isRoot && isKept(member.index)),
-                    mappingPointer: fieldMappingPointer, recordPointer: fieldRecordPointer)
+            if let rule = member.rule {
+                let keepsValue = plan.isCompared[member.index] || (isRoot && isKept(member.index))
+                outcome = try rule.with { (rule) throws(Collector.Failure) -> Outcome in
+                    try walkField(
+                        member, rule, from: element, into: &walk, output: &output, problems: &problems, kept: &kept,
+                        keepsValue: keepsValue, mappingPointer: fieldMappingPointer, recordPointer: fieldRecordPointer)
+                }
             } else {
                 outcome = .empty
             }
@@ -132,39 +128,45 @@ extension MappingPlan {
         keepsValue: Bool,
         mappingPointer: () -> String, recordPointer: () -> String
     ) throws(Collector.Failure) -> Outcome {
-        // The field is read through `member` each time: a local copy would be retained and
-        // released for every value.
         if let nested = member.nested, let path = member.objectPath {
-            let elements = path.isSelf ? [element] : walk.selector.elements(at: path, from: element)
+            let elements = path.with { path in
+                path.isSelf ? [element] : walk.selector.elements(at: path, from: element)
+            }
             guard member.isList else {
                 guard let first = elements.first else { return .empty }
                 guard elements.count == 1 else {
-                    try problems.mappingProblem(
-                        mapper.tooMany(member.field.definition, count: elements.count, pointer: mappingPointer()))
+                    let problem = member.field.with { field in
+                        mapper.tooMany(field.definition, count: elements.count, pointer: mappingPointer())
+                    }
+                    try problems.mappingProblem(problem)
                     return .empty
                 }
-                let outcome = try walkObject(
-                    nested, from: first, isRoot: false, into: &walk, output: &output, problems: &problems,
-                    mappingPointer: mappingPointer, recordPointer: recordPointer)
+                let outcome = try nested.with { (nested) throws(Collector.Failure) -> Outcome in
+                    try walkObject(
+                        nested, from: first, isRoot: false, into: &walk, output: &output, problems: &problems,
+                        mappingPointer: mappingPointer, recordPointer: recordPointer)
+                }
                 if keepsValue && outcome == .written { kept = .object(JSONObject()) }
                 return outcome
             }
             let mark = problems.recordProblemMark
             output.beginList()
             var count = 0
-            for (position, item) in elements.enumerated() {
-                output.beginItem()
-                let index = count
-                let outcome = try walkObject(
-                    nested, from: item, isRoot: false, into: &walk, output: &output, problems: &problems,
-                    mappingPointer: { "\(mappingPointer())/\(position)" },
-                    recordPointer: { "\(recordPointer())/\(index)" })
-                output.endItem(kept: outcome == .written)
-                if outcome == .written { count += 1 }
+            try nested.with { (nested) throws(Collector.Failure) in
+                for (position, item) in elements.enumerated() {
+                    output.beginItem()
+                    let index = count
+                    let outcome = try walkObject(
+                        nested, from: item, isRoot: false, into: &walk, output: &output, problems: &problems,
+                        mappingPointer: { "\(mappingPointer())/\(position)" },
+                        recordPointer: { "\(recordPointer())/\(index)" })
+                    output.endItem(kept: outcome == .written)
+                    if outcome == .written { count += 1 }
+                }
             }
             output.endList()
             return try listOutcome(
-                count: count, field: member.field, problems: &problems, before: mark, kept: &kept,
+                count: count, member: member, problems: &problems, before: mark, kept: &kept,
                 keepsValue: keepsValue, recordPointer: recordPointer)
         }
         if member.isList, let path = rule.sourcePath {
@@ -182,19 +184,19 @@ extension MappingPlan {
                     output.endItem(kept: false)
                     continue
                 }
-                try check(value, of: member.field, problems: &problems, pointer: { "\(recordPointer())/\(count)" })
+                try check(value, of: member, problems: &problems, pointer: { "\(recordPointer())/\(count)" })
                 output.write(value)
                 output.endItem(kept: true)
                 count += 1
             }
             output.endList()
             return try listOutcome(
-                count: count, field: member.field, problems: &problems, before: mark, kept: &kept,
+                count: count, member: member, problems: &problems, before: mark, kept: &kept,
                 keepsValue: keepsValue, recordPointer: recordPointer)
         }
-        if let path = member.inPlacePath, member.inPlace == .text,
+        if member.inPlace == .text, let path = member.inPlacePath,
             let value = writeTextInPlace(
-                at: path, from: element, field: member.field, keepingValue: keepsValue, into: &walk, output: &output)
+                at: path, from: element, member: member, keepingValue: keepsValue, into: &walk, output: &output)
         {
             kept = value
             return .written
@@ -215,30 +217,30 @@ extension MappingPlan {
                     code: "record.type", pointer: recordPointer(), message: "expected a list, found \(value.kindName)"))
             return .invalid
         }
-        try check(value, of: member.field, problems: &problems, pointer: recordPointer)
+        try check(value, of: member, problems: &problems, pointer: recordPointer)
         output.write(value)
         return .written
     }
 
     /// Checks a value against its field.
     private func check<Collector: ProblemCollector>(
-        _ value: JSONValue, of field: CompiledField, problems: inout Collector, pointer: () -> String
+        _ value: JSONValue, of member: ObjectPlan.Member, problems: inout Collector, pointer: () -> String
     ) throws(Collector.Failure) {
         var valueProblems: [RecordProblem] = []
-        field.validateValue(value, pointer: pointer(), into: &valueProblems)
+        member.field.with { $0.validateValue(value, pointer: pointer(), into: &valueProblems) }
         for problem in valueProblems { try problems.recordProblem(problem) }
     }
 
     /// An empty list is omitted; a list outside its schema's bounds is a problem, reported
     /// before its items' problems.
     private func listOutcome<Collector: ProblemCollector>(
-        count: Int, field: CompiledField, problems: inout Collector, before mark: Int, kept: inout JSONValue?,
+        count: Int, member: ObjectPlan.Member, problems: inout Collector, before mark: Int, kept: inout JSONValue?,
         keepsValue: Bool, recordPointer: () -> String
     ) throws(Collector.Failure) -> Outcome {
         guard count > 0 else { return .empty }
         if keepsValue { kept = .array([]) }
         var lengthProblems: [RecordProblem] = []
-        field.listLengthProblems(count: count, pointer: recordPointer(), into: &lengthProblems)
+        member.field.with { $0.listLengthProblems(count: count, pointer: recordPointer(), into: &lengthProblems) }
         for (offset, problem) in lengthProblems.enumerated() {
             try problems.recordProblem(problem, before: mark + offset)
         }
@@ -250,18 +252,19 @@ extension MappingPlan {
     /// - Returns: nil when it did not write it (the value is then mapped the usual way);
     ///   otherwise the value, when `keepingValue` asks for it.
     private func writeTextInPlace<Output: RecordOutput>(
-        at path: NodePath, from element: RecordNode, field: CompiledField, keepingValue: Bool,
+        at path: Unretained<NodePath>, from element: RecordNode, member: ObjectPlan.Member, keepingValue: Bool,
         into walk: inout Walk, output: inout Output
     ) -> JSONValue?? {
-        let field = Unmanaged.passUnretained(field)  // held by the plan; not counted per value
-        return walk.selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue?? in
-            guard let bytes, !bytes.isEmpty, TextNormalization.isFoldedAndNormalized(bytes),
-                field._withUnsafeGuaranteedRef({ $0.acceptsText(bytes) })
-            else {
-                return nil
+        path.with { path in
+            walk.selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue?? in
+                guard let bytes, !bytes.isEmpty, TextNormalization.isFoldedAndNormalized(bytes),
+                    member.field.with({ $0.acceptsText(bytes) })
+                else {
+                    return nil
+                }
+                output.writeString(utf8: bytes)
+                return .some(keepingValue ? .string(String(decoding: bytes, as: UTF8.self)) : nil)
             }
-            output.writeString(utf8: bytes)
-            return .some(keepingValue ? .string(String(decoding: bytes, as: UTF8.self)) : nil)
         }
     }
 
@@ -275,9 +278,12 @@ extension MappingPlan {
         guard let path = member.inPlacePath, case .decimal(let point, let allowsExponent) = member.inPlace else {
             return nil
         }
-        return selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue? in
-            guard let bytes else { return nil }
-            return ExactDecimal(parsingUTF8: bytes, point: point, allowExponent: allowsExponent).map(JSONValue.number)
+        return path.with { path in
+            selector.withTextInPlace(at: path, from: element) { bytes -> JSONValue? in
+                guard let bytes else { return nil }
+                return ExactDecimal(parsingUTF8: bytes, point: point, allowExponent: allowsExponent)
+                    .map(JSONValue.number)
+            }
         }
     }
 

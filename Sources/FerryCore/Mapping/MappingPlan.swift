@@ -53,13 +53,12 @@ package final class MappingPlan: Sendable {
 /// bytes `"name":` of each field, and the fields' RFC 8785 order.
 package final class ObjectPlan: Sendable {
     /// A field of the object that a rule fills or that is required, with what the record loop
-    /// reads of it.
-    ///
-    /// A class whose members are constants: the loop holds one reference per field, and what it
-    /// reads through it (the field, the rule, the paths) is borrowed, not retained again.
-    final class Member: Sendable {
-        let binding: FieldBinding?
-        let field: CompiledField
+    /// reads of it: plain values and ``Unretained`` references, so that going through the
+    /// fields counts no reference.
+    struct Member: Sendable {
+        /// The rule that fills the field; nil for a required field no rule fills.
+        let rule: Unretained<FieldRule>?
+        let field: Unretained<CompiledField>
         /// The field's number in the schema's order.
         let index: Int
         /// Whether the schema requires the field, whether it is a list, and whether the format
@@ -67,31 +66,31 @@ package final class ObjectPlan: Sendable {
         let isRequired: Bool
         let isList: Bool
         let isRequiredByFormat: Bool
-        /// The plan of the object the binding maps, if it maps one, and the path to its elements.
-        let nested: ObjectPlan?
-        let objectPath: NodePath?
+        /// The plan of the object the rule maps, if it maps one, and the path to its elements.
+        let nested: Unretained<ObjectPlan>?
+        let objectPath: Unretained<NodePath>?
         /// The path of a value that may be read from the selector's bytes as they are, and how.
-        let inPlacePath: NodePath?
+        let inPlacePath: Unretained<NodePath>?
         let inPlace: InPlace
 
         init(
             binding: FieldBinding?, field: CompiledField, index: Int, nested: ObjectPlan?, objectPath: NodePath?,
             inPlacePath: NodePath?, inPlace: InPlace
         ) {
-            self.binding = binding
-            self.field = field
+            rule = binding.map { Unretained($0.rule) }
+            self.field = Unretained(field)
             self.index = index
             isRequired = field.definition.isRequired
             isList = field.definition.isList
             isRequiredByFormat = binding?.rule.isRequiredByFormat == true
-            self.nested = nested
-            self.objectPath = objectPath
-            self.inPlacePath = inPlacePath
+            self.nested = nested.map(Unretained.init)
+            self.objectPath = objectPath.map(Unretained.init)
+            self.inPlacePath = inPlacePath.map(Unretained.init)
             self.inPlace = inPlace
         }
 
         /// The field's name, for a problem's pointer.
-        var name: String { field.definition.name }
+        var name: String { field.with { $0.definition.name } }
     }
 
     /// How a value is read from the selector's bytes as they are.
@@ -103,6 +102,10 @@ package final class ObjectPlan: Sendable {
         case decimal(point: UInt8, allowsExponent: Bool)
     }
 
+    /// What the members refer to, kept alive here: the rules (through their bindings), the
+    /// plans of nested objects, and the schema object with its fields.
+    private let bindings: [FieldBinding]
+    private let nestedPlans: [ObjectPlan]
     /// The schema object.
     let object: CompiledObject
     /// The fields a rule fills and the required ones, in the schema's order.
@@ -117,8 +120,10 @@ package final class ObjectPlan: Sendable {
     let hasComparisons: Bool
 
     init(_ bindings: [FieldBinding], _ object: CompiledObject) {
+        self.bindings = bindings
         self.object = object
         var members: [Member] = []
+        var nestedPlans: [ObjectPlan] = []
         for (index, field) in object.fields.enumerated() {
             guard let binding = bindings.first(where: { $0.field === field.definition }) else {
                 if field.definition.isRequired {
@@ -134,7 +139,9 @@ package final class ObjectPlan: Sendable {
             // The mapping loader gives object fields, and only those, object rules.
             if case .object(let path, let nestedBindings) = binding.rule.source, let nestedObject = field.object?.value
             {
-                (nested, objectPath) = (ObjectPlan(nestedBindings, nestedObject), path)
+                let plan = ObjectPlan(nestedBindings, nestedObject)
+                nestedPlans.append(plan)
+                (nested, objectPath) = (plan, path)
             }
             let inPlace = Self.inPlace(binding, field)
             members.append(
@@ -143,6 +150,7 @@ package final class ObjectPlan: Sendable {
                     inPlacePath: inPlace == .none ? nil : binding.rule.sourcePath, inPlace: inPlace))
         }
         self.members = members
+        self.nestedPlans = nestedPlans
         let names = object.fields.map(\.definition.name)
         var keyBytes: [UInt8] = []
         keyRanges = names.map { name in

@@ -3,6 +3,14 @@ import Foundation
 /// Batches of items from one producing thread to consuming threads, in order, with at most
 /// `capacity` batches waiting, so memory stays flat when the consumers are slower.
 ///
+/// When `capacity` batches wait, a producer given a `help` does not wait for room: it takes the
+/// oldest batch and handles it itself, so that its core works instead of idling while the
+/// consumers catch up (and no more threads than cores need to be busy).
+///
+/// A thread is woken only when it has something to do: a batch put wakes one consumer, a batch
+/// taken wakes the producer only when it waits for room. (Waking every waiting thread at each
+/// step made the kernel's scheduling a twentieth of a conversion's CPU.)
+///
 /// `@unchecked Sendable`: every stored property is read and written only while `condition` is
 /// locked, except the two constants, so any thread may call any method.
 final class Handoff<Item: Sendable, Ending: Sendable>: @unchecked Sendable {
@@ -13,6 +21,8 @@ final class Handoff<Item: Sendable, Ending: Sendable>: @unchecked Sendable {
     private var taken = 0
     private var ended = false
     private var producedEnding: Ending?
+    /// Whether the producer waits for room.
+    private var producerWaits = false
 
     /// Creates a handoff of batches of `batchSize` items, `capacity` of them waiting at most.
     init(batchSize: Int, capacity: Int) {
@@ -28,17 +38,21 @@ final class Handoff<Item: Sendable, Ending: Sendable>: @unchecked Sendable {
     }
 
     /// Runs the producing side: `produce` delivers items one by one and returns the ending.
-    func run(_ produce: (_ deliver: (Item) -> Void) -> Ending) {
+    /// - Parameter help: handles a batch on the producing thread, with its number, when
+    ///   `capacity` batches wait; without it the producer waits for room.
+    func run(
+        _ produce: (_ deliver: (Item) -> Void) -> Ending, help: ((_ number: Int, _ items: [Item]) -> Void)? = nil
+    ) {
         var batch: [Item] = []
         batch.reserveCapacity(batchSize)
         let ending = produce { item in
             batch.append(item)
             if batch.count == batchSize {
-                put(batch)
+                put(batch, help: help)
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        if !batch.isEmpty { put(batch) }
+        if !batch.isEmpty { put(batch, help: help) }
         condition.lock()
         producedEnding = ending
         ended = true
@@ -46,11 +60,25 @@ final class Handoff<Item: Sendable, Ending: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func put(_ batch: [Item]) {
+    private func put(_ batch: [Item], help: ((Int, [Item]) -> Void)?) {
         condition.lock()
-        while waiting.count >= capacity { condition.wait() }
+        while waiting.count >= capacity {
+            if let help {
+                let oldest = waiting.removeFirst()
+                let number = taken
+                taken += 1
+                condition.unlock()
+                help(number, oldest)
+                condition.lock()
+                continue
+            }
+            producerWaits = true
+            condition.wait()
+        }
+        producerWaits = false
         waiting.append(batch)
-        condition.broadcast()
+        // Only consumers can be waiting now: one of them takes the batch.
+        condition.signal()
         condition.unlock()
     }
 
@@ -64,7 +92,8 @@ final class Handoff<Item: Sendable, Ending: Sendable>: @unchecked Sendable {
         let batch = waiting.removeFirst()
         let number = taken
         taken += 1
-        condition.broadcast()
+        // The producer may be among consumers waiting for a batch: wake them all, to reach it.
+        if producerWaits { condition.broadcast() }
         return (number, batch)
     }
 }

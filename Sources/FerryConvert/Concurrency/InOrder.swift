@@ -4,6 +4,9 @@ import Foundation
 /// waits while its result is `capacity` or more ahead of the next one handed out, so memory
 /// stays flat when one producer is slow.
 ///
+/// A thread is woken only when it may go on: the consumer when the result it waits for is put,
+/// producers when a result handed out may give them room.
+///
 /// `@unchecked Sendable`: every stored property is read and written only while `condition` is
 /// locked, except the two constants, so any thread may call any method.
 final class InOrder<Result: Sendable>: @unchecked Sendable {
@@ -13,6 +16,9 @@ final class InOrder<Result: Sendable>: @unchecked Sendable {
     private var results: [Int: Result] = [:]
     private var nextNumber = 0
     private var endedProducers = 0
+    /// Whether the consumer waits for the next result, and how many producers wait for room.
+    private var consumerWaits = false
+    private var producersWaiting = 0
 
     /// Creates an ordering of results from `producers` threads, `capacity` ahead at most.
     init(capacity: Int, producers: Int) {
@@ -23,9 +29,13 @@ final class InOrder<Result: Sendable>: @unchecked Sendable {
     /// Stores result number `number`, waiting while it is too far ahead.
     func put(_ result: Result, number: Int) {
         condition.lock()
-        while number >= nextNumber + capacity { condition.wait() }
+        while number >= nextNumber + capacity {
+            producersWaiting += 1
+            condition.wait()
+            producersWaiting -= 1
+        }
         results[number] = result
-        condition.broadcast()
+        if consumerWaits && number == nextNumber { condition.broadcast() }
         condition.unlock()
     }
 
@@ -42,10 +52,14 @@ final class InOrder<Result: Sendable>: @unchecked Sendable {
     func next() -> Result? {
         condition.lock()
         defer { condition.unlock() }
-        while results[nextNumber] == nil && endedProducers < producers { condition.wait() }
+        while results[nextNumber] == nil && endedProducers < producers {
+            consumerWaits = true
+            condition.wait()
+        }
+        consumerWaits = false
         guard let result = results.removeValue(forKey: nextNumber) else { return nil }
         nextNumber += 1
-        condition.broadcast()
+        if producersWaiting > 0 { condition.broadcast() }
         return result
     }
 }

@@ -66,10 +66,11 @@ public struct RecordConverter: Sendable {
     /// Mappings without XPath read with ``XMLRecordBatchReader``, which copies records into
     /// batches. Alone, the calling thread reads and converts batch after batch. In parallel, a
     /// reading thread hands the batches over (``Handoff``, at most `batchesInFlight` waiting) to
-    /// `workerCount` workers, each with a ``RecordConversion`` of its own; their outcomes come
-    /// back in batch order (``InOrder``) to the calling thread, which runs `emit`, `write` and
-    /// `reject`. The workers run at a lower priority than the reading thread, which cannot be
-    /// split: when parsing is the slowest step they leave it a core of its own. Mappings with
+    /// `workerCount` workers, each with a ``RecordConversion`` of its own, and converts the oldest
+    /// batch itself whenever `batchesInFlight` wait; the outcomes come back in batch order
+    /// (``InOrder``) to the calling thread, which runs `emit`, `write` and `reject`. The workers
+    /// run at a lower priority than the reading thread, which cannot be split: when parsing is
+    /// the slowest step they leave it a core of its own. Mappings with
     /// XPath need libxml2's tree of each record: ``XMLRecordReader`` reads them on the calling
     /// thread, one record at a time, whatever `inParallel` says.
     /// - Parameter writesLines: converted records are written as NDJSON lines, handed to `write`,
@@ -117,17 +118,23 @@ public struct RecordConverter: Sendable {
             }
         } else {
             let copies = Handoff<RecordConversion.Input, Ending>(batchSize: 1, capacity: Self.batchesInFlight)
+            // The reading thread converts too, when the workers fall behind: one more producer.
             let finished = InOrder<[RecordConversion.Outcome]>(
-                capacity: Self.batchesInFlight, producers: Self.workerCount)
+                capacity: Self.batchesInFlight, producers: Self.workerCount + 1)
             let input = HandedOver(document)
-            let reading = Thread { [self] in
+            let reading = Thread { [self, plan] in
+                var conversion = RecordConversion(plan: plan, file: file, writesLines: writesLines)
                 copies.run { deliver in
                     readBatches(input.value) {
                         deliver(.records($0))
                     } interrupted: {
                         deliver(.cutOff($0))
                     }
+                } help: { number, items in
+                    for item in items { conversion.convert(item) }
+                    finished.put(conversion.takeOutcomes(), number: number)
                 }
+                finished.producerEnded()
             }
             let workers = (0..<Self.workerCount).map { _ in
                 Thread { [plan] in
@@ -153,8 +160,9 @@ public struct RecordConverter: Sendable {
 
     /// Batches copied but not yet handed on, at most: what bounds the memory of a conversion.
     private static let batchesInFlight = 8
-    /// Threads that map, validate and build records, batch by batch, beside the reading one.
-    private static let workerCount = 2
+    /// Threads that map, validate and build records, batch by batch, beside the reading one
+    /// (which converts too when they fall behind, so the two cores stay busy with two threads).
+    private static let workerCount = 1
     /// The workers' niceness (the reading thread keeps the process's): high enough that the reading
     /// thread gets a core of its own when it needs one (measured: 8 and above did the same).
     private static let workerNiceness: Int32 = 12

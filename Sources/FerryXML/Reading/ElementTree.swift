@@ -20,9 +20,11 @@ extension ElementTree {
     /// The elements a path's element steps select from `element`, in document order.
     func elements(at path: NodePath, from element: Element) -> [Element] {
         var current = [element]
-        for step in path.elements {
+        for step in path.unretainedElements {
             var next: [Element] = []
-            for candidate in current { forEachChild(of: candidate, named: step) { next.append($0) } }
+            step._withUnsafeGuaranteedRef { name in
+                for candidate in current { forEachChild(of: candidate, named: name) { next.append($0) } }
+            }
             if next.isEmpty { return [] }
             current = next
         }

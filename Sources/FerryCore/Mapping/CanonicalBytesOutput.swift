@@ -4,23 +4,32 @@
 /// data, and `canonical`, RFC 8785 (members in UTF-16 order, numbers in their shortest form)
 /// as the record's id hashes it. No tree is built, walked and freed per record.
 ///
-/// Each value is written at the end of both buffers; when an object ends, its members in
-/// `canonical` are put in RFC 8785 order. Buffers are kept from record to record.
+/// Every value is written at the end of `ordered`. A value whose canonical form differs (a
+/// number, a list, an object) is written at the end of `canonical` too; a string, boolean or
+/// integer that is an object's member is not copied, as its canonical form is its bytes in
+/// `ordered`. When an object ends, its members are put in RFC 8785 order, each from the buffer
+/// that holds its canonical form, at the end of `canonical`: when the record's data ends,
+/// `canonical` is its canonical form. Inside a list every value goes to both, as a list's
+/// canonical form is built as it goes. Buffers are kept from record to record.
 package struct CanonicalBytesOutput: RecordOutput {
     /// The data in the schema's order.
     package private(set) var ordered: [UInt8] = []
-    /// The data in RFC 8785 order.
+    /// The data in RFC 8785 order, once the record's data has ended.
     package private(set) var canonical: [UInt8] = []
     /// Where an object's members are put in RFC 8785 order.
     private var assembly: [UInt8] = []
     /// The open objects: where each starts, where its fields' spans are, how many it holds.
     private var objects: [(ordered: Int, canonical: Int, spans: Int, present: Int)] = []
-    /// The open objects' fields: each field's value in `canonical`, by field number.
-    private var spans: [Range<Int>] = []
-    /// The open fields and items: where each starts in both buffers.
-    private var marks: [(ordered: Int, canonical: Int)] = []
+    /// The open objects' fields, by field number: where each kept value's canonical form is,
+    /// in `canonical` or (for a member copied nowhere) in `ordered`.
+    private var spans: [(range: Range<Int>, inCanonical: Bool)] = []
+    /// The open fields and items: where each starts in both buffers, and where its value
+    /// starts in `ordered` (after a field's name).
+    private var marks: [(ordered: Int, value: Int, canonical: Int)] = []
     /// The open lists: how many items each holds so far.
     private var lists: [Int] = []
+    /// For each open object and list, innermost last, whether it is a list.
+    private var containers: [Bool] = []
 
     /// Creates empty buffers.
     package init() {}
@@ -33,26 +42,31 @@ package struct CanonicalBytesOutput: RecordOutput {
         spans.removeAll(keepingCapacity: true)
         marks.removeAll(keepingCapacity: true)
         lists.removeAll(keepingCapacity: true)
+        containers.removeAll(keepingCapacity: true)
     }
 
     package mutating func beginObject(_ plan: ObjectPlan) {
         objects.append((ordered.count, canonical.count, spans.count, 0))
-        spans.append(contentsOf: repeatElement(0..<0, count: plan.object.fields.count))
+        spans.append(contentsOf: repeatElement((range: 0..<0, inCanonical: false), count: plan.object.fields.count))
+        containers.append(false)
         ordered.append(UInt8(ascii: "{"))
     }
 
     package mutating func beginField(_ index: Int, of plan: ObjectPlan) {
-        let mark = (ordered: ordered.count, canonical: canonical.count)
-        marks.append(mark)
+        let start = ordered.count
         if objects[objects.count - 1].present > 0 { ordered.append(UInt8(ascii: ",")) }
         plan.appendKey(index, to: &ordered)
+        marks.append((start, ordered.count, canonical.count))
     }
 
     package mutating func endField(_ index: Int, of plan: ObjectPlan, kept: Bool) {
         let mark = marks.removeLast()
         let object = objects.count - 1
         if kept {
-            spans[objects[object].spans + index] = mark.canonical..<canonical.count
+            // A value that wrote nothing to `canonical` is its own canonical form.
+            spans[objects[object].spans + index] =
+                canonical.count > mark.canonical
+                ? (mark.canonical..<canonical.count, true) : (mark.value..<ordered.count, false)
             objects[object].present += 1
         } else {
             ordered.removeSubrange(mark.ordered...)
@@ -62,6 +76,7 @@ package struct CanonicalBytesOutput: RecordOutput {
 
     package mutating func endObject(_ plan: ObjectPlan, isRoot: Bool) {
         let object = objects.removeLast()
+        containers.removeLast()
         defer { spans.removeSubrange(object.spans...) }
         guard object.present > 0 else {
             ordered.removeSubrange(object.ordered...)
@@ -73,21 +88,24 @@ package struct CanonicalBytesOutput: RecordOutput {
             return
         }
         ordered.append(UInt8(ascii: "}"))
-        // The members are copied through buffer pointers: a slice of `canonical` would retain
-        // and release its storage for every member.
+        // The members are copied through buffer pointers: a slice would retain and release its
+        // buffer's storage for every member.
         var assembly: [UInt8] = []
         swap(&assembly, &self.assembly)
         assembly.removeAll(keepingCapacity: true)
         assembly.append(UInt8(ascii: "{"))
-        canonical.withUnsafeBufferPointer { canonical in
-            var first = true
-            for index in plan.canonicalOrder {
-                let span = spans[object.spans + index]
-                guard !span.isEmpty else { continue }
-                if !first { assembly.append(UInt8(ascii: ",")) }
-                first = false
-                plan.appendKey(index, to: &assembly)
-                assembly.append(contentsOf: UnsafeBufferPointer(rebasing: canonical[span]))
+        ordered.withUnsafeBufferPointer { ordered in
+            canonical.withUnsafeBufferPointer { canonical in
+                var first = true
+                for index in plan.canonicalOrder {
+                    let span = spans[object.spans + index]
+                    guard !span.range.isEmpty else { continue }
+                    if !first { assembly.append(UInt8(ascii: ",")) }
+                    first = false
+                    plan.appendKey(index, to: &assembly)
+                    assembly.append(
+                        contentsOf: UnsafeBufferPointer(rebasing: (span.inCanonical ? canonical : ordered)[span.range]))
+                }
             }
         }
         assembly.append(UInt8(ascii: "}"))
@@ -98,10 +116,11 @@ package struct CanonicalBytesOutput: RecordOutput {
     package mutating func beginList() {
         appendToBoth(UInt8(ascii: "["))
         lists.append(0)
+        containers.append(true)
     }
 
     package mutating func beginItem() {
-        marks.append((ordered.count, canonical.count))
+        marks.append((ordered.count, ordered.count, canonical.count))
         if lists[lists.count - 1] > 0 { appendToBoth(UInt8(ascii: ",")) }
     }
 
@@ -117,6 +136,7 @@ package struct CanonicalBytesOutput: RecordOutput {
 
     package mutating func endList() {
         lists.removeLast()
+        containers.removeLast()
         appendToBoth(UInt8(ascii: "]"))
     }
 
@@ -128,19 +148,23 @@ package struct CanonicalBytesOutput: RecordOutput {
         default:
             let start = ordered.count
             JSONWriter().write(value, into: &ordered)
-            copyToCanonical(orderedFrom: start)
+            copyToCanonicalInList(orderedFrom: start)
         }
     }
 
     package mutating func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         let start = ordered.count
         JSONWriter.writeString(utf8: bytes, into: &ordered)
-        copyToCanonical(orderedFrom: start)
+        copyToCanonicalInList(orderedFrom: start)
     }
 
-    /// Appends what `ordered` holds from `start` on to `canonical`, through a buffer pointer (a
-    /// slice would retain and release the storage for every value).
-    private mutating func copyToCanonical(orderedFrom start: Int) {
+    /// Inside a list, appends what `ordered` holds from `start` on to `canonical`.
+    ///
+    /// It copies through a buffer pointer (a slice would retain and release the storage for
+    /// every value). An object's member is not copied: ``endObject(_:isRoot:)`` takes it from
+    /// `ordered`.
+    private mutating func copyToCanonicalInList(orderedFrom start: Int) {
+        guard containers[containers.count - 1] else { return }
         var canonical: [UInt8] = []
         swap(&canonical, &self.canonical)
         ordered.withUnsafeBufferPointer { canonical.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start...])) }

@@ -136,7 +136,7 @@ let package = Package(
             dependencies: ["FerryCore", "FerryYAML", "FerryTesting", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "FerryYAMLTests", dependencies: ["FerryYAML", "FerryTesting"]),
-        .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting"]),
+        .testTarget(name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTesting", "CLibXML2"]),
         .testTarget(
             name: "FerryConvertTests", dependencies: ["FerryCheck", "FerryConvert", "FerryTesting", "CLibXML2"]),
         .testTarget(

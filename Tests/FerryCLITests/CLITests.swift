@@ -241,6 +241,28 @@ struct CLITests {
                 == canonicalXML(Self.examples.appendingPathComponent("social-fund-discharge.xml")))
     }
 
+    @Test func writingBackInWindows1251DeclaresItAsTheMappingSpellsItAndReferencesWhatItLacks() throws {
+        // Ω is not in windows-1251: the export carries it as a character reference, and writing
+        // back does the same.
+        let ivanov: [UInt8] = [0xC8, 0xE2, 0xE0, 0xED, 0xEE, 0xE2]  // Иванов in windows-1251
+        var export = Array(
+            try Data(contentsOf: FerryTesting.fixtures.appendingPathComponent("kadry-personnel/example/input.xml")))
+        let name = try #require(export.firstRange(of: ivanov + Array("</".utf8)))
+        export.insert(contentsOf: Array("&#937;".utf8), at: name.lowerBound + ivanov.count)
+        let directory = try temporaryDirectory()
+        let input = directory.appendingPathComponent("export.xml")
+        let xml = directory.appendingPathComponent("written.xml")
+        try Data(export).write(to: input)
+        let written = try shell(
+            "\"$FERRY\" convert -m kadry-personnel '\(input.path)' | \"$FERRY\" convert -m kadry-personnel --reverse > '\(xml.path)'"
+        )
+        #expect(written.status == 0, "\(written.stderr)")
+        let bytes = Array(try Data(contentsOf: xml))
+        #expect(bytes.starts(with: Array("<?xml version=\"1.0\" encoding=\"windows-1251\"?>".utf8)))
+        #expect(
+            bytes.firstRange(of: ivanov + Array("&#937;</".utf8)) != nil, "\(String(decoding: bytes, as: UTF8.self))")
+    }
+
     /// XML canonicalization by Python's standard library, independent of libxml2.
     func canonicalXML(_ file: URL) throws -> String {
         let process = Process()

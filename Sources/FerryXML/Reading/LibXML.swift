@@ -3,9 +3,12 @@ import FerryCore
 
 /// libxml2's one-time set-up, run before any parser is created.
 enum LibXML {
-    /// Initializes the library once per process (thread-safe through Swift's lazy globals).
+    /// Initializes the library once per process (thread-safe through Swift's lazy globals),
+    /// with the single-byte encodings of legacy exports decoded by table rather than through
+    /// iconv (the shim's `ferry_register_single_byte_encodings`).
     static let initialized: Void = {
         xmlInitParser()
+        _ = ferry_register_single_byte_encodings()
     }()
 
     /// Parser options for untrusted documents: no network, no entity substitution, no DTD

@@ -35,6 +35,7 @@ public final class XMLRecordWriter {
     public func begin() throws(XMLWriteError) {
         guard let writer else { throw XMLWriteError(message: "cannot create an XML writer") }
         try check(xmlTextWriterStartDocument(writer, "1.0", mapping.xml.encoding, nil))
+        declareEncodingAsTheMappingSpellsIt()
         let path = mapping.xml.recordPath
         guard let root = path.first else { throw XMLWriteError(message: "the mapping has no record path") }
         try check(xmlTextWriterStartElement(writer, qualifiedName(root)))
@@ -75,6 +76,25 @@ public final class XMLRecordWriter {
         guard let writer else { return }
         if !begun { try begin() }
         try check(xmlTextWriterEndDocument(writer))
+    }
+
+    /// Writes the declaration's encoding name as the mapping spells it.
+    ///
+    /// libxml2 declares the name of the handler it encodes with; Ferry's table handlers for
+    /// single-byte encodings are registered upper-cased (`WINDOWS-1251`), where iconv's took
+    /// the name as asked for. Only the declaration is in the buffer yet, in ASCII.
+    private func declareEncodingAsTheMappingSpellsIt() {
+        guard let writer, let buffer else { return }
+        xmlTextWriterFlush(writer)
+        let encoding = mapping.xml.encoding
+        let written = Array(UnsafeBufferPointer(start: xmlBufferContent(buffer), count: Int(xmlBufferLength(buffer))))
+        let declared = Array("encoding=\"\(encoding.uppercased())\"".utf8)
+        guard encoding != encoding.uppercased(),
+            let start = written.indices.first(where: { written[$0...].starts(with: declared) })
+        else { return }
+        let fixed = written[..<start] + Array("encoding=\"\(encoding)\"".utf8) + written[(start + declared.count)...]
+        xmlBufferEmpty(buffer)
+        _ = fixed.withUnsafeBufferPointer { xmlBufferAdd(buffer, $0.baseAddress, Int32($0.count)) }
     }
 
     /// The bytes written since the last call.

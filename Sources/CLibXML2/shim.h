@@ -41,6 +41,7 @@ static inline void ferry_xmlFree(void *pointer) { xmlFree(pointer); }
 // iconv, which libxml2 reports or writes as a character reference as before.
 
 #include <iconv.h>
+#include <strings.h>
 
 // windows-1255 and -1258 are left to iconv: it composes their combining marks, so a byte does
 // not stand for one character.
@@ -58,8 +59,9 @@ struct ferry_single_byte_tables {
     int defined[FERRY_SINGLE_BYTE_COUNT];
 };
 
-/// The tables, one copy per process (a static inside a function, as Swift emits only the
-/// functions of a header it imports).
+/// The tables (a static inside a function, as Swift emits only the functions of a header it
+/// imports; each object file that uses them has its copy, and the registration below and the
+/// handlers it registers use the same one).
 static struct ferry_single_byte_tables *ferry_single_byte(void) {
     static struct ferry_single_byte_tables tables;
     return &tables;
@@ -173,6 +175,14 @@ static const xmlCharEncodingInputFunc ferry_single_byte_decoders[FERRY_SINGLE_BY
 static const xmlCharEncodingOutputFunc ferry_single_byte_encoders[FERRY_SINGLE_BYTE_COUNT] = {
     ferry_encode_0, ferry_encode_1, ferry_encode_2, ferry_encode_3, ferry_encode_4,
     ferry_encode_5, ferry_encode_6, ferry_encode_7, ferry_encode_8, ferry_encode_9};
+
+/// Whether `name` is one of the encodings above, whose handler libxml2 names upper-cased.
+static inline int ferry_single_byte_is_table_encoding(const char *name) {
+    for (int table = 0; table < FERRY_SINGLE_BYTE_COUNT; table++) {
+        if (strcasecmp(name, ferry_single_byte_names[table]) == 0) return 1;
+    }
+    return 0;
+}
 
 /// Fills the tables from iconv and registers a handler for each encoding iconv knows and
 /// that keeps ASCII as it is; returns how many were registered. Call once, before any parse.

@@ -17,9 +17,11 @@ public protocol AuditLog: Sendable {
     /// The last entry, or nil for an empty chain.
     func head() async throws -> AuditEntry?
 
-    /// The sequence of the earliest entry stamped at or after `bound`, or nil when none is.
+    /// The first sequence of an entry stamped at or after `bound`, or nil when none is.
     ///
-    /// Entries are stamped as they are appended, so that entry starts the trail from `bound` on.
+    /// Stamps follow the sequence only roughly (a delivery's entries carry the time it was
+    /// claimed, and instances' clocks differ), so this is the lowest sequence among them, not
+    /// the sequence of the earliest stamp: no entry stamped from `bound` on comes before it.
     func firstSequence(atOrAfter bound: AuditTimeBound) async throws -> Int?
 }
 
@@ -46,6 +48,6 @@ public actor MemoryAuditLog: AuditLog {
     public func head() -> AuditEntry? { stored.last }
 
     public func firstSequence(atOrAfter bound: AuditTimeBound) -> Int? {
-        stored.filter { $0.time >= bound.text }.min { ($0.time, $0.sequence) < ($1.time, $1.sequence) }?.sequence
+        stored.filter { $0.time >= bound.text }.map(\.sequence).min()
     }
 }

@@ -39,11 +39,9 @@ extension PostgresGatewayStore {
         try await reading { connection in
             // Compared byte by byte ("C"), as the index is: stamped times sort as text only so.
             for try await sequence in try await connection.query(
-                """
-                SELECT sequence FROM audit_entry WHERE time COLLATE "C" >= \(bound.text)
-                ORDER BY time COLLATE "C", sequence LIMIT 1
-                """, logger: self.logger
-            ).decode(Int.self) {
+                #"SELECT min(sequence) FROM audit_entry WHERE time COLLATE "C" >= \#(bound.text)"#,
+                logger: self.logger
+            ).decode(Int?.self) {
                 return sequence
             }
             return nil

@@ -143,7 +143,8 @@ extension PostgresGatewayStore {
                     """
                     INSERT INTO destination_activity (destination, last_delivered_at)
                     SELECT DISTINCT destination, \(now)::double precision FROM delivery_job WHERE id = ANY(\(delivered))
-                    ON CONFLICT (destination) DO UPDATE SET last_delivered_at = EXCLUDED.last_delivered_at
+                    ON CONFLICT (destination) DO UPDATE
+                    SET last_delivered_at = GREATEST(destination_activity.last_delivered_at, EXCLUDED.last_delivered_at)
                     """, logger: self.logger)
             }
             try await self.finish(connection, blocked, as: .blocked)
@@ -173,6 +174,8 @@ extension PostgresGatewayStore {
                 SELECT DISTINCT destination, \(now)::double precision, \(error) FROM delivery_job WHERE id = ANY(\(jobIDs))
                 ON CONFLICT (destination) DO UPDATE
                 SET last_failed_at = EXCLUDED.last_failed_at, last_error = EXCLUDED.last_error
+                WHERE destination_activity.last_failed_at IS NULL
+                   OR destination_activity.last_failed_at <= EXCLUDED.last_failed_at
                 """, logger: self.logger)
             var events = audit
             let dead = jobIDs.filter { states[$0] == .deadLettered }

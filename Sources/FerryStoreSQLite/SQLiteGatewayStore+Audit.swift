@@ -32,7 +32,7 @@ extension SQLiteGatewayStore {
         try await database.read { db in
             try Int.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT sequence FROM audit_entry WHERE time >= ? ORDER BY time, sequence LIMIT 1"),
+                    sql: "SELECT min(sequence) FROM audit_entry WHERE time >= ?"),
                 arguments: [bound.text])
         }
     }

@@ -164,7 +164,8 @@ extension SQLiteGatewayStore {
         }
     }
 
-    /// Notes `now` as the last delivery (or failure, with its error) of the jobs' destinations.
+    /// Notes `now` as the last delivery (or failure, with its error) of the jobs' destinations,
+    /// unless a later one is noted already (deliveries that overlap finish in any order).
     static func noteActivity(_ db: Database, of jobIDs: [String], delivered: Bool, now: Double, error: String?)
         throws
     {
@@ -181,13 +182,16 @@ extension SQLiteGatewayStore {
             ? try db.cachedStatement(
                 sql: """
                     INSERT INTO destination_activity (destination, last_delivered_at) VALUES (?, ?)
-                    ON CONFLICT (destination) DO UPDATE SET last_delivered_at = excluded.last_delivered_at
+                    ON CONFLICT (destination) DO UPDATE
+                    SET last_delivered_at = max(coalesce(last_delivered_at, excluded.last_delivered_at),
+                                                excluded.last_delivered_at)
                     """)
             : try db.cachedStatement(
                 sql: """
                     INSERT INTO destination_activity (destination, last_failed_at, last_error) VALUES (?, ?, ?)
                     ON CONFLICT (destination) DO UPDATE
                     SET last_failed_at = excluded.last_failed_at, last_error = excluded.last_error
+                    WHERE last_failed_at IS NULL OR last_failed_at <= excluded.last_failed_at
                     """)
         for destination in destinations.sorted() {
             try statement.execute(arguments: delivered ? [destination, now] : [destination, now, error])

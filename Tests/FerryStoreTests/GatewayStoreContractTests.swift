@@ -171,6 +171,15 @@ struct GatewayStoreContractTests {
             #expect(
                 try await store.destinationActivity()["fund"]
                     == DestinationActivity(lastDelivery: 10_000, lastFailure: 200, lastError: "HTTP 503"))
+            // A delivery claimed earlier that finishes later (deliveries overlap) does not move
+            // the time back.
+            _ = try await store.commit(
+                Self.document("d2", records: [Self.record("r3", key: "C", destinations: ["fund"])]))
+            #expect(try await store.claim(limit: 10, now: 20_000, leaseSeconds: 30).map(\.id) == ["r3/fund"])
+            try await store.finishDelivery(
+                delivered: ["r3/fund"], blocked: [], held: [:], review: [], now: 9_000, time: "2026-11-25T11:00:00Z",
+                audit: [])
+            #expect(try await store.destinationActivity()["fund"]?.lastDelivery == 10_000)
         }
     }
 
@@ -192,6 +201,12 @@ struct GatewayStoreContractTests {
             #expect(try await first("2026-12-07T08:00:55.124") == 4)
             #expect(try await first("2026-12-08") == nil)
             #expect(try await first("2000-01-01") == 1)
+            // Stamps follow the sequence only roughly (a delivery's entries carry the time it
+            // was claimed): the trail from a time starts at the first entry stamped then or
+            // later, even when a later entry carries an earlier stamp.
+            _ = try await store.append(kind: "delivered", time: "2026-12-07T10:00:00.000Z", details: JSONObject())
+            _ = try await store.append(kind: "delivered", time: "2026-12-07T09:59:45.000Z", details: JSONObject())
+            #expect(try await first("2026-12-07T09:59:30") == 5)
         }
     }
 

@@ -89,7 +89,7 @@ public final class XMLRecordWriter {
         let encoding = mapping.xml.encoding
         let written = Array(UnsafeBufferPointer(start: xmlBufferContent(buffer), count: Int(xmlBufferLength(buffer))))
         let declared = Array("encoding=\"\(encoding.uppercased())\"".utf8)
-        guard encoding != encoding.uppercased(),
+        guard ferry_single_byte_is_table_encoding(encoding) != 0, encoding != encoding.uppercased(),
             let start = written.indices.first(where: { written[$0...].starts(with: declared) })
         else { return }
         let fixed = written[..<start] + Array("encoding=\"\(encoding)\"".utf8) + written[(start + declared.count)...]

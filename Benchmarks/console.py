@@ -89,7 +89,8 @@ def main():
              "/console/documents?outcome=duplicate",
              f"/console/documents/{document}", "/console/held", "/console/dead-letters", "/console/destinations",
              "/console/audit", "/console/audit?kind=delivered", "/console/audit?from=100000",
-             "/console/audit?kind=received&since=" + urllib.parse.quote(sample["received_at"][:16])]
+             "/console/audit?kind=received&since=" + urllib.parse.quote(sample["received_at"][:16]),
+             "/console/audit?since=" + sample["received_at"][:10]]
     print("| page | median ms | slowest ms |")
     print("| --- | ---: | ---: |")
     for page in pages:

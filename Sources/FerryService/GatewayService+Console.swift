@@ -47,12 +47,24 @@ extension GatewayService {
         router.post("/console/reviews/{id}/reject") { request, context in
             try await consoleDecide(request, context, approve: false)
         }
-        router.get("/console/documents") { request, _ in try await consoleDocuments(request) }
-        router.get("/console/documents/{id}") { request, context in try await consoleDocument(request, context) }
-        router.get("/console/destinations") { request, _ in try await consoleDestinations(request) }
-        router.get("/console/audit") { request, _ in try await consoleAudit(request) }
-        router.get("/console/held") { request, _ in try await consoleJobs(request, held: true) }
-        router.get("/console/dead-letters") { request, _ in try await consoleJobs(request, held: false) }
+        router.get("/console/documents") { request, _ in
+            try await asOperator(request) { try await consoleDocuments(request, $0, $1) }
+        }
+        router.get("/console/documents/{id}") { request, context in
+            try await asOperator(request) { try await consoleDocument(request, context, $0, $1) }
+        }
+        router.get("/console/destinations") { request, _ in
+            try await asOperator(request) { try await consoleDestinations(request, $0, $1) }
+        }
+        router.get("/console/audit") { request, _ in
+            try await asOperator(request) { try await consoleAudit(request, $0, $1) }
+        }
+        router.get("/console/held") { request, _ in
+            try await asOperator(request) { try await consoleJobs(request, $0, $1, held: true) }
+        }
+        router.get("/console/dead-letters") { request, _ in
+            try await asOperator(request) { try await consoleJobs(request, $0, $1, held: false) }
+        }
         for (path, action, kind) in [
             ("/console/held/{id}/redecide", OperatorAction.redecide, "redecided"),
             ("/console/dead-letters/{id}/retry", .retry, "replayed"),
@@ -183,12 +195,9 @@ extension GatewayService {
 
     /// Documents received, for operators: filtered by sender, time, outcome and record key,
     /// newest first, 50 a page.
-    private func consoleDocuments(_ request: Request) async throws -> Response {
-        let (caller, labels): (ConsoleCaller, [String: String])
-        switch try await consoleOperator(request) {
-        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
-        case .refused(let response): return response
-        }
+    private func consoleDocuments(_ request: Request, _ caller: ConsoleCaller, _ labels: [String: String])
+        async throws -> Response
+    {
         let parameters = request.uri.queryParameters
         let text = { (name: String) in parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
         var query = DocumentQuery(sender: text("sender"), key: text("key"), limit: 50)
@@ -253,12 +262,9 @@ extension GatewayService {
     /// One document for operators: its records, each outcome and reason, and per destination the
     /// state, the removed field names and — when the operator is cleared for the destination —
     /// the record as released there.
-    private func consoleDocument(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let (caller, labels): (ConsoleCaller, [String: String])
-        switch try await consoleOperator(request) {
-        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
-        case .refused(let response): return response
-        }
+    private func consoleDocument(
+        _ request: Request, _ context: GatewayRequestContext, _ caller: ConsoleCaller, _ labels: [String: String]
+    ) async throws -> Response {
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
         guard let document = try await gateway.store.document(id) else {
             return page("overview", ["message": "no document \(id)"], request, caller, status: .notFound)
@@ -301,12 +307,9 @@ extension GatewayService {
 
     /// The destinations, for operators: clearance, format, target, review policy, and their jobs
     /// by state.
-    private func consoleDestinations(_ request: Request) async throws -> Response {
-        let (caller, labels): (ConsoleCaller, [String: String])
-        switch try await consoleOperator(request) {
-        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
-        case .refused(let response): return response
-        }
+    private func consoleDestinations(_ request: Request, _ caller: ConsoleCaller, _ labels: [String: String])
+        async throws -> Response
+    {
         let counts = try await gateway.store.jobCounts()
         let activity = try await gateway.store.destinationActivity()
         let routes = gateway.configuration.routes
@@ -343,12 +346,9 @@ extension GatewayService {
 
     /// The audit trail, for operators: 100 entries from a sequence on, optionally from a time
     /// (UTC) and of one kind.
-    private func consoleAudit(_ request: Request) async throws -> Response {
-        let (caller, labels): (ConsoleCaller, [String: String])
-        switch try await consoleOperator(request) {
-        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
-        case .refused(let response): return response
-        }
+    private func consoleAudit(_ request: Request, _ caller: ConsoleCaller, _ labels: [String: String])
+        async throws -> Response
+    {
         let parameters = request.uri.queryParameters
         let kind = parameters["kind"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let since = parameters["since"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
@@ -389,13 +389,9 @@ extension GatewayService {
 
     /// Held deliveries (`held`) or dead letters, for operators.
     private func consoleJobs(
-        _ request: Request, held: Bool, message: String? = nil, status: HTTPResponse.Status = .ok
+        _ request: Request, _ caller: ConsoleCaller, _ labels: [String: String], held: Bool, message: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let (caller, labels): (ConsoleCaller, [String: String])
-        switch try await consoleOperator(request) {
-        case .allowed(let signedIn, let words): (caller, labels) = (signedIn, words)
-        case .refused(let response): return response
-        }
         let jobs = try await gateway.store.jobs(in: held ? .held : .deadLettered)
         let kind = held ? "held" : "dead-letters"
         let actions: [(String, String)] =
@@ -434,18 +430,18 @@ extension GatewayService {
         if let refusal = refuseForgedPost(request, form, caller) { return refusal }
         let held = action == .redecide
         let labels = ConsoleLabels.labels(language(request))
-        guard caller.system.role == .operator else {
-            return page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
-        }
+        guard caller.system.role == .operator else { return onlyOperators(request, caller, labels) }
         guard form["confirm"] == "yes" else {
-            return try await consoleJobs(request, held: held, message: labels["notConfirmed"], status: .badRequest)
+            return try await consoleJobs(
+                request, caller, labels, held: held, message: labels["notConfirmed"], status: .badRequest)
         }
         let id = context.parameters.get("id").flatMap { $0.removingPercentEncoding } ?? ""
         do {
             try await act(on: id, action, kind: kind, by: caller.system)
         } catch let error as QueueError {
             return try await consoleJobs(
-                request, held: held, message: error.message, status: error.code == .noJob ? .notFound : .conflict)
+                request, caller, labels, held: held, message: error.message,
+                status: error.code == .noJob ? .notFound : .conflict)
         }
         return Self.redirect(held ? "/console/held?m=done" : "/console/dead-letters?m=done")
     }
@@ -545,21 +541,20 @@ extension GatewayService {
         return "\(labels["chainIntact"] ?? "") #\(check.from)–#\(check.through), \(when)"
     }
 
-    /// A signed-in operator with the labels of the request's language, or the answer for anyone
-    /// else: the redirect to the sign-in form, or 403.
-    private enum OperatorCaller {
-        case allowed(ConsoleCaller, [String: String])
-        case refused(Response)
+    /// Answers an operators' page for a signed-in operator, with the labels of the request's
+    /// language; anyone else gets the redirect to the sign-in form, or 403.
+    private func asOperator(
+        _ request: Request, _ body: (ConsoleCaller, [String: String]) async throws -> Response
+    ) async throws -> Response {
+        guard let caller = try await consoleCaller(request) else { return Self.redirect("/console/") }
+        let labels = ConsoleLabels.labels(language(request))
+        guard caller.system.role == .operator else { return onlyOperators(request, caller, labels) }
+        return try await body(caller, labels)
     }
 
-    private func consoleOperator(_ request: Request) async throws -> OperatorCaller {
-        guard let caller = try await consoleCaller(request) else { return .refused(Self.redirect("/console/")) }
-        let labels = ConsoleLabels.labels(language(request))
-        guard caller.system.role == .operator else {
-            return .refused(
-                page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden))
-        }
-        return .allowed(caller, labels)
+    /// The 403 page of a signed-in caller who is not an operator.
+    private func onlyOperators(_ request: Request, _ caller: ConsoleCaller, _ labels: [String: String]) -> Response {
+        page("overview", ["message": labels["onlyOperators"] ?? ""], request, caller, status: .forbidden)
     }
 
     /// The signed-in caller, or nil: no cookie, an unknown or idle session, or a system that is

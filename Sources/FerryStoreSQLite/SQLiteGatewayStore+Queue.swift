@@ -111,12 +111,13 @@ extension SQLiteGatewayStore {
     }
 
     public func complete(_ id: String) async throws {
-        try await writing { db in try Self.complete(db, id, as: .delivered) }
+        try await writing { db in _ = try Self.complete(db, id, as: .delivered) }
     }
 
     @discardableResult
     public func fail(_ id: String, error: String, now: Double, random: Double) async throws -> DeliveryJob.State {
-        try await writing { [policy] db in try Self.fail(db, id, error: error, now: now, random: random, policy: policy)
+        try await writing { [policy] db in
+            try Self.fail(db, id, error: error, now: now, random: random, policy: policy).state
         }
     }
 
@@ -127,8 +128,8 @@ extension SQLiteGatewayStore {
         try await writing { db in
             for opening in review { try Self.require(db, opening.jobID, state: .leased) }
             try Self.openReviews(db, review, now: now)
-            for id in delivered { try Self.complete(db, id, as: .delivered) }
-            try Self.noteActivity(db, of: delivered, delivered: true, now: now, error: nil)
+            let destinations = try Set(delivered.map { try Self.complete(db, $0, as: .delivered) })
+            try Self.noteActivity(db, of: destinations, delivered: true, now: now, error: nil)
             for id in blocked { try Self.complete(db, id, as: .blocked) }
             for (id, reason) in held.sorted(by: { $0.key < $1.key }) {
                 try Self.require(db, id, state: .leased)
@@ -149,10 +150,13 @@ extension SQLiteGatewayStore {
     ) async throws -> [String: DeliveryJob.State] {
         try await writing { [policy] db in
             var states: [String: DeliveryJob.State] = [:]
+            var destinations: Set<String> = []
             for id in jobIDs {
-                states[id] = try Self.fail(db, id, error: error, now: now, random: random, policy: policy)
+                let failed = try Self.fail(db, id, error: error, now: now, random: random, policy: policy)
+                states[id] = failed.state
+                destinations.insert(failed.destination)
             }
-            try Self.noteActivity(db, of: jobIDs, delivered: false, now: now, error: error)
+            try Self.noteActivity(db, of: destinations, delivered: false, now: now, error: error)
             for event in audit { try Self.appendAudit(db, kind: event.kind, time: time, details: event.details) }
             let dead = jobIDs.filter { states[$0] == .deadLettered }
             if !dead.isEmpty {
@@ -164,19 +168,11 @@ extension SQLiteGatewayStore {
         }
     }
 
-    /// Notes `now` as the last delivery (or failure, with its error) of the jobs' destinations,
+    /// Notes `now` as the last delivery (or failure, with its error) of the destinations,
     /// unless a later one is noted already (deliveries that overlap finish in any order).
-    static func noteActivity(_ db: Database, of jobIDs: [String], delivered: Bool, now: Double, error: String?)
-        throws
-    {
-        var destinations: Set<String> = []
-        for id in jobIDs {
-            if let destination = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT destination FROM delivery_job WHERE id = ?"), arguments: [id])
-            {
-                destinations.insert(destination)
-            }
-        }
+    static func noteActivity(
+        _ db: Database, of destinations: Set<String>, delivered: Bool, now: Double, error: String?
+    ) throws {
         let statement =
             delivered
             ? try db.cachedStatement(

@@ -96,17 +96,24 @@ public final class SQLiteGatewayStore: GatewayStore {
         ).execute(arguments: [id, destination, key, ids, availableAt])
     }
 
-    static func complete(_ db: Database, _ id: String, as state: DeliveryJob.State) throws {
-        try require(db, id, state: .leased)
+    /// Finishes a leased job in `state`.
+    /// - Returns: the job's destination.
+    @discardableResult
+    static func complete(_ db: Database, _ id: String, as state: DeliveryJob.State) throws -> String {
+        let row = try require(db, id, state: .leased)
         try db.cachedStatement(sql: "UPDATE delivery_job SET state = ?, lease_expires_at = NULL WHERE id = ?").execute(
             arguments: [state.rawValue, id])
+        return row["destination"]
     }
 
+    /// Records a failed attempt of a leased job: rescheduled by the policy, or dead-lettered.
+    /// - Returns: the job's new state and its destination.
     static func fail(
         _ db: Database, _ id: String, error: String, now: Double, random: Double,
         policy: RetryPolicy
-    ) throws -> DeliveryJob.State {
+    ) throws -> (state: DeliveryJob.State, destination: String) {
         let row = try require(db, id, state: .leased)
+        let destination: String = row["destination"]
         let attempts: Int = row["attempts"] + 1
         if let delay = policy.delay(afterAttempts: attempts, random: random) {
             try db.cachedStatement(
@@ -115,7 +122,7 @@ public final class SQLiteGatewayStore: GatewayStore {
                     last_error = ? WHERE id = ?
                     """
             ).execute(arguments: [attempts, now + delay, error, id])
-            return .pending
+            return (.pending, destination)
         }
         try db.cachedStatement(
             sql: """
@@ -123,7 +130,7 @@ public final class SQLiteGatewayStore: GatewayStore {
                 WHERE id = ?
                 """
         ).execute(arguments: [attempts, error, id])
-        return .deadLettered
+        return (.deadLettered, destination)
     }
 
     @discardableResult

@@ -18,8 +18,9 @@ package struct CanonicalBytesOutput: RecordOutput {
     package private(set) var canonical: [UInt8] = []
     /// Where an object's members are put in RFC 8785 order.
     private var assembly: [UInt8] = []
-    /// The open objects: where each starts, where its fields' spans are, how many it holds.
-    private var objects: [(ordered: Int, canonical: Int, spans: Int, present: Int)] = []
+    /// The open objects: where each starts, where its fields' spans are, how many it holds,
+    /// and how many lists were open when it began (more are open inside one of its fields).
+    private var objects: [(ordered: Int, canonical: Int, spans: Int, present: Int, lists: Int)] = []
     /// The open objects' fields, by field number: where each kept value's canonical form is,
     /// in `canonical` or (for a member copied nowhere) in `ordered`.
     private var spans: [(range: Range<Int>, inCanonical: Bool)] = []
@@ -28,8 +29,6 @@ package struct CanonicalBytesOutput: RecordOutput {
     private var marks: [(ordered: Int, value: Int, canonical: Int)] = []
     /// The open lists: how many items each holds so far.
     private var lists: [Int] = []
-    /// For each open object and list, innermost last, whether it is a list.
-    private var containers: [Bool] = []
 
     /// Creates empty buffers.
     package init() {}
@@ -42,13 +41,11 @@ package struct CanonicalBytesOutput: RecordOutput {
         spans.removeAll(keepingCapacity: true)
         marks.removeAll(keepingCapacity: true)
         lists.removeAll(keepingCapacity: true)
-        containers.removeAll(keepingCapacity: true)
     }
 
     package mutating func beginObject(_ plan: ObjectPlan) {
-        objects.append((ordered.count, canonical.count, spans.count, 0))
+        objects.append((ordered.count, canonical.count, spans.count, 0, lists.count))
         spans.append(contentsOf: repeatElement((range: 0..<0, inCanonical: false), count: plan.object.fields.count))
-        containers.append(false)
         ordered.append(UInt8(ascii: "{"))
     }
 
@@ -76,7 +73,6 @@ package struct CanonicalBytesOutput: RecordOutput {
 
     package mutating func endObject(_ plan: ObjectPlan, isRoot: Bool) {
         let object = objects.removeLast()
-        containers.removeLast()
         defer { spans.removeSubrange(object.spans...) }
         guard object.present > 0 else {
             ordered.removeSubrange(object.ordered...)
@@ -116,7 +112,6 @@ package struct CanonicalBytesOutput: RecordOutput {
     package mutating func beginList() {
         appendToBoth(UInt8(ascii: "["))
         lists.append(0)
-        containers.append(true)
     }
 
     package mutating func beginItem() {
@@ -136,7 +131,6 @@ package struct CanonicalBytesOutput: RecordOutput {
 
     package mutating func endList() {
         lists.removeLast()
-        containers.removeLast()
         appendToBoth(UInt8(ascii: "]"))
     }
 
@@ -164,7 +158,9 @@ package struct CanonicalBytesOutput: RecordOutput {
     /// every value). An object's member is not copied: ``endObject(_:isRoot:)`` takes it from
     /// `ordered`.
     private mutating func copyToCanonicalInList(orderedFrom start: Int) {
-        guard containers[containers.count - 1] else { return }
+        // The innermost container is a list when more lists are open than when the innermost
+        // object began.
+        guard lists.count > objects[objects.count - 1].lists else { return }
         var canonical: [UInt8] = []
         swap(&canonical, &self.canonical)
         ordered.withUnsafeBufferPointer { canonical.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start...])) }

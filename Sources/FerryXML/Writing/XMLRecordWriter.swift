@@ -84,14 +84,14 @@ public final class XMLRecordWriter {
     /// single-byte encodings are registered upper-cased (`WINDOWS-1251`), where iconv's took
     /// the name as asked for. Only the declaration is in the buffer yet, in ASCII.
     private func declareEncodingAsTheMappingSpellsIt() {
-        guard let writer, let buffer else { return }
-        xmlTextWriterFlush(writer)
         let encoding = mapping.xml.encoding
+        guard let writer, let buffer, ferry_single_byte_is_table_encoding(encoding) != 0,
+            encoding != encoding.uppercased()
+        else { return }
+        xmlTextWriterFlush(writer)
         let written = Array(UnsafeBufferPointer(start: xmlBufferContent(buffer), count: Int(xmlBufferLength(buffer))))
         let declared = Array("encoding=\"\(encoding.uppercased())\"".utf8)
-        guard ferry_single_byte_is_table_encoding(encoding) != 0, encoding != encoding.uppercased(),
-            let start = written.indices.first(where: { written[$0...].starts(with: declared) })
-        else { return }
+        guard let start = written.indices.first(where: { written[$0...].starts(with: declared) }) else { return }
         let fixed = written[..<start] + Array("encoding=\"\(encoding)\"".utf8) + written[(start + declared.count)...]
         xmlBufferEmpty(buffer)
         _ = fixed.withUnsafeBufferPointer { xmlBufferAdd(buffer, $0.baseAddress, Int32($0.count)) }
